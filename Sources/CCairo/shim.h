@@ -1,0 +1,4 @@
+#ifndef FIDVIZ_CCAIRO_SHIM_H
+#define FIDVIZ_CCAIRO_SHIM_H
+#include <cairo.h>
+#endif

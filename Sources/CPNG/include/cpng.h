@@ -1,0 +1,3 @@
+#ifndef FIDVIZ_CPNG_H
+#define FIDVIZ_CPNG_H
+#endif
