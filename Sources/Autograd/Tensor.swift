@@ -1,0 +1,70 @@
+/// A dense float32 tensor in NCHW layout (batch, channels, height, width), row-major.
+///
+/// Layout is stated once here and every op assumes it: the last axis varies fastest.
+/// A tensor either is a constant (no tape: ops on it record nothing) or belongs to a `Tape`,
+/// in which case every op that consumes it records how to send gradients back to it.
+public final class Tensor {
+    public let shape: [Int]
+    public internal(set) var data: [Float]
+    /// The tape recording ops on this tensor, or nil for constants.
+    public let tape: Tape?
+    /// Index of the tape record that produced this tensor (nil for watched inputs and constants).
+    let creator: Int?
+    /// d(objective)/d(self) after `Tape.backward`, same shape as `data`; nil if no gradient reached it.
+    public internal(set) var grad: [Float]?
+    /// Keep `grad` after the backward pass has used it (inputs and named activations).
+    public internal(set) var retainsGrad: Bool
+
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.reduce(1, *) == data.count,
+                     "Tensor: shape \(shape) needs \(shape.reduce(1, *)) values, got \(data.count)")
+        self.shape = shape
+        self.data = data
+        self.tape = nil
+        self.creator = nil
+        self.retainsGrad = false
+    }
+
+    init(shape: [Int], data: [Float], tape: Tape?, creator: Int?, retainsGrad: Bool = false) {
+        precondition(shape.reduce(1, *) == data.count,
+                     "Tensor: shape \(shape) needs \(shape.reduce(1, *)) values, got \(data.count)")
+        self.shape = shape
+        self.data = data
+        self.tape = tape
+        self.creator = creator
+        self.retainsGrad = retainsGrad
+    }
+
+    public static func zeros(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, data: [Float](repeating: 0, count: shape.reduce(1, *)))
+    }
+
+    public var count: Int { data.count }
+    public var rank: Int { shape.count }
+    public var isTracked: Bool { tape != nil }
+
+    /// Asks the tape to keep this tensor's gradient after backward (for activations a caller reads).
+    public func retainGrad() { retainsGrad = true }
+
+    /// The four NCHW extents; traps with the shape if the tensor is not rank 4.
+    public var nchw: (n: Int, c: Int, h: Int, w: Int) {
+        precondition(shape.count == 4, "expected an NCHW tensor, got shape \(shape)")
+        return (shape[0], shape[1], shape[2], shape[3])
+    }
+
+    /// The sub-tensor of batch item `index` as a new constant tensor [1, ...].
+    public func item(_ index: Int) -> Tensor {
+        precondition(index >= 0 && index < shape[0], "item \(index) out of range for shape \(shape)")
+        let size = count / shape[0]
+        return Tensor(shape: [1] + shape.dropFirst(), data: Array(data[index * size ..< (index + 1) * size]))
+    }
+}
+
+/// Allocates an uninitialised Float buffer of `count` and lets `body` fill all of it.
+@inline(__always)
+func makeBuffer(_ count: Int, _ body: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+        body(buffer)
+        initialised = count
+    }
+}

@@ -1,0 +1,65 @@
+import XCTest
+@testable import Autograd
+
+/// Deterministic pseudo-random values for tests (SplitMix64), uniform in [lo, hi).
+struct TestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform(_ lo: Float = -1, _ hi: Float = 1) -> Float {
+        lo + (hi - lo) * Float(Double(next() >> 11) / Double(1 << 53))
+    }
+    mutating func values(_ count: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
+        (0 ..< count).map { _ in uniform(lo, hi) }
+    }
+}
+
+/// Checks an op's backward against central finite differences of L(x) = sum(op(x) * r).
+///
+/// The objective is accumulated in Double; `eps` is the Float perturbation. The analytic and
+/// numeric gradients must agree within `atol + rtol * max|numeric|` at every element.
+func checkGradient(shape: [Int], seed: UInt64 = 1, eps: Float = 1e-2, rtol: Float = 1e-2, atol: Float = 1e-3,
+                   input: [Float]? = nil, file: StaticString = #filePath, line: UInt = #line,
+                   _ op: (Tensor) -> Tensor) {
+    var random = TestRandom(seed: seed)
+    let x0 = input ?? random.values(shape.reduce(1, *))
+    let probe = op(Tensor(shape: shape, data: x0))
+    let r = random.values(probe.count)
+
+    let tape = Tape()
+    let x = tape.watch(Tensor(shape: shape, data: x0))
+    let y = op(x)
+    XCTAssertEqual(y.shape, probe.shape, "tracked and constant outputs differ in shape", file: file, line: line)
+    XCTAssertEqual(y.data, probe.data, "tracked and constant outputs differ", file: file, line: line)
+    tape.backward(from: y, seed: r)
+    guard let analytic = x.grad else { return XCTFail("no gradient reached the input", file: file, line: line) }
+
+    func objective(_ values: [Float]) -> Double {
+        let out = op(Tensor(shape: shape, data: values)).data
+        return zip(out, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+    }
+    var numeric = [Float](repeating: 0, count: x0.count)
+    var perturbed = x0
+    for i in 0 ..< x0.count {
+        perturbed[i] = x0[i] + eps
+        let plus = objective(perturbed)
+        perturbed[i] = x0[i] - eps
+        let minus = objective(perturbed)
+        perturbed[i] = x0[i]
+        numeric[i] = Float((plus - minus) / (2 * Double(eps)))
+    }
+    let scale = numeric.map(abs).max() ?? 0
+    var worst: Float = 0, worstIndex = 0
+    for i in 0 ..< numeric.count where abs(analytic[i] - numeric[i]) > worst {
+        worst = abs(analytic[i] - numeric[i]); worstIndex = i
+    }
+    XCTAssertLessThanOrEqual(worst, atol + rtol * scale,
+                             "gradient mismatch at \(worstIndex): analytic \(analytic[worstIndex]) numeric \(numeric[worstIndex]) (max|numeric| \(scale))",
+                             file: file, line: line)
+}

@@ -1,0 +1,173 @@
+import XCTest
+@testable import Autograd
+
+final class OpGradientTests: XCTestCase {
+    private func convWeights(out: Int, in inC: Int, kh: Int, kw: Int, bias: Bool = true, seed: UInt64 = 7) -> Conv2dWeights {
+        var random = TestRandom(seed: seed)
+        return Conv2dWeights(outChannels: out, inChannels: inC, kernelH: kh, kernelW: kw,
+                             weight: random.values(out * inC * kh * kw, -0.5, 0.5),
+                             bias: bias ? random.values(out) : nil)
+    }
+
+    // MARK: - conv2d
+
+    func testConvGradientsForEveryInceptionKernelShape() {
+        let cases: [(kh: Int, kw: Int, geometry: WindowGeometry)] = [
+            (3, 3, WindowGeometry(stride: 2)),
+            (3, 3, WindowGeometry(stride: 1, padH: 1, padW: 1)),
+            (1, 7, WindowGeometry(stride: 1, padH: 0, padW: 3)),
+            (7, 1, WindowGeometry(stride: 1, padH: 3, padW: 0)),
+            (1, 3, WindowGeometry(stride: 1, padH: 0, padW: 1)),
+            (3, 1, WindowGeometry(stride: 1, padH: 1, padW: 0)),
+            (5, 5, WindowGeometry(stride: 1, padH: 2, padW: 2)),
+            (1, 1, WindowGeometry()),
+            (3, 3, WindowGeometry(strideH: 2, strideW: 1, padTop: 0, padBottom: 2, padLeft: 1, padRight: 0)),
+        ]
+        for (index, c) in cases.enumerated() {
+            let weights = convWeights(out: 3, in: 2, kh: c.kh, kw: c.kw, seed: UInt64(index))
+            checkGradient(shape: [2, 2, 7, 8], seed: UInt64(10 + index)) { $0.conv2d(weights, c.geometry) }
+        }
+    }
+
+    func testConvMatchesDirectSum() {
+        let weights = convWeights(out: 4, in: 3, kh: 3, kw: 2)
+        let geometry = WindowGeometry(strideH: 2, strideW: 1, padTop: 1, padBottom: 0, padLeft: 0, padRight: 1)
+        var random = TestRandom(seed: 3)
+        let x = Tensor(shape: [3, 3, 6, 5], data: random.values(3 * 3 * 6 * 5))
+        let y = x.conv2d(weights, geometry)
+        XCTAssertEqual(y.shape, [3, 4, 3, 5])
+        var worst: Float = 0
+        for n in 0 ..< 3 { for o in 0 ..< 4 { for p in 0 ..< 3 { for q in 0 ..< 5 {
+            var sum = weights.bias![o]
+            for c in 0 ..< 3 { for i in 0 ..< 3 { for j in 0 ..< 2 {
+                let ih = p * 2 - 1 + i, iw = q + j
+                guard ih >= 0, ih < 6, iw >= 0, iw < 5 else { continue }
+                sum += weights.weight[((o * 3 + c) * 3 + i) * 2 + j] * x.data[((n * 3 + c) * 6 + ih) * 5 + iw]
+            } } }
+            worst = max(worst, abs(sum - y.data[((n * 4 + o) * 3 + p) * 5 + q]))
+        } } } }
+        XCTAssertLessThan(worst, 1e-5)
+    }
+
+    /// Small maps batch several images into one GEMM; the result must not depend on the batch.
+    func testConvBatchedEqualsPerImage() {
+        let weights = convWeights(out: 5, in: 4, kh: 3, kw: 3)
+        var random = TestRandom(seed: 5)
+        let batch = Tensor(shape: [6, 4, 8, 8], data: random.values(6 * 4 * 64))
+        let geometry = WindowGeometry(stride: 1, padH: 1, padW: 1)
+        let together = batch.conv2d(weights, geometry)
+        for i in 0 ..< 6 {
+            let alone = batch.item(i).conv2d(weights, geometry)
+            XCTAssertEqual(Array(together.data[i * alone.count ..< (i + 1) * alone.count]), alone.data)
+        }
+    }
+
+    func testPointwiseConvBatchedGradient() {
+        let weights = convWeights(out: 3, in: 4, kh: 1, kw: 1)
+        checkGradient(shape: [3, 4, 3, 3]) { $0.conv2d(weights) }
+    }
+
+    // MARK: - Pools
+
+    func testMaxPoolGradients() {
+        // Distinct values so that no window has a tie (finite differences need a unique max).
+        let values: [Float] = (0 ..< 486).map { (i: Int) -> Float in Float((i * 37) % 163) / 50 - 1.6 }
+        checkGradient(shape: [2, 3, 9, 9], input: values) { $0.maxPool2d(kernel: 3, WindowGeometry(stride: 2)) }
+        checkGradient(shape: [2, 3, 9, 9], input: values) {
+            $0.maxPool2d(kernel: 3, WindowGeometry(stride: 1, padH: 1, padW: 1))
+        }
+    }
+
+    func testMaxPoolTiesGoToFirstMaximum() {
+        let tape = Tape()
+        let x = tape.watch(Tensor(shape: [1, 1, 3, 3], data: [Float](repeating: 2, count: 9)))
+        let y = x.maxPool2d(kernel: 3, WindowGeometry(stride: 2))
+        tape.backward(from: y, seed: [1])
+        XCTAssertEqual(x.grad, [1, 0, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    func testAvgPoolExcludingPadValuesAndGradient() {
+        let x = Tensor(shape: [1, 1, 3, 3], data: (1 ... 9).map(Float.init))
+        let y = x.avgPool2dExcludingPad(kernel: 3, WindowGeometry(stride: 1, padH: 1, padW: 1))
+        // Corner averages 4 cells, edge 6, centre 9 (count_include_pad=False).
+        XCTAssertEqual(y.data[0], (1 + 2 + 4 + 5) / 4, accuracy: 1e-6)
+        XCTAssertEqual(y.data[1], (1 + 2 + 3 + 4 + 5 + 6) / 6, accuracy: 1e-6)
+        XCTAssertEqual(y.data[4], 5, accuracy: 1e-6)
+        checkGradient(shape: [2, 2, 5, 6]) { $0.avgPool2dExcludingPad(kernel: 3, WindowGeometry(stride: 1, padH: 1, padW: 1)) }
+    }
+
+    func testGlobalMeanGradient() {
+        checkGradient(shape: [2, 3, 4, 5]) { $0.globalMeanPool() }
+    }
+
+    // MARK: - Elementwise
+
+    func testReluGradientAwayFromZero() {
+        let values: [Float] = (0 ..< 40).map { (i: Int) -> Float in
+            let sign: Float = i % 2 == 0 ? 1 : -1
+            return sign * (0.1 + Float(i) / 50)
+        }
+        checkGradient(shape: [2, 2, 2, 5], input: values) { $0.relu() }
+    }
+
+    func testReluGradientAtZeroIsZero() {
+        let tape = Tape()
+        let x = tape.watch(Tensor(shape: [3], data: [-1, 0, 2]))
+        let y = x.relu()
+        tape.backward(from: y, seed: [1, 1, 1])
+        XCTAssertEqual(y.data, [0, 0, 2])
+        XCTAssertEqual(x.grad, [0, 0, 1])
+    }
+
+    func testAffineAndBatchNormGradients() {
+        checkGradient(shape: [2, 3, 2, 2]) { $0.affine(scale: 2, shift: -1) }
+        let bn = BatchNormParameters(gamma: [1.1, 0.9, 1.0], beta: [0.1, -0.2, 0], runningMean: [0.05, -0.1, 0.2],
+                                     runningVar: [0.7, 1.2, 0.5])
+        checkGradient(shape: [2, 3, 2, 2]) { $0.batchNorm(bn) }
+        let y = Tensor(shape: [1, 3, 1, 1], data: [1, 2, 3]).batchNorm(bn)
+        XCTAssertEqual(y.data[1], (2 - -0.1) / (1.2 + 0.001).squareRoot() * 0.9 + -0.2, accuracy: 1e-6)
+    }
+
+    // MARK: - Shape ops
+
+    func testConcatAndLinearGradients() {
+        let other = Tensor(shape: [2, 1, 3, 3], data: (0 ..< 18).map { Float($0) / 10 })
+        checkGradient(shape: [2, 2, 3, 3]) { x in
+            // x is used twice, so its gradient must accumulate both contributions.
+            Tensor.concatChannels([x, other, x.affine(scale: 3, shift: 0)])
+        }
+        var random = TestRandom(seed: 11)
+        let w = random.values(4 * 6), b = random.values(4)
+        checkGradient(shape: [3, 6]) { $0.linear(weight: w, bias: b, outFeatures: 4) }
+    }
+
+    // MARK: - Resize
+
+    func testBilinearResizeGradientUpAndDown() {
+        checkGradient(shape: [1, 2, 5, 7]) { $0.resizeBilinear(height: 11, width: 9) }
+        checkGradient(shape: [1, 2, 9, 13]) { $0.resizeBilinear(height: 4, width: 5) }
+    }
+
+    /// Known values of PyTorch's align_corners=False upsampling of [0, 1] to 4 samples.
+    func testBilinearResizeMatchesPyTorchConvention() {
+        let x = Tensor(shape: [1, 1, 1, 2], data: [0, 1])
+        let y = x.resizeBilinear(height: 1, width: 4)
+        // src = (d + 0.5) / 2 - 0.5 = -0.25 (clamped to 0), 0.25, 0.75, 1.25 (upper index clamped)
+        XCTAssertEqual(y.data, [0, 0.25, 0.75, 1])
+    }
+
+    // MARK: - Tape
+
+    func testBackwardStopsAtRequestedTensorAndKeepsItsGradient() {
+        let tape = Tape()
+        let x = tape.watch(Tensor(shape: [1, 1, 2, 2], data: [1, -2, 3, 4]))
+        let middle = x.affine(scale: 2, shift: 0)
+        middle.retainGrad()
+        let y = middle.relu().globalMeanPool()
+        tape.backward(from: y, seed: [1], stopAt: middle)
+        XCTAssertEqual(middle.grad, [0.25, 0, 0.25, 0.25])
+        XCTAssertNil(x.grad, "records before the stop point must not run")
+        tape.backward(from: y, seed: [2])
+        XCTAssertEqual(x.grad, [1, 0, 1, 1])
+    }
+}
