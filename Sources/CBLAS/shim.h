@@ -9,4 +9,22 @@ void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const i
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
              double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+
+// OpenBLAS runtime (DYNAMIC_ARCH builds, as Debian ships): which kernel set is in use, and the
+// hooks to pick another one. OpenBLAS 0.3.21 does not recognise some newer Intel CPUs and falls
+// back to its generic "Prescott" kernels, several times slower than what the CPU can run.
+char *openblas_get_corename(void);
+void openblas_set_num_threads(int num_threads);
+void gotoblas_dynamic_init(void);
+void gotoblas_dynamic_quit(void);
+
+/// The OpenBLAS core name this CPU can run: "SkylakeX" with AVX-512, "Haswell" with AVX2+FMA,
+/// or NULL when the CPU has neither.
+static inline const char *fidviz_supported_coretype(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+    return 0;
+}
 #endif

@@ -1,1 +1,64 @@
-print("bench")
+import Autograd
+import Dispatch
+import Foundation
+import InceptionGraph
+import SeededWeights
+
+// fidviz-bench: speed and memory of the FID Inception-v3 on the Autograd engine.
+// Weights are the seeded stand-ins (speed does not depend on their values).
+//
+//   swift run -c release fidviz-bench [--batch 16] [--repeats 3]
+
+func argument(_ name: String, default value: Int) -> Int {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return value }
+    return v
+}
+
+func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Peak resident set size of this process so far, in bytes (VmHWM from /proc/self/status).
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kb * 1024
+    }
+    return 0
+}
+
+let batch = argument("--batch", default: 16)
+let repeats = argument("--repeats", default: 3)
+print("fidviz-bench: FID Inception-v3 on Autograd (\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS core \(BLASRuntime.coreName))")
+var model: InceptionV3!
+let loadTime = seconds { model = InceptionV3(weights: SeededWeights.inceptionWeights(seed: 0)) }
+print(String(format: "seeded weights generated and folded in %.2f s", loadTime))
+
+var random = SystemRandomNumberGenerator()
+let size = InceptionArchitecture.inputSize
+let images = Tensor(shape: [batch, 3, size, size],
+                    data: (0 ..< batch * 3 * size * size).map { _ in Float.random(in: 0 ... 1, using: &random) })
+
+_ = model(images.item(0))  // warm-up
+var best = Double.infinity
+for _ in 0 ..< repeats { best = min(best, seconds { _ = model(images) }) }
+print(String(format: "forward, batch %d at %dx%d: %.2f images/s (best of %d: %.3f s per batch)",
+             batch, size, size, Double(batch) / best, repeats, best))
+print(String(format: "peak memory so far: %.2f GiB", Double(peakResidentBytes()) / Double(1 << 30)))
+
+var bestBackward = Double.infinity
+for _ in 0 ..< repeats {
+    bestBackward = min(bestBackward, seconds {
+        let tape = Tape()
+        let pixels = tape.watch(images.item(0))
+        let out = model(pixels, capture: [.mixed_7c])
+        tape.backward(from: out.pool3, seed: [Float](repeating: 1, count: out.pool3.count))
+        precondition(pixels.grad != nil)
+    })
+}
+print(String(format: "forward+backward to input pixels, batch 1: %.0f ms (best of %d)", bestBackward * 1000, repeats))
+print(String(format: "peak memory: %.2f GiB", Double(peakResidentBytes()) / Double(1 << 30)))

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Autograd
+import Autograd
 
 /// Deterministic pseudo-random values for tests (SplitMix64), uniform in [lo, hi).
 struct TestRandom {

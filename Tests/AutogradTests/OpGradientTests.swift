@@ -1,5 +1,5 @@
 import XCTest
-@testable import Autograd
+import Autograd
 
 final class OpGradientTests: XCTestCase {
     private func convWeights(out: Int, in inC: Int, kh: Int, kw: Int, bias: Bool = true, seed: UInt64 = 7) -> Conv2dWeights {

@@ -1,0 +1,82 @@
+import Autograd
+
+/// A parameter tensor as read from a state dict: its shape and its values in row-major order.
+public struct NamedParameter {
+    public let shape: [Int]
+    public let values: [Float]
+    public init(shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count, "parameter of shape \(shape) with \(values.count) values")
+        self.shape = shape
+        self.values = values
+    }
+}
+
+/// Why a state dict is not the FID Inception-v3's.
+public enum InceptionWeightsError: Error, Equatable, CustomStringConvertible {
+    case missingKey(source: String, key: String, missingCount: Int)
+    case unexpectedKey(source: String, key: String, unexpectedCount: Int)
+    case shapeMismatch(source: String, key: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case let .missingKey(source, key, count):
+            return "\(source): not the FID Inception-v3 weights: missing key '\(key)'"
+                + (count > 1 ? " (and \(count - 1) more)" : "")
+                + "; use pytorch-fid's pt_inception-2015-12-05-6726825d.pth"
+        case let .unexpectedKey(source, key, count):
+            return "\(source): not the FID Inception-v3 weights: unexpected key '\(key)'"
+                + (count > 1 ? " (and \(count - 1) more)" : "")
+                + "; use pytorch-fid's pt_inception-2015-12-05-6726825d.pth"
+        case let .shapeMismatch(source, key, expected, found):
+            return "\(source): '\(key)' has shape \(found), the FID Inception-v3 needs \(expected)"
+        }
+    }
+}
+
+/// The FID Inception-v3 weights, checked strictly against `InceptionArchitecture` and folded
+/// for inference: each conv's batch norm becomes a per-channel scale on the conv weight plus a bias
+/// (w' = w * gamma / sqrt(var + eps), b' = beta - mean * gamma / sqrt(var + eps)).
+public struct InceptionWeights {
+    /// Folded conv weights by conv name ("Mixed_5b.branch1x1").
+    let convs: [String: Conv2dWeights]
+    let fcWeight: [Float]
+    let fcBias: [Float]
+
+    /// Checks that `parameters` has exactly the architecture's keys and shapes, then folds them.
+    /// `source` names the file in error messages.
+    public init(parameters: [String: NamedParameter], source: String) throws {
+        let expected = InceptionArchitecture.parameterShapes
+        let missing = expected.filter { parameters[$0.key] == nil }
+        if let first = missing.first {
+            throw InceptionWeightsError.missingKey(source: source, key: first.key, missingCount: missing.count)
+        }
+        let known = Set(expected.map(\.key))
+        let unexpected = parameters.keys.filter { !known.contains($0) }.sorted()
+        if let first = unexpected.first {
+            throw InceptionWeightsError.unexpectedKey(source: source, key: first, unexpectedCount: unexpected.count)
+        }
+        for (key, shape) in expected where parameters[key]!.shape != shape {
+            throw InceptionWeightsError.shapeMismatch(source: source, key: key, expected: shape,
+                                                      found: parameters[key]!.shape)
+        }
+        var convs: [String: Conv2dWeights] = [:]
+        for spec in InceptionArchitecture.convs {
+            func values(_ suffix: String) -> [Float] { parameters["\(spec.name).\(suffix)"]!.values }
+            let bn = BatchNormParameters(gamma: values("bn.weight"), beta: values("bn.bias"),
+                                         runningMean: values("bn.running_mean"),
+                                         runningVar: values("bn.running_var"), eps: 1e-3)
+            let (scale, shift) = bn.scaleAndShift()
+            var weight = values("conv.weight")
+            let perOutput = weight.count / spec.outChannels
+            for o in 0 ..< spec.outChannels {
+                for i in 0 ..< perOutput { weight[o * perOutput + i] *= scale[o] }
+            }
+            convs[spec.name] = Conv2dWeights(outChannels: spec.outChannels, inChannels: spec.inChannels,
+                                             kernelH: spec.kernelH, kernelW: spec.kernelW,
+                                             weight: weight, bias: shift)
+        }
+        self.convs = convs
+        self.fcWeight = parameters["fc.weight"]!.values
+        self.fcBias = parameters["fc.bias"]!.values
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import InceptionGraph
+
+/// Deterministic stand-in weights for the FID Inception-v3, for tests and benchmarks only.
+///
+/// Every value is a pure function of (key, element index, seed), matching the team's reference
+/// generator bit for bit:
+///     z = splitmix64(fnv1a64(key) XOR seed + i);  u = (z >> 40) / 2^24
+///     value = Float(floor(rule(u) * 4096 + 0.5) / 4096)      (all in Double)
+/// with the rule chosen by key suffix (conv weights uniform in +-sqrt(6 / fan_in), etc.).
+/// These are NOT the FID weights: numbers computed with them are not comparable to any FID.
+public enum SeededWeights {
+    public static func parameters(seed: UInt64) -> [String: NamedParameter] {
+        var result: [String: NamedParameter] = [:]
+        for (key, shape) in InceptionArchitecture.parameterShapes {
+            result[key] = NamedParameter(shape: shape, values: values(key: key, shape: shape, seed: seed))
+        }
+        return result
+    }
+
+    public static func inceptionWeights(seed: UInt64) -> InceptionWeights {
+        // The table and the architecture are the same source, so this cannot fail.
+        try! InceptionWeights(parameters: parameters(seed: seed), source: "seeded-\(seed)")
+    }
+
+    /// The values of one tensor in row-major order.
+    public static func values(key: String, shape: [Int], seed: UInt64) -> [Float] {
+        let count = shape.reduce(1, *)
+        if key.hasSuffix("num_batches_tracked") { return [Float](repeating: 0, count: count) }
+        let rule = self.rule(key: key, shape: shape)
+        let base = fnv1a64(key) ^ seed
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+            for i in 0 ..< count {
+                let z = splitmix64(base &+ UInt64(i))
+                let u = Double(z >> 40) / Double(1 << 24)
+                buffer[i] = Float((rule(u) * 4096 + 0.5).rounded(.down) / 4096)
+            }
+            initialised = count
+        }
+    }
+
+    static func rule(key: String, shape: [Int]) -> (Double) -> Double {
+        if key.hasSuffix("conv.weight") {
+            let bound = (6.0 / Double(shape[1] * shape[2] * shape[3])).squareRoot()
+            return { (2 * $0 - 1) * bound }
+        }
+        if key.hasSuffix("bn.weight") { return { 0.9 + 0.2 * $0 } }
+        if key.hasSuffix("bn.bias") || key.hasSuffix("bn.running_mean") { return { 0.2 * ($0 - 0.5) } }
+        if key.hasSuffix("bn.running_var") { return { 0.5 + $0 } }
+        if key == "fc.weight" {
+            let bound = (3.0 / 2048).squareRoot()
+            return { (2 * $0 - 1) * bound }
+        }
+        if key == "fc.bias" { return { 0.02 * ($0 - 0.5) } }
+        preconditionFailure("no seeded-weight rule for key \(key)")
+    }
+
+    static func fnv1a64(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    @inline(__always)
+    static func splitmix64(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
