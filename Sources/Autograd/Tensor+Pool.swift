@@ -1,3 +1,22 @@
+// MARK: - Windows
+
+/// The input rows and columns each pooling window covers, clipped to the input (padding cells
+/// are simply absent: -infinity for max pool, not counted for average pool).
+struct PoolWindows {
+    let outH: Int, outW: Int
+    let rowStart: [Int], rowEnd: [Int], colStart: [Int], colEnd: [Int]
+
+    init(height: Int, width: Int, kernel: Int, geometry: WindowGeometry) {
+        (outH, outW) = geometry.outputSize(height: height, width: width, kernelH: kernel, kernelW: kernel)
+        let rows = (0 ..< outH).map { $0 * geometry.strideH - geometry.padTop }
+        let cols = (0 ..< outW).map { $0 * geometry.strideW - geometry.padLeft }
+        rowStart = rows.map { max($0, 0) }
+        rowEnd = rows.map { min($0 + kernel, height) }
+        colStart = cols.map { max($0, 0) }
+        colEnd = cols.map { min($0 + kernel, width) }
+    }
+}
+
 // MARK: - Max pool
 
 extension Tensor {
@@ -7,29 +26,36 @@ extension Tensor {
     /// sends each output gradient to that recorded argmax only.
     public func maxPool2d(kernel: Int, _ geometry: WindowGeometry) -> Tensor {
         let (n, c, h, w) = nchw
-        let (oh, ow) = geometry.outputSize(height: h, width: w, kernelH: kernel, kernelW: kernel)
+        let windows = PoolWindows(height: h, width: w, kernel: kernel, geometry: geometry)
+        let (oh, ow) = (windows.outH, windows.outW)
         let planes = n * c, inPlane = h * w, outPlane = oh * ow
-        var argmax = [Int32](repeating: 0, count: planes * outPlane)
+        let tracked = isTracked
+        var argmax = [Int32](repeating: 0, count: tracked ? planes * outPlane : 0)
         let output = makeBuffer(planes * outPlane) { out in
             data.withUnsafeBufferPointer { x in
                 argmax.withUnsafeMutableBufferPointer { arg in
                     for plane in 0 ..< planes {
                         let src = x.baseAddress! + plane * inPlane
                         for p in 0 ..< oh {
-                            let h0 = p * geometry.strideH - geometry.padTop
-                            let rows = max(h0, 0) ..< min(h0 + kernel, h)
+                            let r0 = windows.rowStart[p], r1 = windows.rowEnd[p]
                             for q in 0 ..< ow {
-                                let w0 = q * geometry.strideW - geometry.padLeft
-                                let cols = max(w0, 0) ..< min(w0 + kernel, w)
-                                var best = -Float.infinity, bestIndex = rows.lowerBound * w + cols.lowerBound
-                                for r in rows {
-                                    for s in cols {
+                                let c0 = windows.colStart[q], c1 = windows.colEnd[q]
+                                var best = -Float.infinity, bestIndex = r0 * w + c0
+                                var r = r0
+                                scan: while r < r1 {
+                                    var s = c0
+                                    while s < c1 {
                                         let v = src[r * w + s]
-                                        if v > best || v.isNaN { best = v; bestIndex = r * w + s; if v.isNaN { break } }
+                                        if v > best || v.isNaN {
+                                            best = v; bestIndex = r * w + s
+                                            if v.isNaN { break scan }
+                                        }
+                                        s += 1
                                     }
+                                    r += 1
                                 }
                                 out[plane * outPlane + p * ow + q] = best
-                                arg[plane * outPlane + p * ow + q] = Int32(bestIndex)
+                                if tracked { arg[plane * outPlane + p * ow + q] = Int32(bestIndex) }
                             }
                         }
                     }
@@ -55,28 +81,36 @@ extension Tensor {
     /// number of window cells inside the input, so border outputs average fewer values.
     public func avgPool2dExcludingPad(kernel: Int, _ geometry: WindowGeometry) -> Tensor {
         let (n, c, h, w) = nchw
-        let (oh, ow) = geometry.outputSize(height: h, width: w, kernelH: kernel, kernelW: kernel)
+        let windows = PoolWindows(height: h, width: w, kernel: kernel, geometry: geometry)
+        let (oh, ow) = (windows.outH, windows.outW)
         let planes = n * c, inPlane = h * w, outPlane = oh * ow
-        // Window bounds and divisors are the same for every plane.
-        var windows: [(rows: Range<Int>, cols: Range<Int>, scale: Float)] = []
-        windows.reserveCapacity(outPlane)
+        // 1 / (cells inside the input) per output position; the same for every plane.
+        var scale = [Float](repeating: 0, count: outPlane)
         for p in 0 ..< oh {
-            let h0 = p * geometry.strideH - geometry.padTop
-            let rows = max(h0, 0) ..< min(h0 + kernel, h)
             for q in 0 ..< ow {
-                let w0 = q * geometry.strideW - geometry.padLeft
-                let cols = max(w0, 0) ..< min(w0 + kernel, w)
-                windows.append((rows, cols, 1 / Float(rows.count * cols.count)))
+                let cells = (windows.rowEnd[p] - windows.rowStart[p]) * (windows.colEnd[q] - windows.colStart[q])
+                scale[p * ow + q] = 1 / Float(cells)
             }
         }
         let output = makeBuffer(planes * outPlane) { out in
             data.withUnsafeBufferPointer { x in
                 for plane in 0 ..< planes {
                     let src = x.baseAddress! + plane * inPlane
-                    for (index, window) in windows.enumerated() {
-                        var sum: Float = 0
-                        for r in window.rows { for s in window.cols { sum += src[r * w + s] } }
-                        out[plane * outPlane + index] = sum * window.scale
+                    let dst = out.baseAddress! + plane * outPlane
+                    for p in 0 ..< oh {
+                        let r0 = windows.rowStart[p], r1 = windows.rowEnd[p]
+                        for q in 0 ..< ow {
+                            let c0 = windows.colStart[q], c1 = windows.colEnd[q]
+                            var sum: Float = 0
+                            var r = r0
+                            while r < r1 {
+                                let row = src + r * w
+                                var s = c0
+                                while s < c1 { sum += row[s]; s += 1 }
+                                r += 1
+                            }
+                            dst[p * ow + q] = sum * scale[p * ow + q]
+                        }
                     }
                 }
             }
@@ -86,9 +120,13 @@ extension Tensor {
             gradIn.withUnsafeMutableBufferPointer { dx in
                 for plane in 0 ..< planes {
                     let dst = dx.baseAddress! + plane * inPlane
-                    for (index, window) in windows.enumerated() {
-                        let g = gradOut[plane * outPlane + index] * window.scale
-                        for r in window.rows { for s in window.cols { dst[r * w + s] += g } }
+                    for p in 0 ..< oh {
+                        for q in 0 ..< ow {
+                            let g = gradOut[plane * outPlane + p * ow + q] * scale[p * ow + q]
+                            for r in windows.rowStart[p] ..< windows.rowEnd[p] {
+                                for s in windows.colStart[q] ..< windows.colEnd[q] { dst[r * w + s] += g }
+                            }
+                        }
                     }
                 }
             }
