@@ -34,8 +34,7 @@ let package = Package(
             dependencies: [
                 "Autograd", "CPNG",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ],
-            resources: [.copy("Resources/inception-2015-12-05-labels.txt")]),
+            ]),
         .target(
             name: "NumpyFiles",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
@@ -55,13 +54,16 @@ let package = Package(
             name: "fidviz-bench", dependencies: ["Autograd", "InceptionGraph", "SeededWeights"]),
 
         // MARK: - Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(
             name: "InceptionGraphTests",
-            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd"]),
+            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "TestSupport"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
-        .testTarget(name: "FidvizTests", dependencies: ["fidviz", "NumpyFiles", "InceptionGraph", "SeededWeights"]),
+        .testTarget(
+            name: "FidvizTests",
+            dependencies: ["fidviz", "NumpyFiles", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// fidviz: see what Fréchet Inception Distance looks at in your images.
+@main
+struct Fidviz: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fidviz",
+        abstract: "Explain Fréchet Inception Distance: per-image FID gradients and heatmaps, computed with pytorch-fid's Inception-v3.",
+        discussion: """
+            fidviz runs the FID Inception-v3 (the same weights and preprocessing as pytorch-fid) forward \
+            and backward on its own autodiff engine.
+
+            Weights: fidviz looks for pt_inception-2015-12-05-6726825d.pth in --weights PATH, \
+            $FIDVIZ_WEIGHTS, ~/.cache/fidviz, then torch hub's cache ($TORCH_HOME or ~/.cache/torch, \
+            hub/checkpoints), where pytorch-fid and torch-fidelity keep it. `fidviz weights download` fetches it.
+
+            Examples:
+              fidviz weights download
+              fidviz features samples/ -o feats.npz --json
+            """,
+        version: FidvizVersion.string,
+        subcommands: [FeaturesCommand.self, WeightsCommand.self])
+}
+
+enum FidvizVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Checks, before any work starts, that an output file can be created where the user asked.
+func checkWritableOutput(_ path: String, flag: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw InputError("\(flag) \(path): the folder \(folder) does not exist")
+    }
+    guard access(folder, W_OK) == 0 else {
+        throw InputError("\(flag) \(path): the folder \(folder) is not writable")
+    }
+    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw InputError("\(flag) \(path): is a folder; give a file name")
+    }
+}
+
+/// Writes `data` via a temporary file in the same folder and a rename: readers see the old file
+/// or the new one, never a half-written one.
+func writeAtomically(_ data: Data, to url: URL) throws {
+    do {
+        try data.write(to: url, options: .atomic)
+    } catch {
+        throw InputError("\(url.path): cannot write (\(error.localizedDescription))")
+    }
+}

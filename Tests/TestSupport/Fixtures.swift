@@ -1,0 +1,34 @@
+import Foundation
+
+/// Files under Tests/Fixtures, located from this source file so a fresh clone needs nothing else.
+public enum Fixtures {
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // TestSupport
+        .deletingLastPathComponent()  // Tests
+        .appendingPathComponent("Fixtures")
+
+    public static func url(_ relativePath: String) -> URL {
+        root.appendingPathComponent(relativePath)
+    }
+
+    /// The repository's top folder (for samples/ and the built binaries).
+    public static let repository: URL = root.deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The full-size seeded weights in the team's shared reference bundle, if it sits beside the
+    /// repository (as in CI); tests that need it skip with a reason when it does not.
+    public static var sharedSeededCheckpoint: URL? {
+        let url = repository.deletingLastPathComponent().appendingPathComponent("shared/reference/seeded-0-legacy.pth")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+}
+
+/// The golden comparison: max |a - b| / max |b| (L-infinity error relative to the reference's scale).
+public func relativeError<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [A], _ b: [B]) -> Double {
+    precondition(a.count == b.count, "comparing \(a.count) values with \(b.count)")
+    var worst = 0.0, scale = 0.0
+    for (x, y) in zip(a, b) {
+        worst = max(worst, abs(Double(x) - Double(y)))
+        scale = max(scale, abs(Double(y)))
+    }
+    return scale > 0 ? worst / scale : worst
+}
