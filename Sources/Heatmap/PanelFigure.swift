@@ -86,7 +86,8 @@ public enum PanelFigure {
     }
 
     /// A horizontal bar from the colormap's low end (left) to its high end (right), outlined,
-    /// with ticks and labels at both ends giving the raw map's minimum and maximum.
+    /// with ticks at both ends and labels giving the raw map's minimum and maximum (under their
+    /// ends, or stacked and centred when the bar is too narrow for both side by side).
     private static func drawColorBar(
         on canvas: CairoCanvas, pen: TextRenderer, geometry g: Geometry, bar: PixelRect,
         colormap: Colormap, range: (min: Float, max: Float)?
@@ -105,9 +106,14 @@ public enum PanelFigure {
         let (low, high) = g.tickLabels(range)
         let lineHeight = pen.lineHeight(g.tickStyle)
         let firstBaseline = tickBottom + pen.ascent(g.tickStyle) + 1
-        pen.draw(low, x: Double(bar.x), baseline: firstBaseline, g.tickStyle)
-        let highBaseline = g.tickRows == 1 ? firstBaseline : firstBaseline + lineHeight
-        pen.drawRightAligned(high, rightX: Double(bar.x + bar.width), baseline: highBaseline, g.tickStyle)
+        if g.tickRows == 1 {
+            pen.draw(low, x: Double(bar.x), baseline: firstBaseline, g.tickStyle)
+            pen.drawRightAligned(high, rightX: Double(bar.x + bar.width), baseline: firstBaseline, g.tickStyle)
+        } else {
+            let centerX = Double(bar.x) + Double(bar.width) / 2
+            pen.drawCentered(low, centerX: centerX, baseline: firstBaseline, g.tickStyle)
+            pen.drawCentered(high, centerX: centerX, baseline: firstBaseline + lineHeight, g.tickStyle)
+        }
     }
 
     // MARK: - Geometry
@@ -150,12 +156,27 @@ public enum PanelFigure {
             self.tickStyle = tickStyle
             let gap = Int((fs * 1.2).rounded())
 
-            // Slot widths: the image, widened to fit the longest word of its title.
+            // Tick labels need one row when both fit side by side under the bar, else two rows,
+            // each centred under the bar.
+            var rows = 1
+            var widestTick = 0.0
+            for panel in panels {
+                guard let map = panel.map else { continue }
+                let (low, high) = Geometry.tickLabels(map.finiteRange)
+                let (lowWidth, highWidth) = (text.width(low, tickStyle), text.width(high, tickStyle))
+                widestTick = max(widestTick, lowWidth, highWidth)
+                if lowWidth + highWidth + fs > Double(image.width) { rows = 2 }
+            }
+            tickRows = rows
+
+            // Slot widths: the image, widened to fit the longest word of its title and, when
+            // tick labels are stacked, the widest of them.
             var slots: [Int] = []
             var titles: [[String]] = []
             for panel in panels {
                 let longestWord = panel.title.split(separator: " ").map { text.width(String($0), titleStyle) }.max() ?? 0
-                let wrapWidth = max(Double(image.width), longestWord.rounded(.up))
+                let tickRoom = panel.map != nil && rows == 2 ? widestTick : 0
+                let wrapWidth = max(Double(image.width), longestWord.rounded(.up), tickRoom.rounded(.up))
                 let lines = text.wrap(panel.title, maxWidth: wrapWidth, titleStyle)
                 titles.append(lines)
                 slots.append(Int(max(wrapWidth, lines.map { text.width($0, titleStyle) }.max() ?? 0).rounded(.up)))
@@ -164,15 +185,6 @@ public enum PanelFigure {
             let contentWidth = slots.reduce(0, +) + gap * (slots.count - 1)
             let innerWidth = max(contentWidth, Int((22 * fs).rounded()))
             width = innerWidth + 2 * margin
-
-            // Tick labels need one row when both fit side by side under the bar, else two.
-            var rows = 1
-            for panel in panels {
-                guard let map = panel.map else { continue }
-                let (low, high) = Geometry.tickLabels(map.finiteRange)
-                if text.width(low, tickStyle) + text.width(high, tickStyle) + fs > Double(image.width) { rows = 2 }
-            }
-            tickRows = rows
 
             var y = margin
             // Warning band.

@@ -80,6 +80,30 @@ final class PanelFigureTests: XCTestCase {
         XCTAssertLessThanOrEqual(abs(Int(right.r) - Int(high.r)) + abs(Int(right.g) - Int(high.g)) + abs(Int(right.b) - Int(high.b)), 30)
     }
 
+    func testTinyAndWideImagesGetLegibleLayouts() throws {
+        // 32x32: the text area is wider than the panels, font stays at the 12 px floor.
+        let tiny = RGBPixels(width: 32, height: 32, rgb: (0..<(32 * 32 * 3)).map { UInt8($0 % 251) })
+        let small = try PanelFigure.render(
+            image: tiny, panels: standardPanels(TestSupport.blob(size: 8, cx: 2, cy: 2, sigma: 1), TestSupport.astronautGradCAM7c),
+            caption: caption(warning: warning))
+        TestSupport.keepSample(small.png, named: "tiny32-figure.png")
+        XCTAssertEqual(small.layout.fontSize, 12)
+        XCTAssertGreaterThanOrEqual(small.layout.width, 22 * 12)
+        XCTAssertEqual(small.layout.panels.map(\.width), [32, 32, 32])
+
+        // 640x200 with four panels (a deeper layer too): panels keep the image's own size.
+        let wide = RGBPixels(width: 640, height: 200, rgb: (0..<(640 * 200 * 3)).map { UInt8(($0 / 3) % 256) })
+        var panels = standardPanels(TestSupport.astronautSensitivity7c, TestSupport.astronautGradCAM7c)
+        panels.append(.sensitivity(layer: "mixed_6e", map: TestSupport.blob(size: 17, cx: 12, cy: 4, sigma: 2)))
+        let figure = try PanelFigure.render(image: wide, panels: panels, caption: caption(warning: nil))
+        TestSupport.keepSample(figure.png, named: "wide-4panels.png")
+        let decoded = try PNGCodec.decode(figure.png)
+        XCTAssertEqual(decoded.width, figure.layout.width)
+        XCTAssertGreaterThanOrEqual(decoded.width, 4 * 640)
+        XCTAssertEqual(figure.layout.panels.map(\.height), [200, 200, 200, 200])
+        XCTAssertEqual(figure.layout.colorBars.map { $0 == nil }, [true, false, false, false])
+    }
+
     // MARK: - Text fallback
 
     func testBitmapFontFallbackStillWritesTitles() throws {
