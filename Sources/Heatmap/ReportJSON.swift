@@ -81,7 +81,8 @@ public struct ReportJSON: Codable, Sendable {
     /// UTF-8 JSON with sorted keys (and indentation when `prettyPrinted`).
     public func encoded(prettyPrinted: Bool = false) throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = prettyPrinted ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
+        encoder.outputFormatting = prettyPrinted
+            ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
 

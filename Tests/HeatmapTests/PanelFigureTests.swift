@@ -45,6 +45,7 @@ final class PanelFigureTests: XCTestCase {
         XCTAssertGreaterThan(heatDiff, 20)
         // And they are exactly the overlay.
         let overlay = Overlay.render(image: image, map: TestSupport.astronautSensitivity7c)
+        TestSupport.keepSample(try PNGCodec.encode(overlay), named: "astronaut-overlay-sensitivity.png")
         XCTAssertEqual(TestSupport.meanAbsoluteDifference(decoded, figure.layout.panels[1], overlay, whole), 0)
     }
 

@@ -65,6 +65,7 @@ final class ReportJSONTests: XCTestCase {
         XCTAssertTrue(text.contains("[3,null]"), text)
         XCTAssertTrue(text.contains("\"gradcam_top1\":[[0,0.25,null]]"), text)
         XCTAssertTrue(text.contains("\"probability\":null"), text)
+        XCTAssertTrue(text.contains("\"gen_source\":\"folder samples/\""), text)
 
         let top = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         XCTAssertTrue(top["fid"] is NSNull)
