@@ -61,6 +61,7 @@ let package = Package(
             dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "TestSupport"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
+        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap"]),
         .testTarget(
             name: "FidvizTests",
             dependencies: ["fidviz", "NumpyFiles", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),

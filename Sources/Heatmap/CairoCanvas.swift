@@ -1,0 +1,175 @@
+import CCairo
+
+// MARK: - A Cairo image surface with its drawing context
+
+/// An ARGB32 Cairo image surface and a context drawing on it. The only place that owns Cairo
+/// objects; they are released in `deinit`.
+final class CairoCanvas {
+    let width: Int
+    let height: Int
+    let surface: OpaquePointer
+    let context: OpaquePointer
+
+    /// A `width` x `height` canvas filled with opaque white.
+    init(width: Int, height: Int) throws {
+        precondition(width > 0 && height > 0, "CairoCanvas needs a positive size, got \(width)x\(height)")
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(clamping: width), Int32(clamping: height))
+        else {
+            throw HeatmapError.cairo(operation: "create a \(width)x\(height) image surface", status: "out of memory")
+        }
+        let status = cairo_surface_status(surface)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            cairo_surface_destroy(surface)
+            throw HeatmapError.cairo(operation: "create a \(width)x\(height) image surface", status: cairoMessage(status))
+        }
+        guard let context = cairo_create(surface) else {
+            cairo_surface_destroy(surface)
+            throw HeatmapError.cairo(operation: "create a drawing context", status: "out of memory")
+        }
+        self.width = width
+        self.height = height
+        self.surface = surface
+        self.context = context
+        setColor(.white)
+        cairo_paint(context)
+    }
+
+    deinit {
+        cairo_destroy(context)
+        cairo_surface_destroy(surface)
+    }
+
+    /// Throws if the context has entered an error state (Cairo then ignores all drawing).
+    func checkStatus(_ operation: String) throws {
+        let status = cairo_status(context)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw HeatmapError.cairo(operation: operation, status: cairoMessage(status))
+        }
+    }
+
+    // MARK: - Shapes
+
+    func setColor(_ c: RGBColor, alpha: Double = 1) {
+        cairo_set_source_rgba(context, Double(c.r), Double(c.g), Double(c.b), alpha)
+    }
+
+    func fillRect(x: Double, y: Double, width: Double, height: Double, color: RGBColor) {
+        setColor(color)
+        cairo_rectangle(context, x, y, width, height)
+        cairo_fill(context)
+    }
+
+    /// A rectangle outline of `lineWidth`, drawn inside-aligned on pixel edges.
+    func strokeRect(x: Double, y: Double, width: Double, height: Double, color: RGBColor, lineWidth: Double = 1) {
+        setColor(color)
+        cairo_set_line_width(context, lineWidth)
+        let h = lineWidth / 2
+        cairo_rectangle(context, x + h, y + h, width - lineWidth, height - lineWidth)
+        cairo_stroke(context)
+    }
+
+    // MARK: - Pixels
+
+    /// Copies `pixels` onto the canvas with its top-left corner at integer (`x`, `y`), 1:1.
+    func drawPixels(_ pixels: RGBPixels, x: Int, y: Int) throws {
+        let image = try CairoCanvas.makeSurface(pixels)
+        defer { cairo_surface_destroy(image) }
+        cairo_save(context)
+        cairo_set_source_surface(context, image, Double(x), Double(y))
+        cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_NEAREST)
+        cairo_rectangle(context, Double(x), Double(y), Double(pixels.width), Double(pixels.height))
+        cairo_fill(context)
+        cairo_restore(context)
+        try checkStatus("draw a \(pixels.width)x\(pixels.height) image")
+    }
+
+    /// An opaque ARGB32 surface holding `pixels` (caller destroys it).
+    static func makeSurface(_ pixels: RGBPixels) throws -> OpaquePointer {
+        guard let image = cairo_image_surface_create(
+            CAIRO_FORMAT_ARGB32, Int32(clamping: pixels.width), Int32(clamping: pixels.height))
+        else {
+            throw HeatmapError.cairo(operation: "create a \(pixels.width)x\(pixels.height) image surface",
+                                     status: "out of memory")
+        }
+        let status = cairo_surface_status(image)
+        guard status == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(image) else {
+            cairo_surface_destroy(image)
+            throw HeatmapError.cairo(operation: "create a \(pixels.width)x\(pixels.height) image surface",
+                                     status: cairoMessage(status))
+        }
+        cairo_surface_flush(image)
+        let stride = Int(cairo_image_surface_get_stride(image))
+        pixels.rgb.withUnsafeBufferPointer { rgb in
+            for row in 0..<pixels.height {
+                // ARGB32 is one native-endian UInt32 per pixel: 0xAARRGGBB.
+                let line = UnsafeMutableRawPointer(data + row * stride).assumingMemoryBound(to: UInt32.self)
+                for col in 0..<pixels.width {
+                    let i = (row * pixels.width + col) * 3
+                    line[col] = 0xFF00_0000 | UInt32(rgb[i]) << 16 | UInt32(rgb[i + 1]) << 8 | UInt32(rgb[i + 2])
+                }
+            }
+        }
+        cairo_surface_mark_dirty(image)
+        return image
+    }
+
+    /// The canvas as RGB bytes (alpha composited over white is not needed: the canvas is opaque).
+    func pixels() -> RGBPixels {
+        cairo_surface_flush(surface)
+        return CairoCanvas.readPixels(surface)
+    }
+
+    /// Reads an ARGB32 surface into RGB, un-premultiplying any partial alpha.
+    static func readPixels(_ surface: OpaquePointer) -> RGBPixels {
+        let width = Int(cairo_image_surface_get_width(surface))
+        let height = Int(cairo_image_surface_get_height(surface))
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        guard let data = cairo_image_surface_get_data(surface) else {
+            return RGBPixels(width: width, height: height, rgb: rgb)
+        }
+        for row in 0..<height {
+            let line = UnsafeRawPointer(data + row * stride).assumingMemoryBound(to: UInt32.self)
+            for col in 0..<width {
+                let v = line[col]
+                let a = (v >> 24) & 0xFF
+                var r = (v >> 16) & 0xFF, g = (v >> 8) & 0xFF, b = v & 0xFF
+                if a > 0 && a < 255 {
+                    r = min(255, (r * 255 + a / 2) / a)
+                    g = min(255, (g * 255 + a / 2) / a)
+                    b = min(255, (b * 255 + a / 2) / a)
+                }
+                let i = (row * width + col) * 3
+                rgb[i] = UInt8(r)
+                rgb[i + 1] = UInt8(g)
+                rgb[i + 2] = UInt8(b)
+            }
+        }
+        return RGBPixels(width: width, height: height, rgb: rgb)
+    }
+
+    // MARK: - PNG
+
+    /// The canvas encoded as PNG bytes.
+    func pngBytes() throws -> [UInt8] {
+        try checkStatus("draw the figure")
+        cairo_surface_flush(surface)
+        return try PNGCodec.encode(surface: surface, width: width, height: height)
+    }
+}
+
+/// `cairo_status_to_string` as a Swift string.
+func cairoMessage(_ status: cairo_status_t) -> String {
+    guard let text = cairo_status_to_string(status) else { return "unknown Cairo status \(status.rawValue)" }
+    return String(cString: text)
+}
+
+extension RGBColor {
+    static let white = RGBColor(r: 1, g: 1, b: 1)
+    static let black = RGBColor(r: 0, g: 0, b: 0)
+
+    /// A colour from a 0xRRGGBB literal.
+    init(hex: UInt32) {
+        self.init(r: Float((hex >> 16) & 0xFF) / 255, g: Float((hex >> 8) & 0xFF) / 255, b: Float(hex & 0xFF) / 255)
+    }
+}
