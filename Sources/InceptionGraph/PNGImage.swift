@@ -14,7 +14,8 @@ public struct RGBImage: Equatable, Sendable {
     public let rgb: [UInt8]
 
     public init(width: Int, height: Int, rgb: [UInt8]) {
-        precondition(width > 0 && height > 0, "RGBImage needs positive sides, got \(width)x\(height)")
+        precondition(
+            width > 0 && height > 0, "RGBImage needs positive sides, got \(width)x\(height)")
         precondition(
             rgb.count == width * height * 3,
             "RGBImage \(width)x\(height) needs \(width * height * 3) bytes, got \(rgb.count)")

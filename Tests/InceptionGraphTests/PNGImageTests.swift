@@ -98,7 +98,9 @@ final class PNGImageTests: XCTestCase {
         // First three samples are 255, 256, 65535: MSB gives 0, 1, 255; PIL clips to 255, 255, 255.
         let entry = try XCTUnwrap(expected().fixtures["gray16.png"])
         XCTAssertEqual(entry.pil_mode, "I;16")
-        XCTAssertEqual(Array(try XCTUnwrap(entry.pil_rgb)[0..<9]), [255, 255, 255, 255, 255, 255, 255, 255, 255])
+        XCTAssertEqual(
+            Array(try XCTUnwrap(entry.pil_rgb)[0..<9]),
+            [255, 255, 255, 255, 255, 255, 255, 255, 255])
         let image = try decodeFixture("gray16.png")
         XCTAssertEqual(Array(image.rgb[0..<9]), [0, 0, 0, 1, 1, 1, 255, 255, 255])
     }
@@ -113,7 +115,8 @@ final class PNGImageTests: XCTestCase {
     }
 
     func testIgnoringImageDataCRCMatchesPIL() throws {
-        XCTAssertEqual(try decodeFixture("idat_crc_mismatch.png"), try decodeFixture("rgb8_adam7.png"))
+        XCTAssertEqual(
+            try decodeFixture("idat_crc_mismatch.png"), try decodeFixture("rgb8_adam7.png"))
     }
 
     // MARK: - Broken files
@@ -138,7 +141,8 @@ final class PNGImageTests: XCTestCase {
 
     func testCorruptImageData() {
         XCTAssertEqual(
-            decodingError("corrupt_idat.png"), "\(path("corrupt_idat.png")): corrupt PNG data: IDAT: invalid stored block lengths")
+            decodingError("corrupt_idat.png"),
+            "\(path("corrupt_idat.png")): corrupt PNG data: IDAT: invalid stored block lengths")
     }
 
     func testMissingFile() {
@@ -178,7 +182,10 @@ final class PNGImageTests: XCTestCase {
         let golden = try expected().golden_images
         XCTAssertEqual(
             Set(golden.keys),
-            ["astronaut.png", "camera.png", "chelsea_crop96.png", "chessboard_RGB.png", "horse.png"])
+            [
+                "astronaut.png", "camera.png", "chelsea_crop96.png", "chessboard_RGB.png",
+                "horse.png",
+            ])
         let sizes = [
             "astronaut.png": (512, 512), "camera.png": (512, 512), "chelsea_crop96.png": (96, 96),
             "chessboard_RGB.png": (200, 200), "horse.png": (400, 328),
@@ -202,7 +209,9 @@ final class PNGImageTests: XCTestCase {
     func testPlanarUnitPixelsLayoutAndScale() {
         let image = RGBImage(width: 2, height: 1, rgb: [0, 128, 255, 1, 2, 3])
         let planes = image.planarUnitPixels()
-        let expected: [Float] = [0, Float(1) / 255, Float(128) / 255, Float(2) / 255, 1, Float(3) / 255]
+        let expected: [Float] = [
+            0, Float(1) / 255, Float(128) / 255, Float(2) / 255, 1, Float(3) / 255,
+        ]
         XCTAssertEqual(planes, expected)
         XCTAssertEqual(planes[2], 0.5019608)  // 128/255 rounded to Float32
     }
