@@ -1,0 +1,90 @@
+// Why a .pth file could not be read: one line that says what, where and what to do.
+
+/// A checkpoint that could not be read. Thrown for every outside-world problem, never a trap.
+///
+/// `description` is the single line the CLI prints, e.g.
+/// `weights.pth, byte offset 139: refusing to load global 'posix.system': ...`.
+public struct TorchCheckpointError: Error, Equatable, CustomStringConvertible, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// Neither a torch.save zip archive nor a legacy torch.save pickle stream.
+        case notACheckpoint
+        /// The file ends before the data it announces.
+        case truncated
+        /// The pickle asks for code fidviz will not run (a global or opcode outside the state-dict set).
+        case forbidden
+        /// Sizes, offsets or structure contradict each other (a damaged or hostile file).
+        case corrupt
+        /// A well-formed feature fidviz does not read (a dtype, a big-endian file, old storage views).
+        case unsupported
+        /// The file could not be read at all.
+        case unreadable
+    }
+
+    public let kind: Kind
+    /// The file as the caller named it (its path for `load(contentsOf:)`).
+    public let file: String
+    /// The zip member the problem is in, for zip checkpoints.
+    public let entry: String?
+    /// The state-dict key the problem concerns, when there is one.
+    public let key: String?
+    /// Byte offset of the problem in the file (legacy) or in `entry` (zip).
+    public let byteOffset: Int?
+    /// What is wrong and what to do about it.
+    public let problem: String
+
+    public init(kind: Kind, file: String, entry: String? = nil, key: String? = nil,
+                byteOffset: Int? = nil, problem: String) {
+        self.kind = kind
+        self.file = file
+        self.entry = entry
+        self.key = key
+        self.byteOffset = byteOffset
+        self.problem = problem
+    }
+
+    /// `<file>[ (<entry>)][, key '<key>'][, byte offset <n>]: <problem>`
+    public var description: String {
+        var place = file
+        if let entry { place += " (\(entry))" }
+        if let key { place += ", key '\(key)'" }
+        if let byteOffset { place += ", byte offset \(byteOffset)" }
+        return "\(place): \(problem)"
+    }
+}
+
+// MARK: - Before the file name is known
+
+/// A `TorchCheckpointError` without its file name; the readers throw this and
+/// `TorchCheckpoint.load` names the file.
+struct CheckpointProblem: Error {
+    var kind: TorchCheckpointError.Kind
+    var entry: String? = nil
+    var key: String? = nil
+    var byteOffset: Int? = nil
+    var problem: String
+
+    init(_ kind: TorchCheckpointError.Kind, entry: String? = nil, key: String? = nil,
+         byteOffset: Int? = nil, _ problem: String) {
+        self.kind = kind
+        self.entry = entry
+        self.key = key
+        self.byteOffset = byteOffset
+        self.problem = problem
+    }
+
+    /// A pickle failure at `failure.offset` bytes from the start of the file or of `entry`.
+    init(_ failure: PickleFailure, entry: String? = nil) {
+        let kind: TorchCheckpointError.Kind
+        switch failure.kind {
+        case .truncated: kind = .truncated
+        case .forbidden: kind = .forbidden
+        case .malformed: kind = .corrupt
+        case .unsupported: kind = .unsupported
+        }
+        self.init(kind, entry: entry, byteOffset: failure.offset, failure.message)
+    }
+
+    func inFile(_ file: String) -> TorchCheckpointError {
+        TorchCheckpointError(kind: kind, file: file, entry: entry, key: key, byteOffset: byteOffset, problem: problem)
+    }
+}
