@@ -71,6 +71,19 @@ final class TorchCheckpointHostileTests: XCTestCase {
             + "is declared twice with different types or sizes; the file is corrupt or hostile")
     }
 
+    func testStorageMissingFromTheKeyListIsRejected() {
+        let object = stateDict([("w", { $0.tensor(key: "0", numel: 6, size: [6], stride: [1]) })])
+        assertLegacyError(object, storages: [], .corrupt, "x.pth, key 'w': storage '0' has no data in the file "
+            + "(it is missing from the storage key list); the file is corrupt")
+    }
+
+    func testUnusedStorageKeyIsRejected() {
+        let object = stateDict([("w", { $0.tensor(key: "0", numel: 6, size: [6], stride: [1]) })])
+        let data = legacyFile(object, storages: [("0", 6, floats), ("1", 6, floats)])
+        assertError(data, .corrupt, "x.pth, byte offset \(data.count - 32): the storage key list names '1', but "
+            + "no tensor uses it; the file is corrupt")
+    }
+
     // MARK: - Pickles that ask for more than a state dict
 
     func testStackGlobalIsRefused() {
@@ -98,6 +111,14 @@ final class TorchCheckpointHostileTests: XCTestCase {
         pickle.raw([0x29] + [UInt8](repeating: 0x85, count: 40))  // EMPTY_TUPLE, then TUPLE1 x 40
         assertLegacyError(pickle.bytes, storages: [], .unsupported, "x.pth, byte offset 171: the pickle nests "
             + "containers deeper than 32 levels; a state dict never does")
+    }
+
+    func testHeaderPicklesMayNotNameGlobals() throws {
+        let tiny = try Data(contentsOf: TorchCheckpointTests.fixture("tiny-legacy.pth"))
+        var pickle = PickleWriter()
+        pickle.global("posix", "system")
+        assertError(tiny.prefix(21) + Data(pickle.bytes), .forbidden, "x.pth, byte offset 23: refusing to load "
+            + "global 'posix.system' in a header pickle, which may hold plain values only; the file may be malicious")
     }
 
     func testNonTensorValueIsNamed() {
