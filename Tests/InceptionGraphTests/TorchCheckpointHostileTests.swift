@@ -22,6 +22,23 @@ final class TorchCheckpointHostileTests: XCTestCase {
         XCTAssertEqual(tensors, ["w": CheckpointTensor(shape: [3, 2], values: .float32([0, 1, 2, 3, 4, 5]))])
     }
 
+    func testHalfPrecisionEdgeCasesWidenExactly() throws {
+        let bits: [UInt16] = [0x0001, 0x03ff, 0x8000, 0x7bff, 0x7c00, 0xfc00, 0x7e00, 0x3c00]
+        let bytes = bits.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
+        let object = stateDict([("h", { $0.tensor(type: "HalfStorage", key: "0", numel: 8, size: [8], stride: [1]) })])
+        let tensor = try XCTUnwrap(try TorchCheckpoint.load(data: legacyFile(object, storages: [("0", 8, bytes)]),
+                                                            name: "x.pth")["h"])
+        guard case .float16(let values) = tensor.values else { return XCTFail("\(tensor.values.dtype)") }
+        XCTAssertEqual(values[0], 0x1p-24)                  // smallest subnormal
+        XCTAssertEqual(values[1], 1023 * 0x1p-24)           // largest subnormal
+        XCTAssertEqual(values[2].bitPattern, 0x8000_0000)   // -0
+        XCTAssertEqual(values[3], 65504)                    // largest finite half
+        XCTAssertEqual(values[4], .infinity)
+        XCTAssertEqual(values[5], -.infinity)
+        XCTAssertTrue(values[6].isNaN)
+        XCTAssertEqual(values[7], 1)
+    }
+
     func testHugeMemoKeysAllocateNothing() throws {
         let object = stateDict([
             ("a", { $0.tensor(key: "0", numel: 6, size: [6], stride: [1]); $0.raw([0x72, 0xff, 0xff, 0xff, 0xff]) }),
@@ -129,7 +146,7 @@ final class TorchCheckpointHostileTests: XCTestCase {
 
     func testUnsupportedDtypeIsNamed() {
         let object = stateDict([("w", { $0.tensor(type: "IntStorage", key: "0", numel: 6, size: [6], stride: [1]) })])
-        assertLegacyError(object, storages: [("0", 6, floats)], .unsupported, "x.pth, key 'w': has dtype "
+        assertLegacyError(object, storages: [("0", 6, floats)], .unsupported, "x.pth, key 'w': is stored as "
             + "torch.IntStorage, but fidviz reads float32, float64, float16 and int64 tensors; convert it "
             + "before saving")
     }
