@@ -36,9 +36,14 @@ extension TorchCheckpoint {
 
         var ranges: [String: Range<Int>] = [:]
         for item in sequence.items {
-            guard let storageKey = item.string, let storage = storages[storageKey], ranges[storageKey] == nil else {
+            guard let storageKey = item.string else {
+                throw CheckpointProblem(.corrupt, byteOffset: position, "the storage key list holds "
+                    + "\(item.kindName), not a key; the file is corrupt")
+            }
+            guard let storage = storages[storageKey], ranges[storageKey] == nil else {
+                let reason = storages[storageKey] == nil ? "no tensor uses it" : "it is listed twice"
                 throw CheckpointProblem(.corrupt, byteOffset: position, "the storage key list names "
-                    + "\(item.kindName) that no tensor uses, or names it twice; the file is corrupt")
+                    + "'\(storageKey)', but \(reason); the file is corrupt")
             }
             let key = firstKey[storageKey]
             guard bytes.count - position >= 8 else {
@@ -90,8 +95,9 @@ extension TorchCheckpoint {
 
         let version = try unpickle(bytes, at: magic.end, resolver: PlainValuesOnly())
         guard version.value.integer == 1001 else {
-            throw CheckpointProblem(.unsupported, byteOffset: magic.end, "legacy torch.save protocol version "
-                + "is \(version.value.kindName) other than 1001; re-save the file with a current torch.save")
+            let found = version.value.integer.map(String.init) ?? version.value.kindName
+            throw CheckpointProblem(.unsupported, byteOffset: magic.end, "the legacy torch.save protocol version "
+                + "is \(found), not 1001; re-save the file with a current torch.save")
         }
 
         let systemInfo = try unpickle(bytes, at: version.end, resolver: PlainValuesOnly())

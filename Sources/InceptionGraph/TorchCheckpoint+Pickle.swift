@@ -88,9 +88,11 @@ struct StateDictResolver: PickleResolver {
         else {
             throw PickleRefusal(.malformed, "a storage persistent id has the wrong field types; the file is corrupt")
         }
-        if items.count == 6, case .pythonNone = items[5] {} else if items.count == 6 {
-            throw PickleRefusal(.unsupported, "storage '\(key)' is a storage view (view_metadata), written only "
-                + "by very old PyTorch; re-save the state dict with a current torch.save")
+        if items.count == 6 {
+            guard case .pythonNone = items[5] else {
+                throw PickleRefusal(.unsupported, "storage '\(key)' is a storage view (view_metadata), written "
+                    + "only by very old PyTorch; re-save the state dict with a current torch.save")
+            }
         }
         let storage = TorchStorageReference(key: key, scalarType: scalarType, elementCount: Int(elementCount))
         if let earlier = storages[key], earlier != storage {

@@ -127,10 +127,10 @@ extension TorchCheckpoint {
     static func materialize(_ tensor: TorchTensorReference, key: String,
                             storage: UnsafeRawBufferPointer) throws -> CheckpointTensor {
         let scalarType = tensor.storage.scalarType
-        precondition(storage.count == tensor.storage.byteCount,
-                     "storage '\(tensor.storage.key)' has \(storage.count) bytes, expected \(String(describing: tensor.storage.byteCount))")
+        precondition(storage.count == tensor.storage.byteCount, "storage '\(tensor.storage.key)' has "
+                     + "\(storage.count) bytes for \(tensor.storage.elementCount) elements of \(scalarType)")
         guard scalarType.isSupported else {
-            throw CheckpointProblem(.unsupported, key: key, "has dtype torch.\(scalarType.rawValue), but fidviz "
+            throw CheckpointProblem(.unsupported, key: key, "is stored as torch.\(scalarType.rawValue), but fidviz "
                 + "reads float32, float64, float16 and int64 tensors; convert it before saving")
         }
         let layout: StridedLayout

@@ -76,25 +76,18 @@ public enum TorchCheckpoint {
             throw TorchCheckpointError(kind: .unreadable, file: url.path, problem: "cannot read the file "
                 + "(\(error.localizedDescription)); check the path and its permissions")
         }
-        return try load(data, name: url.path, zipFile: url)
+        return try load(data: data, name: url.path)
     }
 
-    /// The state dict in `data`, a whole `.pth` file; `name` names it in errors.
-    ///
-    /// A zip checkpoint is staged in a temporary file first: ZIPFoundation's in-memory archive
-    /// traps on entry offsets past the end, its file-backed archive does not.
+    /// The state dict in `data`, a whole `.pth` file; `name` names the file in errors.
     public static func load(data: Data, name: String) throws -> [String: CheckpointTensor] {
-        try load(data, name: name, zipFile: nil)
-    }
-
-    private static func load(_ data: Data, name: String, zipFile: URL?) throws -> [String: CheckpointTensor] {
         do {
-            switch try Layout(sniffing: data) {
-            case .legacy:
-                return try data.withUnsafeBytes { try readLegacy($0) }
-            case .zip:
-                if let zipFile { return try readZip(at: zipFile, contents: data) }
-                return try withTemporaryCopy(of: data) { try readZip(at: $0, contents: data) }
+            let layout = try Layout(sniffing: data)
+            return try data.withUnsafeBytes { bytes in
+                switch layout {
+                case .legacy: return try readLegacy(bytes)
+                case .zip: return try readZip(bytes)
+                }
             }
         } catch let problem as CheckpointProblem {
             throw problem.inFile(name)
@@ -133,19 +126,5 @@ public enum TorchCheckpoint {
             let bytes = data.prefix(4).map { String(format: "%02x", $0) }
             return "the file starts with \(bytes.joined(separator: " ")); check that this is the weights file"
         }
-    }
-
-    /// Runs `body` on a temporary file holding `data`, removed afterwards.
-    private static func withTemporaryCopy<Result>(of data: Data, _ body: (URL) throws -> Result) throws -> Result {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fidviz-checkpoint-\(UUID().uuidString).zip")
-        do {
-            try data.write(to: url)
-        } catch {
-            throw CheckpointProblem(.unreadable, "cannot stage the zip archive in a temporary file "
-                + "(\(error.localizedDescription)); load it with load(contentsOf:) instead")
-        }
-        defer { try? FileManager.default.removeItem(at: url) }
-        return try body(url)
     }
 }

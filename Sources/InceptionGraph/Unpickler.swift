@@ -45,7 +45,7 @@ struct Unpickler<Resolver: PickleResolver> {
     mutating func load() throws -> PickleValue {
         while true {
             opcodeOffset = position
-            opcode = try readInteger(UInt8.self)
+            opcode = try read(1, what: "an opcode")[0]
             do {
                 if let result = try execute() { return result }
             } catch let refusal as PickleRefusal {
@@ -340,9 +340,10 @@ struct Unpickler<Resolver: PickleResolver> {
     }
 
     private func truncated(needing count: UInt64, what: String) -> PickleFailure {
-        PickleFailure(kind: .truncated, offset: position,
-                      message: "the file ends inside \(what) of the pickle (needs \(count) bytes, "
-                        + "\(bytes.count - position) remain); it is truncated, download it again")
+        let remaining = bytes.count - position
+        return PickleFailure(kind: .truncated, offset: position,
+                             message: "the pickle is cut off in \(what) (\(count) byte\(count == 1 ? "" : "s") "
+                                + "needed, \(remaining) left); the file is truncated, download it again")
     }
 
     private func underflow() -> PickleFailure {

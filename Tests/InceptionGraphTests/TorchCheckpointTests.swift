@@ -108,6 +108,14 @@ final class TorchCheckpointTests: XCTestCase {
             + "'93976822271008' needs 120 bytes but the file ends after 80; it is truncated, download it again")
     }
 
+    func testTruncatedPickleNamesTheOffset() throws {
+        let data = try Data(contentsOf: Self.fixture("tiny-legacy.pth")).prefix(500)
+        XCTAssertThrowsError(try TorchCheckpoint.load(data: data, name: "tiny-legacy.pth")) {
+            XCTAssertEqual(($0 as? TorchCheckpointError)?.description, "tiny-legacy.pth, byte offset 500: the "
+                + "pickle is cut off in an opcode (1 byte needed, 0 left); the file is truncated, download it again")
+        }
+    }
+
     func testLyingElementCountIsRejectedBeforeAllocating() {
         let path = Self.fixture("lying-count-legacy.pth").path
         let error = loadError("lying-count-legacy.pth")
