@@ -157,23 +157,25 @@ struct DiagonalPlusRankOne {
         let p = poles
         let origin = rootOrigin
         let offset = rootOffset
-        result.withUnsafeMutableBufferPointer { product in
-            let out = product
-            parallelChunks(count) { range in
-                for i in 0..<count {
-                    let base = p[origin[i]]
-                    let tau = offset[i]
-                    for j in range {
-                        let rootMinusPole = tau - (p[j] - base)
-                        let denominator: Double
+        p.withUnsafeBufferPointer { poleBuffer in
+            result.withUnsafeMutableBufferPointer { product in
+                let out = product.baseAddress!
+                let poles = poleBuffer.baseAddress!
+                parallelChunks(count) { range in
+                    for i in 0..<count {
+                        let base = p[origin[i]]
+                        let tau = offset[i]
                         if i == count - 1 {
-                            denominator = 1
-                        } else if i < j {
-                            denominator = p[i] - p[j]
-                        } else {
-                            denominator = p[i + 1] - p[j]
+                            CauchyKernels.multiplyByGaps(out, poles: poles, range, base: base,
+                                                         tau: tau)
+                            continue
                         }
-                        out[j] *= rootMinusPole / denominator
+                        // j <= i pairs with p_{i+1}, j > i with p_i.
+                        let split = min(max(i + 1, range.lowerBound), range.upperBound)
+                        CauchyKernels.multiplyByRatios(out, poles: poles, range.lowerBound..<split,
+                                                       base: base, tau: tau, anchor: p[i + 1])
+                        CauchyKernels.multiplyByRatios(out, poles: poles, split..<range.upperBound,
+                                                       base: base, tau: tau, anchor: p[i])
                     }
                 }
             }
@@ -200,9 +202,6 @@ extension DiagonalPlusRankOne {
         for i in 0..<poles.count { values.append(root(i)) }
         return values
     }
-
-    /// The largest eigenvalue.
-    var largestEigenvalue: Double { eigenvalues.max() ?? 0 }
 
     /// sum_i sqrt(t_i) - sum_j sqrt(d_j), with every difference formed as
     /// (a - b) / (sqrt a + sqrt b) from exactly known gaps, so it stays accurate when it is
@@ -262,39 +261,41 @@ extension DiagonalPlusRankOne {
         let weights = correctedWeights
         // coefficient_i = t_i^{-1/2} (v_i . y) / |v_i|^2 with v_i = (P - t_i)^{-1} w^.
         var coefficient = [Double](repeating: 0, count: count)
-        coefficient.withUnsafeMutableBufferPointer { out in
-            let coefficientOut = out
-            parallelChunks(count) { range in
-                for i in range {
-                    let t = p[origin[i]] + offset[i]
-                    guard t > cutoff else { continue }
-                    let base = p[origin[i]]
-                    let tau = offset[i]
-                    var normSquared = 0.0
-                    var dot = 0.0
-                    for j in 0..<count {
-                        let v = weights[j] / ((p[j] - base) - tau)
-                        normSquared += v * v
-                        dot += v * y[j]
+        p.withUnsafeBufferPointer { poleBuffer in
+            weights.withUnsafeBufferPointer { weightBuffer in
+                y.withUnsafeBufferPointer { yBuffer in
+                    coefficient.withUnsafeMutableBufferPointer { out in
+                        let coefficientOut = out
+                        parallelChunks(count) { range in
+                            for i in range {
+                                let base = p[origin[i]]
+                                let t = base + offset[i]
+                                guard t > cutoff else { continue }
+                                let sums = CauchyKernels.normAndDot(
+                                    poles: poleBuffer.baseAddress!, weights: weightBuffer.baseAddress!,
+                                    yBuffer.baseAddress!, count: count, base: base, tau: offset[i])
+                                coefficientOut[i] = sums.dot / (sums.normSquared * t.squareRoot())
+                            }
+                        }
                     }
-                    coefficientOut[i] = dot / (normSquared * t.squareRoot())
                 }
             }
         }
         // result_j = w^_j sum_i coefficient_i / (p_j - t_i).
         var result = [Double](repeating: 0, count: count)
-        result.withUnsafeMutableBufferPointer { out in
-            let resultOut = out
-            parallelChunks(count) { range in
-                for j in range {
-                    var sum = 0.0
+        p.withUnsafeBufferPointer { poleBuffer in
+            result.withUnsafeMutableBufferPointer { out in
+                let resultOut = out.baseAddress!
+                parallelChunks(count) { range in
                     for i in 0..<count where coefficient[i] != 0 {
-                        sum += coefficient[i] / ((p[j] - p[origin[i]]) - offset[i])
+                        CauchyKernels.accumulateReciprocals(
+                            resultOut, poles: poleBuffer.baseAddress!, range, base: p[origin[i]],
+                            tau: offset[i], coefficient: coefficient[i])
                     }
-                    resultOut[j] = weights[j] * sum
                 }
             }
         }
+        for j in 0..<count { result[j] *= weights[j] }
         return result
     }
 }

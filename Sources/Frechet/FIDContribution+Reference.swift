@@ -35,7 +35,7 @@ extension FIDContribution {
             for j in 0..<d { symmetric[i * d + j] = 0.5 * (m[i * d + j] + m[j * d + i]) }
         }
         let eigen = try SymmetricEigen(symmetric: symmetric, dimension: d)
-        let cutoff = Double(d) * Double.ulpOfOne * max(eigen.eigenvalues.last ?? 0, 0)
+        let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigen.eigenvalues)
         let inverseSqrt = eigen.reconstruct { $0 > cutoff ? 1 / $0.squareRoot() : 0 }
         let au = multiply(a, vector: u, dimension: d)
         let aMau = multiply(a, vector: multiply(inverseSqrt, vector: au, dimension: d), dimension: d)

@@ -33,11 +33,12 @@ public struct SampleContribution: Sendable, Equatable {
 ///
 /// is formed from differences directly (no cancellation of two large FIDs).
 ///
-/// Singular spectra: eigenvalues of S_r and M below 0 are clamped to 0 (as in
-/// `FrechetDistance`). In M'^{-1/2}, eigenvalues t <= `cutoff` = d * eps * t_max are treated
-/// as 0 and their eigenvectors dropped (the Moore-Penrose convention, NumPy's `pinv` default
-/// rcond), so the gradient stays finite when S' is rank-deficient; Tr sqrt(M') uses
-/// sqrt(max(t, 0)) for every eigenvalue.
+/// Singular spectra, as in `FrechetDistance`: eigenvalues of S_r below 0 are clamped to 0,
+/// and eigenvalues of M (and of M') at or below the cutoff d * eps * (largest eigenvalue)
+/// count as exactly 0. In Tr sqrt(M') they contribute nothing; in M'^{-1/2} their
+/// eigenvectors are dropped (the Moore-Penrose convention, NumPy's `pinv` default rcond), so
+/// the gradient stays finite when S' is rank-deficient: directions that S' does not span
+/// receive no -A M'^{-1/2} A term.
 public final class FIDContribution {
     /// Feature dimension d.
     public let dimension: Int
@@ -49,14 +50,11 @@ public final class FIDContribution {
     private let referenceMean: [Double]
     private let generatedMean: [Double]
     private let generatedTrace: Double
-    /// Eigenvalues of M = A S_g A clamped at 0, ascending, [d].
+    /// Eigenvalues of M = A S_g A, those at or below the cutoff set to 0, ascending, [d].
     private let lambda: [Double]
     private let sumSqrtLambda: Double
     /// B = A Q, row-major [d, d].
     private let transform: [Double]
-
-    /// Relative threshold of the pseudo-inverse square root: t <= d * eps * t_max counts as 0.
-    public var relativeCutoff: Double { Double(dimension) * Double.ulpOfOne }
 
     /// - Parameter n: N, the generated set size once the sample has joined (N >= 2).
     /// - Throws: `FrechetError.dimensionMismatch` / `.nonFinite` for unusable statistics,
@@ -76,10 +74,9 @@ public final class FIDContribution {
         let basis = try ReferenceBasis(reference: reference)
         let whitened = basis.whitenedCovariance(generated.sigma)
         let eigen = try SymmetricEigen(symmetric: whitened, dimension: d)
-        lambda = eigen.eigenvalues.map { max($0, 0) }
-        var sum = 0.0
-        for value in lambda { sum += value.squareRoot() }
-        sumSqrtLambda = sum
+        let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigen.eigenvalues)
+        lambda = eigen.eigenvalues.map { $0 > cutoff ? $0 : 0 }
+        sumSqrtLambda = FrechetDistance.traceOfSquareRoot(eigenvalues: lambda)
         fidBefore = FrechetDistance.meanTerm(reference.mu, generated.mu) + reference.traceOfSigma
             + generated.traceOfSigma - 2 * sumSqrtLambda
 
@@ -115,13 +112,17 @@ public final class FIDContribution {
         for j in 0..<d { z[j] *= scale }
         let diagonal = lambda.map { c * $0 }
         let update = DiagonalPlusRankOne(diagonal: diagonal, vector: z)
-        let cutoff = relativeCutoff * update.largestEigenvalue
+        let eigenvaluesAfter = update.eigenvalues
+        let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigenvaluesAfter)
+        var belowCutoff = 0.0  // sqrt of eigenvalues of M' counted as 0
+        for t in eigenvaluesAfter where t > 0 && t <= cutoff { belowCutoff += t.squareRoot() }
         let h = update.inverseSquareRoot(applyingTo: z, cutoff: cutoff)
         let bh = multiply(transform, vector: h, dimension: d)
 
         // sqrt(c) - 1 = (c - 1)/(sqrt(c) + 1) = -1 / ((N - 1)(sqrt(c) + 1)).
         let sqrtCMinusOne = -1 / ((count - 1) * (c.squareRoot() + 1))
         let sqrtTraceChange = sqrtCMinusOne * sumSqrtLambda + update.squareRootTraceChange()
+            - belowCutoff
         let delta = 2 * offsetDotU / count + uu / (count * count) + uu / count
             - generatedTrace / (count - 1) - 2 * sqrtTraceChange
 

@@ -11,9 +11,13 @@
 ///
 /// Rank-deficient or slightly indefinite input (covariances of N < d samples, or rounding):
 /// eigenvalues of S_r below 0 are clamped to 0 before the square root, so A is the PSD square
-/// root of S_r's positive part; eigenvalues of A S_g A below 0 contribute 0 to the trace of
-/// its square root (sqrt(max(lambda, 0))). pytorch-fid instead adds 1e-6 to the diagonals
-/// when `sqrtm` fails and drops small imaginary parts; on PSD input both give the same value.
+/// root of S_r's positive part. Eigenvalues lambda of A S_g A at or below
+/// `spectralCutoff` = d * eps * lambda_max (NumPy's `pinv`/`matrix_rank` default) are rounding
+/// noise around 0 and contribute 0 to Tr (A S_g A)^{1/2}; without this, each exactly-zero
+/// eigenvalue would add sqrt(noise) ~ 1e-8 sqrt(lambda_max) to the trace. Well-conditioned
+/// statistics are unaffected (their eigenvalues sit far above the cutoff). pytorch-fid
+/// instead adds 1e-6 to the diagonals when `sqrtm` fails and drops small imaginary parts; on
+/// PSD input both give the same value.
 public enum FrechetDistance {
     /// FID of `generated` against `reference` (O(d^3): one eigendecomposition with vectors,
     /// two `dgemm`, one eigenvalue-only decomposition; about 2-3 s at d = 2048).
@@ -29,8 +33,7 @@ public enum FrechetDistance {
         let lambda = try SymmetricEigen(
             symmetric: whitened, dimension: basis.dimension, vectors: false
         ).eigenvalues
-        var traceSqrt = 0.0
-        for value in lambda { traceSqrt += max(value, 0).squareRoot() }
+        let traceSqrt = traceOfSquareRoot(eigenvalues: lambda)
         return meanTerm(reference.mu, generated.mu) + reference.traceOfSigma
             + generated.traceOfSigma - 2 * traceSqrt
     }
@@ -50,6 +53,19 @@ public enum FrechetDistance {
             try statistics.validate(source: label, checkPositiveSemidefinite: false,
                                     symmetryTolerance: .infinity)
         }
+    }
+
+    /// Eigenvalues at or below d * eps * max(eigenvalues) are treated as 0.
+    static func spectralCutoff(eigenvalues: [Double]) -> Double {
+        Double(eigenvalues.count) * Double.ulpOfOne * max(eigenvalues.max() ?? 0, 0)
+    }
+
+    /// sum over eigenvalues above `spectralCutoff` of sqrt(lambda).
+    static func traceOfSquareRoot(eigenvalues: [Double]) -> Double {
+        let cutoff = spectralCutoff(eigenvalues: eigenvalues)
+        var sum = 0.0
+        for value in eigenvalues where value > cutoff { sum += value.squareRoot() }
+        return sum
     }
 
     /// |a - b|^2.
