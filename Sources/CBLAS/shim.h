@@ -1,4 +1,4 @@
-// OpenBLAS: CBLAS plus the two LAPACK symmetric eigensolvers fidviz needs.
+// OpenBLAS: CBLAS plus the LAPACK routines fidviz needs (symmetric eigensolvers, Cholesky).
 // Debian's OpenBLAS exports the Fortran symbols ssyevd_/dsyevd_ but ships no LAPACKE,
 // so they are declared here with Fortran calling conventions (all arguments by pointer).
 #ifndef FIDVIZ_CBLAS_SHIM_H
@@ -9,6 +9,8 @@ void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const i
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
              double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+// Cholesky factorisation of a symmetric positive definite matrix (Frechet: FID's reference factor).
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 
 // OpenBLAS runtime (DYNAMIC_ARCH builds, as Debian ships): which kernel set is in use, and the
 // hooks to pick another one. OpenBLAS 0.3.21 does not recognise some newer Intel CPUs and falls

@@ -1,0 +1,75 @@
+import CBLAS
+import Dispatch
+
+// MARK: - Timing the FID contribution machinery
+
+/// Times the one-time O(d^3) precompute of `FIDContribution` and its O(d^2) per-feature
+/// evaluation on synthetic full-rank statistics (the worst case for the rank-one solver:
+/// no clusters, so nothing deflates), and the plain FID for comparison.
+///
+/// Build in release for meaningful numbers, e.g. from a test run with `-c release`.
+public enum FrechetBenchmark {
+    /// Runs the benchmark and returns a human-readable report, one measurement a line.
+    public static func run(dimension d: Int = 2048, features: Int = 5) throws -> String {
+        precondition(d > 0 && features > 0, "FrechetBenchmark: dimension \(d), features \(features)")
+        var generator = SplitMix64(seed: 7)
+        let reference = syntheticStatistics(dimension: d, generator: &generator, shift: 0)
+        let generated = syntheticStatistics(dimension: d, generator: &generator, shift: 0.1)
+        var lines: [String] = ["FrechetBenchmark d=\(d)"]
+
+        let fidStart = DispatchTime.now()
+        let fid = try FrechetDistance.distance(reference: reference, generated: generated)
+        lines.append("FID (plain, O(d^3)): \(format(seconds(since: fidStart))) s, FID = \(fid)")
+
+        let precomputeStart = DispatchTime.now()
+        let contribution = try FIDContribution(reference: reference, generated: generated,
+                                               n: 50_000)
+        lines.append("contribution precompute (O(d^3), once): "
+                     + "\(format(seconds(since: precomputeStart))) s")
+
+        var times: [Double] = []
+        for _ in 0..<features {
+            let feature = (0..<d).map { _ in gaussian(&generator) + 0.3 }
+            let start = DispatchTime.now()
+            _ = contribution.evaluate(feature: feature)
+            times.append(seconds(since: start))
+        }
+        times.sort()
+        lines.append("per-feature evaluate (O(d^2)): median \(format(times[times.count / 2] * 1000)) ms, "
+                     + "min \(format(times[0] * 1000)) ms, max \(format(times.last! * 1000)) ms "
+                     + "over \(features) features")
+        return lines.joined(separator: "\n")
+    }
+
+    /// sigma = G G^T / (d + 64) + 1e-3 I with a Gaussian d x (d + 64) matrix G: full rank,
+    /// a spread (Marchenko-Pastur) spectrum without repeated eigenvalues.
+    static func syntheticStatistics(dimension d: Int, generator: inout SplitMix64, shift: Double)
+        -> FrechetStatistics
+    {
+        let columns = d + 64
+        let g = (0..<(d * columns)).map { _ in gaussian(&generator) }
+        var sigma = [Double](repeating: 0, count: d * d)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(d), Int32(columns),
+                    1 / Double(columns), g, Int32(columns), 0, &sigma, Int32(d))
+        for i in 0..<d { sigma[i * d + i] += 1e-3 }
+        mirrorUpperToLower(&sigma, dimension: d)
+        let mu = (0..<d).map { _ in gaussian(&generator) + shift }
+        return FrechetStatistics(mu: mu, sigma: sigma)
+    }
+
+    static func gaussian(_ generator: inout SplitMix64) -> Double {
+        // Sum of 12 uniforms minus 6: cheap, deterministic, close enough to normal here.
+        var sum = 0.0
+        for _ in 0..<12 { sum += Double(generator.next() >> 11) * 0x1p-53 }
+        return sum - 6
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 1000).rounded() / 1000
+        return "\(rounded)"
+    }
+}

@@ -1,0 +1,170 @@
+// MARK: - One root of the secular equation
+
+/// Solves f(t) = 1 + sum_j w_j^2 / (p_j - t) = 0 for its i-th root, p strictly increasing,
+/// all w_j != 0. f increases from -inf to +inf on each (p_i, p_{i+1}), so root i lies
+/// there (i < K - 1); the last root lies in (p_{K-1}, p_{K-1} + sum w^2].
+///
+/// The root is returned as (origin, offset) with t = p[origin] + offset, origin being the
+/// pole nearer to the root, so p_j - t = (p_j - p_origin) - offset has no cancellation.
+///
+/// Iteration ("middle way", as in LAPACK dlaed4): at the current point, the poles left of
+/// the root (j < split) are modelled by A1 + S1/(p_a - t) and those right of it by
+/// A2 + S2/(p_b - t), a = split - 1, b = split, matching value and slope; setting the model
+/// to zero gives C eta^2 - a eta + b = 0 with
+///
+///     C = w - D_a psi' - D_b phi',  a = (D_a + D_b) w - D_a D_b (psi' + phi'),  b = D_a D_b w,
+///
+/// (w = f, D = p - t), whose small root is the step. A Newton step replaces it when it points
+/// the wrong way, and bisection of the sign bracket when it leaves the bracket. It stops when
+/// |f| <= eps (8 sum|terms| + 8 + |tau| f'), the rounding level of f itself, or after a
+/// step smaller than eps^(2/3) |tau| (quadratic convergence leaves ~eps^(4/3) behind).
+enum SecularRoot {
+    struct Evaluation {
+        var value = 1.0
+        var psi = 0.0, psiSlope = 0.0, phi = 0.0, phiSlope = 0.0
+    }
+
+    static let maximumIterations = 200
+    /// eps^(2/3): a model step below this (relative to tau) ends the iteration.
+    static let negligibleStep = 3.7e-11
+
+    static func solve(index i: Int, poles p: [Double], squaredWeights w2: [Double],
+                      scratch delta: inout [Double]) -> (origin: Int, offset: Double)
+    {
+        let count = p.count
+        let isLast = i == count - 1
+        let split = isLast ? count - 1 : i + 1
+        var origin: Int
+        var lower: Double
+        var upper: Double
+        var tau: Double
+        var evaluation: Evaluation
+        if !isLast {
+            let gap = p[i + 1] - p[i]
+            let middle = gap / 2
+            fillOffsets(&delta, poles: p, origin: i)
+            evaluation = evaluate(delta, w2, split: split, tau: middle)
+            if evaluation.value >= 0 {
+                origin = i
+                lower = 0
+                upper = middle
+                tau = middle
+            } else {
+                // Same point, measured from p_{i+1}.
+                origin = i + 1
+                fillOffsets(&delta, poles: p, origin: i + 1)
+                tau = middle - gap
+                lower = tau
+                upper = 0
+            }
+        } else {
+            origin = i
+            fillOffsets(&delta, poles: p, origin: i)
+            var rho = 0.0
+            for value in w2 { rho += value }
+            lower = 0
+            upper = rho
+            tau = rho / 2
+            evaluation = evaluate(delta, w2, split: split, tau: tau)
+        }
+
+        for _ in 0..<maximumIterations {
+            let w = evaluation.value
+            if w == 0 { break }
+            if w < 0 { lower = tau } else { upper = tau }
+            let slope = evaluation.psiSlope + evaluation.phiSlope
+            let errorBound = 8 * (evaluation.phi - evaluation.psi) + 8 + abs(tau) * slope
+            if abs(w) <= Double.ulpOfOne * errorBound { break }
+            if upper - lower <= 4 * Double.ulpOfOne * max(abs(lower), abs(upper)) { break }
+
+            let da = delta[split - 1] - tau
+            let db = delta[split] - tau
+            let c = w - da * evaluation.psiSlope - db * evaluation.phiSlope
+            let a = (da + db) * w - da * db * slope
+            let b = da * db * w
+            var eta: Double
+            if c == 0 {
+                eta = a == 0 ? -w / slope : b / a
+            } else {
+                let root = abs(a * a - 4 * b * c).squareRoot()
+                eta = a <= 0 ? (a - root) / (2 * c) : 2 * b / (a + root)
+            }
+            if !eta.isFinite || w * eta >= 0 { eta = -w / slope }  // Newton
+            var next = tau + eta
+            if !(next > lower && next < upper) {
+                next = 0.5 * (lower + upper)
+            } else if abs(eta) <= negligibleStep * abs(tau) {
+                // The iteration converges at least quadratically, so after a step this small
+                // the remaining error is far below rounding: skip the confirming evaluation.
+                return (origin, next)
+            }
+            if next == tau { break }
+            tau = next
+            evaluation = evaluate(delta, w2, split: split, tau: tau)
+        }
+        return (origin, tau)
+    }
+
+    /// delta_j = p_j - p_origin.
+    @inline(__always)
+    static func fillOffsets(_ delta: inout [Double], poles p: [Double], origin: Int) {
+        let base = p[origin]
+        delta.withUnsafeMutableBufferPointer { out in
+            p.withUnsafeBufferPointer { poles in
+                for j in 0..<poles.count { out[j] = poles[j] - base }
+            }
+        }
+    }
+
+    /// f and the left/right partial sums psi (j < split), phi (j >= split) and their
+    /// derivatives at t = p_origin + tau.
+    static func evaluate(_ delta: [Double], _ w2: [Double], split: Int, tau: Double)
+        -> Evaluation
+    {
+        var result = Evaluation()
+        delta.withUnsafeBufferPointer { d in
+            w2.withUnsafeBufferPointer { w in
+                let left = partialSums(d, w, 0..<split, tau: tau)
+                let right = partialSums(d, w, split..<d.count, tau: tau)
+                result.psi = left.sum
+                result.psiSlope = left.slope
+                result.phi = right.sum
+                result.phiSlope = right.slope
+            }
+        }
+        result.value = 1 + result.psi + result.phi
+        return result
+    }
+
+    /// sum_j w_j / (d_j - tau) and sum_j w_j / (d_j - tau)^2 over `range`, four lanes wide.
+    @inline(__always)
+    static func partialSums(_ d: UnsafeBufferPointer<Double>, _ w: UnsafeBufferPointer<Double>,
+                            _ range: Range<Int>, tau: Double) -> (sum: Double, slope: Double)
+    {
+        var sum = SIMD4<Double>()
+        var slope = SIMD4<Double>()
+        let shift = SIMD4<Double>(repeating: tau)
+        var j = range.lowerBound
+        let d0 = UnsafeRawPointer(d.baseAddress!)
+        let w0 = UnsafeRawPointer(w.baseAddress!)
+        while j + 4 <= range.upperBound {
+            let dv = d0.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+            let wv = w0.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
+            let r = 1 / (dv - shift)
+            let term = wv * r
+            sum += term
+            slope += term * r
+            j += 4
+        }
+        var s = sum.sum()
+        var sl = slope.sum()
+        while j < range.upperBound {
+            let r = 1 / (d[j] - tau)
+            let term = w[j] * r
+            s += term
+            sl += term * r
+            j += 1
+        }
+        return (s, sl)
+    }
+}
