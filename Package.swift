@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Data flows one way: pixels -> InceptionGraph -> features/activations
-// -> statistics and gradients -> Heatmap -> files (fidviz).
+// -> Frechet (statistics, FID and its gradient) -> Sensitivity (gradients back through the
+// network, maps) -> Heatmap (pictures, reports) -> files (fidviz).
 let package = Package(
     name: "fidviz",
     platforms: [.macOS(.v13)],
@@ -39,11 +40,12 @@ let package = Package(
             name: "NumpyFiles",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles"]),
+        .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet"]),
         .target(name: "Heatmap", dependencies: ["CCairo"]),
         .executableTarget(
             name: "fidviz",
             dependencies: [
-                "Autograd", "InceptionGraph", "NumpyFiles", "Frechet", "Heatmap",
+                "Autograd", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
@@ -65,6 +67,9 @@ let package = Package(
         .testTarget(
             name: "FidvizTests",
             dependencies: ["fidviz", "NumpyFiles", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
+        .testTarget(
+            name: "SensitivityTests",
+            dependencies: ["Sensitivity", "NumpyFiles", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

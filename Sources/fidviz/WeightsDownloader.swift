@@ -6,7 +6,9 @@ import FoundationNetworking
 import InceptionGraph
 
 /// Downloads a file with a progress bar, checks its SHA-256 prefix, and moves it into place atomically.
-final class WeightsDownloader: NSObject, URLSessionDataDelegate {
+// Delegate callbacks arrive on the session's serial queue; `download` reads the state only after
+// `finished` is signalled, so the mutable state is never touched concurrently.
+final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let quiet: Bool
     private var handle: FileHandle?
     private var hasher = SHA256()

@@ -1,0 +1,69 @@
+import Autograd
+import Foundation
+import Frechet
+import InceptionGraph
+import NumpyFiles
+import SeededWeights
+import Sensitivity
+import TestSupport
+import XCTest
+
+/// Per-image FID contributions, sensitivity maps, Grad-CAM and pixel gradients against PyTorch
+/// (golden/<stem>.explain.npz: the image joins the generated set of stats_fixture.npz).
+final class GoldenExplainTests: XCTestCase {
+    static let explainer = Explainer(model: InceptionV3(weights: SeededWeights.inceptionWeights(seed: 0)))
+
+    /// Reference and generated statistics of the fixture: sigma = b b^T + ridge I.
+    static let contribution: FIDContribution = {
+        let fixture = try! Npz.read(contentsOf: Fixtures.url("golden/stats_fixture.npz"))
+        func statistics(_ side: String) -> FrechetStatistics {
+            let b = fixture["b_\(side)"]!
+            let d = b.shape[0], r = b.shape[1]
+            let values = b.doubles()!, ridge = fixture["ridge"]!.scalarDouble()!
+            var sigma = [Double](repeating: 0, count: d * d)
+            for i in 0 ..< d {
+                for j in 0 ..< d {
+                    var sum = 0.0
+                    for k in 0 ..< r { sum += values[i * r + k] * values[j * r + k] }
+                    sigma[i * d + j] = sum + (i == j ? ridge : 0)
+                }
+            }
+            return FrechetStatistics(mu: fixture["mu_\(side)"]!.doubles()!, sigma: sigma)
+        }
+        let n = Int(fixture["n"]!.int64s()![0])
+        return try! FIDContribution(reference: statistics("r"), generated: statistics("g"), n: n)
+    }()
+
+    func check(_ stem: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let golden = try Npz.read(contentsOf: Fixtures.url("golden/\(stem).explain.npz"))
+        let image = try PNGDecoder.decode(contentsOf: Fixtures.url("golden/images/\(stem).png"))
+        let contribution = Self.contribution
+        let result = Self.explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image),
+                                            layers: [.mixed_7c, .mixed_6e]) { contribution.evaluate(feature: $0) }
+
+        let fidBefore = golden["fid_before"]!.scalarDouble()!, fidAfter = golden["fid_after"]!.scalarDouble()!
+        XCTAssertEqual(result.fidBefore, fidBefore, accuracy: 1e-6 * abs(fidBefore), "\(stem) fid_before", file: file, line: line)
+        XCTAssertEqual(result.contribution.fidAfter, fidAfter, accuracy: 1e-6 * abs(fidAfter), "\(stem) fid_after", file: file, line: line)
+        let delta = fidAfter - fidBefore
+        XCTAssertEqual(result.contribution.deltaFID, delta, accuracy: 1e-6 * abs(delta), "\(stem) ΔFID", file: file, line: line)
+        XCTAssertEqual(result.top1, Int(golden["top1"]!.int64s()![0]), "\(stem) top1", file: file, line: line)
+
+        for (layer, key) in [(InceptionLayer.mixed_7c, "sensitivity_mixed_7c"), (.mixed_6e, "sensitivity_mixed_6e")] {
+            let map = try XCTUnwrap(result.sensitivity[layer])
+            XCTAssertEqual([map.height, map.width], golden[key]!.shape, key, file: file, line: line)
+            XCTAssertLessThanOrEqual(relativeError(map.values, golden[key]!.floats()!), 1e-3, "\(stem) \(key)", file: file, line: line)
+        }
+        let cam = try XCTUnwrap(result.gradCAMTop1[.mixed_7c])
+        XCTAssertLessThanOrEqual(relativeError(cam.values, golden["gradcam_top1_mixed_7c"]!.floats()!), 1e-3,
+                                 "\(stem) gradcam", file: file, line: line)
+        if let pixels = golden["input_gradient"] {
+            XCTAssertEqual(pixels.shape, [3, image.height, image.width], file: file, line: line)
+            XCTAssertLessThanOrEqual(relativeError(result.pixelGradient, pixels.floats()!), 1e-3,
+                                     "\(stem) input gradient", file: file, line: line)
+        }
+    }
+
+    func testAstronaut() throws { try check("astronaut") }
+    func testChelseaCrop96() throws { try check("chelsea_crop96") }
+    func testHorse() throws { try check("horse") }
+}
