@@ -29,3 +29,16 @@ public enum BLASRuntime {
     @inline(__always)
     static func ensureConfigured() { _ = configured }
 }
+
+extension BLASRuntime {
+    /// Runs `body` with OpenBLAS limited to `threads` threads, restoring the previous count after.
+    /// Used when the caller parallelises across images itself: single-threaded GEMMs on separate
+    /// cores beat two threads splitting every small GEMM and spinning while Swift code runs.
+    public static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        ensureConfigured()
+        let previous = Int(openblas_get_num_threads())
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(Int32(previous)) }
+        return try body()
+    }
+}

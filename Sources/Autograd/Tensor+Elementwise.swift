@@ -3,17 +3,26 @@
 extension Tensor {
     /// max(x, 0). The gradient at exactly 0 is 0 (PyTorch's convention); only the mask is kept.
     public func relu() -> Tensor {
-        var mask = [Bool]()
-        if isTracked { mask = [Bool](repeating: false, count: count) }
+        let tracked = isTracked
+        var mask = [Bool](repeating: false, count: tracked ? count : 0)
         let output = makeBuffer(count) { out in
             data.withUnsafeBufferPointer { x in
-                for i in 0 ..< x.count { out[i] = x[i] > 0 ? x[i] : 0 }
+                mask.withUnsafeMutableBufferPointer { m in
+                    if tracked {
+                        for i in 0 ..< x.count { let v = x[i]; m[i] = v > 0; out[i] = v > 0 ? v : 0 }
+                    } else {
+                        for i in 0 ..< x.count { let v = x[i]; out[i] = v > 0 ? v : 0 }
+                    }
+                }
             }
         }
-        if isTracked { for i in 0 ..< count { mask[i] = data[i] > 0 } }
         return Tensor.result(shape: shape, data: output, inputs: [self]) { gradOut in
             [makeBuffer(gradOut.count) { dx in
-                for i in 0 ..< dx.count { dx[i] = mask[i] ? gradOut[i] : 0 }
+                gradOut.withUnsafeBufferPointer { g in
+                    mask.withUnsafeBufferPointer { m in
+                        for i in 0 ..< dx.count { dx[i] = m[i] ? g[i] : 0 }
+                    }
+                }
             }]
         }
     }

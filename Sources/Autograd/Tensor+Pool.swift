@@ -15,6 +15,28 @@ struct PoolWindows {
         colStart = cols.map { max($0, 0) }
         colEnd = cols.map { min($0 + kernel, width) }
     }
+
+    /// out[p, q] = sum of the input cells in window (p, q), for one plane of row length `width`.
+    /// Separable: each window's row sums are added up column by column.
+    func sum(_ src: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>) {
+        rowStart.withUnsafeBufferPointer { rs in rowEnd.withUnsafeBufferPointer { re in
+        colStart.withUnsafeBufferPointer { cs in colEnd.withUnsafeBufferPointer { ce in
+            for p in 0 ..< outH {
+                let dst = out + p * outW
+                for q in 0 ..< outW { dst[q] = 0 }
+                for r in rs[p] ..< re[p] {
+                    let row = src + r * width
+                    for q in 0 ..< outW {
+                        var s: Float = 0
+                        var c = cs[q]
+                        let end = ce[q]
+                        while c < end { s += row[c]; c += 1 }
+                        dst[q] += s
+                    }
+                }
+            }
+        } } } }
+    }
 }
 
 // MARK: - Max pool
@@ -94,23 +116,11 @@ extension Tensor {
         }
         let output = makeBuffer(planes * outPlane) { out in
             data.withUnsafeBufferPointer { x in
-                for plane in 0 ..< planes {
-                    let src = x.baseAddress! + plane * inPlane
-                    let dst = out.baseAddress! + plane * outPlane
-                    for p in 0 ..< oh {
-                        let r0 = windows.rowStart[p], r1 = windows.rowEnd[p]
-                        for q in 0 ..< ow {
-                            let c0 = windows.colStart[q], c1 = windows.colEnd[q]
-                            var sum: Float = 0
-                            var r = r0
-                            while r < r1 {
-                                let row = src + r * w
-                                var s = c0
-                                while s < c1 { sum += row[s]; s += 1 }
-                                r += 1
-                            }
-                            dst[p * ow + q] = sum * scale[p * ow + q]
-                        }
+                scale.withUnsafeBufferPointer { scale in
+                    for plane in 0 ..< planes {
+                        windows.sum(x.baseAddress! + plane * inPlane, width: w, into: out.baseAddress! + plane * outPlane)
+                        let dst = out.baseAddress! + plane * outPlane
+                        for i in 0 ..< outPlane { dst[i] *= scale[i] }
                     }
                 }
             }

@@ -55,7 +55,7 @@ public struct FeatureExtractor {
                 inputs.append(ImagePreprocessing.resizedInput(of: image))
                 sizes.append((image.width, image.height))
             }
-            let output = model(Tensor.stack(inputs))
+            let output = model.forwardInParallel(Tensor.stack(inputs))
             let features = InceptionArchitecture.featureCount, classes = InceptionArchitecture.classCount
             for (i, file) in batchFiles.enumerated() {
                 try consume(ImageFeatures(

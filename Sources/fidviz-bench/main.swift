@@ -46,7 +46,7 @@ let images = Tensor(shape: [batch, 3, size, size], data: (0 ..< batch * 3 * size
 
 _ = model(images.item(0))  // warm-up
 var best = Double.infinity
-for _ in 0 ..< repeats { best = min(best, seconds { _ = model(images) }) }
+for _ in 0 ..< repeats { best = min(best, seconds { _ = model.forwardInParallel(images) }) }
 print(String(format: "forward, batch %d at %dx%d: %.2f images/s (best of %d: %.3f s per batch)",
              batch, size, size, Double(batch) / best, repeats, best))
 print(String(format: "peak memory so far: %.2f GiB", Double(peakResidentBytes()) / Double(1 << 30)))
