@@ -55,4 +55,16 @@ final class GoldenParityTests: XCTestCase {
         }
     }
 
+    /// The multi-core batch path gives the serial path's results.
+    func testParallelForwardEqualsSerialForward() throws {
+        let images = try ["horse", "camera", "chelsea_crop96"].map {
+            ImagePreprocessing.resizedInput(of: try PNGDecoder.decode(contentsOf: Fixtures.url("golden/images/\($0).png")))
+        }
+        let batch = Tensor.stack(images)
+        let serial = Self.model(batch)
+        let parallel = Self.model.forwardInParallel(batch, workers: 2)
+        XCTAssertEqual(parallel.pool3.shape, [3, 2048])
+        XCTAssertLessThanOrEqual(relativeError(parallel.pool3.data, serial.pool3.data), 1e-6)
+        XCTAssertLessThanOrEqual(relativeError(parallel.logits.data, serial.logits.data), 1e-6)
+    }
 }
