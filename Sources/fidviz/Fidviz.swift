@@ -15,11 +15,13 @@ struct Fidviz: ParsableCommand {
             hub/checkpoints), where pytorch-fid and torch-fidelity keep it. `fidviz weights download` fetches it.
 
             Examples:
+              fidviz sample.png --ref stats.npz          (explain: the default command)
               fidviz weights download
               fidviz features samples/ -o feats.npz --json
             """,
         version: FidvizVersion.string,
-        subcommands: [FeaturesCommand.self, WeightsCommand.self])
+        subcommands: [ExplainCommand.self, FeaturesCommand.self, WeightsCommand.self],
+        defaultSubcommand: ExplainCommand.self)
 }
 
 enum FidvizVersion {

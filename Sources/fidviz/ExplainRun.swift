@@ -1,0 +1,123 @@
+import Autograd
+import Foundation
+import Frechet
+import Heatmap
+import InceptionGraph
+import Sensitivity
+
+/// One explained image, as the report needs it.
+struct ExplainedImage {
+    let file: URL
+    let name: String
+    let width: Int, height: Int
+    let top5: [ClassPrediction]
+    let explanation: Explanation
+}
+
+/// The explain pipeline: reference and generated statistics, per-image explanations, then the
+/// report files (panels, histogram, index.html, report.json) written into `folder`.
+struct ExplainRun {
+    let command: ExplainCommand
+    let images: [URL]
+    let folder: ReportFolder
+
+    var quiet: Bool { command.outputOptions.quiet }
+
+    /// Returns the report.json bytes.
+    func run() throws -> Data {
+        let loaded = try LoadedModel.load(command.weightsOptions, quiet: quiet)
+        let reference = try ReferenceStatistics.load(command.ref, model: loaded.model, quiet: quiet)
+        let generated = try formGeneratedSet(reference: reference, model: loaded.model)
+        if generated.n < InceptionArchitecture.featureCount {
+            note("note: the generated set has \(generated.n) samples, fewer than the 2048 feature dimensions; its covariance is singular, so FID is dominated by the missing dimensions", quiet: quiet)
+        }
+        if case .perfectGenerator = generated {
+            note("one image and no --gen: treating the generated set as equal to the reference (a perfect generator, N = \(generated.n))", quiet: quiet)
+        }
+        let setFID = try generated.setFID(reference: reference.statistics)
+
+        let explained = try explainAll(model: loaded.model, reference: reference.statistics, generated: generated)
+        return try ReportWriter(folder: folder, style: FigureStyle(colormap: command.colormap), layers: command.effectiveLayers,
+                                top: command.top, warning: loaded.unofficialWarning, quiet: quiet)
+            .write(explained, setFID: setFID, generated: generated, reference: reference, weightsSHA256: loaded.sha256,
+                   weightsAreOfficial: loaded.isOfficial)
+    }
+
+    private func formGeneratedSet(reference: ReferenceStatistics, model: InceptionV3) throws -> GeneratedSet {
+        if let gen = command.gen {
+            let file = try StatisticsFile.read(contentsOf: URL(fileURLWithPath: gen))
+            return .statistics(file.statistics, n: file.statistics.n ?? GeneratedSet.defaultSampleCount, path: gen)
+        }
+        if images.count == 1 {
+            return .perfectGenerator(n: reference.statistics.n ?? GeneratedSet.defaultSampleCount)
+        }
+        let accumulator = StatisticsAccumulator(dimension: InceptionArchitecture.featureCount)
+        let progress = ProgressBar(label: "features", quiet: quiet)
+        try FeatureExtractor(model: model).run(images, progress: { progress.update(done: $0, total: $1) }) {
+            accumulator.add(rows: $0.pool3)
+        }
+        return .leaveOneOut(StatisticsAccumulatorSnapshot(statistics: try accumulator.statistics(source: "the input images"),
+                                                          count: images.count))
+    }
+
+    private func explainAll(model: InceptionV3, reference: FrechetStatistics,
+                            generated: GeneratedSet) throws -> [ExplainedImage] {
+        let explainer = Explainer(model: model)
+        let progress = ProgressBar(label: "explain", quiet: quiet)
+        var shared: FIDContribution?
+        var results: [ExplainedImage] = []
+        for (index, file) in images.enumerated() {
+            let image = try PNGDecoder.decode(contentsOf: file)
+            var failure: Error?
+            let explanation = explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image),
+                                                layers: command.effectiveLayers) { feature in
+                do {
+                    return try generated.contribution(reference: reference, shared: &shared, feature: feature)
+                        .evaluate(feature: feature)
+                } catch {
+                    failure = error
+                    return SampleContribution(fidAfter: .nan, deltaFID: .nan,
+                                              gradient: [Double](repeating: 0, count: feature.count))
+                }
+            }
+            if let failure { throw failure }
+            results.append(ExplainedImage(file: file, name: file.relativePath, width: image.width, height: image.height,
+                                          top5: ClassPrediction.top(5, logits: explanation.logits),
+                                          explanation: explanation))
+            progress.update(done: index + 1, total: images.count)
+        }
+        return results
+    }
+}
+
+/// Reference statistics and where they came from.
+struct ReferenceStatistics {
+    let statistics: FrechetStatistics
+    let path: String
+    let provenance: String
+    let top1Histogram: [Int64]?
+
+    /// A statistics/features .npz, or a folder of PNGs whose statistics are computed here.
+    static func load(_ path: String, model: InceptionV3, quiet: Bool) throws -> ReferenceStatistics {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputError("--ref \(path): no such file or folder")
+        }
+        if !isDirectory.boolValue {
+            let file = try StatisticsFile.read(contentsOf: URL(fileURLWithPath: path))
+            return ReferenceStatistics(statistics: file.statistics, path: path,
+                                       provenance: file.provenance ?? file.layout.rawValue, top1Histogram: file.top1Histogram)
+        }
+        let inputs = try ImageInputs(arguments: [path])
+        let accumulator = StatisticsAccumulator(dimension: InceptionArchitecture.featureCount)
+        var histogram = [Int64](repeating: 0, count: InceptionArchitecture.classCount)
+        let progress = ProgressBar(label: "reference", quiet: quiet)
+        try FeatureExtractor(model: model).run(inputs.files, progress: { progress.update(done: $0, total: $1) }) {
+            accumulator.add(rows: $0.pool3)
+            histogram[ClassPrediction.top(1, logits: $0.logits)[0].index] += 1
+        }
+        return ReferenceStatistics(statistics: try accumulator.statistics(source: path), path: path,
+                                   provenance: "computed by fidviz from \(inputs.files.count) images in \(path)",
+                                   top1Histogram: histogram)
+    }
+}
