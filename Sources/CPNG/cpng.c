@@ -1,1 +1,214 @@
 #include "cpng.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+// MARK: - Decoder state
+
+struct cpng_decoder {
+    png_structp png;
+    png_infop info;
+    const uint8_t *bytes;     // the whole file, borrowed
+    size_t count;
+    size_t position;          // next byte libpng will read
+    png_bytepp rows;          // row pointers into the caller's buffer (owned, freed by close)
+    int has_message;          // 1 once `message` holds the first failure
+    int unusable;             // 1 after any failure: libpng state is undefined after a longjmp
+    char message[320];
+};
+
+/// Records the first failure only; later messages (libpng's echo of ours) are dropped.
+static void set_message(cpng_decoder *decoder, const char *format, ...) {
+    if (decoder->has_message) return;
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(decoder->message, sizeof decoder->message, format, arguments);
+    va_end(arguments);
+    decoder->has_message = 1;
+}
+
+static void copy_failure(const cpng_decoder *decoder, cpng_status *status) {
+    status->failed = 1;
+    snprintf(status->message, sizeof status->message, "%s",
+             decoder->has_message ? decoder->message : "corrupt PNG data (no detail from libpng)");
+}
+
+static void fail_status(cpng_status *status, const char *message) {
+    status->failed = 1;
+    snprintf(status->message, sizeof status->message, "%s", message);
+}
+
+// MARK: - libpng callbacks
+
+/// libpng's error hook: keep the message, then unwind to the setjmp in the calling function.
+static void on_png_error(png_structp png, png_const_charp message) {
+    cpng_decoder *decoder = (cpng_decoder *)png_get_error_ptr(png);
+    set_message(decoder, "corrupt PNG data: %s", message ? message : "unknown libpng error");
+    png_longjmp(png, 1);
+}
+
+/// Warnings (unknown ICC profiles, ancillary CRC errors...) do not change pixels: stay quiet.
+static void on_png_warning(png_structp png, png_const_charp message) {
+    (void)png;
+    (void)message;
+}
+
+/// Reads from the in-memory file; running out of bytes is how truncation shows up.
+static void read_from_memory(png_structp png, png_bytep out, size_t length) {
+    cpng_decoder *decoder = (cpng_decoder *)png_get_io_ptr(png);
+    size_t available = decoder->count - decoder->position;
+    if (length > available) {
+        set_message(decoder,
+                    "truncated PNG data: the file ends at byte %zu but %zu more bytes were needed",
+                    decoder->count, length - available);
+        png_error(png, "truncated");
+    }
+    memcpy(out, decoder->bytes + decoder->position, length);
+    decoder->position += length;
+}
+
+// MARK: - Header checks done before libpng sees the file
+
+static uint32_t read_be32(const uint8_t *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static void fail_too_many_pixels(cpng_status *status, uint32_t width, uint32_t height,
+                                 uint64_t max_pixels) {
+    status->failed = 1;
+    snprintf(status->message, sizeof status->message,
+             "%ux%u pixels exceeds the limit of %llu pixels "
+             "(a decompression bomb guard; raise maxPixels to allow it)",
+             width, height, (unsigned long long)max_pixels);
+}
+
+/// Returns 0 when the signature is right and the IHDR (when present in full) is within the pixel
+/// limit; otherwise fills `status` and returns 1. A file of only a signature and IHDR claiming
+/// 100000x100000 fails here, before libpng or any allocation.
+static int precheck(const uint8_t *bytes, size_t count, uint64_t max_pixels, cpng_status *status) {
+    if (count == 0) {
+        fail_status(status, "not a PNG file (the file is empty)");
+        return 1;
+    }
+    if (count < 8 || png_sig_cmp((png_const_bytep)bytes, 0, 8) != 0) {
+        fail_status(status, "not a PNG file (bad signature)");
+        return 1;
+    }
+    // signature(8) length(4) "IHDR"(4) width(4) height(4)
+    if (count >= 24 && memcmp(bytes + 12, "IHDR", 4) == 0) {
+        uint32_t width = read_be32(bytes + 16);
+        uint32_t height = read_be32(bytes + 20);
+        status->width = width;
+        status->height = height;
+        if ((uint64_t)width * (uint64_t)height > max_pixels) {
+            fail_too_many_pixels(status, width, height, max_pixels);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+// MARK: - Public entry points
+
+cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max_pixels,
+                                cpng_status *status) {
+    memset(status, 0, sizeof *status);
+    cpng_decoder *decoder = (cpng_decoder *)calloc(1, sizeof *decoder);
+    if (decoder == NULL) {
+        fail_status(status, "out of memory while creating the PNG decoder");
+        return NULL;
+    }
+    decoder->bytes = bytes;
+    decoder->count = count;
+    if (precheck(bytes, count, max_pixels, status) != 0) {
+        decoder->unusable = 1;
+        return decoder;
+    }
+    decoder->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, decoder, on_png_error,
+                                          on_png_warning);
+    if (decoder->png != NULL) decoder->info = png_create_info_struct(decoder->png);
+    if (decoder->png == NULL || decoder->info == NULL) {
+        decoder->unusable = 1;
+        fail_status(status, "out of memory while creating the PNG decoder");
+        return decoder;
+    }
+    if (setjmp(png_jmpbuf(decoder->png))) {
+        decoder->unusable = 1;
+        copy_failure(decoder, status);
+        return decoder;
+    }
+    png_set_read_fn(decoder->png, decoder, read_from_memory);
+    // Second guard, enforced by libpng while it parses IHDR: no side beyond the pixel budget.
+    png_uint_32 side_limit = max_pixels < 0x7fffffffu ? (png_uint_32)max_pixels : 0x7fffffffu;
+    if (side_limit == 0) side_limit = 1;
+    png_set_user_limits(decoder->png, side_limit, side_limit);
+    png_read_info(decoder->png, decoder->info);
+
+    png_uint_32 width = png_get_image_width(decoder->png, decoder->info);
+    png_uint_32 height = png_get_image_height(decoder->png, decoder->info);
+    status->width = width;
+    status->height = height;
+    if ((uint64_t)width * (uint64_t)height > max_pixels) {
+        decoder->unusable = 1;
+        fail_too_many_pixels(status, width, height, max_pixels);
+    }
+    return decoder;
+}
+
+int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *status) {
+    if (decoder == NULL || decoder->unusable || decoder->rows != NULL) {
+        fail_status(status, "internal error: the PNG decoder is not ready to read pixels");
+        return 1;
+    }
+    png_structp png = decoder->png;
+    png_infop info = decoder->info;
+    if (setjmp(png_jmpbuf(png))) {
+        decoder->unusable = 1;
+        copy_failure(decoder, status);
+        return 1;
+    }
+    int color_type = png_get_color_type(png, info);
+    int bit_depth = png_get_bit_depth(png, info);
+    if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if ((color_type & PNG_COLOR_MASK_COLOR) == 0 && bit_depth < 8) {
+        png_set_expand_gray_1_2_4_to_8(png);  // v * 255 / (2^bits - 1), as PIL's L;1/L;2/L;4
+    }
+    if (bit_depth == 16) png_set_strip_16(png);  // keeps the most significant byte
+    png_set_strip_alpha(png);                    // also drops the alpha a palette tRNS would add
+    if ((color_type & PNG_COLOR_MASK_COLOR) == 0) png_set_gray_to_rgb(png);
+    (void)png_set_interlace_handling(png);
+    // Image data CRCs are not checked, matching PIL (which reads IDAT payloads without them);
+    // IHDR/PLTE CRCs were already checked by png_read_info with libpng's default (error).
+    png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_DEFAULT);
+    png_read_update_info(png, info);
+
+    png_uint_32 width = png_get_image_width(png, info);
+    png_uint_32 height = png_get_image_height(png, info);
+    if (png_get_channels(png, info) != 3 || png_get_bit_depth(png, info) != 8 ||
+        png_get_rowbytes(png, info) != (size_t)width * 3) {
+        set_message(decoder, "unsupported PNG layout (colour type %d, bit depth %d)",
+                    color_type, bit_depth);
+        png_error(png, "unsupported layout");
+    }
+    decoder->rows = (png_bytepp)malloc(sizeof(png_bytep) * (height > 0 ? height : 1));
+    if (decoder->rows == NULL) {
+        set_message(decoder, "out of memory for %u row pointers", height);
+        png_error(png, "out of memory");
+    }
+    for (png_uint_32 y = 0; y < height; y++) decoder->rows[y] = rgb_out + (size_t)y * width * 3;
+    png_read_image(png, decoder->rows);
+    return 0;
+}
+
+void cpng_decoder_close(cpng_decoder *decoder) {
+    if (decoder == NULL) return;
+    if (decoder->png != NULL) {
+        png_destroy_read_struct(&decoder->png, decoder->info ? &decoder->info : NULL, NULL);
+    }
+    free(decoder->rows);
+    free(decoder);
+}

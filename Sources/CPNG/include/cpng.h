@@ -1,3 +1,53 @@
 #ifndef FIDVIZ_CPNG_H
 #define FIDVIZ_CPNG_H
+
+// A small libpng shim that decodes a PNG held in memory to 8-bit interleaved RGB with
+// PIL's `Image.open(p).convert('RGB')` semantics (gray replicated, alpha and tRNS dropped without
+// compositing, palette expanded, 1/2/4-bit gray scaled to 0...255, 16-bit samples keep their
+// most significant byte, Adam7 handled, no gamma correction).
+//
+// libpng reports errors by longjmp; Swift cannot setjmp, so every libpng call happens in this C
+// file behind its own setjmp. Failures never exit or abort: they come back as a message in
+// `cpng_status`.
+//
+// Usage: open (reads the header, refuses absurd sizes before any pixel memory exists), allocate
+// width*height*3 bytes, read, close. Close is required whatever open/read returned (except NULL).
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Header facts and the first failure. `failed` is 0 on success; when it is 1, `message` holds a
+/// one-line, NUL-terminated description without the file name.
+typedef struct cpng_status {
+    uint32_t width;
+    uint32_t height;
+    int failed;
+    char message[320];
+} cpng_status;
+
+typedef struct cpng_decoder cpng_decoder;
+
+/// Checks the signature and IHDR and reads every chunk up to the image data. Refuses
+/// width*height > max_pixels before allocating anything. `bytes` must stay alive and unchanged
+/// until `cpng_decoder_close`. Returns NULL only when the decoder itself cannot be allocated
+/// (then `status->failed` is 1); otherwise check `status->failed`.
+cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max_pixels,
+                                cpng_status *status);
+
+/// Decodes all pixels into `rgb_out`, which must hold width*height*3 bytes (row-major,
+/// interleaved R,G,B). Returns 0 on success, 1 on failure (see `status->message`); on failure
+/// the content of `rgb_out` is unspecified. Call at most once per decoder.
+int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *status);
+
+/// Releases everything the decoder owns. Accepts NULL.
+void cpng_decoder_close(cpng_decoder *decoder);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif

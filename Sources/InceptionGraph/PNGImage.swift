@@ -1,0 +1,139 @@
+import CPNG
+import Foundation
+
+// MARK: - RGBImage
+
+/// An 8-bit RGB picture as pytorch-fid sees it after `PIL.Image.open(p).convert('RGB')`.
+///
+/// `rgb` is row-major and interleaved: the pixel at column x, row y is
+/// `rgb[(y * width + x) * 3 + c]` for channel c in R, G, B.
+public struct RGBImage: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
+    /// H*W*3 bytes, row-major interleaved R,G,B.
+    public let rgb: [UInt8]
+
+    public init(width: Int, height: Int, rgb: [UInt8]) {
+        precondition(
+            width > 0 && height > 0, "RGBImage needs positive sides, got \(width)x\(height)")
+        precondition(
+            rgb.count == width * height * 3,
+            "RGBImage \(width)x\(height) needs \(width * height * 3) bytes, got \(rgb.count)")
+        self.width = width
+        self.height = height
+        self.rgb = rgb
+    }
+
+    /// The picture as a planar [3, H, W] Float32 array of `value / 255` in [0, 1], exactly what
+    /// torchvision's `to_tensor` gives (a correctly rounded Float32 division, not a multiply by
+    /// the reciprocal).
+    public func planarUnitPixels() -> [Float] {
+        let plane = width * height
+        return [Float](unsafeUninitializedCapacity: plane * 3) { out, initialized in
+            rgb.withUnsafeBufferPointer { bytes in
+                for pixel in 0..<plane {
+                    out[pixel] = Float(bytes[pixel * 3]) / 255
+                    out[plane + pixel] = Float(bytes[pixel * 3 + 1]) / 255
+                    out[2 * plane + pixel] = Float(bytes[pixel * 3 + 2]) / 255
+                }
+            }
+            initialized = plane * 3
+        }
+    }
+}
+
+// MARK: - ImageDecodingError
+
+/// A picture that could not be read. `description` is one line: the file, then what is wrong.
+public struct ImageDecodingError: Error, Equatable, CustomStringConvertible {
+    /// The file as the caller named it (a path or a display name).
+    public let file: String
+    /// What is wrong, without the file name.
+    public let reason: String
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+
+    public var description: String { "\(file): \(reason)" }
+}
+
+// MARK: - PNGDecoder
+
+/// Decodes PNG files with PIL's `convert('RGB')` semantics, through libpng (the `CPNG` shim):
+/// - gray (and gray+alpha) is replicated to R=G=B; 1/2/4-bit gray is scaled by 255/(2^bits-1);
+/// - alpha is dropped without compositing, palettes are expanded and tRNS is ignored;
+/// - 16-bit samples keep their most significant byte (`v >> 8`). PIL does this for 16-bit RGB,
+///   RGBA and gray+alpha, but clips 16-bit gray ('I;16') to 255 instead; fidviz uses the
+///   most-significant-byte rule there too, as the reference data's README prescribes;
+/// - Adam7 interlacing is undone; no gamma, sRGB or ICC correction is applied;
+/// - image-data (IDAT) CRC mismatches are ignored, as PIL ignores them; IHDR/PLTE CRCs are checked.
+public enum PNGDecoder {
+    /// PIL's `Image.MAX_IMAGE_PIXELS` (1024*1024*1024 / 4 / 3), above which PIL warns of a
+    /// decompression bomb. Larger pictures are refused before any pixel memory is allocated.
+    public static let defaultMaxPixels = 89_478_485
+
+    /// Reads and decodes the PNG at `url`; errors name `url.path`.
+    public static func decode(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws
+        -> RGBImage
+    {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw ImageDecodingError(
+                file: url.path,
+                reason: "cannot read the file (\(readFailureReason(error))); check the path")
+        }
+        return try decode(data: data, name: url.path, maxPixels: maxPixels)
+    }
+
+    /// Decodes PNG bytes held in memory; `name` only labels errors.
+    ///
+    /// Throws `ImageDecodingError` for a bad signature, an empty file, truncated or corrupt data,
+    /// or width*height > `maxPixels` (checked from IHDR before decoding).
+    public static func decode(data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws
+        -> RGBImage
+    {
+        precondition(maxPixels > 0, "maxPixels must be positive, got \(maxPixels)")
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> RGBImage in
+            let bytes = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            var status = cpng_status()
+            guard let decoder = cpng_decoder_open(bytes, raw.count, UInt64(maxPixels), &status)
+            else {
+                throw ImageDecodingError(file: name, reason: message(of: status))
+            }
+            defer { cpng_decoder_close(decoder) }
+            if status.failed != 0 {
+                throw ImageDecodingError(file: name, reason: message(of: status))
+            }
+            let width = Int(status.width)
+            let height = Int(status.height)
+            let count = width * height * 3
+            let rgb = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if cpng_decoder_read_rgb(decoder, buffer.baseAddress, &status) != 0 {
+                    throw ImageDecodingError(file: name, reason: message(of: status))
+                }
+                initialized = count
+            }
+            return RGBImage(width: width, height: height, rgb: rgb)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private static func message(of status: cpng_status) -> String {
+        withUnsafeBytes(of: status.message) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+
+    private static func readFailureReason(_ error: Error) -> String {
+        switch (error as? CocoaError)?.code {
+        case .fileReadNoSuchFile?: return "no such file"
+        case .fileReadNoPermission?: return "permission denied"
+        default: return (error as NSError).localizedDescription
+        }
+    }
+}

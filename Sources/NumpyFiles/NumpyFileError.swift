@@ -1,0 +1,53 @@
+import Foundation
+
+/// A .npy or .npz file that could not be read or written.
+///
+/// `description` is one line: the file, the .npz member when there is one, the byte offset when
+/// one helps (counted from the start of the .npy bytes for a member, of the file otherwise),
+/// then what is wrong and, where it helps, what to do.
+public struct NumpyFileError: Error, Equatable, CustomStringConvertible {
+    /// The file as the caller named it.
+    public let file: String
+    /// The .npz member (e.g. `mu.npy`), or nil for a whole file.
+    public let member: String?
+    /// Where in the file (or member) the problem was found, when that is meaningful.
+    public let offset: Int?
+    /// What is wrong, without the location.
+    public let reason: String
+
+    public init(file: String, member: String? = nil, offset: Int? = nil, reason: String) {
+        self.file = file
+        self.member = member
+        self.offset = offset
+        self.reason = reason
+    }
+
+    public var description: String {
+        var location = file
+        if let member { location += " member '\(member)'" }
+        if let offset { location += " at byte \(offset)" }
+        return "\(location): \(reason)"
+    }
+}
+
+// MARK: - Helpers shared by the readers and writers
+
+/// Where an error is being reported: a file and optionally one of its .npz members.
+struct NumpyLocation {
+    let file: String
+    let member: String?
+
+    func error(_ reason: String, at offset: Int? = nil) -> NumpyFileError {
+        NumpyFileError(file: file, member: member, offset: offset, reason: reason)
+    }
+}
+
+/// A short, human description of a Foundation file error ("no such file", "permission denied").
+func fileSystemReason(_ error: Error) -> String {
+    switch (error as? CocoaError)?.code {
+    case .fileReadNoSuchFile?, .fileNoSuchFile?: return "no such file"
+    case .fileReadNoPermission?, .fileWriteNoPermission?: return "permission denied"
+    case .fileWriteOutOfSpace?: return "no space left on the device"
+    default: return (error as NSError).localizedDescription
+    }
+}
