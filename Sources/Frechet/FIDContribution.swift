@@ -41,7 +41,9 @@ public struct SampleContribution: Sendable, Equatable {
 /// eigenvectors are dropped (the Moore-Penrose convention, NumPy's `pinv` default rcond), so
 /// the gradient stays finite when S' is rank-deficient: directions that S' does not span
 /// receive no -A M'^{-1/2} A term.
-public final class FIDContribution {
+///
+/// All state is immutable after `init`, so `evaluate` may run on several threads at once.
+public final class FIDContribution: Sendable {
     /// Feature dimension d.
     public let dimension: Int
     /// Size N of the generated set after the sample joins it.
@@ -89,6 +91,10 @@ public final class FIDContribution {
     public func evaluate(feature f: [Double]) -> SampleContribution {
         let d = dimension
         precondition(f.count == d, "FIDContribution.evaluate: feature [\(f.count)], expected [\(d)]")
+        guard f.allSatisfy({ $0.isFinite }) else {
+            return SampleContribution(fidAfter: .nan, deltaFID: .nan,
+                                      gradient: [Double](repeating: .nan, count: d))
+        }
         let count = Double(n)
         let c = (count - 2) / (count - 1)
         var u = [Double](repeating: 0, count: d)

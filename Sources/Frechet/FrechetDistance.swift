@@ -53,8 +53,7 @@ public enum FrechetDistance {
         }
         for (label, statistics) in [("reference statistics", reference),
                                     ("generated statistics", generated)] {
-            try statistics.validate(source: label, checkPositiveSemidefinite: false,
-                                    symmetryTolerance: .infinity)
+            try statistics.checkFinite(source: label)
         }
     }
 
