@@ -14,9 +14,8 @@ import Dispatch
 /// 2. The K remaining poles p (strictly increasing) and weights w give the secular equation
 ///    f(t) = 1 + sum_j w_j^2 / (p_j - t) = 0 with one root in each (p_i, p_{i+1}) and the
 ///    last in (p_K, p_K + |w|^2]. Each root is stored as an offset tau from its nearer pole
-///    so that p_j - t_i is always computed without cancellation. The iteration is the
-///    "middle way" (two nearest poles kept exact, the rest matched in value and slope, then
-///    a quadratic), safeguarded by a bisection bracket.
+///    so that p_j - t_i is always computed without cancellation (`SecularRoot`: a
+///    fixed-weight first step, then the "middle way", safeguarded by a bisection bracket).
 /// 3. The Gu-Eisenstat weights w^_j^2 = prod_i (t_i - p_j) / prod_{i != j} (p_i - p_j),
 ///    for which the computed roots are exact eigenvalues; eigenvectors are
 ///    (P - t_i)^{-1} w^ normalised, numerically orthogonal.

@@ -2,8 +2,9 @@
 
 extension FIDContribution {
     /// The same contribution as `evaluate(feature:)`, computed the direct way in O(d^3):
-    /// form mu' and S', compute FID_after with `FrechetDistance`, and the gradient from a
-    /// full eigendecomposition M' = A S' A = W diag(t) W^T, with the same pseudo-inverse
+    /// form mu' and S', compute FID_after with `FrechetDistance`, and the gradient from
+    /// A = S_r^{1/2} (eigendecomposition, not the Cholesky factor the fast path prefers) and
+    /// a full eigendecomposition M' = A S' A = W diag(t) W^T, with the same pseudo-inverse
     /// rule (t <= d * eps * t_max counts as 0). deltaFID is the plain difference of two FIDs.
     ///
     /// Several seconds at d = 2048; meant for tests and for auditing the fast path.
@@ -28,7 +29,8 @@ extension FIDContribution {
         let fidBefore = try FrechetDistance.distance(reference: reference, generated: generated)
         let fidAfter = try FrechetDistance.distance(reference: reference, generated: after)
 
-        let a = try ReferenceBasis(reference: reference).squareRoot()
+        let a = try SymmetricEigen(symmetric: reference.sigma, dimension: d)
+            .reconstruct { max($0, 0).squareRoot() }
         let m = multiply(multiply(a, sigmaAfter, dimension: d), a, dimension: d)
         var symmetric = m
         for i in 0..<d {

@@ -64,18 +64,24 @@ extension FrechetStatistics {
                 source: source, key: "mu", shape: [d], expected: [expected],
                 reason: "the feature dimension must be \(expected)")
         }
+        try checkFinite(source: source)
+        try Self.checkSymmetric(sigma, dimension: d, source: source, key: "sigma",
+                                tolerance: symmetryTolerance)
+        if checkPositiveSemidefinite {
+            try Self.checkPositiveSemidefinite(sigma, dimension: d, source: source, key: "sigma",
+                                               tolerance: psdTolerance)
+        }
+    }
+
+    /// Throws `nonFinite` for the first NaN or infinity in `mu`, then in `sigma`.
+    func checkFinite(source: String) throws {
+        let d = dimension
         if let i = mu.firstIndex(where: { !$0.isFinite }) {
             throw FrechetError.nonFinite(source: source, key: "mu", index: [i], value: mu[i])
         }
         if let i = sigma.firstIndex(where: { !$0.isFinite }) {
             throw FrechetError.nonFinite(
                 source: source, key: "sigma", index: [i / d, i % d], value: sigma[i])
-        }
-        try Self.checkSymmetric(sigma, dimension: d, source: source, key: "sigma",
-                                tolerance: symmetryTolerance)
-        if checkPositiveSemidefinite {
-            try Self.checkPositiveSemidefinite(sigma, dimension: d, source: source, key: "sigma",
-                                               tolerance: psdTolerance)
         }
     }
 

@@ -7,15 +7,13 @@
 /// The root is returned as (origin, offset) with t = p[origin] + offset, origin being the
 /// pole nearer to the root, so p_j - t = (p_j - p_origin) - offset has no cancellation.
 ///
-/// Iteration ("middle way", as in LAPACK dlaed4): at the current point, the poles left of
-/// the root (j < split) are modelled by A1 + S1/(p_a - t) and those right of it by
-/// A2 + S2/(p_b - t), a = split - 1, b = split, matching value and slope; setting the model
-/// to zero gives C eta^2 - a eta + b = 0 with
-///
-///     C = w - D_a psi' - D_b phi',  a = (D_a + D_b) w - D_a D_b (psi' + phi'),  b = D_a D_b w,
-///
-/// (w = f, D = p - t), whose small root is the step. A Newton step replaces it when it points
-/// the wrong way, and bisection of the sign bracket when it leaves the bracket. It stops when
+/// Iteration (as in LAPACK dlaed4): f is modelled near the current point t by
+/// C + S_a/(p_a - t) + S_b/(p_b - t) with the two poles a = split - 1, b = split nearest the
+/// root, and the step zeroes the model (`modelStep`). The first step keeps the two poles'
+/// own weights (S = w^2, the rest lumped into C; "fixed weight"); later steps use the "middle
+/// way", S_a = D_a^2 psi', S_b = D_b^2 phi' (psi: poles j < split, phi: the others,
+/// D = p - t), matching f's value and both partial slopes. A Newton step replaces a step that
+/// points the wrong way, and bisection of the sign bracket one that leaves the bracket. It stops when
 /// |f| <= eps (8 sum|terms| + 8 + |tau| f'), the rounding level of f itself, or after a
 /// step smaller than eps^(2/3) |tau| (quadratic convergence leaves ~eps^(4/3) behind).
 enum SecularRoot {
@@ -68,6 +66,7 @@ enum SecularRoot {
             evaluation = evaluate(delta, w2, split: split, tau: tau)
         }
 
+        var isFirstStep = true
         for _ in 0..<maximumIterations {
             let w = evaluation.value
             if w == 0 { break }
@@ -79,22 +78,20 @@ enum SecularRoot {
 
             let da = delta[split - 1] - tau
             let db = delta[split] - tau
-            let c = w - da * evaluation.psiSlope - db * evaluation.phiSlope
-            let a = (da + db) * w - da * db * slope
-            let b = da * db * w
-            var eta: Double
-            if c == 0 {
-                eta = a == 0 ? -w / slope : b / a
-            } else {
-                let root = abs(a * a - 4 * b * c).squareRoot()
-                eta = a <= 0 ? (a - root) / (2 * c) : 2 * b / (a + root)
-            }
+            // First step: the two nearest poles with their exact weights ("fixed weight", a
+            // good start far from the root); then the middle way's slope-matched weights.
+            let wasFirstStep = isFirstStep
+            let weightA = isFirstStep ? w2[split - 1] : da * da * evaluation.psiSlope
+            let weightB = isFirstStep ? w2[split] : db * db * evaluation.phiSlope
+            isFirstStep = false
+            var eta = modelStep(value: w, da: da, db: db, weightA: weightA, weightB: weightB,
+                                rightOfBothPoles: isLast)
             if !eta.isFinite || w * eta >= 0 { eta = -w / slope }  // Newton
             var next = tau + eta
             if !(next > lower && next < upper) {
                 next = 0.5 * (lower + upper)
-            } else if abs(eta) <= negligibleStep * abs(tau) {
-                // The iteration converges at least quadratically, so after a step this small
+            } else if !wasFirstStep && abs(eta) <= negligibleStep * abs(tau) {
+                // The middle way converges at least quadratically, so after a step this small
                 // the remaining error is far below rounding: skip the confirming evaluation.
                 return (origin, next)
             }
@@ -103,6 +100,26 @@ enum SecularRoot {
             evaluation = evaluate(delta, w2, split: split, tau: tau)
         }
         return (origin, tau)
+    }
+
+    /// The step eta that zeroes the model C + S_a/(D_a - eta) + S_b/(D_b - eta) fitted to f's
+    /// value w at the current point (C = w - S_a/D_a - S_b/D_b), i.e. the root of
+    /// C eta^2 - a eta + b = 0 with a = (D_a + D_b) C + S_a + S_b and b = D_a D_b w, taken
+    /// between the poles (interior roots) or right of both (the last root), in the
+    /// cancellation-free form.
+    @inline(__always)
+    static func modelStep(value w: Double, da: Double, db: Double, weightA: Double,
+                          weightB: Double, rightOfBothPoles: Bool) -> Double
+    {
+        let c = w - weightA / da - weightB / db
+        let a = (da + db) * c + weightA + weightB
+        let b = da * db * w
+        if c == 0 { return b / a }
+        let root = abs(a * a - 4 * b * c).squareRoot()
+        if rightOfBothPoles {
+            return a >= 0 ? (a + root) / (2 * c) : 2 * b / (a - root)
+        }
+        return a <= 0 ? (a - root) / (2 * c) : 2 * b / (a + root)
     }
 
     /// delta_j = p_j - p_origin.

@@ -89,6 +89,17 @@ final class FIDContributionTests: XCTestCase {
         XCTAssertGreaterThan(gradient.map(abs).max()!, 1e-2, "the check must not be vacuous")
     }
 
+    func testNonFiniteFeatureGivesNaNWithoutWork() throws {
+        var random = TestRandom(seed: 35)
+        let statistics = random.statistics(dimension: 6, columns: 10, ridge: 0.1)
+        let contribution = try FIDContribution(reference: statistics, generated: statistics, n: 9)
+        var f = random.normals(6)
+        f[3] = .nan
+        let result = contribution.evaluate(feature: f)
+        XCTAssertTrue(result.fidAfter.isNaN && result.deltaFID.isNaN)
+        XCTAssertTrue(result.gradient.allSatisfy { $0.isNaN })
+    }
+
     func testTooSmallSetAndMismatchedStatisticsThrow() {
         let two = FrechetStatistics(mu: [0, 0], sigma: [1, 0, 0, 1])
         assertThrowsFrechetError(try FIDContribution(reference: two, generated: two, n: 1),

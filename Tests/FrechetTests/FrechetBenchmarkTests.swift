@@ -13,5 +13,6 @@ final class FrechetBenchmarkTests: XCTestCase {
         XCTAssertTrue(report.contains("contribution precompute (O(d^3), once): "))
         XCTAssertTrue(report.contains("per-feature evaluate (O(d^2)): median "))
         XCTAssertTrue(report.contains("FID (plain, O(d^3)): "))
+        XCTAssertTrue(report.contains("KID, one subset of 1000 rows: "))
     }
 }

@@ -48,6 +48,28 @@ final class FrechetDistanceTests: XCTestCase {
         XCTAssertEqual(thin, reversed, accuracy: 1e-7 * thin)
     }
 
+    /// Cholesky for positive definite S_r, the eigen route for singular S_r; both are factors
+    /// (F F^T = S_r) and give F^T S F the same spectrum.
+    func testReferenceFactorMethodsAgree() throws {
+        var random = TestRandom(seed: 23)
+        let d = 30
+        let definite = random.statistics(dimension: d, columns: 50, ridge: 0.01)
+        let singular = random.statistics(dimension: d, columns: 4, ridge: 0)
+        let other = random.covariance(dimension: d, columns: 40, ridge: 0.1)
+        let cholesky = try ReferenceFactor(reference: definite)
+        let eigen = try ReferenceFactor(reference: definite, allowCholesky: false)
+        XCTAssertEqual(cholesky.method, .cholesky)
+        XCTAssertEqual(eigen.method, .eigen)
+        XCTAssertEqual(try ReferenceFactor(reference: singular).method, .eigen)
+        for factor in [cholesky, eigen] {
+            assertClose(multiply(factor.matrix, factor.matrix, transposeB: true, dimension: d),
+                        definite.sigma, rtol: 1e-14, "F F^T")
+        }
+        let spectrumA = try SymmetricEigen(symmetric: cholesky.congruence(other), dimension: d)
+        let spectrumB = try SymmetricEigen(symmetric: eigen.congruence(other), dimension: d)
+        assertClose(spectrumA.eigenvalues, spectrumB.eigenvalues, rtol: 1e-13, "spectra")
+    }
+
     func testIncompatibleStatisticsThrowNamedErrors() {
         let two = FrechetStatistics(mu: [0, 0], sigma: [1, 0, 0, 1])
         let three = FrechetStatistics(mu: [0, 0, 0], sigma: diagonal([1, 1, 1]))
