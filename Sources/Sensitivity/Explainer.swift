@@ -38,13 +38,13 @@ public struct Explainer {
     ///   - layers: where to compute maps (at least one).
     ///   - contribution: maps pool3 features (Double) to the image's FID contribution and gradient.
     public func explain(pixels01: Tensor, layers: [InceptionLayer],
-                        contribution: ([Double]) -> SampleContribution) -> Explanation {
+                        contribution: ([Double]) throws -> SampleContribution) rethrows -> Explanation {
         precondition(pixels01.shape.first == 1, "explain takes one image [1, 3, H, W], got \(pixels01.shape)")
         precondition(!layers.isEmpty, "explain needs at least one layer")
         let tape = Tape()
         let pixels = tape.watch(pixels01)
         let out = model(pixels, capture: Set(layers))
-        let result = contribution(out.pool3.data.map(Double.init))
+        let result = try contribution(out.pool3.data.map(Double.init))
 
         tape.backward(from: out.pool3, seed: result.gradient.map(Float.init))
         let pixelGradient = pixels.grad ?? [Float](repeating: 0, count: pixels01.count)

@@ -68,19 +68,11 @@ struct ExplainRun {
         var results: [ExplainedImage] = []
         for (index, file) in images.enumerated() {
             let image = try PNGDecoder.decode(contentsOf: file)
-            var failure: Error?
-            let explanation = explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image),
-                                                layers: command.effectiveLayers) { feature in
-                do {
-                    return try generated.contribution(reference: reference, shared: &shared, feature: feature)
-                        .evaluate(feature: feature)
-                } catch {
-                    failure = error
-                    return SampleContribution(fidAfter: .nan, deltaFID: .nan,
-                                              gradient: [Double](repeating: 0, count: feature.count))
-                }
+            let explanation = try explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image),
+                                                    layers: command.effectiveLayers) { feature in
+                try generated.contribution(reference: reference, shared: &shared, feature: feature)
+                    .evaluate(feature: feature)
             }
-            if let failure { throw failure }
             results.append(ExplainedImage(file: file, name: file.relativePath, width: image.width, height: image.height,
                                           top5: ClassPrediction.top(5, logits: explanation.logits),
                                           explanation: explanation))
