@@ -53,7 +53,7 @@ let package = Package(
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
         .target(name: "SeededWeights", dependencies: ["InceptionGraph"]),
         .executableTarget(
-            name: "fidviz-bench", dependencies: ["Autograd", "InceptionGraph", "SeededWeights", "Frechet"]),
+            name: "fidviz-bench", dependencies: ["Autograd", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
 
         // MARK: - Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),

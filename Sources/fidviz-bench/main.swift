@@ -32,6 +32,15 @@ func peakResidentBytes() -> Int {
     return 0
 }
 
+if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < CommandLine.arguments.count {
+    // fidviz-bench --make-images DIR [--count 100]: test images for timing whole runs.
+    let folder = URL(fileURLWithPath: CommandLine.arguments[i + 1])
+    let count = argument("--count", default: 100)
+    try makeImages(count: count, folder: folder, samples: URL(fileURLWithPath: "samples"))
+    print("wrote \(count) images to \(folder.path)")
+    exit(0)
+}
+
 let skipNetwork = CommandLine.arguments.contains("--skip-network")
 let skipFrechet = CommandLine.arguments.contains("--skip-frechet")
 let batch = argument("--batch", default: 16)
