@@ -44,7 +44,15 @@ final class BrokenInputTests: FidvizTestCase {
 
     func testBrokenPNGEndsTheRunWithOneLineNamingIt() throws {
         let weights = try TestRun.seededCheckpoint(.legacy).path
-        for name in ["bad_signature.png", "corrupt_idat.png", "empty.png", "truncated.png", "bomb_100000x100000.png"] {
+        let reasons = [
+            "bad_signature.png": "not a PNG file (bad signature)",
+            "corrupt_idat.png": "corrupt PNG data: IDAT: invalid stored block lengths",
+            "empty.png": "not a PNG file (the file is empty)",
+            "truncated.png": "truncated PNG data: the file ends at byte 344 but 24 more bytes were needed",
+            "bomb_100000x100000.png": "100000x100000 pixels exceeds the limit of 89478485 pixels (a decompression "
+                + "bomb guard; raise maxPixels to allow it)",
+        ]
+        for (name, reason) in reasons.sorted(by: { $0.key < $1.key }) {
             let folder = try makeFolder("images")
             try FileManager.default.copyItem(at: Fixtures.url("golden/images/horse.png"),
                                              to: folder.appendingPathComponent("horse.png"))
@@ -54,7 +62,7 @@ final class BrokenInputTests: FidvizTestCase {
             let run = try fidviz(["features", folder.path, "-o", work.appendingPathComponent("out.npz").path,
                                   "--weights", weights, "--quiet"])
             let line = assertFailsWithOneLine(run, containing: [])
-            XCTAssertTrue(line?.hasPrefix("Error: \(broken.path): ") ?? false, "\(name): \(line ?? "")")
+            XCTAssertEqual(line, "Error: \(broken.path): \(reason)", name)
             XCTAssertEqual(try contents(of: work), [], "\(name): nothing may be written")
         }
     }

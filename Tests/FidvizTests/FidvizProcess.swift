@@ -27,7 +27,7 @@ struct FidvizRun: CustomStringConvertible {
 
 // MARK: - Running
 
-enum Fidviz {
+enum FidvizBinary {
     /// The binary `swift build -c release --product fidviz` (or the test build itself) put
     /// beside the test bundle.
     static var binary: URL {

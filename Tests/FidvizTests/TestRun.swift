@@ -94,8 +94,8 @@ class FidvizTestCase: XCTestCase {
     func fidviz(_ arguments: [String], environment extraEnvironment: [String: String] = [:],
                 in directory: URL? = nil, timeout: Double = 300) throws -> FidvizRun {
         let home = try makeFolder("home")
-        let environment = Fidviz.isolatedEnvironment(home: home).merging(extraEnvironment) { $1 }
-        return try Fidviz.run(arguments, environment: environment, in: directory ?? makeFolder("cwd"),
+        let environment = FidvizBinary.isolatedEnvironment(home: home).merging(extraEnvironment) { $1 }
+        return try FidvizBinary.run(arguments, environment: environment, in: directory ?? makeFolder("cwd"),
                               timeout: timeout)
     }
 
