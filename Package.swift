@@ -56,7 +56,7 @@ let package = Package(
             name: "fidviz-bench", dependencies: ["Autograd", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
 
         // MARK: - Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights"], path: "Tests/TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(
             name: "InceptionGraphTests",
