@@ -19,23 +19,12 @@ struct LoadedModel {
 
     /// Locates, hashes and loads the weights (see `WeightsLocator` for the search order).
     static func load(_ options: WeightsOptions, quiet: Bool) throws -> LoadedModel {
-        let url = try WeightsLocator.forThisProcess.locate(explicit: options.weights)
+        let url = try WeightsLocator().locate(explicit: options.weights)
         let digest = try sha256Hex(of: url)
         let weights = try InceptionWeights(contentsOf: url)
         let loaded = LoadedModel(model: InceptionV3(weights: weights), weightsFile: url, sha256: digest)
         if let warning = loaded.unofficialWarning { note("warning: \(warning)", quiet: quiet) }
         return loaded
-    }
-}
-
-extension WeightsLocator {
-    /// The locator for this process: its environment, and `$HOME` when set (Python's
-    /// `expanduser`, hence torch hub, honours it; Foundation's home folder on Linux does not),
-    /// else the account's home folder.
-    static var forThisProcess: WeightsLocator {
-        let environment = ProcessInfo.processInfo.environment
-        guard let home = environment["HOME"], !home.isEmpty else { return WeightsLocator(environment: environment) }
-        return WeightsLocator(environment: environment, home: URL(fileURLWithPath: home, isDirectory: true))
     }
 }
 

@@ -32,7 +32,7 @@ struct WeightsCommand: ParsableCommand {
         @OptionGroup var outputOptions: OutputOptions
 
         func run() throws {
-            let locator = WeightsLocator.forThisProcess
+            let locator = WeightsLocator()
             if !force, let existing = try? locator.locate(explicit: nil) {
                 note("weights already present: \(existing.path)", quiet: outputOptions.quiet)
                 print(existing.path)
@@ -66,7 +66,7 @@ struct WeightsCommand: ParsableCommand {
         @OptionGroup var weightsOptions: WeightsOptions
 
         func run() throws {
-            print(try WeightsLocator.forThisProcess.locate(explicit: weightsOptions.weights).path)
+            print(try WeightsLocator().locate(explicit: weightsOptions.weights).path)
         }
     }
 }

@@ -49,8 +49,8 @@ final class BrokenInputTests: FidvizTestCase {
             "corrupt_idat.png": "corrupt PNG data: IDAT: invalid stored block lengths",
             "empty.png": "not a PNG file (the file is empty)",
             "truncated.png": "truncated PNG data: the file ends at byte 344 but 24 more bytes were needed",
-            "bomb_100000x100000.png": "100000x100000 pixels exceeds the limit of 89478485 pixels (a decompression "
-                + "bomb guard; raise maxPixels to allow it)",
+            "bomb_100000x100000.png": "100000x100000 pixels exceeds the limit of 89478485 pixels (a decompression-"
+                + "bomb guard, as in PIL)",
         ]
         for (name, reason) in reasons.sorted(by: { $0.key < $1.key }) {
             let folder = try makeFolder("images")
