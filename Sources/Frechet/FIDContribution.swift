@@ -114,7 +114,7 @@ public final class FIDContribution: Sendable {
         let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigenvaluesAfter)
         var belowCutoff = 0.0  // sqrt of eigenvalues of M' counted as 0
         for t in eigenvaluesAfter where t > 0 && t <= cutoff { belowCutoff += t.squareRoot() }
-        let h = update.inverseSquareRoot(applyingTo: z, cutoff: cutoff)
+        let h = update.inverseSquareRootOfVector(cutoff: cutoff)
         let bh = multiply(transform, vector: h, dimension: d)
 
         // sqrt(c) - 1 = (c - 1)/(sqrt(c) + 1) = -1 / ((N - 1)(sqrt(c) + 1)).
