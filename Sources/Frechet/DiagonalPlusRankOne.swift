@@ -16,9 +16,10 @@ import Dispatch
 ///    last in (p_K, p_K + |w|^2]. Each root is stored as an offset tau from its nearer pole
 ///    so that p_j - t_i is always computed without cancellation (`SecularRoot`: a
 ///    fixed-weight first step, then the "middle way", safeguarded by a bisection bracket).
-/// 3. The Gu-Eisenstat weights w^_j^2 = prod_i (t_i - p_j) / prod_{i != j} (p_i - p_j),
-///    for which the computed roots are exact eigenvalues; eigenvectors are
-///    (P - t_i)^{-1} w^ normalised, numerically orthogonal.
+/// 3. Eigenvectors (P - t_i)^{-1} w normalised. When some root is less accurate than
+///    `accurateRoots` (relative, as the solver estimates it), w is replaced by the
+///    Gu-Eisenstat weights w^_j^2 = prod_i (t_i - p_j) / prod_{i != j} (p_i - p_j), for
+///    which the computed roots are exact eigenvalues, so the vectors stay orthogonal.
 struct DiagonalPlusRankOne {
     /// n.
     let size: Int
@@ -34,7 +35,7 @@ struct DiagonalPlusRankOne {
     private(set) var kept: [Int] = []
     /// Poles p = diagonal[kept], [K], strictly increasing.
     private(set) var poles: [Double] = []
-    /// Gu-Eisenstat weights w^, [K].
+    /// Weights of the eigenvector formula, [K]: w, or the Gu-Eisenstat w^ (see step 3).
     private(set) var correctedWeights: [Double] = []
     /// Root i is poles[rootOrigin[i]] + rootOffset[i], [K].
     private(set) var rootOrigin: [Int] = []
@@ -43,8 +44,6 @@ struct DiagonalPlusRankOne {
     private(set) var rootSlope: [Double] = []
     /// Estimated relative error of each rootOffset, [K].
     private(set) var rootRelativeError: [Double] = []
-    /// The K weights w = z[kept] after rotation.
-    private(set) var weights: [Double] = []
     /// true when every root offset is accurate to `accurateRoots` (relative): then the
     /// Gu-Eisenstat weights equal w to that accuracy and are not formed.
     private(set) var usesOriginalWeights = false
@@ -73,14 +72,13 @@ struct DiagonalPlusRankOne {
         originalVector = z
         diagonal = d
         isDeflated = [Bool](repeating: true, count: d.count)
-        var weights = z
-        deflate(&weights)
+        var rotated = z
+        deflate(&rotated)
         var kw = [Double](repeating: 0, count: kept.count)
         for (k, index) in kept.enumerated() {
             poles.append(diagonal[index])
-            kw[k] = weights[index]
+            kw[k] = rotated[index]
         }
-        weights = kw
         solveRoots(weights: kw)
         switch weightCorrection {
         case .automatic:

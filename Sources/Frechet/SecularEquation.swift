@@ -5,17 +5,19 @@
 /// there (i < K - 1); the last root lies in (p_{K-1}, p_{K-1} + sum w^2].
 ///
 /// The root is returned as (origin, offset) with t = p[origin] + offset, origin being the
-/// pole nearer to the root, so p_j - t = (p_j - p_origin) - offset has no cancellation.
+/// pole nearer to the root (decided by the sign of f at the interval's midpoint), so
+/// p_j - t = (p_j - p_origin) - offset has no cancellation: |p_j - p_origin| >= 2 |offset|.
 ///
 /// Iteration (as in LAPACK dlaed4): f is modelled near the current point t by
 /// C + S_a/(p_a - t) + S_b/(p_b - t) with the two poles a = split - 1, b = split nearest the
 /// root, and the step zeroes the model (`modelStep`). The first step keeps the two poles'
 /// own weights (S = w^2, the rest lumped into C; "fixed weight"); later steps use the "middle
 /// way", S_a = D_a^2 psi', S_b = D_b^2 phi' (psi: poles j < split, phi: the others,
-/// D = p - t), matching f's value and both partial slopes. A Newton step replaces a step that
-/// points the wrong way, and bisection of the sign bracket one that leaves the bracket. It stops when
-/// |f| <= eps (8 sum|terms| + 8 + |tau| f'), the rounding level of f itself, or after a
-/// step smaller than eps^(2/3) |tau| (quadratic convergence leaves ~eps^(4/3) behind).
+/// D = p - t), matching f's value and both partial slopes. A Newton step replaces a step
+/// that points the wrong way, and bisection of the sign bracket one that leaves the bracket.
+/// It stops when |f| <= eps (8 sum|terms| + 8 + |tau| f'), the rounding level of f itself,
+/// or after a step smaller than eps^(2/3) |tau| (quadratic convergence leaves ~eps^(4/3)).
+/// Typically 3-5 evaluations of f (O(K) each) per root.
 enum SecularRoot {
     struct Evaluation {
         var value = 1.0
@@ -38,6 +40,8 @@ enum SecularRoot {
     /// eps^(2/3): a model step below this (relative to tau) ends the iteration.
     static let negligibleStep = 3.7e-11
 
+    /// Root `i` of the equation with poles `p` and squared weights `w2`; `delta` is scratch
+    /// space of p.count elements.
     static func solve(index i: Int, poles p: [Double], squaredWeights w2: [Double],
                       scratch delta: inout [Double]) -> Root
     {
