@@ -71,6 +71,17 @@ enum TestSupport {
         return ScalarMap(width: size, height: size, values: values)
     }
 
+    /// The pixels of `image` inside `rect`.
+    static func crop(_ image: RGBPixels, _ rect: PixelRect) -> RGBPixels {
+        var rgb: [UInt8] = []
+        rgb.reserveCapacity(rect.width * rect.height * 3)
+        for y in rect.y..<(rect.y + rect.height) {
+            let start = (y * image.width + rect.x) * 3
+            rgb += image.rgb[start..<(start + rect.width * 3)]
+        }
+        return RGBPixels(width: rect.width, height: rect.height, rgb: rgb)
+    }
+
     /// Mean absolute difference per byte between two same-sized crops of images.
     static func meanAbsoluteDifference(_ a: RGBPixels, _ ra: PixelRect, _ b: RGBPixels, _ rb: PixelRect) -> Double {
         precondition(ra.width == rb.width && ra.height == rb.height, "crops differ in size")
