@@ -19,7 +19,7 @@ import CCairo
 /// sizes follow the image (see `PanelFigureGeometry`).
 public enum PanelFigure {
     /// Opacity of the dark bands behind text.
-    static let bandOpacity = 0.62
+    static let bandOpacity = 0.7
 
     public static func render(
         image: RGBPixels, panels: [PanelSpec], caption: FigureCaption, style: FigureStyle = FigureStyle()
