@@ -66,7 +66,7 @@ public enum PanelFigure {
             canvas.fillRect(x: Double(separator.x), y: Double(separator.y), width: Double(separator.width),
                             height: Double(separator.height), color: .white)
         }
-        for (i, panel) in panels.enumerated() {
+        for i in panels.indices {
             canvas.clipped(to: g.panelRects[i]) {
                 drawTextBand(on: canvas, pen: pen, geometry: g, band: g.titleBands[i],
                              rows: g.titleRows[i].map { ($0, g.titleStyle) })
@@ -78,7 +78,6 @@ public enum PanelFigure {
                     drawTextBand(on: canvas, pen: pen, geometry: g, band: band, rows: g.captionRows)
                 }
             }
-            _ = panel
         }
         try canvas.checkStatus("draw a \(g.width)x\(g.height) figure")
     }
