@@ -18,9 +18,12 @@ struct Fidviz: ParsableCommand {
               fidviz sample.png --ref stats.npz          (explain: the default command)
               fidviz weights download
               fidviz features samples/ -o feats.npz --json
+              fidviz stats reference_images/ -o ref.npz
+              fidviz fid generated/ --ref ref.npz
             """,
         version: FidvizVersion.string,
-        subcommands: [ExplainCommand.self, FeaturesCommand.self, WeightsCommand.self],
+        subcommands: [ExplainCommand.self, FeaturesCommand.self, StatsCommand.self, FIDCommand.self,
+                      WeightsCommand.self],
         defaultSubcommand: ExplainCommand.self)
 }
 

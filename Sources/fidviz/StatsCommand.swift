@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Frechet
+import InceptionGraph
+
+/// `fidviz stats`: FID statistics of a set of images, as a pytorch-fid-compatible .npz.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Compute FID statistics (mu, sigma) of PNG images into a pytorch-fid-compatible .npz.",
+        discussion: """
+            Images are read as pytorch-fid reads them (RGB, /255, bilinear 299x299, 2x-1) and streamed \
+            through the network: memory does not grow with the number of images, and the result does \
+            not depend on --batch-size. Folders are walked recursively in sorted order; non-PNG files \
+            are skipped and counted.
+
+            The .npz holds `mu` float64 [2048] and `sigma` float64 [2048,2048] (N-1 denominator), as \
+            pytorch-fid's --save-stats writes them, plus `n` (the number of images), `top1_hist` int64 \
+            [1008] (Top-1 ImageNet class counts) and `fidviz` (how the file was made). pytorch-fid \
+            reads it as ordinary statistics; use it with `fidviz fid` or `fidviz --ref`.
+
+            Example: fidviz stats reference_images/ -o ref.npz
+            """)
+
+    @Argument(help: ArgumentHelp("PNG files or folders.", valueName: "images"))
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))
+    var output: String
+
+    @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var batchOptions: BatchOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard output.hasSuffix(".npz") else { throw ValidationError("-o \(output): the output must end in .npz") }
+    }
+
+    func run() throws {
+        try checkWritableOutput(output, flag: "-o")
+        let images = try ImageInputs(arguments: inputs)
+        let quiet = outputOptions.quiet
+        if images.skipped > 0 { note("skipped \(images.skipped) non-PNG files", quiet: quiet) }
+        guard images.files.count >= 2 else {
+            throw InputError("\(inputs.joined(separator: ", ")): 1 image, but statistics need at least 2 (the covariance divides by N-1)")
+        }
+        noteIfTooFewSamples(images.files.count, set: "image set", quiet: quiet)
+        let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
+
+        let measured = try ImageSetMeasurement.measure(
+            images.files, model: loaded.model, batchSize: batchOptions.batchSize, keepFeatures: false,
+            label: "stats", source: "the input images", quiet: quiet)
+        try StatisticsFile.write(measured.statistics, to: URL(fileURLWithPath: output),
+                                 top1Histogram: measured.top1Histogram,
+                                 provenance: ImageSetMeasurement.provenance(weights: loaded, count: images.files.count))
+        note("wrote statistics of \(images.files.count) images to \(output)", quiet: quiet)
+    }
+}
