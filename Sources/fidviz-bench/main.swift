@@ -32,6 +32,7 @@ func peakResidentBytes() -> Int {
     return 0
 }
 
+ComputeRuntime.prepare()
 if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < CommandLine.arguments.count {
     // fidviz-bench --make-images DIR [--count 100]: test images for timing whole runs.
     let folder = URL(fileURLWithPath: CommandLine.arguments[i + 1])
@@ -46,7 +47,7 @@ let skipFrechet = CommandLine.arguments.contains("--skip-frechet")
 let batch = argument("--batch", default: 16)
 let repeats = argument("--repeats", default: 3)
 if !skipNetwork {
-print("fidviz-bench: FID Inception-v3 on Autograd (\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS core \(BLASRuntime.coreName))")
+print("fidviz-bench: FID Inception-v3 on Autograd (\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS core \(ComputeRuntime.coreName))")
 var model: InceptionV3!
 let loadTime = seconds { model = InceptionV3(weights: SeededWeights.inceptionWeights(seed: 0)) }
 print(String(format: "seeded weights generated and folded in %.2f s", loadTime))
