@@ -24,7 +24,8 @@ final class PhaseClock {
 
     var total: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
-    /// "total 41.2 s: network 38.0 s (92%), statistics 1.9 s (5%), other 1.3 s (3%)".
+    /// "total 41.2 s: network 38.0 s (92%), statistics 1.9 s (5%), other 1.3 s (3%); outside the
+    /// network: 7.8%".
     func summary() -> String {
         let total = self.total
         var parts: [String] = []
@@ -36,6 +37,8 @@ final class PhaseClock {
         }
         let other = max(total - accounted, 0)
         parts.append(String(format: "other %.1f s (%.0f%%)", other, 100 * other / total))
+        let outside = total - (seconds["network"] ?? 0)
         return String(format: "total %.1f s: ", total) + parts.joined(separator: ", ")
+            + String(format: "; outside the network: %.1f%%", 100 * outside / total)
     }
 }
