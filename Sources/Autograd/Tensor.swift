@@ -15,14 +15,9 @@ public final class Tensor {
     /// Keep `grad` after the backward pass has used it (inputs and named activations).
     public internal(set) var retainsGrad: Bool
 
-    public init(shape: [Int], data: [Float]) {
-        precondition(shape.reduce(1, *) == data.count,
-                     "Tensor: shape \(shape) needs \(shape.reduce(1, *)) values, got \(data.count)")
-        self.shape = shape
-        self.data = data
-        self.tape = nil
-        self.creator = nil
-        self.retainsGrad = false
+    /// A constant tensor (no tape).
+    public convenience init(shape: [Int], data: [Float]) {
+        self.init(shape: shape, data: data, tape: nil, creator: nil)
     }
 
     init(shape: [Int], data: [Float], tape: Tape?, creator: Int?, retainsGrad: Bool = false) {

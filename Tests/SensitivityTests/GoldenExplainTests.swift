@@ -51,9 +51,14 @@ final class GoldenExplainTests: XCTestCase {
         for (layer, key) in [(InceptionLayer.mixed_7c, "sensitivity_mixed_7c"), (.mixed_6e, "sensitivity_mixed_6e")] {
             let map = try XCTUnwrap(result.sensitivity[layer])
             XCTAssertEqual([map.height, map.width], golden[key]!.shape, key, file: file, line: line)
-            XCTAssertLessThanOrEqual(relativeError(map.values, golden[key]!.floats()!), 1e-3, "\(stem) \(key)", file: file, line: line)
+            let error = relativeError(map.values, golden[key]!.floats()!)
+            print("\(stem) \(key): L-inf/max error \(error)")
+            XCTAssertLessThanOrEqual(error, 1e-3, "\(stem) \(key)", file: file, line: line)
         }
+        print("\(stem): fid_before \(result.fidBefore) (golden \(fidBefore)), fid_after \(result.contribution.fidAfter) "
+              + "(golden \(fidAfter)), ΔFID \(result.contribution.deltaFID) (golden \(fidAfter - fidBefore))")
         let cam = try XCTUnwrap(result.gradCAMTop1[.mixed_7c])
+        print("\(stem) gradcam_top1_mixed_7c: L-inf/max error \(relativeError(cam.values, golden["gradcam_top1_mixed_7c"]!.floats()!))")
         XCTAssertLessThanOrEqual(relativeError(cam.values, golden["gradcam_top1_mixed_7c"]!.floats()!), 1e-3,
                                  "\(stem) gradcam", file: file, line: line)
         if let pixels = golden["input_gradient"] {
