@@ -66,7 +66,7 @@ struct FIDCommand: ParsableCommand {
         // Picks OpenBLAS's kernels for this CPU before the first LAPACK call: comparing two .npz
         // files never runs the network, which would otherwise do it (about 3x faster at d = 2048).
         _ = BLASRuntime.coreName
-        let genArgument = try FIDSetArgument(inputs, flag: "gen")
+        let genArgument = try FIDSetArgument(inputs, flag: nil)
         let refArgument = try FIDSetArgument([ref], flag: "--ref")
 
         // Files first: a broken file or a statistics file given to --kid fails before the network runs.

@@ -102,6 +102,22 @@ final class StatsAndFIDTests: XCTestCase {
         ])
     }
 
+    /// A missing .npz, and a .npz mixed with other inputs, are refused in one line.
+    func testFIDRefusesAmbiguousOrMissingInputs() throws {
+        let a = Fixtures.url("stats/pytorch_fid_a.npz").path, b = Fixtures.url("stats/pytorch_fid_b.npz").path
+        let missing = scratch.appendingPathComponent("absent.npz").path
+        let expectations: [([String], String)] = [
+            (["fid", missing, "--ref", b], "Error: \(missing): no such file"),
+            (["fid", a, "--ref", missing], "Error: --ref \(missing): no such file"),
+            (["fid", a, b, "--ref", b], "Error: \(a) \(b): give one .npz file (statistics or features) or PNG images and folders, not several arguments including a .npz"),
+        ]
+        for (arguments, line) in expectations {
+            let run = try FidvizBinary.run(arguments)
+            XCTAssertEqual(run.status, 1, "\(run)")
+            XCTAssertEqual(run.stderrLines, [line])
+        }
+    }
+
     // MARK: - pytorch-fid files
 
     /// Files numpy wrote with np.savez_compressed in pytorch-fid's layout (see
