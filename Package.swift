@@ -53,10 +53,10 @@ let package = Package(
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
         .target(name: "SeededWeights", dependencies: ["InceptionGraph"]),
         .executableTarget(
-            name: "fidviz-bench", dependencies: ["Autograd", "InceptionGraph", "SeededWeights"]),
+            name: "fidviz-bench", dependencies: ["Autograd", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
 
         // MARK: - Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights"], path: "Tests/TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(
             name: "InceptionGraphTests",

@@ -48,7 +48,7 @@ struct ConvPlan {
     }
 
     func forward(_ input: [Float]) -> [Float] {
-        BLASRuntime.ensureConfigured()
+        ComputeRuntime.ensureConfigured()
         let g = groupSize, m = weights.outChannels, k = patch
         var columns = [Float](repeating: 0, count: (isPointwise && g == 1) ? 0 : k * g * outPlane)
         var groupOut = [Float](repeating: 0, count: g == 1 ? 0 : m * g * outPlane)

@@ -53,7 +53,7 @@ extension Tensor {
         precondition(weight.count == outFeatures * inFeatures,
                      "linear: weight has \(weight.count) values, [\(outFeatures), \(inFeatures)] needs \(outFeatures * inFeatures)")
         precondition(bias == nil || bias!.count == outFeatures, "linear: bias length \(bias!.count) != \(outFeatures)")
-        BLASRuntime.ensureConfigured()
+        ComputeRuntime.ensureConfigured()
         let output = makeBuffer(n * outFeatures) { out in
             for b in 0 ..< n {
                 for o in 0 ..< outFeatures { out[b * outFeatures + o] = bias?[o] ?? 0 }

@@ -4,6 +4,7 @@
 #ifndef FIDVIZ_CBLAS_SHIM_H
 #define FIDVIZ_CBLAS_SHIM_H
 #include <cblas.h>
+#include <malloc.h>
 
 void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda,
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
@@ -28,5 +29,12 @@ static inline const char *fidviz_supported_coretype(void) {
         && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) return "SkylakeX";
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
     return 0;
+}
+
+/// Keeps freed blocks up to 32 MiB (glibc's maximum mmap threshold) in the heap and trims it only
+/// beyond 1 GiB, so that activation buffers are reused rather than re-mapped and zeroed by the kernel.
+static inline void fidviz_keep_freed_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 #endif

@@ -82,7 +82,7 @@ static void fail_too_many_pixels(cpng_status *status, uint32_t width, uint32_t h
     status->failed = 1;
     snprintf(status->message, sizeof status->message,
              "%ux%u pixels exceeds the limit of %llu pixels "
-             "(a decompression bomb guard; raise maxPixels to allow it)",
+             "(a decompression-bomb guard, as in PIL)",
              width, height, (unsigned long long)max_pixels);
 }
 

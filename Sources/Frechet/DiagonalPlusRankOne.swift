@@ -16,14 +16,17 @@ import Dispatch
 ///    last in (p_K, p_K + |w|^2]. Each root is stored as an offset tau from its nearer pole
 ///    so that p_j - t_i is always computed without cancellation (`SecularRoot`: a
 ///    fixed-weight first step, then the "middle way", safeguarded by a bisection bracket).
-/// 3. The Gu-Eisenstat weights w^_j^2 = prod_i (t_i - p_j) / prod_{i != j} (p_i - p_j),
-///    for which the computed roots are exact eigenvalues; eigenvectors are
-///    (P - t_i)^{-1} w^ normalised, numerically orthogonal.
+/// 3. Eigenvectors (P - t_i)^{-1} w normalised. When some root is less accurate than
+///    `accurateRoots` (relative, as the solver estimates it), w is replaced by the
+///    Gu-Eisenstat weights w^_j^2 = prod_i (t_i - p_j) / prod_{i != j} (p_i - p_j), for
+///    which the computed roots are exact eigenvalues, so the vectors stay orthogonal.
 struct DiagonalPlusRankOne {
     /// n.
     let size: Int
     /// The input diagonal, [n].
     let originalDiagonal: [Double]
+    /// The input vector z, [n].
+    let originalVector: [Double]
     /// Diagonal after deflating rotations, [n]; deflated entries are eigenvalues.
     private(set) var diagonal: [Double]
     /// true for entries of `diagonal` that are eigenvalues (deflated), [n].
@@ -32,17 +35,32 @@ struct DiagonalPlusRankOne {
     private(set) var kept: [Int] = []
     /// Poles p = diagonal[kept], [K], strictly increasing.
     private(set) var poles: [Double] = []
-    /// Gu-Eisenstat weights w^, [K].
+    /// Weights of the eigenvector formula, [K]: w, or the Gu-Eisenstat w^ (see step 3).
     private(set) var correctedWeights: [Double] = []
     /// Root i is poles[rootOrigin[i]] + rootOffset[i], [K].
     private(set) var rootOrigin: [Int] = []
     private(set) var rootOffset: [Double] = []
+    /// f'(t_i) = |(P - t_i)^{-1} w|^2, [K].
+    private(set) var rootSlope: [Double] = []
+    /// Estimated relative error of each rootOffset, [K].
+    private(set) var rootRelativeError: [Double] = []
+    /// true when every root offset is accurate to `accurateRoots` (relative): then the
+    /// Gu-Eisenstat weights equal w to that accuracy and are not formed.
+    private(set) var usesOriginalWeights = false
     /// Givens rotations applied in order: (j, k, c, s) maps (y_j, y_k) to
     /// (c y_j + s y_k, -s y_j + c y_k).
     private var rotations: [(j: Int, k: Int, c: Double, s: Double)] = []
 
+    /// When to form the Gu-Eisenstat weights.
+    enum WeightCorrection {
+        /// Only when some root's estimated relative error exceeds `accurateRoots`.
+        case automatic
+        case always
+        case never
+    }
+
     /// Decomposes diag(d) + z z^T. `d` must be ascending with d[0] >= 0.
-    init(diagonal d: [Double], vector z: [Double]) {
+    init(diagonal d: [Double], vector z: [Double], weightCorrection: WeightCorrection = .automatic) {
         precondition(d.count == z.count,
                      "DiagonalPlusRankOne: diagonal [\(d.count)] and vector [\(z.count)] differ")
         for i in 0..<d.count {
@@ -51,18 +69,29 @@ struct DiagonalPlusRankOne {
         }
         size = d.count
         originalDiagonal = d
+        originalVector = z
         diagonal = d
         isDeflated = [Bool](repeating: true, count: d.count)
-        var weights = z
-        deflate(&weights)
+        var rotated = z
+        deflate(&rotated)
         var kw = [Double](repeating: 0, count: kept.count)
         for (k, index) in kept.enumerated() {
             poles.append(diagonal[index])
-            kw[k] = weights[index]
+            kw[k] = rotated[index]
         }
         solveRoots(weights: kw)
-        correctedWeights = guEisenstatWeights(signs: kw)
+        switch weightCorrection {
+        case .automatic:
+            usesOriginalWeights = rootRelativeError.allSatisfy { $0 <= Self.accurateRoots }
+        case .always: usesOriginalWeights = false
+        case .never: usesOriginalWeights = true
+        }
+        correctedWeights = usesOriginalWeights ? kw : guEisenstatWeights(signs: kw)
     }
+
+    /// Relative root accuracy below which the Gu-Eisenstat step is skipped: it would change
+    /// the weights by about K times this, far below what the eigenvectors need.
+    static let accurateRoots = 1e-12
 
     // MARK: - Deflation
 
@@ -108,40 +137,34 @@ struct DiagonalPlusRankOne {
 
     private mutating func solveRoots(weights w: [Double]) {
         let count = w.count
-        rootOrigin = [Int](repeating: 0, count: count)
-        rootOffset = [Double](repeating: 0, count: count)
         guard count > 0 else { return }
         if count == 1 {
-            rootOffset[0] = w[0] * w[0]
+            // t = p + w^2 exactly; f'(t) = w^2 / w^4.
+            rootOrigin = [0]
+            rootOffset = [w[0] * w[0]]
+            rootSlope = [1 / (w[0] * w[0])]
+            rootRelativeError = [Double.ulpOfOne]
             return
         }
         let squared = w.map { $0 * $0 }
         let p = poles
-        var origins = rootOrigin
-        var offsets = rootOffset
-        origins.withUnsafeMutableBufferPointer { originOut in
-            offsets.withUnsafeMutableBufferPointer { offsetOut in
-                let originPtr = originOut
-                let offsetPtr = offsetOut
-                parallelChunks(count) { range in
-                    var delta = [Double](repeating: 0, count: count)
-                    for i in range {
-                        let root = SecularRoot.solve(index: i, poles: p, squaredWeights: squared,
-                                                     scratch: &delta)
-                        originPtr[i] = root.origin
-                        offsetPtr[i] = root.offset
-                    }
+        var roots = [SecularRoot.Root](
+            repeating: SecularRoot.Root(origin: 0, offset: 0, slope: 0, relativeError: 0),
+            count: count)
+        roots.withUnsafeMutableBufferPointer { out in
+            let rootsOut = out
+            parallelChunks(count) { range in
+                var delta = [Double](repeating: 0, count: count)
+                for i in range {
+                    rootsOut[i] = SecularRoot.solve(index: i, poles: p, squaredWeights: squared,
+                                                    scratch: &delta)
                 }
             }
         }
-        rootOrigin = origins
-        rootOffset = offsets
-    }
-
-    /// p_j - t_i, computed as (p_j - p_origin(i)) - tau_i.
-    @inline(__always)
-    func poleMinusRoot(_ j: Int, _ i: Int) -> Double {
-        (poles[j] - poles[rootOrigin[i]]) - rootOffset[i]
+        rootOrigin = roots.map(\.origin)
+        rootOffset = roots.map(\.offset)
+        rootSlope = roots.map(\.slope)
+        rootRelativeError = roots.map(\.relativeError)
     }
 
     // MARK: - Gu-Eisenstat weights
@@ -226,6 +249,18 @@ extension DiagonalPlusRankOne {
     /// X^{-1/2} y with eigenvalues <= `cutoff` treated as 0 (pseudo-inverse: their
     /// eigenvectors contribute nothing).
     func inverseSquareRoot(applyingTo y: [Double], cutoff: Double) -> [Double] {
+        inverseSquareRoot(y, cutoff: cutoff, isOwnVector: false)
+    }
+
+    /// X^{-1/2} z for the z this decomposition was built from. When the roots are accurate
+    /// (`usesOriginalWeights`) this needs one O(K^2) pass instead of two: with
+    /// v_i = (P - t_i)^{-1} w, the secular equation gives v_i . w = f(t_i) - 1 = -1 and
+    /// |v_i|^2 = f'(t_i), which the root solver already has.
+    func inverseSquareRootOfVector(cutoff: Double) -> [Double] {
+        inverseSquareRoot(originalVector, cutoff: cutoff, isOwnVector: true)
+    }
+
+    private func inverseSquareRoot(_ y: [Double], cutoff: Double, isOwnVector: Bool) -> [Double] {
         precondition(y.count == size,
                      "DiagonalPlusRankOne.inverseSquareRoot: vector [\(y.count)], size \(size)")
         var rotated = y
@@ -239,7 +274,8 @@ extension DiagonalPlusRankOne {
         for j in 0..<size where isDeflated[j] && diagonal[j] > cutoff {
             result[j] = rotated[j] / diagonal[j].squareRoot()
         }
-        let part = keptInverseSquareRoot(kept.map { rotated[$0] }, cutoff: cutoff)
+        let part = keptInverseSquareRoot(kept.map { rotated[$0] }, cutoff: cutoff,
+                                         coefficientsFromSlopes: isOwnVector && usesOriginalWeights)
         for (k, index) in kept.enumerated() { result[index] = part[k] }
         for r in rotations.reversed() {
             let a = result[r.j]
@@ -251,34 +287,22 @@ extension DiagonalPlusRankOne {
     }
 
     /// W diag(t^{-1/2}) W^T y on the K poles, W_ji = w^_j / (p_j - t_i) / norm_i.
-    private func keptInverseSquareRoot(_ y: [Double], cutoff: Double) -> [Double] {
+    private func keptInverseSquareRoot(_ y: [Double], cutoff: Double,
+                                       coefficientsFromSlopes: Bool) -> [Double] {
         let count = poles.count
         guard count > 0 else { return [] }
         let p = poles
         let origin = rootOrigin
         let offset = rootOffset
         let weights = correctedWeights
-        // coefficient_i = t_i^{-1/2} (v_i . y) / |v_i|^2 with v_i = (P - t_i)^{-1} w^.
         var coefficient = [Double](repeating: 0, count: count)
-        p.withUnsafeBufferPointer { poleBuffer in
-            weights.withUnsafeBufferPointer { weightBuffer in
-                y.withUnsafeBufferPointer { yBuffer in
-                    coefficient.withUnsafeMutableBufferPointer { out in
-                        let coefficientOut = out
-                        parallelChunks(count) { range in
-                            for i in range {
-                                let base = p[origin[i]]
-                                let t = base + offset[i]
-                                guard t > cutoff else { continue }
-                                let sums = CauchyKernels.normAndDot(
-                                    poles: poleBuffer.baseAddress!, weights: weightBuffer.baseAddress!,
-                                    yBuffer.baseAddress!, count: count, base: base, tau: offset[i])
-                                coefficientOut[i] = sums.dot / (sums.normSquared * t.squareRoot())
-                            }
-                        }
-                    }
-                }
+        if coefficientsFromSlopes {
+            for i in 0..<count {
+                let t = p[origin[i]] + offset[i]
+                if t > cutoff { coefficient[i] = -1 / (rootSlope[i] * t.squareRoot()) }
             }
+        } else {
+            coefficient = projectionCoefficients(y, cutoff: cutoff)
         }
         // result_j = w^_j sum_i coefficient_i / (p_j - t_i).
         var result = [Double](repeating: 0, count: count)
@@ -296,6 +320,38 @@ extension DiagonalPlusRankOne {
         }
         for j in 0..<count { result[j] *= weights[j] }
         return result
+    }
+
+    /// coefficient_i = t_i^{-1/2} (v_i . y) / |v_i|^2 with v_i = (P - t_i)^{-1} w^ (0 when
+    /// t_i <= cutoff), one O(K^2) pass.
+    private func projectionCoefficients(_ y: [Double], cutoff: Double) -> [Double] {
+        let count = poles.count
+        let p = poles
+        let origin = rootOrigin
+        let offset = rootOffset
+        var coefficient = [Double](repeating: 0, count: count)
+        p.withUnsafeBufferPointer { poleBuffer in
+            correctedWeights.withUnsafeBufferPointer { weightBuffer in
+                y.withUnsafeBufferPointer { yBuffer in
+                    coefficient.withUnsafeMutableBufferPointer { out in
+                        let coefficientOut = out
+                        parallelChunks(count) { range in
+                            for i in range {
+                                let base = p[origin[i]]
+                                let t = base + offset[i]
+                                guard t > cutoff else { continue }
+                                let sums = CauchyKernels.normAndDot(
+                                    poles: poleBuffer.baseAddress!,
+                                    weights: weightBuffer.baseAddress!, yBuffer.baseAddress!,
+                                    count: count, base: base, tau: offset[i])
+                                coefficientOut[i] = sums.dot / (sums.normSquared * t.squareRoot())
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return coefficient
     }
 }
 

@@ -16,9 +16,10 @@ public struct SampleContribution: Sendable, Equatable {
 }
 
 /// Evaluates `SampleContribution` for many features against one (reference, generated)
-/// pair: O(d^3) once in `init`, then O(d^2) per feature. Measured at d = 2048 on two cores
-/// (`FrechetBenchmark`): 2.4-4 s once, then 13-23 ms per feature (the low end with both cores
-/// free; the rank-one solver splits its work over two threads).
+/// pair: O(d^3) once in `init`, then O(d^2) per feature. Measured at d = 2048 with
+/// `FrechetBenchmark` (two cores, OpenBLAS): about 4.3 s of CPU once (2.4 s wall with both
+/// cores free), then about 20 ms of CPU per feature (11-14 ms wall with both cores free; the
+/// rank-one solver splits its work over two threads).
 ///
 /// Precompute: a factor F F^T = S_r (`ReferenceFactor`, Cholesky when possible), then
 /// M = F^T S_g F = Q diag(lambda) Q^T (same spectrum as A S_g A), and B = F Q. Per feature,
@@ -114,7 +115,7 @@ public final class FIDContribution: Sendable {
         let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigenvaluesAfter)
         var belowCutoff = 0.0  // sqrt of eigenvalues of M' counted as 0
         for t in eigenvaluesAfter where t > 0 && t <= cutoff { belowCutoff += t.squareRoot() }
-        let h = update.inverseSquareRoot(applyingTo: z, cutoff: cutoff)
+        let h = update.inverseSquareRootOfVector(cutoff: cutoff)
         let bh = multiply(transform, vector: h, dimension: d)
 
         // sqrt(c) - 1 = (c - 1)/(sqrt(c) + 1) = -1 / ((N - 1)(sqrt(c) + 1)).

@@ -5,29 +5,45 @@
 /// there (i < K - 1); the last root lies in (p_{K-1}, p_{K-1} + sum w^2].
 ///
 /// The root is returned as (origin, offset) with t = p[origin] + offset, origin being the
-/// pole nearer to the root, so p_j - t = (p_j - p_origin) - offset has no cancellation.
+/// pole nearer to the root (decided by the sign of f at the interval's midpoint), so
+/// p_j - t = (p_j - p_origin) - offset has no cancellation: |p_j - p_origin| >= 2 |offset|.
 ///
 /// Iteration (as in LAPACK dlaed4): f is modelled near the current point t by
 /// C + S_a/(p_a - t) + S_b/(p_b - t) with the two poles a = split - 1, b = split nearest the
 /// root, and the step zeroes the model (`modelStep`). The first step keeps the two poles'
 /// own weights (S = w^2, the rest lumped into C; "fixed weight"); later steps use the "middle
 /// way", S_a = D_a^2 psi', S_b = D_b^2 phi' (psi: poles j < split, phi: the others,
-/// D = p - t), matching f's value and both partial slopes. A Newton step replaces a step that
-/// points the wrong way, and bisection of the sign bracket one that leaves the bracket. It stops when
-/// |f| <= eps (8 sum|terms| + 8 + |tau| f'), the rounding level of f itself, or after a
-/// step smaller than eps^(2/3) |tau| (quadratic convergence leaves ~eps^(4/3) behind).
+/// D = p - t), matching f's value and both partial slopes. A Newton step replaces a step
+/// that points the wrong way, and bisection of the sign bracket one that leaves the bracket.
+/// It stops when |f| <= eps (8 sum|terms| + 8 + |tau| f'), the rounding level of f itself,
+/// or after a step smaller than eps^(2/3) |tau| (quadratic convergence leaves ~eps^(4/3)).
+/// Typically 3-5 evaluations of f (O(K) each) per root.
 enum SecularRoot {
     struct Evaluation {
         var value = 1.0
         var psi = 0.0, psiSlope = 0.0, phi = 0.0, phiSlope = 0.0
+        /// f'' / 2 = sum_j w_j^2 / (p_j - t)^3.
+        var halfCurvature = 0.0
+    }
+
+    /// A root t = p[origin] + offset with f'(t) (= |(P - t)^{-1} w|^2) and an estimate of the
+    /// relative error of `offset` from the rounding level of f:
+    /// eps (8 sum|terms| + 8 + |tau| f') / (|tau| f').
+    struct Root {
+        var origin: Int
+        var offset: Double
+        var slope: Double
+        var relativeError: Double
     }
 
     static let maximumIterations = 200
     /// eps^(2/3): a model step below this (relative to tau) ends the iteration.
     static let negligibleStep = 3.7e-11
 
+    /// Root `i` of the equation with poles `p` and squared weights `w2`; `delta` is scratch
+    /// space of p.count elements.
     static func solve(index i: Int, poles p: [Double], squaredWeights w2: [Double],
-                      scratch delta: inout [Double]) -> (origin: Int, offset: Double)
+                      scratch delta: inout [Double]) -> Root
     {
         let count = p.count
         let isLast = i == count - 1
@@ -67,13 +83,13 @@ enum SecularRoot {
         }
 
         var isFirstStep = true
+        var finalStep = 0.0  // a last step taken without re-evaluating f
         for _ in 0..<maximumIterations {
             let w = evaluation.value
             if w == 0 { break }
             if w < 0 { lower = tau } else { upper = tau }
             let slope = evaluation.psiSlope + evaluation.phiSlope
-            let errorBound = 8 * (evaluation.phi - evaluation.psi) + 8 + abs(tau) * slope
-            if abs(w) <= Double.ulpOfOne * errorBound { break }
+            if abs(w) <= Double.ulpOfOne * errorBound(evaluation, tau: tau) { break }
             if upper - lower <= 4 * Double.ulpOfOne * max(abs(lower), abs(upper)) { break }
 
             let da = delta[split - 1] - tau
@@ -87,19 +103,33 @@ enum SecularRoot {
             var eta = modelStep(value: w, da: da, db: db, weightA: weightA, weightB: weightB,
                                 rightOfBothPoles: isLast)
             if !eta.isFinite || w * eta >= 0 { eta = -w / slope }  // Newton
-            var next = tau + eta
+            let next = tau + eta
             if !(next > lower && next < upper) {
-                next = 0.5 * (lower + upper)
+                tau = 0.5 * (lower + upper)
             } else if !wasFirstStep && abs(eta) <= negligibleStep * abs(tau) {
                 // The middle way converges at least quadratically, so after a step this small
                 // the remaining error is far below rounding: skip the confirming evaluation.
-                return (origin, next)
+                finalStep = eta
+                break
+            } else {
+                if next == tau { break }
+                tau = next
             }
-            if next == tau { break }
-            tau = next
             evaluation = evaluate(delta, w2, split: split, tau: tau)
         }
-        return (origin, tau)
+        let slope = evaluation.psiSlope + evaluation.phiSlope
+        let relativeError = Double.ulpOfOne * errorBound(evaluation, tau: tau) / (abs(tau) * slope)
+        // f' at tau + finalStep, to first order (the step is below eps^(2/3) |tau|).
+        let finalSlope = slope + 2 * evaluation.halfCurvature * finalStep
+        return Root(origin: origin, offset: tau + finalStep, slope: finalSlope,
+                    relativeError: relativeError)
+    }
+
+    /// The rounding level of f at the point: 8 sum|terms| + 8 + |tau| f' (times eps).
+    @inline(__always)
+    static func errorBound(_ evaluation: Evaluation, tau: Double) -> Double {
+        8 * (evaluation.phi - evaluation.psi) + 8
+            + abs(tau) * (evaluation.psiSlope + evaluation.phiSlope)
     }
 
     /// The step eta that zeroes the model C + S_a/(D_a - eta) + S_b/(D_b - eta) fitted to f's
@@ -147,19 +177,23 @@ enum SecularRoot {
                 result.psiSlope = left.slope
                 result.phi = right.sum
                 result.phiSlope = right.slope
+                result.halfCurvature = left.curvature + right.curvature
             }
         }
         result.value = 1 + result.psi + result.phi
         return result
     }
 
-    /// sum_j w_j / (d_j - tau) and sum_j w_j / (d_j - tau)^2 over `range`, four lanes wide.
+    /// sum_j w_j / (d_j - tau), sum_j w_j / (d_j - tau)^2 and sum_j w_j / (d_j - tau)^3 over
+    /// `range`, four lanes wide.
     @inline(__always)
     static func partialSums(_ d: UnsafeBufferPointer<Double>, _ w: UnsafeBufferPointer<Double>,
-                            _ range: Range<Int>, tau: Double) -> (sum: Double, slope: Double)
+                            _ range: Range<Int>, tau: Double)
+        -> (sum: Double, slope: Double, curvature: Double)
     {
         var sum = SIMD4<Double>()
         var slope = SIMD4<Double>()
+        var curvature = SIMD4<Double>()
         let shift = SIMD4<Double>(repeating: tau)
         var j = range.lowerBound
         let d0 = UnsafeRawPointer(d.baseAddress!)
@@ -169,19 +203,23 @@ enum SecularRoot {
             let wv = w0.loadUnaligned(fromByteOffset: j * 8, as: SIMD4<Double>.self)
             let r = 1 / (dv - shift)
             let term = wv * r
+            let slopeTerm = term * r
             sum += term
-            slope += term * r
+            slope += slopeTerm
+            curvature += slopeTerm * r
             j += 4
         }
         var s = sum.sum()
         var sl = slope.sum()
+        var cu = curvature.sum()
         while j < range.upperBound {
             let r = 1 / (d[j] - tau)
             let term = w[j] * r
             s += term
             sl += term * r
+            cu += term * r * r
             j += 1
         }
-        return (s, sl)
+        return (s, sl, cu)
     }
 }

@@ -68,6 +68,33 @@ final class CairoCanvas {
         cairo_stroke(context)
     }
 
+    /// A rectangle with corners rounded by `radius` (clamped to half the shorter side), filled
+    /// with `color` at opacity `alpha` over what is already there. Nothing is drawn outside the
+    /// rectangle; an empty rectangle draws nothing.
+    func fillRoundedRect(_ rect: PixelRect, radius: Double, color: RGBColor, alpha: Double) {
+        guard rect.width > 0, rect.height > 0 else { return }
+        let (x, y, w, h) = (Double(rect.x), Double(rect.y), Double(rect.width), Double(rect.height))
+        let r = max(0, min(radius, w / 2, h / 2))
+        cairo_new_sub_path(context)
+        cairo_arc(context, x + w - r, y + r, r, -Double.pi / 2, 0)
+        cairo_arc(context, x + w - r, y + h - r, r, 0, Double.pi / 2)
+        cairo_arc(context, x + r, y + h - r, r, Double.pi / 2, Double.pi)
+        cairo_arc(context, x + r, y + r, r, Double.pi, 3 * Double.pi / 2)
+        cairo_close_path(context)
+        setColor(color, alpha: alpha)
+        cairo_fill(context)
+    }
+
+    /// Runs `body` with drawing restricted to `rect` (Cairo's clip), restoring the previous
+    /// clip afterwards.
+    func clipped(to rect: PixelRect, _ body: () throws -> Void) rethrows {
+        cairo_save(context)
+        defer { cairo_restore(context) }
+        cairo_rectangle(context, Double(rect.x), Double(rect.y), Double(max(0, rect.width)), Double(max(0, rect.height)))
+        cairo_clip(context)
+        try body()
+    }
+
     // MARK: - Pixels
 
     /// Copies `pixels` onto the canvas with its top-left corner at integer (`x`, `y`), 1:1.

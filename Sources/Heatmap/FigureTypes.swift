@@ -27,7 +27,7 @@ public struct PanelSpec: Sendable {
     }
 }
 
-/// The text under (and, for `warning`, above) the panels of one image's figure.
+/// The caption of one image's figure, drawn inside the original panel at its bottom.
 public struct FigureCaption: Sendable {
     public var top1Label: String
     /// Softmax probability of the Top-1 class, in [0, 1].
@@ -38,7 +38,7 @@ public struct FigureCaption: Sendable {
     public var deltaFID: Double?
     /// Further caption lines, drawn as given (e.g. the file name and size).
     public var extraLines: [String]
-    /// Drawn prominently above the panels when set, e.g. "NOT the official FID weights: ...".
+    /// Drawn first and prominently (bold amber) when set, e.g. "NOT the official FID weights: ...".
     public var warning: String?
 
     public init(
@@ -54,19 +54,27 @@ public struct FigureCaption: Sendable {
         self.warning = warning
     }
 
-    /// The caption as text lines (before wrapping to the figure's width), e.g.
+    /// The caption as text lines (before fitting to a panel), warning excluded, e.g.
     /// "Top-1: tabby (p = 0.873)" and "ΔFID = +0.4623   (FID 37006.701 → 37007.163)".
     public var lines: [String] {
-        var lines = ["Top-1: \(top1Label) (p = \(NumberText.fixed(top1Probability, digits: 3)))"]
-        var fid: [String] = []
-        if let deltaFID { fid.append("ΔFID = \(NumberText.signed(deltaFID))") }
+        [top1Chunks.joined(separator: " "), fidChunks.joined(separator: "   ")].filter { !$0.isEmpty } + extraLines
+    }
+
+    /// "Top-1: <label>" and "(p = <probability>)", kept on one row when they fit.
+    var top1Chunks: [String] {
+        ["Top-1: \(top1Label)", "(p = \(NumberText.fixed(top1Probability, digits: 3)))"]
+    }
+
+    /// "ΔFID = <signed>" and "(FID <before> → <after>)", either or both; empty when no FID is known.
+    var fidChunks: [String] {
+        var chunks: [String] = []
+        if let deltaFID { chunks.append("ΔFID = \(NumberText.signed(deltaFID))") }
         if let fidBefore, let fidAfter {
-            fid.append("(FID \(NumberText.fixed(fidBefore, digits: 3)) → \(NumberText.fixed(fidAfter, digits: 3)))")
+            chunks.append("(FID \(NumberText.fixed(fidBefore, digits: 3)) → \(NumberText.fixed(fidAfter, digits: 3)))")
         } else if let fidBefore {
-            fid.append("(FID \(NumberText.fixed(fidBefore, digits: 3)))")
+            chunks.append("(FID \(NumberText.fixed(fidBefore, digits: 3)))")
         }
-        if !fid.isEmpty { lines.append(fid.joined(separator: "   ")) }
-        return lines + extraLines
+        return chunks
     }
 }
 
@@ -111,13 +119,31 @@ public struct PixelRect: Equatable, Sendable {
 }
 
 /// The geometry of a rendered figure, so callers and tests can find each panel's pixels.
+///
+/// The figure is exactly `panels.count * W` x `H` for a W x H image: panel `i` is the rect
+/// (`i * W`, 0, W, H). Everything else (titles, colour bars, caption, separators) is drawn
+/// inside the panels, on the bands listed here; pixels of a panel outside its bands (and, for
+/// panels after the first, outside the separator column at its left edge) are the panel's
+/// image or overlay exactly.
 public struct FigureLayout: Equatable, Sendable {
     public var width: Int
     public var height: Int
     /// Where each panel's image was drawn, 1:1 at the image's own size, in panel order.
     public var panels: [PixelRect]
-    /// The colour bar under each panel (nil for panels without a map).
+    /// The colour gradient of each heat panel's colour bar (nil for panels without a map).
     public var colorBars: [PixelRect?]
+    /// The translucent band holding each colour bar and its min/max labels (nil without a map).
+    public var colorBarBands: [PixelRect?]
+    /// The translucent band holding each panel's title (top-left of the panel).
+    public var titleBands: [PixelRect]
+    /// Index of the panel carrying the caption: the first panel without a map, else panel 0.
+    public var captionPanel: Int
+    /// The translucent band holding the caption (bottom of `captionPanel`), nil if no row fits.
+    public var captionBand: PixelRect?
+    /// The caption rows as drawn (warning first), after wrapping, dropping and ellipsising.
+    public var captionRows: [String]
+    /// The separator line at the left edge of each panel after the first.
+    public var separators: [PixelRect]
     /// Font size used for titles and caption, in pixels.
     public var fontSize: Double
     /// True when no system font rendered and the built-in bitmap font was used.

@@ -75,12 +75,24 @@ public struct ImageCard: Sendable {
 
 // MARK: - index.html
 
-/// Renders the self-contained index.html: inline CSS, no scripts, no network (a
-/// Content-Security-Policy forbids scripts and remote styles), images by relative URL. Every
-/// caller-provided string is HTML-escaped and every path percent-encoded (`HTMLEscaping`).
+/// Renders the self-contained index.html: inline CSS, no scripts, no network. A
+/// Content-Security-Policy forbids scripts, remote styles and remote images (images load from
+/// the report's own folder, also when opened as file://). Every caller-provided string is
+/// HTML-escaped and every path percent-encoded (`HTMLEscaping`).
+///
+/// The page: the title, the not-official-weights warning when it applies, a summary (FID, N,
+/// the generated set, reference statistics, weights), the Top-1 class histogram, an overview
+/// table of all images worst ΔFID first (each row links to its card), then one card per
+/// image: file name, size, Top-1 and ΔFID in the header, the panel figure at full card width
+/// (a link to the PNG at its own resolution), the Top-5 table and the FID numbers.
 public enum HTMLReport {
     public static let defaultWeightsWarning =
         "NOT the official FID weights: numbers are not comparable to published FIDs"
+
+    /// Content-Security-Policy of the page: nothing from the network, images only from the
+    /// report's own origin (the folder, for file://) or data: URLs, inline styles only.
+    public static let contentSecurityPolicy =
+        "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
     /// Cards ordered worst first: largest ΔFID first, non-finite ΔFID last, ties by file name.
     public static func worstFirst(_ cards: [ImageCard]) -> [ImageCard] {
@@ -101,10 +113,10 @@ public enum HTMLReport {
         <html lang="en">
         <head>
         <meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src * data: file:; style-src 'unsafe-inline'">
+        <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(e(summary.title))</title>
-        <style>\(stylesheet)</style>
+        <style>\(HTMLReportStyle.stylesheet)</style>
         </head>
         <body>
         <h1>\(e(summary.title))</h1>
@@ -114,10 +126,16 @@ public enum HTMLReport {
         let sorted = worstFirst(cards)
         html += "<h2 class=\"section\">Images, worst ΔFID first (\(sorted.count))</h2>\n"
         html += "<p class=\"explain\">ΔFID = FID with the image in the generated set − FID without it. "
-            + "Positive: the image pushes FID up (worse).</p>\n"
-        for card in sorted {
-            html += cardBlock(card)
+            + "Positive (red): the image pushes FID up, i.e. makes the set look less like the reference. "
+            + "Heat panels: FID sensitivity is how strongly each region moves FID; Top-1 Grad-CAM is where "
+            + "the Inception network sees its Top-1 ImageNet class.</p>\n"
+        if !sorted.isEmpty {
+            html += overviewTable(sorted)
         }
+        for (rank, card) in sorted.enumerated() {
+            html += cardBlock(card, rank: rank + 1)
+        }
+        html += "<footer>Written by fidviz. Panel figures are at each image's own resolution; click one to open it.</footer>\n"
         html += "</body>\n</html>\n"
         return html
     }
@@ -131,17 +149,17 @@ public enum HTMLReport {
             html += "<div class=\"warning\" role=\"alert\">\(e(s.warning ?? defaultWeightsWarning))</div>\n"
         }
         let sha = s.weightsSHA256.count > 16 ? String(s.weightsSHA256.prefix(16)) + "…" : s.weightsSHA256
-        html += "<section class=\"summary\"><dl>\n"
-        html += row("FID", "<span class=\"big\">\(NumberText.fixed(s.fid, digits: 4))</span>")
-        html += row("Generated images (N)", "\(s.n)")
+        html += "<section class=\"summary\">\n<div class=\"headline\"><span class=\"label\">FID</span>"
+            + "<span class=\"big\">\(NumberText.fixed(s.fid, digits: 4))</span>"
+            + "<span class=\"label\">N = \(s.n) generated images</span></div>\n<dl>\n"
         html += row("Generated set", e(s.generatedSetDescription))
         html += row("Reference statistics", "<code>\(e(s.referencePath))</code><br>\(e(s.referenceProvenance))")
         html += row("Weights SHA-256", "<code title=\"\(e(s.weightsSHA256))\">\(e(sha))</code>"
             + (s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
         for note in s.notes {
-            html += "<dt></dt><dd>\(e(note))</dd>\n"
+            html += "<dt>Note</dt><dd>\(e(note))</dd>\n"
         }
-        html += "</dl></section>\n"
+        html += "</dl>\n</section>\n"
         if let histogram = s.histogramPath {
             html += "<figure class=\"histogram\"><img src=\"\(HTMLEscaping.relativeURL(histogram))\" "
                 + "alt=\"Top-1 class histogram\"><figcaption>Top-1 classes of the generated set"
@@ -150,60 +168,64 @@ public enum HTMLReport {
         return html
     }
 
-    private static func cardBlock(_ c: ImageCard) -> String {
+    /// One row per image, worst first, linking to its card.
+    private static func overviewTable(_ cards: [ImageCard]) -> String {
         let e = HTMLEscaping.text
-        let deltaClass = c.deltaFID > 0 ? "worse" : (c.deltaFID < 0 ? "better" : "neutral")
-        var html = "<article class=\"card\">\n<header><h3>\(e(c.file))</h3>"
-        html += "<span class=\"dims\">\(c.width)×\(c.height)</span>"
-        html += "<span class=\"delta \(deltaClass)\">ΔFID \(NumberText.signed(c.deltaFID))</span></header>\n"
-        html += "<img class=\"panels\" src=\"\(HTMLEscaping.relativeURL(c.panelPath))\" alt=\"panels for \(e(c.file))\">\n"
-        html += "<div class=\"facts\">\n<table class=\"top5\"><caption>Top-5 classes</caption>\n"
-        for (rank, score) in c.top5.enumerated() {
-            let percent = score.probability.isFinite ? max(0, min(100, score.probability * 100)) : 0
-            html += "<tr><td class=\"rank\">\(rank + 1)</td><td>#\(score.index) \(e(score.label))</td>"
-                + "<td class=\"prob\">\(NumberText.fixed(score.probability, digits: 4))</td>"
-                + "<td class=\"barcell\"><div class=\"bar\" style=\"width:\(NumberText.fixed(percent, digits: 1))%\"></div></td></tr>\n"
+        var html = "<table class=\"overview\">\n<thead><tr><th class=\"num\">rank</th><th>image</th><th>size</th>"
+            + "<th>Top-1 class</th><th class=\"num\">p</th><th class=\"num\">ΔFID</th></tr></thead>\n<tbody>\n"
+        for (i, c) in cards.enumerated() {
+            html += "<tr><td class=\"num\">\(i + 1)</td><td><a href=\"#image-\(i + 1)\">\(e(c.file))</a></td>"
+                + "<td>\(c.width)×\(c.height)</td><td>#\(c.top1.index) \(e(c.top1.label))</td>"
+                + "<td class=\"num\">\(NumberText.fixed(c.top1.probability, digits: 3))</td>"
+                + "<td class=\"num \(deltaClass(c.deltaFID))\">\(NumberText.signed(c.deltaFID))</td></tr>\n"
         }
-        html += "</table>\n<dl class=\"fid\">\n"
-        html += row("Top-1", "#\(c.top1.index) \(e(c.top1.label)) (p = \(NumberText.fixed(c.top1.probability, digits: 4)))")
-        html += row("FID before", NumberText.fixed(c.fidBefore, digits: 4))
-        html += row("FID after", NumberText.fixed(c.fidAfter, digits: 4))
-        html += row("ΔFID", "<span class=\"\(deltaClass)\">\(NumberText.signed(c.deltaFID))</span>")
+        return html + "</tbody>\n</table>\n"
+    }
+
+    private static func cardBlock(_ c: ImageCard, rank: Int) -> String {
+        let e = HTMLEscaping.text
+        var html = "<article class=\"card\" id=\"image-\(rank)\">\n<header><span class=\"rank\">#\(rank)</span>"
+        html += "<h3>\(e(c.file))</h3><span class=\"dims\">\(c.width)×\(c.height)</span>"
+        html += "<span class=\"top1\">\(e(c.top1.label)) <span class=\"muted\">(#\(c.top1.index), "
+            + "p = \(NumberText.fixed(c.top1.probability, digits: 3)))</span></span>"
+        html += "<span class=\"delta \(deltaClass(c.deltaFID))\">ΔFID \(NumberText.signed(c.deltaFID))</span></header>\n"
+        if c.panelPath.isEmpty {
+            html += "<p class=\"nopanel\">No panel figure for this image: figures are drawn for the images with the "
+                + "largest ΔFID only (see --top). report.json has its maps.</p>\n"
+        } else {
+            let src = HTMLEscaping.relativeURL(c.panelPath)
+            // Small images are magnified; keep their pixels sharp rather than blurred.
+            let magnified = c.height <= 160 ? " magnified" : ""
+            html += "<a class=\"panels\" href=\"\(src)\"><img class=\"panels\(magnified)\" src=\"\(src)\" "
+                + "alt=\"panels for \(e(c.file))\"></a>\n"
+        }
+        html += "<div class=\"facts\">\n"
+        if !c.top5.isEmpty {
+            html += "<table class=\"top5\"><caption>Top-5 classes</caption>\n"
+            html += "<thead><tr><th class=\"num\"></th><th>class</th><th class=\"num\">p</th><th></th></tr></thead>\n<tbody>\n"
+            for (rank, score) in c.top5.enumerated() {
+                let percent = score.probability.isFinite ? max(0, min(100, score.probability * 100)) : 0
+                html += "<tr><td class=\"num rank\">\(rank + 1)</td><td>#\(score.index) \(e(score.label))</td>"
+                    + "<td class=\"num\">\(NumberText.fixed(score.probability, digits: 4))</td>"
+                    + "<td class=\"barcell\"><div class=\"bar\" style=\"width:\(NumberText.fixed(percent, digits: 1))%\"></div></td></tr>\n"
+            }
+            html += "</tbody>\n</table>\n"
+        }
+        html += "<dl class=\"fid\">\n"
+        html += row("FID without the image", NumberText.fixed(c.fidBefore, digits: 4))
+        html += row("FID with the image", NumberText.fixed(c.fidAfter, digits: 4))
+        html += row("ΔFID", "<span class=\"\(deltaClass(c.deltaFID))\">\(NumberText.signed(c.deltaFID))</span>")
         html += "</dl>\n</div>\n</article>\n"
         return html
+    }
+
+    /// "worse" (ΔFID > 0), "better" (< 0) or "neutral" (0 or not finite): the CSS class colouring it.
+    private static func deltaClass(_ delta: Double) -> String {
+        delta > 0 ? "worse" : (delta < 0 ? "better" : "neutral")
     }
 
     /// A definition-list row; `valueHTML` must already be escaped.
     private static func row(_ term: String, _ valueHTML: String) -> String {
         "<dt>\(HTMLEscaping.text(term))</dt><dd>\(valueHTML)</dd>\n"
     }
-
-    private static let stylesheet = """
-
-    body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto;
-      max-width: 1700px; padding: 0 16px; color: #222; background: #fff; line-height: 1.4; }
-    h1 { font-size: 1.6em; margin: 0 0 12px; }
-    h2.section { font-size: 1.25em; margin: 28px 0 4px; }
-    p.explain { color: #555; margin: 0 0 12px; font-size: 0.95em; }
-    .warning { background: #fdecea; border: 2px solid #c62828; color: #b71c1c; font-weight: bold;
-      padding: 10px 14px; margin: 0 0 16px; font-size: 1.1em; }
-    .summary dl, dl.fid { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
-    .summary { background: #f7f7f7; border: 1px solid #ddd; padding: 12px 16px; }
-    dt { color: #555; } dd { margin: 0; overflow-wrap: anywhere; }
-    .big { font-size: 1.3em; font-weight: bold; }
-    code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; }
-    .bad, .worse { color: #b71c1c; } .better { color: #1b5e20; } .neutral { color: #555; }
-    figure.histogram { margin: 16px 0; } figure.histogram img { max-width: 100%; height: auto; }
-    figcaption { color: #555; font-size: 0.9em; }
-    .card { border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; margin: 0 0 18px; }
-    .card header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 14px; margin-bottom: 8px; }
-    .card h3 { margin: 0; font-size: 1.1em; overflow-wrap: anywhere; }
-    .dims { color: #666; } .delta { font-weight: bold; margin-left: auto; }
-    img.panels { display: block; max-width: 100%; height: auto; }
-    .facts { display: flex; flex-wrap: wrap; gap: 28px; margin-top: 10px; }
-    table.top5 { border-collapse: collapse; } table.top5 caption { text-align: left; color: #555; }
-    table.top5 td { padding: 2px 8px 2px 0; } td.rank { color: #888; } td.prob { font-variant-numeric: tabular-nums; }
-    td.barcell { width: 120px; } .bar { height: 10px; background: #1f77b4; }
-
-    """
 }

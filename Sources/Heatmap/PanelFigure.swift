@@ -1,17 +1,26 @@
 import CCairo
 
-// MARK: - One image's figure: original | heat panels, titles, colour bars, caption
+// MARK: - One image's figure: original | heat panels, with titles, colour bars and caption inside
 
-/// Renders the per-image figure: panels side by side, each at the image's own resolution
-/// (1:1, never rescaled), titled above, heat panels with a horizontal colour bar below
-/// (ticks at the map's raw minimum and maximum), then the caption; an optional warning sits
-/// in a red band at the top.
+/// Renders the per-image figure: the panels side by side, each at the image's own resolution
+/// (1:1, never rescaled), so a W x H image with k panels gives a PNG of exactly k*W x H.
+/// Nothing is drawn outside the panels; text sits on translucent dark rounded bands inside
+/// them, legible on any image:
 ///
-/// Sizes follow the image: the font size is `clamp(round(0.032 * height), 12, 26)` pixels and
-/// margins are proportional to it, so text is legible on 96x96 and on 512x512 images. For
-/// small images the text area is allowed to be wider than the panels: the figure is at least
-/// `22 * fontSize` pixels wide, and a panel's slot widens to fit a word of its title.
+/// - each panel's title, top-left, in bold white;
+/// - each heat panel's colour bar along its bottom, from the colormap's low end (left) to its
+///   high end (right), labelled with the raw map's minimum and maximum;
+/// - the caption at the bottom of the original panel (the first panel without a map): the
+///   warning first in bold amber when set, then the Top-1 label and probability, ΔFID with the
+///   FID before → after, and the caller's extra lines (e.g. the file name).
+///
+/// A 1-pixel (2 for images 400 pixels wide or more) white separator is drawn over the left
+/// edge of every panel after the first. Text that does not fit is wrapped, then ellipsised;
+/// sizes follow the image (see `PanelFigureGeometry`).
 public enum PanelFigure {
+    /// Opacity of the dark bands behind text.
+    static let bandOpacity = 0.7
+
     public static func render(
         image: RGBPixels, panels: [PanelSpec], caption: FigureCaption, style: FigureStyle = FigureStyle()
     ) throws -> RenderedFigure {
@@ -22,220 +31,104 @@ public enum PanelFigure {
         // Text is measured on a scratch canvas first, then drawn on the real one.
         let measure = try CairoCanvas(width: 1, height: 1)
         let text = TextRenderer(canvas: measure, families: style.fontFamilies, forceBitmapFont: style.forceBitmapFont)
-        let geometry = Geometry(image: image, panels: panels, caption: caption, text: text)
+        let geometry = PanelFigureGeometry(imageWidth: image.width, imageHeight: image.height, panels: panels,
+                                           caption: caption, text: text)
 
         let canvas = try CairoCanvas(width: geometry.width, height: geometry.height)
         let pen = TextRenderer(canvas: canvas, families: text.family.map { [$0] } ?? [], forceBitmapFont: text.usesBitmapFont)
         try draw(on: canvas, pen: pen, geometry: geometry, image: image, panels: panels, style: style)
         let layout = FigureLayout(
             width: geometry.width, height: geometry.height, panels: geometry.panelRects,
-            colorBars: geometry.colorBarRects, fontSize: geometry.fontSize, usesBitmapFont: pen.usesBitmapFont)
+            colorBars: geometry.colorBars, colorBarBands: geometry.colorBarBands, titleBands: geometry.titleBands,
+            captionPanel: geometry.captionPanel, captionBand: geometry.captionBand,
+            captionRows: geometry.captionRows.map(\.text), separators: geometry.separators,
+            fontSize: geometry.fontSize, usesBitmapFont: pen.usesBitmapFont)
         return RenderedFigure(png: try canvas.pngBytes(), layout: layout)
     }
 
     // MARK: - Drawing
 
     private static func draw(
-        on canvas: CairoCanvas, pen: TextRenderer, geometry g: Geometry, image: RGBPixels,
+        on canvas: CairoCanvas, pen: TextRenderer, geometry g: PanelFigureGeometry, image: RGBPixels,
         panels: [PanelSpec], style: FigureStyle
     ) throws {
-        // Warning band.
-        if let band = g.warningBand {
-            canvas.fillRect(x: Double(band.x), y: Double(band.y), width: Double(band.width), height: Double(band.height),
-                            color: RGBColor(hex: 0xFDECEA))
-            canvas.strokeRect(x: Double(band.x), y: Double(band.y), width: Double(band.width), height: Double(band.height),
-                              color: RGBColor(hex: 0xC62828), lineWidth: max(1, (g.fontSize / 8).rounded()))
-            var top = Double(band.y) + g.padding
-            for line in g.warningLines {
-                pen.draw(line, x: Double(band.x) + g.padding, baseline: top + pen.ascent(g.warningStyle), g.warningStyle)
-                top += pen.lineHeight(g.warningStyle)
-            }
-        }
-        // Titles, bottom-aligned above their panels.
-        for (i, lines) in g.titleLines.enumerated() {
-            let rect = g.panelRects[i]
-            let centerX = Double(rect.x) + Double(rect.width) / 2
-            let lineHeight = pen.lineHeight(g.titleStyle)
-            var top = Double(g.titleBottom) - Double(lines.count) * lineHeight
-            for line in lines {
-                pen.drawCentered(line, centerX: centerX, baseline: top + pen.ascent(g.titleStyle), g.titleStyle)
-                top += lineHeight
-            }
-        }
-        // Panels and colour bars.
         let colormap = style.colormap.colormap
         for (i, panel) in panels.enumerated() {
             let rect = g.panelRects[i]
-            guard let map = panel.map else {
+            if let map = panel.map {
+                let overlay = Overlay.render(image: image, map: map, colormap: style.colormap, heatmapWeight: style.heatmapWeight)
+                try canvas.drawPixels(overlay, x: rect.x, y: rect.y)
+            } else {
                 try canvas.drawPixels(image, x: rect.x, y: rect.y)
-                continue
-            }
-            let overlay = Overlay.render(image: image, map: map, colormap: style.colormap, heatmapWeight: style.heatmapWeight)
-            try canvas.drawPixels(overlay, x: rect.x, y: rect.y)
-            if let bar = g.colorBarRects[i] {
-                drawColorBar(on: canvas, pen: pen, geometry: g, bar: bar, colormap: colormap, range: map.finiteRange)
             }
         }
-        // Caption.
-        var top = Double(g.captionTop)
-        for line in g.captionLines {
-            pen.draw(line, x: Double(g.margin), baseline: top + pen.ascent(g.captionStyle), g.captionStyle)
-            top += pen.lineHeight(g.captionStyle)
+        for separator in g.separators {
+            canvas.fillRect(x: Double(separator.x), y: Double(separator.y), width: Double(separator.width),
+                            height: Double(separator.height), color: .white)
+        }
+        for i in panels.indices {
+            canvas.clipped(to: g.panelRects[i]) {
+                drawTextBand(on: canvas, pen: pen, geometry: g, band: g.titleBands[i],
+                             rows: g.titleRows[i].map { ($0, g.titleStyle) })
+                if let band = g.colorBarBands[i], let bar = g.colorBars[i], let ticks = g.tickLabels[i] {
+                    drawColorBar(on: canvas, pen: pen, geometry: g, band: band, bar: bar, ticks: ticks,
+                                 colormap: colormap)
+                }
+                if i == g.captionPanel, let band = g.captionBand {
+                    drawTextBand(on: canvas, pen: pen, geometry: g, band: band, rows: g.captionRows)
+                }
+            }
         }
         try canvas.checkStatus("draw a \(g.width)x\(g.height) figure")
     }
 
-    /// A horizontal bar from the colormap's low end (left) to its high end (right), outlined,
-    /// with ticks at both ends and labels giving the raw map's minimum and maximum (under their
-    /// ends, or stacked and centred when the bar is too narrow for both side by side).
-    private static func drawColorBar(
-        on canvas: CairoCanvas, pen: TextRenderer, geometry g: Geometry, bar: PixelRect,
-        colormap: Colormap, range: (min: Float, max: Float)?
+    /// A translucent dark rounded band with `rows` of text left-aligned inside it, clipped to it.
+    private static func drawTextBand(
+        on canvas: CairoCanvas, pen: TextRenderer, geometry g: PanelFigureGeometry, band: PixelRect,
+        rows: [(text: String, style: TextStyle)]
     ) {
-        for col in 0..<bar.width {
-            let t = bar.width > 1 ? Float(col) / Float(bar.width - 1) : 0
-            canvas.fillRect(x: Double(bar.x + col), y: Double(bar.y), width: 1, height: Double(bar.height),
-                            color: colormap.color(at: t))
-        }
-        let ink = RGBColor(hex: 0x444444)
-        canvas.strokeRect(x: Double(bar.x), y: Double(bar.y), width: Double(bar.width), height: Double(bar.height), color: ink)
-        let tickBottom = Double(bar.y + bar.height) + g.tickLength
-        canvas.fillRect(x: Double(bar.x), y: Double(bar.y + bar.height), width: 1, height: g.tickLength, color: ink)
-        canvas.fillRect(x: Double(bar.x + bar.width - 1), y: Double(bar.y + bar.height), width: 1, height: g.tickLength, color: ink)
-
-        let (low, high) = g.tickLabels(range)
-        let lineHeight = pen.lineHeight(g.tickStyle)
-        let firstBaseline = tickBottom + pen.ascent(g.tickStyle) + 1
-        if g.tickRows == 1 {
-            pen.draw(low, x: Double(bar.x), baseline: firstBaseline, g.tickStyle)
-            pen.drawRightAligned(high, rightX: Double(bar.x + bar.width), baseline: firstBaseline, g.tickStyle)
-        } else {
-            let centerX = Double(bar.x) + Double(bar.width) / 2
-            pen.drawCentered(low, centerX: centerX, baseline: firstBaseline, g.tickStyle)
-            pen.drawCentered(high, centerX: centerX, baseline: firstBaseline + lineHeight, g.tickStyle)
+        guard band.width > 0, band.height > 0, !rows.isEmpty else { return }
+        canvas.fillRoundedRect(band, radius: g.radius, color: .black, alpha: bandOpacity)
+        canvas.clipped(to: band) {
+            for (row, line) in rows.enumerated() {
+                let baseline = g.baseline(row: row, bandTop: band.y, style: line.style, text: pen)
+                pen.draw(line.text, x: Double(band.x + g.padding), baseline: baseline, line.style)
+            }
         }
     }
 
-    // MARK: - Geometry
-
-    /// Every size and position of the figure, computed once from the image and the text.
-    private struct Geometry {
-        let fontSize: Double
-        let margin: Int
-        let padding: Double
-        let tickLength: Double
-        let titleStyle: TextStyle
-        let captionStyle: TextStyle
-        let warningStyle: TextStyle
-        let tickStyle: TextStyle
-        let tickRows: Int
-        let warningLines: [String]
-        let warningBand: PixelRect?
-        let titleLines: [[String]]
-        let titleBottom: Int
-        let panelRects: [PixelRect]
-        let colorBarRects: [PixelRect?]
-        let captionLines: [String]
-        let captionTop: Int
-        let width: Int
-        let height: Int
-
-        init(image: RGBPixels, panels: [PanelSpec], caption: FigureCaption, text: TextRenderer) {
-            let fs = min(26, max(12, (0.032 * Double(image.height)).rounded()))
-            fontSize = fs
-            margin = Int(fs.rounded())
-            padding = (fs * 0.5).rounded()
-            tickLength = max(3, (fs * 0.3).rounded())
-            let titleStyle = TextStyle(size: fs)
-            let captionStyle = TextStyle(size: fs)
-            let warningStyle = TextStyle(size: fs, bold: true, color: RGBColor(hex: 0xB71C1C))
-            let tickStyle = TextStyle(size: (fs * 0.85).rounded(), color: RGBColor(hex: 0x444444))
-            self.titleStyle = titleStyle
-            self.captionStyle = captionStyle
-            self.warningStyle = warningStyle
-            self.tickStyle = tickStyle
-            let gap = Int((fs * 1.2).rounded())
-
-            // Tick labels need one row when both fit side by side under the bar, else two rows,
-            // each centred under the bar.
-            var rows = 1
-            var widestTick = 0.0
-            for panel in panels {
-                guard let map = panel.map else { continue }
-                let (low, high) = Geometry.tickLabels(map.finiteRange)
-                let (lowWidth, highWidth) = (text.width(low, tickStyle), text.width(high, tickStyle))
-                widestTick = max(widestTick, lowWidth, highWidth)
-                if lowWidth + highWidth + fs > Double(image.width) { rows = 2 }
+    /// The colour bar's band, the gradient from the colormap's low end (left) to its high end
+    /// (right) with a thin light outline, and the min/max labels beside or under its ends.
+    private static func drawColorBar(
+        on canvas: CairoCanvas, pen: TextRenderer, geometry g: PanelFigureGeometry, band: PixelRect, bar: PixelRect,
+        ticks: PanelFigureGeometry.TickLabels, colormap: Colormap
+    ) {
+        guard band.width > 0, band.height > 0 else { return }
+        canvas.fillRoundedRect(band, radius: g.radius, color: .black, alpha: bandOpacity)
+        canvas.clipped(to: band) {
+            if bar.width > 0 && bar.height > 0 {
+                let outline = PixelRect(x: bar.x - 1, y: bar.y - 1, width: bar.width + 2, height: bar.height + 2)
+                canvas.fillRoundedRect(outline, radius: 0, color: RGBColor(hex: 0xDDDDDD), alpha: 0.9)
+                for col in 0..<bar.width {
+                    let t = bar.width > 1 ? Float(col) / Float(bar.width - 1) : 0
+                    canvas.fillRect(x: Double(bar.x + col), y: Double(bar.y), width: 1, height: Double(bar.height),
+                                    color: colormap.color(at: t))
+                }
             }
-            tickRows = rows
-
-            // Slot widths: the image, widened to fit the longest word of its title and, when
-            // tick labels are stacked, the widest of them.
-            var slots: [Int] = []
-            var titles: [[String]] = []
-            for panel in panels {
-                let longestWord = panel.title.split(separator: " ").map { text.width(String($0), titleStyle) }.max() ?? 0
-                let tickRoom = panel.map != nil && rows == 2 ? widestTick : 0
-                let wrapWidth = max(Double(image.width), longestWord.rounded(.up), tickRoom.rounded(.up))
-                let lines = text.wrap(panel.title, maxWidth: wrapWidth, titleStyle)
-                titles.append(lines)
-                slots.append(Int(max(wrapWidth, lines.map { text.width($0, titleStyle) }.max() ?? 0).rounded(.up)))
+            let left = Double(band.x + g.padding), right = Double(band.x + band.width - g.padding)
+            let textHeight = pen.ascent(g.tickStyle) + pen.descent(g.tickStyle)
+            let baseline: Double
+            switch ticks.placement {
+            case .besideBar:
+                baseline = Double(band.y + g.padding) + (Double(band.height - 2 * g.padding) - textHeight) / 2
+                    + pen.ascent(g.tickStyle)
+            case .underBar:
+                baseline = Double(band.y + band.height - g.padding) - pen.descent(g.tickStyle)
+            case .hidden:
+                return
             }
-            titleLines = titles
-            let contentWidth = slots.reduce(0, +) + gap * (slots.count - 1)
-            let innerWidth = max(contentWidth, Int((22 * fs).rounded()))
-            width = innerWidth + 2 * margin
-
-            var y = margin
-            // Warning band.
-            if let warning = caption.warning, !warning.isEmpty {
-                warningLines = text.wrap(warning, maxWidth: Double(innerWidth) - 2 * padding, warningStyle)
-                let bandHeight = Int((2 * padding + Double(warningLines.count) * text.lineHeight(warningStyle)).rounded(.up))
-                warningBand = PixelRect(x: margin, y: y, width: innerWidth, height: bandHeight)
-                y += bandHeight + Int((fs * 0.8).rounded())
-            } else {
-                warningLines = []
-                warningBand = nil
-            }
-            // Titles, then panels.
-            let titleLineCount = titles.map(\.count).max() ?? 1
-            y += Int((Double(titleLineCount) * text.lineHeight(titleStyle)).rounded(.up))
-            titleBottom = y
-            y += Int((fs * 0.3).rounded())
-            var x = margin + (innerWidth - contentWidth) / 2
-            var rects: [PixelRect] = []
-            var bars: [PixelRect?] = []
-            let barHeight = max(8, Int((fs * 0.7).rounded()))
-            let barTop = y + image.height + Int(padding)
-            for (i, panel) in panels.enumerated() {
-                let px = x + (slots[i] - image.width) / 2
-                rects.append(PixelRect(x: px, y: y, width: image.width, height: image.height))
-                bars.append(panel.map == nil ? nil : PixelRect(x: px, y: barTop, width: image.width, height: barHeight))
-                x += slots[i] + gap
-            }
-            panelRects = rects
-            colorBarRects = bars
-            y += image.height
-            if bars.contains(where: { $0 != nil }) {
-                let labels = Double(rows) * text.lineHeight(tickStyle)
-                y += Int((padding + Double(barHeight) + tickLength + 1 + labels).rounded(.up))
-            }
-            // Caption.
-            y += Int((fs * 0.8).rounded())
-            captionTop = y
-            captionLines = caption.lines.flatMap { text.wrap($0, maxWidth: Double(innerWidth), captionStyle) }
-            y += Int((Double(captionLines.count) * text.lineHeight(captionStyle)).rounded(.up))
-            height = y + margin
-        }
-
-        func tickLabels(_ range: (min: Float, max: Float)?) -> (String, String) {
-            Geometry.tickLabels(range)
-        }
-
-        /// "min <value>" and "max <value>" for a map's finite range ("n/a" when none).
-        static func tickLabels(_ range: (min: Float, max: Float)?) -> (String, String) {
-            guard let range else { return ("min n/a", "max n/a") }
-            return ("min " + NumberText.short(Double(range.min)), "max " + NumberText.short(Double(range.max)))
+            pen.draw(ticks.low, x: left, baseline: baseline, g.tickStyle)
+            pen.drawRightAligned(ticks.high, rightX: right, baseline: baseline, g.tickStyle)
         }
     }
 }

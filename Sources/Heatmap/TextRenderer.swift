@@ -80,6 +80,17 @@ final class TextRenderer {
         return extents.ascent
     }
 
+    /// Distance from the baseline to the bottom of descenders, in pixels.
+    func descent(_ style: TextStyle) -> Double {
+        guard family != nil else {
+            return Double((BitmapFont.cellHeight - BitmapFont.baselineRow) * bitmapScale(style))
+        }
+        select(style)
+        var extents = cairo_font_extents_t()
+        cairo_font_extents(canvas.context, &extents)
+        return extents.descent
+    }
+
     /// Baseline-to-baseline distance for consecutive lines, in pixels.
     func lineHeight(_ style: TextStyle) -> Double {
         guard family != nil else { return Double((BitmapFont.cellHeight + 2) * bitmapScale(style)) }
@@ -161,5 +172,75 @@ final class TextRenderer {
         }
         if !current.isEmpty || lines.isEmpty { lines.append(current) }
         return lines
+    }
+
+    /// `text` unchanged when it fits `maxWidth`, else its longest prefix (trailing spaces
+    /// dropped) followed by "…" that fits; "" when not even "…" fits. With `wholeWords` the
+    /// cut falls between words, so a number is never shown cut short ("ΔFID = …", not
+    /// "ΔFID = 1.2…" for 1.25e-05).
+    func ellipsised(_ text: String, maxWidth: Double, _ style: TextStyle, wholeWords: Bool = false) -> String {
+        if width(text, style) <= maxWidth { return text }
+        let chars = Array(text)
+        // Binary search for the longest prefix that fits with the ellipsis.
+        var (lo, hi) = (0, chars.count)
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            let candidate = String(chars[0..<mid]).trimmingTrailingSpaces + "…"
+            if width(candidate, style) <= maxWidth { lo = mid } else { hi = mid - 1 }
+        }
+        if wholeWords && lo < chars.count && chars[lo] != " " {
+            lo = chars[0..<lo].lastIndex(of: " ") ?? 0
+        }
+        let result = String(chars[0..<lo]).trimmingTrailingSpaces + "…"
+        return width(result, style) <= maxWidth ? result : ""
+    }
+
+    /// Lays out `chunks` (pieces of one logical line, e.g. "ΔFID = +0.46" and "(FID 12.3 → 12.8)")
+    /// in at most `maxRows` rows no wider than `maxWidth`: consecutive chunks share a row,
+    /// joined by `separator`, while they fit; a chunk too wide for a row is wrapped at spaces.
+    /// When more rows would be needed, the last kept row takes the rest and is ellipsised
+    /// (between words with `wholeWords`).
+    /// `maxRows` <= 0 gives no rows.
+    ///
+    /// With `keepingLastChunk`, a cut keeps the last chunk whole (e.g. "(p = 0.873)") and
+    /// ellipsises the text before it instead, when the last chunk fits in a row at all.
+    func rows(
+        _ chunks: [String], separator: String = "  ", maxWidth: Double, maxRows: Int, _ style: TextStyle,
+        keepingLastChunk: Bool = false, wholeWords: Bool = false
+    ) -> [String] {
+        guard maxRows > 0 else { return [] }
+        let chunks = chunks.filter { !$0.isEmpty }
+        if keepingLastChunk, chunks.count >= 2, let tail = chunks.last {
+            let all = rows(chunks, separator: separator, maxWidth: maxWidth, maxRows: Int.max, style)
+            let tailWidth = width(separator + tail, style)
+            if all.count > maxRows && tailWidth + 2 * width("…", style) <= maxWidth {
+                var head = rows(Array(chunks.dropLast()), separator: separator, maxWidth: maxWidth, maxRows: maxRows, style)
+                if head.count < maxRows { return head + [tail] }
+                let last = head.removeLast()
+                let shortened = ellipsised(last, maxWidth: maxWidth - tailWidth, style)
+                return head + [shortened.isEmpty ? tail : shortened + separator + tail]
+            }
+        }
+        var rows: [String] = []
+        for chunk in chunks {
+            if let last = rows.last, width(last + separator + chunk, style) <= maxWidth {
+                rows[rows.count - 1] = last + separator + chunk
+            } else if width(chunk, style) <= maxWidth {
+                rows.append(chunk)
+            } else {
+                rows += wrap(chunk, maxWidth: maxWidth, style)
+            }
+        }
+        guard rows.count > maxRows else { return rows }
+        let rest = rows[(maxRows - 1)...].joined(separator: " ")
+        return Array(rows.prefix(maxRows - 1)) + [ellipsised(rest, maxWidth: maxWidth, style, wholeWords: wholeWords)]
+    }
+}
+
+private extension String {
+    var trimmingTrailingSpaces: String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -1,4 +1,5 @@
 import Autograd
+import Dispatch
 import Foundation
 
 /// One image's network outputs.
@@ -34,6 +35,8 @@ public enum ImagePreprocessing {
 public struct FeatureExtractor {
     public let model: InceptionV3
     public let batchSize: Int
+    /// Called with the seconds each batch spent in the network (not decoding), for timing reports.
+    public var onNetworkTime: ((Double) -> Void)?
 
     public init(model: InceptionV3, batchSize: Int = 16) {
         precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
@@ -55,7 +58,9 @@ public struct FeatureExtractor {
                 inputs.append(ImagePreprocessing.resizedInput(of: image))
                 sizes.append((image.width, image.height))
             }
+            let started = DispatchTime.now().uptimeNanoseconds
             let output = model.forwardInParallel(Tensor.stack(inputs))
+            onNetworkTime?(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
             let features = InceptionArchitecture.featureCount, classes = InceptionArchitecture.classCount
             for (i, file) in batchFiles.enumerated() {
                 try consume(ImageFeatures(

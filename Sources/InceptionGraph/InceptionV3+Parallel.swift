@@ -18,7 +18,7 @@ extension InceptionV3 {
         let bounds = (0 ... parts).map { $0 * n / parts }
         var results = [(pool3: [Float], logits: [Float])](repeating: ([], []), count: parts)
         let lock = NSLock()
-        BLASRuntime.withThreads(1) {
+        ComputeRuntime.withThreads(1) {
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let out = self(Tensor.stack(Array(items[bounds[part] ..< bounds[part + 1]])))
                 lock.lock()

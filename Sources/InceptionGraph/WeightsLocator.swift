@@ -21,10 +21,17 @@ public struct WeightsLocator {
     public let environment: [String: String]
     public let home: URL
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                home: URL = FileManager.default.homeDirectoryForCurrentUser) {
+    /// `home` defaults to `$HOME` when set (Python's `expanduser`, hence torch hub, honours it;
+    /// Foundation's home folder on Linux does not), else the account's home folder.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, home: URL? = nil) {
         self.environment = environment
-        self.home = home
+        if let home {
+            self.home = home
+        } else if let value = environment["HOME"], !value.isEmpty {
+            self.home = URL(fileURLWithPath: value, isDirectory: true)
+        } else {
+            self.home = FileManager.default.homeDirectoryForCurrentUser
+        }
     }
 
     private var cacheRoot: URL {

@@ -1,4 +1,5 @@
 import Autograd
+import Dispatch
 import Foundation
 import Frechet
 import Heatmap
@@ -21,12 +22,16 @@ struct ExplainRun {
     let images: [URL]
     let folder: ReportFolder
 
+    let clock = PhaseClock()
+
     var quiet: Bool { command.outputOptions.quiet }
 
     /// Returns the report.json bytes.
     func run() throws -> Data {
-        let loaded = try LoadedModel.load(command.weightsOptions, quiet: quiet)
-        let reference = try ReferenceStatistics.load(command.ref, model: loaded.model, quiet: quiet)
+        let loaded = try clock.measure("weights") { try LoadedModel.load(command.weightsOptions, quiet: quiet) }
+        let reference = try clock.measure("reference") {
+            try ReferenceStatistics.load(command.ref, model: loaded.model, quiet: quiet)
+        }
         let generated = try formGeneratedSet(reference: reference, model: loaded.model)
         if generated.n < InceptionArchitecture.featureCount {
             note("note: the generated set has \(generated.n) samples, fewer than the 2048 feature dimensions; its covariance is singular, so FID is dominated by the missing dimensions", quiet: quiet)
@@ -34,13 +39,15 @@ struct ExplainRun {
         if case .perfectGenerator = generated {
             note("one image and no --gen: treating the generated set as equal to the reference (a perfect generator, N = \(generated.n))", quiet: quiet)
         }
-        let setFID = try generated.setFID(reference: reference.statistics)
-
-        let explained = try explainAll(model: loaded.model, reference: reference.statistics, generated: generated)
-        return try ReportWriter(folder: folder, style: FigureStyle(colormap: command.colormap), layers: command.effectiveLayers,
+        let (setFID, evaluate) = try clock.measure("statistics") {
+            try generated.contributions(reference: reference.statistics)
+        }
+        let explained = try explainAll(model: loaded.model, evaluate: evaluate)
+        defer { note("time: " + clock.summary(), quiet: quiet) }
+        return try clock.measure("report") { try ReportWriter(folder: folder, style: FigureStyle(colormap: command.colormap), layers: command.effectiveLayers,
                                 top: command.top, warning: loaded.unofficialWarning, quiet: quiet)
             .write(explained, setFID: setFID, generated: generated, reference: reference, weightsSHA256: loaded.sha256,
-                   weightsAreOfficial: loaded.isOfficial)
+                   weightsAreOfficial: loaded.isOfficial) }
     }
 
     private func formGeneratedSet(reference: ReferenceStatistics, model: InceptionV3) throws -> GeneratedSet {
@@ -53,26 +60,32 @@ struct ExplainRun {
         }
         let accumulator = StatisticsAccumulator(dimension: InceptionArchitecture.featureCount)
         let progress = ProgressBar(label: "features", quiet: quiet)
-        try FeatureExtractor(model: model).run(images, progress: { progress.update(done: $0, total: $1) }) {
-            accumulator.add(rows: $0.pool3)
+        var extractor = FeatureExtractor(model: model)
+        extractor.onNetworkTime = { clock.add("network", $0) }
+        try extractor.run(images, progress: { progress.update(done: $0, total: $1) }) { features in
+            clock.measure("statistics") { accumulator.add(rows: features.pool3) }
         }
-        return .leaveOneOut(StatisticsAccumulatorSnapshot(statistics: try accumulator.statistics(source: "the input images"),
-                                                          count: images.count))
+        return .leaveOneOut(try accumulator.statistics(source: "the input images"))
     }
 
-    private func explainAll(model: InceptionV3, reference: FrechetStatistics,
-                            generated: GeneratedSet) throws -> [ExplainedImage] {
+    private func explainAll(model: InceptionV3,
+                            evaluate: ([Double]) -> SampleContribution) throws -> [ExplainedImage] {
         let explainer = Explainer(model: model)
         let progress = ProgressBar(label: "explain", quiet: quiet)
-        var shared: FIDContribution?
         var results: [ExplainedImage] = []
         for (index, file) in images.enumerated() {
             let image = try PNGDecoder.decode(contentsOf: file)
-            let explanation = try explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image),
+            var statisticsSeconds = 0.0
+            let started = DispatchTime.now().uptimeNanoseconds
+            let explanation = explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image),
                                                     layers: command.effectiveLayers) { feature in
-                try generated.contribution(reference: reference, shared: &shared, feature: feature)
-                    .evaluate(feature: feature)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                defer { statisticsSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+                return evaluate(feature)
             }
+            let explainSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            clock.add("network", explainSeconds - statisticsSeconds)
+            clock.add("statistics", statisticsSeconds)
             results.append(ExplainedImage(file: file, name: file.relativePath, width: image.width, height: image.height,
                                           top5: ClassPrediction.top(5, logits: explanation.logits),
                                           explanation: explanation))

@@ -66,7 +66,8 @@ struct FeaturesCommand: ParsableCommand {
         ], to: URL(fileURLWithPath: output))
         note("wrote \(n) feature vectors to \(output)", quiet: quiet)
         if json {
-            let data = try JSONSerialization.data(withJSONObject: predictions, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: predictions,
+                                                  options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         }
     }

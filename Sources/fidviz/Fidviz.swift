@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autograd
 
 /// fidviz: see what Fréchet Inception Distance looks at in your images.
 @main
@@ -25,6 +26,13 @@ struct Fidviz: ParsableCommand {
         subcommands: [ExplainCommand.self, FeaturesCommand.self, StatsCommand.self, FIDCommand.self,
                       WeightsCommand.self],
         defaultSubcommand: ExplainCommand.self)
+
+    /// Sets up OpenBLAS and the allocator before any command does numerical work
+    /// (statistics files are checked with LAPACK before the network first runs).
+    static func main() {
+        ComputeRuntime.prepare()
+        main(nil)
+    }
 }
 
 enum FidvizVersion {

@@ -7,7 +7,7 @@ enum GeneratedSet {
     /// `--gen FILE`: given statistics; N is the file's `n`, else 50000.
     case statistics(FrechetStatistics, n: Int, path: String)
     /// Several images: each joins the statistics of the others (leave-one-out); N = the count.
-    case leaveOneOut(StatisticsAccumulatorSnapshot)
+    case leaveOneOut(FrechetStatistics)
     /// One image and no --gen: the generated set is taken to equal the reference (a perfect
     /// generator); N = the reference's `n`, else 50000.
     case perfectGenerator(n: Int)
@@ -17,7 +17,7 @@ enum GeneratedSet {
     var n: Int {
         switch self {
         case let .statistics(_, n, _): return n
-        case let .leaveOneOut(snapshot): return snapshot.count
+        case let .leaveOneOut(set): return set.n ?? 0
         case let .perfectGenerator(n): return n
         }
     }
@@ -27,58 +27,28 @@ enum GeneratedSet {
         switch self {
         case let .statistics(_, n, path):
             return "given statistics \(path) (N = \(n)); each image joins a set of N - 1 samples with those statistics"
-        case let .leaveOneOut(snapshot):
-            return "leave-one-out over the \(snapshot.count) input images: each image joins the statistics of the other \(snapshot.count - 1)"
+        case .leaveOneOut:
+            return "leave-one-out over the \(n) input images: each image joins the statistics of the other \(n - 1)"
         case let .perfectGenerator(n):
             return "perfect generator: the generated set is taken to equal the reference (N = \(n)); the image joins N - 1 such samples"
         }
     }
 
-    /// FID of the whole generated set against the reference.
-    func setFID(reference: FrechetStatistics) throws -> Double {
-        switch self {
-        case let .statistics(stats, _, _): return try FrechetDistance.distance(reference: reference, generated: stats)
-        case let .leaveOneOut(snapshot): return try FrechetDistance.distance(reference: reference, generated: snapshot.statistics)
-        case .perfectGenerator: return 0
-        }
-    }
-
-    /// The contribution evaluator for the image with pool3 features `feature` (Double).
-    /// Given statistics and the perfect generator share one precomputation; leave-one-out
-    /// removes the image from the set's statistics first.
-    func contribution(reference: FrechetStatistics, shared: inout FIDContribution?,
-                      feature: [Double]) throws -> FIDContribution {
+    /// The FID of the generated set and the per-image evaluator (pool3 features as Double to the
+    /// image's contribution and gradient). The O(d^3) precomputation happens here, once per run;
+    /// each image then costs O(d^2).
+    func contributions(reference: FrechetStatistics) throws
+        -> (setFID: Double, evaluate: ([Double]) -> SampleContribution) {
         switch self {
         case let .statistics(stats, n, _):
-            if shared == nil { shared = try FIDContribution(reference: reference, generated: stats, n: n) }
-            return shared!
+            let contribution = try FIDContribution(reference: reference, generated: stats, n: n)
+            return (contribution.fidBefore, { contribution.evaluate(feature: $0) })
         case let .perfectGenerator(n):
-            if shared == nil { shared = try FIDContribution(reference: reference, generated: reference, n: n) }
-            return shared!
-        case let .leaveOneOut(snapshot):
-            return try FIDContribution(reference: reference, generated: snapshot.removing(feature), n: snapshot.count)
+            let contribution = try FIDContribution(reference: reference, generated: reference, n: n)
+            return (contribution.fidBefore, { contribution.evaluate(feature: $0) })
+        case let .leaveOneOut(set):
+            let contribution = try LeaveOneOutContribution(reference: reference, set: set)
+            return (contribution.fidFull, { contribution.evaluate(member: $0) })
         }
-    }
-}
-
-/// Mean and covariance of a set of feature vectors, able to give the statistics without one member.
-struct StatisticsAccumulatorSnapshot {
-    let statistics: FrechetStatistics
-    let count: Int
-
-    /// Statistics of the set without `f` (which must be a member):
-    /// mu_- = (N mu - f) / (N - 1); (N - 2) Sigma_- = (N - 1) Sigma - N/(N - 1) (f - mu)(f - mu)^T.
-    func removing(_ f: [Double]) -> FrechetStatistics {
-        let n = Double(count), d = statistics.dimension
-        precondition(count >= 3, "leave-one-out needs at least 3 images, got \(count)")
-        let mu = statistics.mu
-        let diff = (0 ..< d).map { f[$0] - mu[$0] }
-        let muOthers = (0 ..< d).map { (n * mu[$0] - f[$0]) / (n - 1) }
-        var sigma = statistics.sigma
-        let a = (n - 1) / (n - 2), b = n / ((n - 1) * (n - 2))
-        for i in 0 ..< d {
-            for j in 0 ..< d { sigma[i * d + j] = a * sigma[i * d + j] - b * diff[i] * diff[j] }
-        }
-        return FrechetStatistics(mu: muOthers, sigma: sigma, n: count - 1)
     }
 }

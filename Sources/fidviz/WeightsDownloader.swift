@@ -22,15 +22,23 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
     init(quiet: Bool) { self.quiet = quiet }
 
     func download(_ url: URL, to destination: URL, searched: [(url: URL, origin: String)]) throws {
+        let fm = FileManager.default
         let folder = destination.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folderExisted = fm.fileExists(atPath: folder.path)
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
         let partial = folder.appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).part")
-        FileManager.default.createFile(atPath: partial.path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: partial.path) else {
+        guard fm.createFile(atPath: partial.path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: partial.path) else {
             throw InputError("\(folder.path): cannot write the download here")
         }
         self.handle = handle
-        defer { try? FileManager.default.removeItem(at: partial) }
+        defer {
+            try? fm.removeItem(at: partial)
+            // A failed first download leaves no empty cache folder behind.
+            if !folderExisted, (try? fm.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+                try? fm.removeItem(at: folder)
+            }
+        }
 
         note("downloading \(url.absoluteString)", quiet: quiet)
         progress = ProgressBar(label: "weights", quiet: quiet)

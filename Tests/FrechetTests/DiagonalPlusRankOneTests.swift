@@ -116,3 +116,67 @@ final class DiagonalPlusRankOneTests: XCTestCase {
         XCTAssertEqual(DiagonalPlusRankOne(diagonal: [], vector: []).eigenvalues, [])
     }
 }
+
+// MARK: - Extended-precision oracle
+
+#if arch(x86_64)
+/// X^{-1/2} w for X = diag(p) + w w^T in Float80: each root by plain bisection on the
+/// secular equation (offset from its left pole), eigenvectors (P - t)^{-1} w normalised.
+/// Independent of the production solver's iteration, deflation and weight correction.
+private func extendedPrecisionInverseSquareRoot(_ p: [Double], _ w: [Double]) -> [Double] {
+    let n = p.count
+    let poles = p.map { Float80($0) }
+    let weights = w.map { Float80($0) }
+    let rho = weights.reduce(0) { $0 + $1 * $1 }
+    var h = [Float80](repeating: 0, count: n)
+    for i in 0..<n {
+        var lower: Float80 = 0
+        var upper: Float80 = i < n - 1 ? poles[i + 1] - poles[i] : rho
+        while true {
+            let middle = (lower + upper) / 2
+            if middle == lower || middle == upper { break }
+            var f: Float80 = 1
+            for j in 0..<n { f += weights[j] * weights[j] / ((poles[j] - poles[i]) - middle) }
+            if f < 0 { lower = middle } else { upper = middle }
+        }
+        let tau = (lower + upper) / 2
+        var v = [Float80](repeating: 0, count: n)
+        var normSquared: Float80 = 0
+        var dot: Float80 = 0
+        for j in 0..<n {
+            v[j] = weights[j] / ((poles[j] - poles[i]) - tau)
+            normSquared += v[j] * v[j]
+            dot += v[j] * weights[j]
+        }
+        let coefficient = dot / (normSquared * (poles[i] + tau).squareRoot())
+        for j in 0..<n { h[j] += coefficient * v[j] }
+    }
+    return h.map { Double($0) }
+}
+
+extension DiagonalPlusRankOneTests {
+    /// Wishart-like poles (condition ~1e5) and weights from 1e-6 to 30 times their scale:
+    /// X^{-1/2} z against Float80, by the fast route (coefficients from the secular slopes)
+    /// and the general route, with and without the Gu-Eisenstat correction.
+    func testInverseSquareRootOfVectorMatchesExtendedPrecision() throws {
+        var random = TestRandom(seed: 17)
+        let n = 150
+        let s = random.covariance(dimension: n, columns: n + 10, ridge: 1e-3)
+        let p = try SymmetricEigen(symmetric: s, dimension: n, vectors: false).eigenvalues
+        for scale in [1e-6, 1e-4, 1e-2, 0.05, 1.0, 30.0] {
+            let z = random.normals(n, scale: scale)
+            let oracle = extendedPrecisionInverseSquareRoot(p, z)
+            let automatic = DiagonalPlusRankOne(diagonal: p, vector: z)
+            XCTAssertEqual(automatic.poles.count, n, "nothing should deflate here")
+            XCTAssertLessThan(relativeError(automatic.inverseSquareRootOfVector(cutoff: 0), oracle),
+                              1e-14, "fast route, scale \(scale)")
+            for correction in [DiagonalPlusRankOne.WeightCorrection.always, .never] {
+                let update = DiagonalPlusRankOne(diagonal: p, vector: z, weightCorrection: correction)
+                XCTAssertLessThan(
+                    relativeError(update.inverseSquareRoot(applyingTo: z, cutoff: 0), oracle),
+                    1e-11, "general route, \(correction), scale \(scale)")
+            }
+        }
+    }
+}
+#endif

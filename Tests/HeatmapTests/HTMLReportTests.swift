@@ -25,8 +25,10 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertFalse(html.contains(hostile), "the raw hostile name reached the page")
         XCTAssertFalse(html.contains("<img src=x"))
         XCTAssertTrue(html.contains("<h3>&lt;img src=x onerror=alert(1)&gt;.png</h3>"))
+        XCTAssertTrue(html.contains("<a href=\"#image-1\">&lt;img src=x onerror=alert(1)&gt;.png</a>"))
         XCTAssertTrue(html.contains("alt=\"panels for &lt;img src=x onerror=alert(1)&gt;.png\""))
         XCTAssertTrue(html.contains("src=\"panels/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.png\""))
+        XCTAssertTrue(html.contains("href=\"panels/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.png\""))
         XCTAssertFalse(html.contains("<script"))
     }
 
@@ -55,6 +57,11 @@ final class HTMLReportTests: XCTestCase {
             html.range(of: "<h3>\($0)</h3>")!.lowerBound
         }
         XCTAssertEqual(positions, positions.sorted())
+        let overview = ["big.png", "also-small.png", "small.png", "negative.png", "nan.png"].enumerated().map { i, file in
+            html.range(of: "<a href=\"#image-\(i + 1)\">\(file)</a>")?.lowerBound
+        }
+        XCTAssertFalse(overview.contains(nil), "overview rows missing or misnumbered")
+        XCTAssertTrue(html.contains("<article class=\"card\" id=\"image-5\">\n<header><span class=\"rank\">#5</span><h3>nan.png</h3>"))
     }
 
     func testWarningShownOnlyForUnofficialWeights() {
@@ -78,26 +85,61 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.contains("ΔFID +0.5"))
         XCTAssertTrue(html.contains("Top-5 classes"))
         XCTAssertTrue(html.contains("#286 Egyptian cat"))
+        XCTAssertTrue(html.contains("<dt>FID without the image</dt><dd>37006.7015</dd>"))
+        XCTAssertTrue(html.contains("<dt>FID with the image</dt><dd>37007.2015</dd>"))
+        XCTAssertTrue(html.contains("content=\"default-src 'none'; img-src 'self' file: data:;"), "CSP must allow local images")
+        XCTAssertFalse(html.contains("img-src *"), "CSP must not allow remote images")
+        XCTAssertFalse(html.contains("<script"))
         let noHistogram = HTMLReport.render(summary: summary(histogram: nil), cards: [])
         XCTAssertFalse(noHistogram.contains("histogram.png"))
     }
 
-    func testWritesAReportFolderForInspection() throws {
+    func testWritesAReportFolderWhoseImagesResolve() throws {
         let folder = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let image = try TestSupport.goldenImage("chelsea_crop96.png")
-        let figure = try PanelFigure.render(
-            image: image, panels: [.original, .sensitivity(layer: "mixed_7c", map: TestSupport.astronautSensitivity7c)],
-            caption: FigureCaption(top1Label: "tabby", top1Probability: 0.6))
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("panels"), withIntermediateDirectories: true)
-        try AtomicFile.write(figure.png, to: folder.appendingPathComponent("panels").appendingPathComponent(hostile))
-        let html = HTMLReport.render(summary: summary(histogram: nil), cards: [card(hostile, delta: 0.2)])
+        let panels = folder.appendingPathComponent("panels")
+        try FileManager.default.createDirectory(at: panels, withIntermediateDirectories: true)
+        let warning = HTMLReport.defaultWeightsWarning
+        var cards: [ImageCard] = []
+        for (i, (name, file, delta)) in [("chelsea_crop96.png", hostile, 0.2), ("astronaut.png", "astronaut.png", 1.75),
+                                          ("horse.png", "horse.png", -0.031)].enumerated() {
+            let image = try TestSupport.goldenImage(name)
+            let top1 = ClassScore(index: 282 + i, label: ["tabby, tabby cat", "rugby ball", "sorrel"][i], probability: 0.61)
+            let figure = try PanelFigure.render(
+                image: image, panels: [.original, .sensitivity(layer: "mixed_7c", map: TestSupport.astronautSensitivity7c),
+                                       .gradCAM(layer: "mixed_7c", map: TestSupport.astronautGradCAM7c)],
+                caption: FigureCaption(top1Label: "\(top1.label) (#\(top1.index))", top1Probability: top1.probability,
+                                       fidBefore: 37006.7014598, fidAfter: 37006.7014598 + delta, deltaFID: delta,
+                                       extraLines: [file], warning: warning))
+            let panelName = String(format: "%04d-", i + 1) + file
+            try AtomicFile.write(figure.png, to: panels.appendingPathComponent(panelName))
+            cards.append(ImageCard(file: file, width: image.width, height: image.height, top1: top1,
+                                   top5: [top1, ClassScore(index: 286, label: "Egyptian cat", probability: 0.2),
+                                          ClassScore(index: 287, label: "lynx, catamount", probability: 0.05)],
+                                   fidBefore: 37006.7014598, fidAfter: 37006.7014598 + delta, deltaFID: delta,
+                                   panelPath: "panels/" + panelName))
+        }
+        cards.append(ImageCard(file: "not-drawn.png", width: 32, height: 32,
+                               top1: ClassScore(index: 1, label: "goldfish", probability: 0.3), top5: [],
+                               fidBefore: 37006.7014598, fidAfter: 37006.70, deltaFID: -0.0014598, panelPath: ""))
+        let histogram = ClassHistogram(counts: [ClassCount(index: 282, label: "tabby, tabby cat", generated: 2, reference: 10),
+                                                ClassCount(index: 768, label: "rugby ball", generated: 1, reference: 1)],
+                                       generatedTotal: 4, referenceTotal: 50)
+        try AtomicFile.write(try ClassHistogramChart.renderPNG(histogram), to: folder.appendingPathComponent("classes.png"))
+        let html = HTMLReport.render(summary: summary(histogram: "classes.png"), cards: cards)
         try AtomicFile.write(html, to: folder.appendingPathComponent("index.html"))
-        TestSupport.keepSample(Array(html.utf8), named: "index.html")
-        TestSupport.keepSample(figure.png, named: "panels/" + hostile)
-        // The percent-encoded src resolves to the file that was written.
-        let src = HTMLEscaping.relativeURL("panels/" + hostile)
-        let resolved = URL(string: src, relativeTo: folder.appendingPathComponent("index.html"))!
-        XCTAssertTrue(FileManager.default.fileExists(atPath: resolved.path), resolved.path)
+        TestSupport.keepFolder(folder, named: "report")
+
+        // Every src on the page resolves to a file that was written.
+        let sources = html.components(separatedBy: "src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        XCTAssertEqual(sources.count, 4, "three panel figures and the histogram")
+        for src in sources {
+            let resolved = try XCTUnwrap(URL(string: src, relativeTo: folder.appendingPathComponent("index.html")), src)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: resolved.path), resolved.path)
+        }
+        XCTAssertTrue(html.contains("No panel figure for this image"))
+        XCTAssertFalse(html.contains("src=\"\""), "an image without a figure got an empty src")
+        XCTAssertEqual(html.components(separatedBy: "<caption>Top-5 classes</caption>").count - 1, 3,
+                       "the card without Top-5 classes still got a table")
     }
 }

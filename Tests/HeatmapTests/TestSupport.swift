@@ -34,6 +34,15 @@ enum TestSupport {
         try? Data(bytes).write(to: URL(fileURLWithPath: dir).appendingPathComponent(name))
     }
 
+    /// When FIDVIZ_SAMPLES_DIR is set, copies `folder` there as `name` (replacing it).
+    static func keepFolder(_ folder: URL, named name: String) {
+        guard let dir = ProcessInfo.processInfo.environment["FIDVIZ_SAMPLES_DIR"] else { return }
+        let target = URL(fileURLWithPath: dir).appendingPathComponent(name)
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: target)
+        try? FileManager.default.copyItem(at: folder, to: target)
+    }
+
     /// `sensitivity_mixed_7c` [8, 8] of astronaut.png from golden/astronaut.explain.npz (seed-0
     /// stand-in weights), copied here so these tests need no .npz reader.
     static let astronautSensitivity7c = ScalarMap(rows: [
@@ -69,6 +78,17 @@ enum TestSupport {
             }
         }
         return ScalarMap(width: size, height: size, values: values)
+    }
+
+    /// The pixels of `image` inside `rect`.
+    static func crop(_ image: RGBPixels, _ rect: PixelRect) -> RGBPixels {
+        var rgb: [UInt8] = []
+        rgb.reserveCapacity(rect.width * rect.height * 3)
+        for y in rect.y..<(rect.y + rect.height) {
+            let start = (y * image.width + rect.x) * 3
+            rgb += image.rgb[start..<(start + rect.width * 3)]
+        }
+        return RGBPixels(width: rect.width, height: rect.height, rgb: rgb)
     }
 
     /// Mean absolute difference per byte between two same-sized crops of images.

@@ -1,9 +1,11 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import InceptionGraph
 
 /// Hostile checkpoints assembled opcode by opcode, each refused with its own message before any
-/// allocation follows a lie. A first test proves the assembler makes files that do load.
+/// allocation follows a lie. A first test proves the assembler (TestSupport's PickleWriter and
+/// storedZip) makes files that do load.
 final class TorchCheckpointHostileTests: XCTestCase {
     private let floats: [UInt8] = (0 ..< 6).flatMap { withUnsafeBytes(of: Float($0).bitPattern.littleEndian, Array.init) }
 
@@ -261,71 +263,5 @@ final class TorchCheckpointHostileTests: XCTestCase {
             file += withUnsafeBytes(of: Int64(storage.count).littleEndian, Array.init) + storage.bytes
         }
         return Data(file)
-    }
-
-    /// A zip archive of stored entries, as torch.save writes (without its alignment padding).
-    private func storedZip(_ files: [(name: String, bytes: [UInt8])]) -> Data {
-        func le16(_ value: Int) -> [UInt8] { [UInt8(value & 0xff), UInt8(value >> 8 & 0xff)] }
-        func le32(_ value: Int) -> [UInt8] { le16(value & 0xffff) + le16(value >> 16 & 0xffff) }
-        var archive: [UInt8] = [], directory: [UInt8] = []
-        for (name, bytes) in files {
-            let crc = Int(bytes.withUnsafeBytes(ZipCRC32.checksum)), path = Array(name.utf8)
-            let sizes = le32(crc) + le32(bytes.count) + le32(bytes.count) + le16(path.count) + le16(0)
-            directory += le32(0x0201_4b50) + le16(20) + le16(20) + le16(0) + le16(0) + le32(0) + sizes
-                + le16(0) + le16(0) + le16(0) + le32(0) + le32(archive.count) + path
-            archive += le32(0x0403_4b50) + le16(20) + le16(0) + le16(0) + le32(0) + sizes + path + bytes
-        }
-        let directoryOffset = archive.count
-        archive += directory + le32(0x0605_4b50) + le16(0) + le16(0) + le16(files.count) + le16(files.count)
-            + le32(directory.count) + le32(directoryOffset) + le16(0)
-        return Data(archive)
-    }
-}
-
-/// Writes pickle protocol 2 opcodes (the object pickle; callers add STOP).
-private struct PickleWriter {
-    var bytes: [UInt8] = [0x80, 0x02]
-
-    mutating func raw(_ opcodes: [UInt8]) { bytes += opcodes }
-
-    mutating func int(_ value: Int) {
-        if (0 ..< 256).contains(value) {
-            bytes += [0x4b, UInt8(value)]  // BININT1
-        } else {
-            bytes += [0x8a, 8] + withUnsafeBytes(of: Int64(value).littleEndian, Array.init)  // LONG1
-        }
-    }
-
-    mutating func string(_ text: String) {
-        bytes += [0x58] + withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian, Array.init) + Array(text.utf8)
-    }
-
-    mutating func global(_ module: String, _ name: String) {
-        bytes += [0x63] + Array("\(module)\n\(name)\n".utf8)
-    }
-
-    mutating func intTuple(_ values: [Int]) {
-        bytes += [0x28]
-        values.forEach { int($0) }
-        bytes += [0x74]
-    }
-
-    /// `_rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel, None), offset, size, stride, False, OrderedDict())`
-    mutating func tensor(type: String = "FloatStorage", key: String, numel: Int, offset: Int = 0,
-                         size: [Int], stride: [Int]) {
-        global("torch._utils", "_rebuild_tensor_v2")
-        bytes += [0x28, 0x28]  // MARK (arguments), MARK (persistent id)
-        string("storage")
-        global("torch", type)
-        string(key)
-        string("cpu")
-        int(numel)
-        bytes += [0x4e, 0x74, 0x51]  // NONE, TUPLE, BINPERSID
-        int(offset)
-        intTuple(size)
-        intTuple(stride)
-        bytes += [0x89]  // NEWFALSE
-        global("collections", "OrderedDict")
-        bytes += [0x29, 0x52, 0x74, 0x52]  // EMPTY_TUPLE, REDUCE, TUPLE, REDUCE
     }
 }

@@ -1,13 +1,20 @@
 import CBLAS
 import Foundation
 
-/// One-time OpenBLAS set-up, done before the first GEMM.
+/// One-time process set-up for numerical work: OpenBLAS kernels and the allocator.
 ///
-/// Debian's OpenBLAS picks its kernels at load time from the CPU model. When it does not know the
-/// model (it then reports the generic "Prescott" core) but the CPU has AVX-512 or AVX2, fidviz
-/// re-initialises it with the matching kernel set, which is several times faster. A user's own
-/// `OPENBLAS_CORETYPE` is always respected.
-public enum BLASRuntime {
+/// - Debian's OpenBLAS picks its kernels at load time from the CPU model. When it does not know
+///   the model (it then reports the generic "Prescott" core) but the CPU has AVX-512 or AVX2,
+///   fidviz re-initialises it with the matching kernel set, which is several times faster. A
+///   user's own `OPENBLAS_CORETYPE` is always respected. Programs call `prepare()` before their
+///   first BLAS or LAPACK call (any library's); the engine also calls it before its first GEMM.
+/// - glibc returns large freed blocks to the kernel, so every activation buffer of every layer
+///   would be freshly mapped and zeroed by the kernel. Raising the mmap and trim thresholds
+///   keeps freed buffers for reuse (a forward pass allocates the same sizes again and again).
+public enum ComputeRuntime {
+    /// Call once at start-up, before any BLAS or LAPACK work; cheap after the first call.
+    public static func prepare() { _ = configured }
+
     /// The OpenBLAS core in use after set-up (e.g. "SkylakeX").
     public static var coreName: String {
         _ = configured
@@ -15,6 +22,7 @@ public enum BLASRuntime {
     }
 
     static let configured: Bool = {
+        fidviz_keep_freed_memory()
         let current = String(cString: openblas_get_corename())
         guard current == "Prescott", ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
               let better = fidviz_supported_coretype() else { return false }
@@ -30,7 +38,7 @@ public enum BLASRuntime {
     static func ensureConfigured() { _ = configured }
 }
 
-extension BLASRuntime {
+extension ComputeRuntime {
     /// Runs `body` with OpenBLAS limited to `threads` threads, restoring the previous count after.
     /// Used when the caller parallelises across images itself: single-threaded GEMMs on separate
     /// cores beat two threads splitting every small GEMM and spinning while Swift code runs.

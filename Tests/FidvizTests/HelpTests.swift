@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+
+/// The help a user reads first: it must exist, exit 0, and say where the weights come from and
+/// how a run looks.
+final class HelpTests: FidvizTestCase {
+    private func help(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let run = try fidviz(arguments + ["--help"])
+        XCTAssertEqual(run.status, 0, "\(run)", file: file, line: line)
+        XCTAssertEqual(run.stderr, "", file: file, line: line)
+        return run.stdout
+    }
+
+    private func assertMentions(_ text: String, _ fragments: [String], file: StaticString = #filePath,
+                                line: UInt = #line) {
+        for fragment in fragments {
+            XCTAssertTrue(text.contains(fragment), "'\(fragment)' is not in:\n\(text)", file: file, line: line)
+        }
+    }
+
+    /// Help is wrapped to the terminal width; joining lines makes phrases searchable.
+    private func unwrapped(_ text: String) -> String {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    }
+
+    func testTopLevelHelpGivesTheWeightsSearchOrderAndExamples() throws {
+        let text = unwrapped(try help([]))
+        assertMentions(text, ["USAGE: fidviz <subcommand>", "features", "weights",
+                              "--weights PATH, $FIDVIZ_WEIGHTS, ~/.cache/fidviz, then torch hub's cache",
+                              "fidviz weights download", "fidviz features samples/ -o feats.npz --json"])
+    }
+
+    func testFeaturesHelpGivesAnExampleAndTheWeightsDefault() throws {
+        let text = unwrapped(try help(["features"]))
+        assertMentions(text, ["USAGE: fidviz features", "-o, --output <file>", "--weights <path>", "--json",
+                              "Default: $FIDVIZ_WEIGHTS, then the fidviz and torch hub caches.",
+                              "Example: fidviz features samples/ -o feats.npz --json"])
+    }
+
+    func testDownloadHelpGivesTheSearchOrderAndTheMirrorVariable() throws {
+        let text = unwrapped(try help(["weights", "download"]))
+        assertMentions(text, ["USAGE: fidviz weights download", "6726825d", "$FIDVIZ_WEIGHTS, its own cache, then "
+                              + "torch hub's cache", "$FIDVIZ_WEIGHTS_URL", "--weights PATH",
+                              "fidviz weights download"])
+    }
+
+    func testVersionIsPrinted() throws {
+        let run = try fidviz(["--version"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(run.stdout, "0.1.0\n")
+    }
+}
