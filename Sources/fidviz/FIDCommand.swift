@@ -1,5 +1,4 @@
 import ArgumentParser
-import Autograd
 import Foundation
 import Frechet
 import InceptionGraph
@@ -63,9 +62,6 @@ struct FIDCommand: ParsableCommand {
 
     func run() throws {
         let quiet = outputOptions.quiet
-        // Picks OpenBLAS's kernels for this CPU before the first LAPACK call: comparing two .npz
-        // files never runs the network, which would otherwise do it (about 3x faster at d = 2048).
-        _ = BLASRuntime.coreName
         let genArgument = try FIDSetArgument(inputs, flag: nil)
         let refArgument = try FIDSetArgument([ref], flag: "--ref")
 

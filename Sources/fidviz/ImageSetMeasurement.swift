@@ -57,7 +57,7 @@ struct ImageSetMeasurement {
         if keepFeatures { kept.reserveCapacity(files.count * d) }
 
         let progress = ProgressBar(label: label, quiet: quiet)
-        try BLASRuntime.withThreads(1) {
+        try ComputeRuntime.withThreads(1) {
             try FeatureExtractor(model: model, batchSize: batchSize).run(files, progress: {
                 progress.update(done: $0, total: $1)
             }) { result in

@@ -7,17 +7,11 @@ import NumpyFiles
 import TestSupport
 import XCTest
 
-final class StatsAndFIDTests: XCTestCase {
+final class StatsAndFIDTests: FidvizTestCase {
     private var scratch: URL!
 
     override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fidviz-stats-tests-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: scratch)
+        scratch = try makeFolder("stats")
     }
 
     // MARK: - Broken statistics files
@@ -69,7 +63,7 @@ final class StatsAndFIDTests: XCTestCase {
             let url = scratch.appendingPathComponent(item.file)
             try Npz.write(item.arrays, to: url, compressed: true)
             let arguments = item.asReference ? ["fid", good, "--ref", url.path] : ["fid", url.path, "--ref", good]
-            let run = try StatsTestBinary.run(arguments)
+            let run = try fidviz(arguments)
             XCTAssertEqual(run.status, 1, "\(item.file): \(run)")
             XCTAssertEqual(run.stderrLines, ["Error: " + item.error(url.path).description], item.file)
             XCTAssertEqual(run.stdout, "", item.file)
@@ -84,7 +78,7 @@ final class StatsAndFIDTests: XCTestCase {
         let text = scratch.appendingPathComponent("notes.npz")
         try Data("mu and sigma, honest\n".utf8).write(to: text)
         for url in [truncated, text] {
-            let run = try StatsTestBinary.run(["fid", Fixtures.url("stats/pytorch_fid_a.npz").path, "--ref", url.path])
+            let run = try fidviz(["fid", Fixtures.url("stats/pytorch_fid_a.npz").path, "--ref", url.path])
             XCTAssertEqual(run.status, 1, "\(run)")
             XCTAssertEqual(run.stderrLines.count, 1, "\(run)")
             XCTAssertTrue(run.stderr.hasPrefix("Error: \(url.path): cannot be read or written: "), "\(run)")
@@ -94,7 +88,7 @@ final class StatsAndFIDTests: XCTestCase {
     /// --kid needs feature vectors; statistics alone are refused before any work, in one line.
     func testKIDRefusesStatisticsFiles() throws {
         let reference = Fixtures.url("stats/pytorch_fid_b.npz").path
-        let run = try StatsTestBinary.run(["fid", Fixtures.url("stats/pytorch_fid_a.npz").path, "--ref", reference, "--kid"])
+        let run = try fidviz(["fid", Fixtures.url("stats/pytorch_fid_a.npz").path, "--ref", reference, "--kid"])
         XCTAssertEqual(run.status, 1, "\(run)")
         XCTAssertEqual(run.stderrLines, [
             "Error: --kid needs feature vectors, but \(Fixtures.url("stats/pytorch_fid_a.npz").path) holds "
@@ -112,7 +106,7 @@ final class StatsAndFIDTests: XCTestCase {
             (["fid", a, b, "--ref", b], "Error: \(a) \(b): give one .npz file (statistics or features) or PNG images and folders, not several arguments including a .npz"),
         ]
         for (arguments, line) in expectations {
-            let run = try StatsTestBinary.run(arguments)
+            let run = try fidviz(arguments)
             XCTAssertEqual(run.status, 1, "\(run)")
             XCTAssertEqual(run.stderrLines, [line])
         }
@@ -126,7 +120,7 @@ final class StatsAndFIDTests: XCTestCase {
     /// fixture-making time: 14456.740310187919 (a symmetric-eigh route in numpy: 14456.74031018792).
     func testNumpySavezCompressedStatisticsGiveTheSameFID() throws {
         let a = Fixtures.url("stats/pytorch_fid_a.npz"), b = Fixtures.url("stats/pytorch_fid_b.npz")
-        let run = try StatsTestBinary.run(["fid", a.path, "--ref", b.path])
+        let run = try fidviz(["fid", a.path, "--ref", b.path])
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.stderr, "", "pytorch-fid files have no n, so no sample-count warning")
         let fid = try XCTUnwrap(run.stdout.hasPrefix("FID: ") ? Double(run.stdout.dropFirst(5).dropLast()) : nil, run.stdout)
@@ -150,7 +144,7 @@ final class StatsAndFIDTests: XCTestCase {
             try Npz.write([("mu", NpyArray(mu)), ("sigma", NpyArray(sigma, shape: [mu.count, mu.count]))],
                           to: scratch.appendingPathComponent("\(side).npz"), compressed: false)
         }
-        let run = try StatsTestBinary.run(["fid", scratch.appendingPathComponent("g.npz").path,
+        let run = try fidviz(["fid", scratch.appendingPathComponent("g.npz").path,
                                         "--ref", scratch.appendingPathComponent("r.npz").path, "--json"])
         XCTAssertEqual(run.status, 0, "\(run)")
         let object = try Self.jsonObject(run.stdout)
@@ -179,7 +173,7 @@ final class StatsAndFIDTests: XCTestCase {
             try Npz.write([("files", NpyArray((0 ..< 300).map { "\(key)\($0).png" })), ("pool3", rows)],
                           to: scratch.appendingPathComponent("\(key).npz"))
         }
-        let run = try StatsTestBinary.run(["fid", scratch.appendingPathComponent("a.npz").path,
+        let run = try fidviz(["fid", scratch.appendingPathComponent("a.npz").path,
                                         "--ref", scratch.appendingPathComponent("b.npz").path, "--kid", "--json"])
         XCTAssertEqual(run.status, 0, "\(run)")
         let object = try Self.jsonObject(run.stdout)
@@ -196,7 +190,7 @@ final class StatsAndFIDTests: XCTestCase {
         // 300 samples in 2048 dimensions: both sets are warned about.
         XCTAssertEqual(run.stderrLines.filter { $0.contains("fewer than the 2048 feature dimensions") }.count, 2, "\(run)")
 
-        let plain = try StatsTestBinary.run(["fid", scratch.appendingPathComponent("a.npz").path,
+        let plain = try fidviz(["fid", scratch.appendingPathComponent("a.npz").path,
                                           "--ref", scratch.appendingPathComponent("b.npz").path, "--kid", "-q"])
         let lines = plain.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 2, "\(plain)")
@@ -217,12 +211,12 @@ final class StatsAndFIDTests: XCTestCase {
         let image = Fixtures.url("golden/images/horse.png").path
         let missingWeights = scratch.appendingPathComponent("absent.pth").path
         let folder = scratch.appendingPathComponent("absent").path
-        let unwritable = try StatsTestBinary.run(["stats", image, "-o", folder + "/ref.npz", "--weights", missingWeights])
+        let unwritable = try fidviz(["stats", image, "-o", folder + "/ref.npz", "--weights", missingWeights])
         XCTAssertEqual(unwritable.status, 1, "\(unwritable)")
         XCTAssertEqual(unwritable.stderrLines, ["Error: -o \(folder)/ref.npz: the folder \(folder) does not exist"])
 
         let output = scratch.appendingPathComponent("ref.npz").path
-        let single = try StatsTestBinary.run(["stats", image, "-o", output, "--weights", missingWeights])
+        let single = try fidviz(["stats", image, "-o", output, "--weights", missingWeights])
         XCTAssertEqual(single.status, 1, "\(single)")
         XCTAssertEqual(single.stderrLines, ["Error: \(image): 1 image, but statistics need at least 2 (the covariance divides by N-1)"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
@@ -237,7 +231,7 @@ final class StatsAndFIDTests: XCTestCase {
         var files: [Int: [String: NpyArray]] = [:]
         for batch in [1, 5] {
             let output = scratch.appendingPathComponent("golden-\(batch).npz")
-            let run = try StatsTestBinary.run(["stats", Fixtures.url("golden/images").path, "-o", output.path,
+            let run = try fidviz(["stats", Fixtures.url("golden/images").path, "-o", output.path,
                                             "--weights", weights.path, "--batch-size", "\(batch)", "-q"])
             XCTAssertEqual(run.status, 0, "\(run)")
             XCTAssertEqual(run.stderr, "")
@@ -279,11 +273,11 @@ final class StatsAndFIDTests: XCTestCase {
         let weights = try Self.seededWeights()
         let images = Fixtures.url("golden/images").path
         let stats = scratch.appendingPathComponent("golden.npz").path
-        let made = try StatsTestBinary.run(["stats", images, "-o", stats, "--weights", weights.path, "-q"])
+        let made = try fidviz(["stats", images, "-o", stats, "--weights", weights.path, "-q"])
         XCTAssertEqual(made.status, 0, "\(made)")
         let trace = try FrechetStatistics.load(contentsOf: URL(fileURLWithPath: stats)).traceOfSigma
 
-        let fromFiles = try StatsTestBinary.run(["fid", stats, "--ref", stats, "--json"])
+        let fromFiles = try fidviz(["fid", stats, "--ref", stats, "--json"])
         XCTAssertEqual(fromFiles.status, 0, "\(fromFiles)")
         let object = try Self.jsonObject(fromFiles.stdout)
         XCTAssertEqual(Set(object.keys), ["fid", "n_gen", "n_ref"])
@@ -293,7 +287,7 @@ final class StatsAndFIDTests: XCTestCase {
         XCTAssertEqual(fromFiles.stderrLines.filter { $0.contains("fewer than the 2048 feature dimensions") }.count, 2,
                        "\(fromFiles)")
 
-        let fromImages = try StatsTestBinary.run(["fid", images, "--ref", stats, "--weights", weights.path, "-q"])
+        let fromImages = try fidviz(["fid", images, "--ref", stats, "--weights", weights.path, "-q"])
         XCTAssertEqual(fromImages.status, 0, "\(fromImages)")
         XCTAssertTrue(fromImages.stdout.hasPrefix("FID: "), fromImages.stdout)
         let fid = try XCTUnwrap(Double(fromImages.stdout.dropFirst(5).dropLast()), fromImages.stdout)
@@ -302,7 +296,7 @@ final class StatsAndFIDTests: XCTestCase {
         // Images on both sides with --kid: the features are kept. Every subset is the whole set, and
         // the unbiased MMD^2 of a set with itself is not 0 (the cross term has k(x, x)): compare
         // with the golden pool3 features (1e-4 from fidviz's), so 1e-3 relative.
-        let both = try StatsTestBinary.run(["fid", images, "--ref", images, "--weights", weights.path, "--kid", "--json", "-q"])
+        let both = try fidviz(["fid", images, "--ref", images, "--weights", weights.path, "--kid", "--json", "-q"])
         XCTAssertEqual(both.status, 0, "\(both)")
         let kid = try Self.jsonObject(both.stdout)
         XCTAssertEqual(kid["kid_subset_size"] as? Int, 5)
@@ -317,11 +311,9 @@ final class StatsAndFIDTests: XCTestCase {
 
     // MARK: - Helpers
 
+    /// The seed-0 stand-in weights, written like pytorch-fid's real (legacy-format) file.
     private static func seededWeights() throws -> URL {
-        guard let url = Fixtures.sharedSeededCheckpoint else {
-            throw XCTSkip("the seeded checkpoint ../shared/reference/seeded-0-legacy.pth is not beside the repository")
-        }
-        return url
+        try TestRun.seededCheckpoint(.legacy)
     }
 
     private static func sha256Prefix(_ url: URL) throws -> String {
