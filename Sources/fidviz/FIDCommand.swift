@@ -62,7 +62,7 @@ struct FIDCommand: ParsableCommand {
 
     func run() throws {
         let quiet = outputOptions.quiet
-        let genArgument = try FIDSetArgument(inputs, flag: "gen")
+        let genArgument = try FIDSetArgument(inputs, flag: nil)
         let refArgument = try FIDSetArgument([ref], flag: "--ref")
 
         // Files first: a broken file or a statistics file given to --kid fails before the network runs.

@@ -11,20 +11,22 @@ enum FIDSetArgument {
     case npz(URL)
     case images(ImageInputs)
 
-    /// `arguments` are the positional inputs or the one `--ref` value; `flag` names them in errors.
+    /// `arguments` are the positional inputs or the one `--ref` value; `flag` ("--ref", or nil for
+    /// the positional inputs) prefixes errors.
     /// A lone existing file ending in `.npz` is a statistics/features file; anything else is images
     /// (resolved here, so a missing file is reported before any work starts).
-    init(_ arguments: [String], flag: String) throws {
+    init(_ arguments: [String], flag: String?) throws {
+        let prefix = flag.map { $0 + " " } ?? ""
         let npzFiles = arguments.filter { $0.lowercased().hasSuffix(".npz") && !Self.isFolder($0) }
         if npzFiles.isEmpty {
             self = .images(try ImageInputs(arguments: arguments))
             return
         }
         guard arguments.count == 1 else {
-            throw InputError("\(flag): give one .npz file (statistics or features) or PNG images and folders, not \(arguments.count) arguments including \(npzFiles.joined(separator: ", "))")
+            throw InputError("\(prefix)\(arguments.joined(separator: " ")): give one .npz file (statistics or features) or PNG images and folders, not several arguments including a .npz")
         }
         guard FileManager.default.fileExists(atPath: arguments[0]) else {
-            throw InputError("\(flag) \(arguments[0]): no such file")
+            throw InputError("\(prefix)\(arguments[0]): no such file")
         }
         self = .npz(URL(fileURLWithPath: arguments[0]))
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Autograd
 import Frechet
 import InceptionGraph
 
@@ -21,8 +22,14 @@ struct BatchOptions: ParsableArguments {
 ///
 /// pool3 rows are collected into chunks of `chunkRows` and each full chunk goes to a Float64
 /// `StatisticsAccumulator`, so memory is one chunk plus the d x d co-moment whatever N is, and
-/// the accumulator sees the same chunks whatever the forward batch size: the statistics do not
-/// depend on `--batch-size` (the network's per-image outputs do not either).
+/// the accumulator sees the same chunks whatever the forward batch size.
+///
+/// Batch-size independence also needs the network's per-image outputs to be independent of the
+/// batch: they are with single-threaded OpenBLAS (each worker of `forwardInParallel` runs one),
+/// but a lone image (`--batch-size 1`, or a last batch of one) would otherwise run on
+/// multi-threaded OpenBLAS, whose GEMMs round differently (~1e-6 relative in pool3). So the whole
+/// extraction runs with OpenBLAS limited to one thread; batches of two or more still use every
+/// core through `forwardInParallel`. The statistics are then bit-identical for any batch size.
 struct ImageSetMeasurement {
     /// mu [2048], sigma [2048, 2048] (N - 1 denominator), n = number of images.
     let statistics: FrechetStatistics
@@ -50,15 +57,17 @@ struct ImageSetMeasurement {
         if keepFeatures { kept.reserveCapacity(files.count * d) }
 
         let progress = ProgressBar(label: label, quiet: quiet)
-        try FeatureExtractor(model: model, batchSize: batchSize).run(files, progress: {
-            progress.update(done: $0, total: $1)
-        }) { result in
-            chunk += result.pool3
-            if keepFeatures { kept += result.pool3 }
-            histogram[ClassPrediction.top(1, logits: result.logits)[0].index] += 1
-            if chunk.count == chunkRows * d {
-                accumulator.add(rows: chunk)
-                chunk.removeAll(keepingCapacity: true)
+        try ComputeRuntime.withThreads(1) {
+            try FeatureExtractor(model: model, batchSize: batchSize).run(files, progress: {
+                progress.update(done: $0, total: $1)
+            }) { result in
+                chunk += result.pool3
+                if keepFeatures { kept += result.pool3 }
+                histogram[ClassPrediction.top(1, logits: result.logits)[0].index] += 1
+                if chunk.count == chunkRows * d {
+                    accumulator.add(rows: chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
             }
         }
         if !chunk.isEmpty { accumulator.add(rows: chunk) }
