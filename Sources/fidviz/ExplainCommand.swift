@@ -63,6 +63,7 @@ struct ExplainCommand: ParsableCommand {
     var force = false
 
     @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var outputOptions: OutputOptions
 
     var effectiveLayers: [InceptionLayer] { layers.isEmpty ? [.mixed_7c] : layers }

@@ -29,9 +29,13 @@ struct ExplainRun {
     /// Returns the report.json bytes.
     func run() throws -> Data {
         let loaded = try clock.measure("weights") { try LoadedModel.load(command.weightsOptions, quiet: quiet) }
-        let reference = try clock.measure("reference") {
-            try ReferenceStatistics.load(command.ref, model: loaded.model, quiet: quiet)
-        }
+        var referenceNetwork = 0.0
+        let referenceStart = DispatchTime.now().uptimeNanoseconds
+        let reference = try ReferenceStatistics.load(command.ref, model: loaded.model,
+                                                     batchSize: command.batchOptions.batchSize, quiet: quiet,
+                                                     onNetworkTime: { referenceNetwork += $0 })
+        clock.add("network", referenceNetwork)
+        clock.add("reference", Double(DispatchTime.now().uptimeNanoseconds - referenceStart) / 1e9 - referenceNetwork)
         let generated = try formGeneratedSet(reference: reference, model: loaded.model)
         if generated.n < InceptionArchitecture.featureCount {
             note("note: the generated set has \(generated.n) samples, fewer than the 2048 feature dimensions; its covariance is singular, so FID is dominated by the missing dimensions", quiet: quiet)
@@ -58,14 +62,10 @@ struct ExplainRun {
         if images.count == 1 {
             return .perfectGenerator(n: reference.statistics.n ?? GeneratedSet.defaultSampleCount)
         }
-        let accumulator = StatisticsAccumulator(dimension: InceptionArchitecture.featureCount)
-        let progress = ProgressBar(label: "features", quiet: quiet)
-        var extractor = FeatureExtractor(model: model)
-        extractor.onNetworkTime = { clock.add("network", $0) }
-        try extractor.run(images, progress: { progress.update(done: $0, total: $1) }) { features in
-            clock.measure("statistics") { accumulator.add(rows: features.pool3) }
-        }
-        return .leaveOneOut(try accumulator.statistics(source: "the input images"))
+        let measured = try ImageSetMeasurement.measure(
+            images, model: model, batchSize: command.batchOptions.batchSize, keepFeatures: false,
+            label: "features", source: "the input images", quiet: quiet, onNetworkTime: { clock.add("network", $0) })
+        return .leaveOneOut(measured.statistics)
     }
 
     private func explainAll(model: InceptionV3,
@@ -103,7 +103,8 @@ struct ReferenceStatistics {
     let top1Histogram: [Int64]?
 
     /// A statistics/features .npz, or a folder of PNGs whose statistics are computed here.
-    static func load(_ path: String, model: InceptionV3, quiet: Bool) throws -> ReferenceStatistics {
+    static func load(_ path: String, model: InceptionV3, batchSize: Int, quiet: Bool,
+                     onNetworkTime: @escaping (Double) -> Void) throws -> ReferenceStatistics {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError("--ref \(path): no such file or folder")
@@ -114,15 +115,11 @@ struct ReferenceStatistics {
                                        provenance: file.provenance ?? file.layout.rawValue, top1Histogram: file.top1Histogram)
         }
         let inputs = try ImageInputs(arguments: [path])
-        let accumulator = StatisticsAccumulator(dimension: InceptionArchitecture.featureCount)
-        var histogram = [Int64](repeating: 0, count: InceptionArchitecture.classCount)
-        let progress = ProgressBar(label: "reference", quiet: quiet)
-        try FeatureExtractor(model: model).run(inputs.files, progress: { progress.update(done: $0, total: $1) }) {
-            accumulator.add(rows: $0.pool3)
-            histogram[ClassPrediction.top(1, logits: $0.logits)[0].index] += 1
-        }
-        return ReferenceStatistics(statistics: try accumulator.statistics(source: path), path: path,
+        let measured = try ImageSetMeasurement.measure(inputs.files, model: model, batchSize: batchSize,
+                                                       keepFeatures: false, label: "reference", source: path,
+                                                       quiet: quiet, onNetworkTime: onNetworkTime)
+        return ReferenceStatistics(statistics: measured.statistics, path: path,
                                    provenance: "computed by fidviz from \(inputs.files.count) images in \(path)",
-                                   top1Histogram: histogram)
+                                   top1Histogram: measured.top1Histogram)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autograd
 import Foundation
 import InceptionGraph
 import NumpyFiles
@@ -30,11 +31,9 @@ struct FeaturesCommand: ParsableCommand {
     @Flag(help: "Print each image's Top-1 class (index, label, softmax probability) as JSON on stdout.")
     var json = false
 
-    @Option(help: "Images per forward pass (memory grows with it; results do not).")
-    var batchSize = 16
+    @OptionGroup var batchOptions: BatchOptions
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard output.hasSuffix(".npz") else { throw ValidationError("-o \(output): the output must end in .npz") }
     }
 
@@ -48,15 +47,18 @@ struct FeaturesCommand: ParsableCommand {
         let progress = ProgressBar(label: "features", quiet: quiet)
         var pool3: [Float] = [], logits: [Float] = [], names: [String] = []
         var predictions: [[String: Any]] = []
-        try FeatureExtractor(model: loaded.model, batchSize: batchSize).run(inputs.files, progress: {
-            progress.update(done: $0, total: $1)
-        }) { result in
-            names.append(result.file.relativePath)
-            pool3 += result.pool3
-            logits += result.logits
-            let top = ClassPrediction.top(1, logits: result.logits)[0]
-            predictions.append(["file": result.file.relativePath,
-                                "top1": ["index": top.index, "label": top.label, "probability": top.probability]])
+        // Single-threaded BLAS per image, as in `fidviz stats`: results do not depend on the batch size.
+        try ComputeRuntime.withThreads(1) {
+            try FeatureExtractor(model: loaded.model, batchSize: batchOptions.batchSize).run(inputs.files, progress: {
+                progress.update(done: $0, total: $1)
+            }) { result in
+                names.append(result.file.relativePath)
+                pool3 += result.pool3
+                logits += result.logits
+                let top = ClassPrediction.top(1, logits: result.logits)[0]
+                predictions.append(["file": result.file.relativePath,
+                                    "top1": ["index": top.index, "label": top.label, "probability": top.probability]])
+            }
         }
         let n = names.count
         try Npz.write([

@@ -46,8 +46,10 @@ struct ImageSetMeasurement {
 
     /// Runs `files` (at least two) through `model`, `batchSize` at a time, with a progress bar
     /// labelled `label`. `source` names the set in errors.
+    /// `onNetworkTime` receives the seconds each batch spent in the network.
     static func measure(_ files: [URL], model: InceptionV3, batchSize: Int, keepFeatures: Bool,
-                        label: String, source: String, quiet: Bool) throws -> ImageSetMeasurement {
+                        label: String, source: String, quiet: Bool,
+                        onNetworkTime: ((Double) -> Void)? = nil) throws -> ImageSetMeasurement {
         let d = InceptionArchitecture.featureCount
         let accumulator = StatisticsAccumulator(dimension: d)
         var histogram = [Int64](repeating: 0, count: InceptionArchitecture.classCount)
@@ -58,7 +60,9 @@ struct ImageSetMeasurement {
 
         let progress = ProgressBar(label: label, quiet: quiet)
         try ComputeRuntime.withThreads(1) {
-            try FeatureExtractor(model: model, batchSize: batchSize).run(files, progress: {
+            var extractor = FeatureExtractor(model: model, batchSize: batchSize)
+            extractor.onNetworkTime = onNetworkTime
+            try extractor.run(files, progress: {
                 progress.update(done: $0, total: $1)
             }) { result in
                 chunk += result.pool3
