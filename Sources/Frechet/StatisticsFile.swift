@@ -20,8 +20,9 @@ import NumpyFiles
 /// not symmetric or not positive semidefinite within tolerance (see
 /// `FrechetStatistics.validate`).
 ///
-/// Memory: `NumpyFiles` decodes every member of the archive, so an ADM reference batch's
-/// `arr_0` images are loaded too (and widened to Int64) before being ignored.
+/// Memory: only the members used are decoded (`mu`, `sigma`, `n`, `top1_hist`, `fidviz`, or
+/// `pool3` for a features file); the others, such as an ADM reference batch's gigabytes of
+/// `arr_0` images, are never read (their directory entries are still checked, see `NpzArchive`).
 public struct StatisticsFile: Sendable, Equatable {
     /// Which convention a file followed.
     public enum Layout: String, Sendable {
@@ -54,9 +55,15 @@ public struct StatisticsFile: Sendable, Equatable {
         psdTolerance: Double = FrechetStatistics.defaultPSDTolerance
     ) throws -> StatisticsFile {
         let source = url.path
+        let keys: [String]
         let arrays: [String: NpyArray]
         do {
-            arrays = try Npz.read(contentsOf: url)
+            // Only the members fidviz uses are decoded; an ADM batch's `arr_0` images are skipped.
+            let archive = try NpzArchive(contentsOf: url)
+            keys = archive.keys
+            let wanted = archive.contains("mu") || archive.contains("sigma")
+                ? ["mu", "sigma", "n"] : ["pool3"]
+            arrays = try archive.arrays(wanted + ["top1_hist", "fidviz"])
         } catch let error as NumpyFileError {
             var reason = error.reason
             if let member = error.member { reason = "member '\(member)': " + reason }
@@ -67,11 +74,12 @@ public struct StatisticsFile: Sendable, Equatable {
         }
         var file: StatisticsFile
         if arrays["mu"] != nil || arrays["sigma"] != nil {
-            file = try readMoments(arrays, source: source, expectedDimension: expectedDimension)
+            file = try readMoments(arrays, keys: keys, source: source,
+                                   expectedDimension: expectedDimension)
         } else if let pool3 = arrays["pool3"] {
             file = try readFeatures(pool3, source: source, expectedDimension: expectedDimension)
         } else {
-            throw FrechetError.missingKey(source: source, key: "mu", available: Array(arrays.keys))
+            throw FrechetError.missingKey(source: source, key: "mu", available: keys)
         }
         try file.statistics.validate(
             source: source, checkPositiveSemidefinite: checkPositiveSemidefinite,
@@ -108,10 +116,11 @@ public struct StatisticsFile: Sendable, Equatable {
 
     // MARK: - Layouts
 
-    private static func readMoments(_ arrays: [String: NpyArray], source: String,
-                                    expectedDimension: Int?) throws -> StatisticsFile {
+    /// `arrays` holds the decoded members (mu, sigma, n, ...); `keys` lists every member.
+    private static func readMoments(_ arrays: [String: NpyArray], keys allKeys: [String],
+                                    source: String, expectedDimension: Int?) throws -> StatisticsFile {
         for key in ["mu", "sigma"] where arrays[key] == nil {
-            throw FrechetError.missingKey(source: source, key: key, available: Array(arrays.keys))
+            throw FrechetError.missingKey(source: source, key: key, available: allKeys)
         }
         let muArray = arrays["mu"]!
         let sigmaArray = arrays["sigma"]!
@@ -133,7 +142,7 @@ public struct StatisticsFile: Sendable, Equatable {
                 source: source, key: "sigma", shape: sigmaArray.shape, expected: [d, d],
                 reason: "sigma must be square and match mu [\(d)]")
         }
-        let keys = Set(arrays.keys)
+        let keys = Set(allKeys)
         let layout: Layout
         if keys.contains("arr_0") || keys.contains(where: { $0.hasSuffix("_s") }) {
             layout = .guidedDiffusion

@@ -198,3 +198,37 @@ final class StatisticsFileTests: XCTestCase {
         }
     }
 }
+
+// MARK: - ADM reference batches
+
+extension StatisticsFileTests {
+    /// An ADM batch's `arr_0` (images) is never decoded: here it claims (999999, 256, 256, 3)
+    /// uint8 values (196 GB) and fails its CRC, yet the statistics load at once.
+    func testADMBatchLoadsWithoutDecodingItsImages() throws {
+        let url = folder.appendingPathComponent("adm.npz")
+        try Npz.write([
+            ("arr_0", NpyArray([Int64](repeating: 7, count: 54), shape: [2, 3, 3, 3])),
+            ("mu", NpyArray(mu)), ("sigma", NpyArray(sigma, shape: [4, 4])),
+            ("mu_s", NpyArray([1.0, 2.0])), ("sigma_s", NpyArray([1.0, 0, 0, 1], shape: [2, 2])),
+        ], to: url)
+        var data = try Data(contentsOf: url)
+        // The .npy header is padded with spaces: the longer shape takes 9, so no offset moves.
+        let header = try XCTUnwrap(data.range(of: Data(("'shape': (2, 3, 3, 3), }" + String(repeating: " ", count: 9)).utf8)))
+        data.replaceSubrange(header, with: Data("'shape': (999999, 256, 256, 3), }".utf8))
+        try data.write(to: url)
+        XCTAssertThrowsError(try Npz.read(contentsOf: url), "arr_0 is broken when decoded")
+
+        let start = Date()
+        let file = try read(url)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1)
+        XCTAssertEqual(file.layout, .guidedDiffusion)
+        XCTAssertEqual(file.statistics, FrechetStatistics(mu: mu, sigma: sigma))
+    }
+
+    func testMissingKeyListsEveryMemberEvenUndecodedOnes() throws {
+        try assertReadError("only-sigma.npz", [("arr_0", NpyArray([1.0])),
+                                               ("sigma", NpyArray(sigma, shape: [4, 4]))],
+                            "key 'mu' is missing (keys present: arr_0, sigma); expected "
+                                + "pytorch-fid/clean-fid statistics ('mu', 'sigma') or fidviz features ('pool3')")
+    }
+}
