@@ -47,9 +47,10 @@ public struct StatisticsFile: Sendable, Equatable {
     ///
     /// - Parameters:
     ///   - expectedDimension: the feature dimension d the arrays must have (nil: any).
+    ///   - expectedClassCount: the length `top1_hist` must have, when present (nil: any).
     ///   - checkPositiveSemidefinite: run the O(d^3) PSD test on `sigma` (about a second).
     public static func read(
-        contentsOf url: URL, expectedDimension: Int? = 2048,
+        contentsOf url: URL, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
         checkPositiveSemidefinite: Bool = true,
         symmetryTolerance: Double = FrechetStatistics.defaultSymmetryTolerance,
         psdTolerance: Double = FrechetStatistics.defaultPSDTolerance
@@ -84,8 +85,7 @@ public struct StatisticsFile: Sendable, Equatable {
         try file.statistics.validate(
             source: source, checkPositiveSemidefinite: checkPositiveSemidefinite,
             symmetryTolerance: symmetryTolerance, psdTolerance: psdTolerance)
-        if let histogram = arrays["top1_hist"] { file.top1Histogram = histogram.int64s() }
-        if let provenance = arrays["fidviz"] { file.provenance = provenance.strings()?.first }
+        try file.readExtras(arrays, source: source, expectedClassCount: expectedClassCount)
         return file
     }
 
@@ -153,8 +153,7 @@ public struct StatisticsFile: Sendable, Equatable {
         } else {
             layout = .pytorchFID
         }
-        var n: Int? = nil
-        if let count = arrays["n"]?.int64s(), count.count == 1 { n = Int(count[0]) }
+        let n = try arrays["n"].map { try sampleCount($0, source: source) }
         return StatisticsFile(statistics: FrechetStatistics(mu: mu, sigma: sigma, n: n),
                               layout: layout)
     }
@@ -199,6 +198,53 @@ public struct StatisticsFile: Sendable, Equatable {
         }
         return StatisticsFile(statistics: try accumulator.statistics(source: source),
                               layout: .features)
+    }
+
+    /// `n`: one integer, at least 2 (statistics of fewer samples have no covariance).
+    private static func sampleCount(_ array: NpyArray, source: String) throws -> Int {
+        guard let values = array.int64s() else {
+            throw FrechetError.unsupportedType(
+                source: source, key: "n", found: array.dtype, expected: "an integer (<i8)")
+        }
+        guard values.count == 1, array.shape.count <= 1 else {
+            throw FrechetError.shapeMismatch(
+                source: source, key: "n", shape: array.shape, expected: [],
+                reason: "n is the number of samples, a single integer")
+        }
+        guard values[0] >= 2 else {
+            throw FrechetError.tooFewSamples(source: source, count: Int(values[0]), needed: 2)
+        }
+        return Int(values[0])
+    }
+
+    /// `top1_hist` (non-negative integer counts, `expectedClassCount` of them) and `fidviz` (a
+    /// string), when present.
+    private mutating func readExtras(_ arrays: [String: NpyArray], source: String,
+                                     expectedClassCount: Int?) throws {
+        if let array = arrays["top1_hist"] {
+            guard let counts = array.int64s() else {
+                throw FrechetError.unsupportedType(
+                    source: source, key: "top1_hist", found: array.dtype, expected: "integers (<i8)")
+            }
+            let classes = expectedClassCount ?? counts.count
+            guard array.shape == [classes] else {
+                throw FrechetError.shapeMismatch(
+                    source: source, key: "top1_hist", shape: array.shape, expected: [classes],
+                    reason: "one Top-1 count per class")
+            }
+            if let index = counts.firstIndex(where: { $0 < 0 }) {
+                throw FrechetError.negativeCount(source: source, key: "top1_hist", index: index,
+                                                 value: counts[index])
+            }
+            top1Histogram = counts
+        }
+        if let array = arrays["fidviz"] {
+            guard let text = array.strings(), text.count == 1 else {
+                throw FrechetError.unsupportedType(
+                    source: source, key: "fidviz", found: array.dtype, expected: "one string (<U)")
+            }
+            provenance = text[0]
+        }
     }
 
     /// The array's values as Double, or `unsupportedType` for strings.
