@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// fidviz: see what Fréchet Inception Distance looks at in your images.
 @main
@@ -25,6 +26,35 @@ struct Fidviz: ParsableCommand {
         subcommands: [ExplainCommand.self, FeaturesCommand.self, StatsCommand.self, FIDCommand.self,
                       WeightsCommand.self],
         defaultSubcommand: ExplainCommand.self)
+
+    /// ArgumentParser's `main`, with two changes: Ctrl-C handling (`Interrupts`) is installed
+    /// first, and with `--quiet` a usage error is one line (`Error: ...`, exit 64) without the
+    /// usage text, like every other error.
+    static func main() {
+        Interrupts.install()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code != .success, isQuiet(arguments) {
+                let text = message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
+                FileHandle.standardError.write(Data("Error: \(text)\n".utf8))
+                Foundation.exit(code.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+
+    /// True when `-q`/`--quiet` comes before any `--` (after which everything is an argument).
+    private static func isQuiet(_ arguments: [String]) -> Bool {
+        for argument in arguments {
+            if argument == "--" { return false }
+            if argument == "--quiet" || argument == "-q" { return true }
+        }
+        return false
+    }
 }
 
 enum FidvizVersion {
