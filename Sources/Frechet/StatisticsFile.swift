@@ -224,7 +224,7 @@ public struct StatisticsFile: Sendable, Equatable {
         if let array = arrays["top1_hist"] {
             guard let counts = array.int64s() else {
                 throw FrechetError.unsupportedType(
-                    source: source, key: "top1_hist", found: array.dtype, expected: "integers (<i8)")
+                    source: source, key: "top1_hist", found: array.dtype, expected: "an integer array (<i8)")
             }
             let classes = expectedClassCount ?? counts.count
             guard array.shape == [classes] else {

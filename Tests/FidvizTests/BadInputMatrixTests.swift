@@ -23,6 +23,8 @@ final class BadInputMatrixTests: FidvizTestCase {
         let nanSigma: URL
         /// mu [2048], sigma = I with sigma[5, 7] = 0.5 (and sigma[7, 5] = 0).
         let asymmetricSigma: URL
+        /// Sound mu [2048] and sigma = I, but `top1_hist` [5] (fidviz crashed drawing the histogram).
+        let shortHistogram: URL
         let hostileWeights = Fixtures.url("pth/hostile-global-legacy.pth")
     }
 
@@ -40,20 +42,25 @@ final class BadInputMatrixTests: FidvizTestCase {
         let truncated = folder.appendingPathComponent("truncated.npz")
         try fm.copyItem(at: Fixtures.url("npz/truncated.npz"), to: truncated)
 
-        func statistics(_ name: String, d: Int, sigma change: (inout [Double]) -> Void) throws -> URL {
+        func statistics(_ name: String, d: Int, extra: [(name: String, array: NpyArray)] = [],
+                        sigma change: (inout [Double]) -> Void) throws -> URL {
             var sigma = [Double](repeating: 0, count: d * d)
             for i in 0..<d { sigma[i * d + i] = 1 }
             change(&sigma)
             let url = folder.appendingPathComponent(name)
-            try Npz.write([("mu", NpyArray([Double](repeating: 0, count: d))), ("sigma", NpyArray(sigma, shape: [d, d]))],
-                          to: url)
+            try Npz.write([("mu", NpyArray([Double](repeating: 0, count: d))), ("sigma", NpyArray(sigma, shape: [d, d]))]
+                          + extra, to: url)
             return url
         }
         let d = 2048
         return Inputs(folderWithBrokenPNG: set, brokenPNG: brokenPNG, truncatedNpz: truncated,
                       wrongDimension: try statistics("wrong-dimension.npz", d: 10) { _ in },
                       nanSigma: try statistics("nan-sigma.npz", d: d) { $0[5 * d + 7] = .nan },
-                      asymmetricSigma: try statistics("asymmetric-sigma.npz", d: d) { $0[5 * d + 7] = 0.5 })
+                      asymmetricSigma: try statistics("asymmetric-sigma.npz", d: d) { $0[5 * d + 7] = 0.5 },
+                      shortHistogram: try statistics("short-histogram.npz", d: d, extra: [
+                          ("n", NpyArray(scalar: Int64(100))), ("top1_hist", NpyArray([Int64](repeating: 20, count: 5))),
+                          ("fidviz", NpyArray(scalar: "made by hand")),
+                      ]) { _ in })
     }
 
     private var weights: String { get throws { try TestRun.seededCheckpoint(.legacy).path } }
@@ -153,6 +160,18 @@ final class BadInputMatrixTests: FidvizTestCase {
         try assertStatisticsRefusedEverywhere(bad, message: "\(bad.path): key 'sigma' is not symmetric: "
             + "|sigma[5,7] - sigma[7,5]| = 0.5 exceeds 1e-06; a covariance matrix must be symmetric "
             + "(was it transposed or truncated?)")
+    }
+
+    func testMalformedClassHistogramEverywhere() throws {
+        let bad = try Self.inputs.get().shortHistogram
+        let message = "\(bad.path): key 'top1_hist' has shape [5] but [1008] was expected (one Top-1 count per class); "
+            + "the file may come from a different feature extractor or be corrupt"
+        try assertStatisticsRefusedEverywhere(bad, message: message)
+        // Several images draw the class histogram, which indexed the short array out of range.
+        let weights = try self.weights
+        try assertRefused("explain several images", message: message) { _ in
+            [self.images, "--ref", bad.path, "--weights", weights]
+        }
     }
 
     // MARK: - Weights
