@@ -18,7 +18,8 @@ import NumpyFiles
 /// Every problem is a `FrechetError` naming the file and the key: a missing key, a shape that
 /// disagrees with the expected dimension or with the other array, NaN/Inf, a `sigma` that is
 /// not symmetric or not positive semidefinite within tolerance (see
-/// `FrechetStatistics.validate`).
+/// `FrechetStatistics.validate`), an `n` that is not one integer of at least 2, a `top1_hist`
+/// that is not one non-negative integer count per class, a `fidviz` that is not a string.
 ///
 /// Memory: only the members used are decoded (`mu`, `sigma`, `n`, `top1_hist`, `fidviz`, or
 /// `pool3` for a features file); the others, such as an ADM reference batch's gigabytes of
