@@ -257,6 +257,13 @@ final class BadInputMatrixTests: FidvizTestCase {
         XCTAssertTrue(loud.stderr.contains("Usage: fidviz fid"), loud.stderr)
     }
 
+    /// `-o ""` would make the working folder itself the report.
+    func testEmptyOutputFolderNameIsAUsageError() throws {
+        try assertRefused("explain", status: 64, message: "-o: give a folder name (it is empty)") { _ in
+            [self.oneImage, "--ref", try self.reference, "-o", ""]
+        }
+    }
+
     func testMissingRefFileIsNamed() throws {
         let (weights, oneImage) = (try self.weights, self.oneImage)
         try assertRefused("fid", message: "--ref /nonexistent/ref.npz: no such file") { _ in
