@@ -9,6 +9,9 @@
 
 // MARK: - Decoder state
 
+/// Signature (8), then IHDR: length (4), type (4), 13 bytes of fields, CRC (4).
+enum { header_bytes = 8 + 4 + 4 + 13 + 4 };
+
 struct cpng_decoder {
     png_structp png;
     png_infop info;
@@ -16,6 +19,8 @@ struct cpng_decoder {
     size_t count;
     size_t position;          // next byte libpng will read
     png_bytepp rows;          // row pointers into the caller's buffer (owned, freed by close)
+    int header_only;          // 1 for cpng_check_header: stop once IHDR has been read
+    int header_complete;      // set when a header-only read stopped right after a valid IHDR
     int has_message;          // 1 once `message` holds the first failure
     int unusable;             // 1 after any failure: libpng state is undefined after a longjmp
     char message[320];
@@ -61,6 +66,15 @@ static void on_png_warning(png_structp png, png_const_charp message) {
 static void read_from_memory(png_structp png, png_bytep out, size_t length) {
     cpng_decoder *decoder = (cpng_decoder *)png_get_io_ptr(png);
     size_t available = decoder->count - decoder->position;
+    if (length > available && decoder->header_only && decoder->position >= header_bytes) {
+        // Only the first `header_bytes` were handed in: libpng wants the chunk after IHDR.
+        if (decoder->position == header_bytes && memcmp(decoder->bytes + 12, "IHDR", 4) == 0) {
+            decoder->header_complete = 1;
+        } else {
+            set_message(decoder, "corrupt PNG data: the first chunk is not IHDR");
+        }
+        png_longjmp(png, 1);
+    }
     if (length > available) {
         set_message(decoder,
                     "truncated PNG data: the file ends at byte %zu but %zu more bytes were needed",
@@ -202,6 +216,39 @@ int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *
     for (png_uint_32 y = 0; y < height; y++) decoder->rows[y] = rgb_out + (size_t)y * width * 3;
     png_read_image(png, decoder->rows);
     return 0;
+}
+
+int cpng_check_header(const uint8_t *bytes, size_t count, uint64_t max_pixels,
+                      cpng_status *status) {
+    memset(status, 0, sizeof *status);
+    if (precheck(bytes, count, max_pixels, status) != 0) return 1;
+    cpng_decoder decoder;
+    memset(&decoder, 0, sizeof decoder);
+    decoder.bytes = bytes;
+    decoder.count = count < header_bytes ? count : header_bytes;
+    decoder.header_only = 1;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &decoder, on_png_error,
+                                             on_png_warning);
+    png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
+    if (png == NULL || info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        fail_status(status, "out of memory while creating the PNG decoder");
+        return 1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        // Every way out of png_read_info below lands here: a libpng error, or the stop after IHDR.
+        int failed = !decoder.header_complete;
+        if (failed) copy_failure(&decoder, status);
+        png_destroy_read_struct(&png, &info, NULL);
+        return failed;
+    }
+    png_set_read_fn(png, &decoder, read_from_memory);
+    png_uint_32 side_limit = max_pixels < 0x7fffffffu ? (png_uint_32)max_pixels : 0x7fffffffu;
+    if (side_limit == 0) side_limit = 1;
+    png_set_user_limits(png, side_limit, side_limit);
+    png_read_info(png, info);  // cannot return: the bytes end right after IHDR
+    set_message(&decoder, "internal error: the PNG header check read past IHDR");
+    png_longjmp(png, 1);
 }
 
 void cpng_decoder_close(cpng_decoder *decoder) {

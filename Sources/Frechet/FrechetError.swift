@@ -27,6 +27,8 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
     case missingKey(source: String, key: String, available: [String])
     /// An array has an element type that cannot be used (e.g. a string where numbers belong).
     case unsupportedType(source: String, key: String, found: String, expected: String)
+    /// A count (such as a class histogram's) below zero, at the given flat index.
+    case negativeCount(source: String, key: String, index: Int, value: Int64)
     /// The file could not be read or written at all.
     case unreadable(source: String, reason: String)
 
@@ -64,6 +66,9 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
                 + "statistics ('mu', 'sigma') or fidviz features ('pool3')"
         case .unsupportedType(let source, let key, let found, let expected):
             return "\(source): key '\(key)' has element type \(found) but \(expected) was expected"
+        case .negativeCount(let source, let key, let index, let value):
+            return "\(source): key '\(key)' holds \(value) at index \(index); counts cannot be "
+                + "negative: the file is corrupt"
         case .unreadable(let source, let reason):
             return "\(source): cannot be read or written: \(reason)"
         }

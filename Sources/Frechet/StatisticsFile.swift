@@ -18,10 +18,12 @@ import NumpyFiles
 /// Every problem is a `FrechetError` naming the file and the key: a missing key, a shape that
 /// disagrees with the expected dimension or with the other array, NaN/Inf, a `sigma` that is
 /// not symmetric or not positive semidefinite within tolerance (see
-/// `FrechetStatistics.validate`).
+/// `FrechetStatistics.validate`), an `n` that is not one integer of at least 2, a `top1_hist`
+/// that is not one non-negative integer count per class, a `fidviz` that is not a string.
 ///
-/// Memory: `NumpyFiles` decodes every member of the archive, so an ADM reference batch's
-/// `arr_0` images are loaded too (and widened to Int64) before being ignored.
+/// Memory: only the members used are decoded (`mu`, `sigma`, `n`, `top1_hist`, `fidviz`, or
+/// `pool3` for a features file); the others, such as an ADM reference batch's gigabytes of
+/// `arr_0` images, are never read (their directory entries are still checked, see `NpzArchive`).
 public struct StatisticsFile: Sendable, Equatable {
     /// Which convention a file followed.
     public enum Layout: String, Sendable {
@@ -46,17 +48,24 @@ public struct StatisticsFile: Sendable, Equatable {
     ///
     /// - Parameters:
     ///   - expectedDimension: the feature dimension d the arrays must have (nil: any).
+    ///   - expectedClassCount: the length `top1_hist` must have, when present (nil: any).
     ///   - checkPositiveSemidefinite: run the O(d^3) PSD test on `sigma` (about a second).
     public static func read(
-        contentsOf url: URL, expectedDimension: Int? = 2048,
+        contentsOf url: URL, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
         checkPositiveSemidefinite: Bool = true,
         symmetryTolerance: Double = FrechetStatistics.defaultSymmetryTolerance,
         psdTolerance: Double = FrechetStatistics.defaultPSDTolerance
     ) throws -> StatisticsFile {
         let source = url.path
+        let keys: [String]
         let arrays: [String: NpyArray]
         do {
-            arrays = try Npz.read(contentsOf: url)
+            // Only the members fidviz uses are decoded; an ADM batch's `arr_0` images are skipped.
+            let archive = try NpzArchive(contentsOf: url)
+            keys = archive.keys
+            let wanted = archive.contains("mu") || archive.contains("sigma")
+                ? ["mu", "sigma", "n"] : ["pool3"]
+            arrays = try archive.arrays(wanted + ["top1_hist", "fidviz"])
         } catch let error as NumpyFileError {
             var reason = error.reason
             if let member = error.member { reason = "member '\(member)': " + reason }
@@ -67,17 +76,17 @@ public struct StatisticsFile: Sendable, Equatable {
         }
         var file: StatisticsFile
         if arrays["mu"] != nil || arrays["sigma"] != nil {
-            file = try readMoments(arrays, source: source, expectedDimension: expectedDimension)
+            file = try readMoments(arrays, keys: keys, source: source,
+                                   expectedDimension: expectedDimension)
         } else if let pool3 = arrays["pool3"] {
             file = try readFeatures(pool3, source: source, expectedDimension: expectedDimension)
         } else {
-            throw FrechetError.missingKey(source: source, key: "mu", available: Array(arrays.keys))
+            throw FrechetError.missingKey(source: source, key: "mu", available: keys)
         }
         try file.statistics.validate(
             source: source, checkPositiveSemidefinite: checkPositiveSemidefinite,
             symmetryTolerance: symmetryTolerance, psdTolerance: psdTolerance)
-        if let histogram = arrays["top1_hist"] { file.top1Histogram = histogram.int64s() }
-        if let provenance = arrays["fidviz"] { file.provenance = provenance.strings()?.first }
+        try file.readExtras(arrays, source: source, expectedClassCount: expectedClassCount)
         return file
     }
 
@@ -108,10 +117,11 @@ public struct StatisticsFile: Sendable, Equatable {
 
     // MARK: - Layouts
 
-    private static func readMoments(_ arrays: [String: NpyArray], source: String,
-                                    expectedDimension: Int?) throws -> StatisticsFile {
+    /// `arrays` holds the decoded members (mu, sigma, n, ...); `keys` lists every member.
+    private static func readMoments(_ arrays: [String: NpyArray], keys allKeys: [String],
+                                    source: String, expectedDimension: Int?) throws -> StatisticsFile {
         for key in ["mu", "sigma"] where arrays[key] == nil {
-            throw FrechetError.missingKey(source: source, key: key, available: Array(arrays.keys))
+            throw FrechetError.missingKey(source: source, key: key, available: allKeys)
         }
         let muArray = arrays["mu"]!
         let sigmaArray = arrays["sigma"]!
@@ -133,7 +143,7 @@ public struct StatisticsFile: Sendable, Equatable {
                 source: source, key: "sigma", shape: sigmaArray.shape, expected: [d, d],
                 reason: "sigma must be square and match mu [\(d)]")
         }
-        let keys = Set(arrays.keys)
+        let keys = Set(allKeys)
         let layout: Layout
         if keys.contains("arr_0") || keys.contains(where: { $0.hasSuffix("_s") }) {
             layout = .guidedDiffusion
@@ -144,8 +154,7 @@ public struct StatisticsFile: Sendable, Equatable {
         } else {
             layout = .pytorchFID
         }
-        var n: Int? = nil
-        if let count = arrays["n"]?.int64s(), count.count == 1 { n = Int(count[0]) }
+        let n = try arrays["n"].map { try sampleCount($0, source: source) }
         return StatisticsFile(statistics: FrechetStatistics(mu: mu, sigma: sigma, n: n),
                               layout: layout)
     }
@@ -190,6 +199,53 @@ public struct StatisticsFile: Sendable, Equatable {
         }
         return StatisticsFile(statistics: try accumulator.statistics(source: source),
                               layout: .features)
+    }
+
+    /// `n`: one integer, at least 2 (statistics of fewer samples have no covariance).
+    private static func sampleCount(_ array: NpyArray, source: String) throws -> Int {
+        guard let values = array.int64s() else {
+            throw FrechetError.unsupportedType(
+                source: source, key: "n", found: array.dtype, expected: "an integer (<i8)")
+        }
+        guard values.count == 1, array.shape.count <= 1 else {
+            throw FrechetError.shapeMismatch(
+                source: source, key: "n", shape: array.shape, expected: [],
+                reason: "n is the number of samples, a single integer")
+        }
+        guard values[0] >= 2 else {
+            throw FrechetError.tooFewSamples(source: source, count: Int(values[0]), needed: 2)
+        }
+        return Int(values[0])
+    }
+
+    /// `top1_hist` (non-negative integer counts, `expectedClassCount` of them) and `fidviz` (a
+    /// string), when present.
+    private mutating func readExtras(_ arrays: [String: NpyArray], source: String,
+                                     expectedClassCount: Int?) throws {
+        if let array = arrays["top1_hist"] {
+            guard let counts = array.int64s() else {
+                throw FrechetError.unsupportedType(
+                    source: source, key: "top1_hist", found: array.dtype, expected: "an integer array (<i8)")
+            }
+            let classes = expectedClassCount ?? counts.count
+            guard array.shape == [classes] else {
+                throw FrechetError.shapeMismatch(
+                    source: source, key: "top1_hist", shape: array.shape, expected: [classes],
+                    reason: "one Top-1 count per class")
+            }
+            if let index = counts.firstIndex(where: { $0 < 0 }) {
+                throw FrechetError.negativeCount(source: source, key: "top1_hist", index: index,
+                                                 value: counts[index])
+            }
+            top1Histogram = counts
+        }
+        if let array = arrays["fidviz"] {
+            guard let text = array.strings(), text.count == 1 else {
+                throw FrechetError.unsupportedType(
+                    source: source, key: "fidviz", found: array.dtype, expected: "one string (<U)")
+            }
+            provenance = text[0]
+        }
     }
 
     /// The array's values as Double, or `unsupportedType` for strings.

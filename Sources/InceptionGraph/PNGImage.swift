@@ -121,6 +121,43 @@ public enum PNGDecoder {
         }
     }
 
+    // MARK: - Header only
+
+    /// Bytes `checkHeader` reads: the signature (8) and the IHDR chunk (4 + 4 + 13 + 4).
+    public static let headerByteCount = 33
+
+    /// Checks the start of the PNG at `url` without decoding it, and returns the size it declares.
+    ///
+    /// Reads only the first `headerByteCount` bytes: the signature, then IHDR, which must come
+    /// first, be whole, have a correct CRC and legal fields, and declare at most `maxPixels`
+    /// pixels. Throws the `ImageDecodingError` that `decode` would throw for these problems, so a
+    /// broken file in a large set can be named before any work starts; damage after IHDR (a
+    /// truncated or corrupt IDAT) is found only by `decode`.
+    @discardableResult
+    public static func checkHeader(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws
+        -> (width: Int, height: Int)
+    {
+        precondition(maxPixels > 0, "maxPixels must be positive, got \(maxPixels)")
+        let head: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            head = try handle.read(upToCount: headerByteCount) ?? Data()
+        } catch {
+            throw ImageDecodingError(
+                file: url.path,
+                reason: "cannot read the file (\(readFailureReason(error))); check the path")
+        }
+        var status = cpng_status()
+        let failed = head.withUnsafeBytes { raw in
+            cpng_check_header(
+                raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, UInt64(maxPixels),
+                &status)
+        }
+        if failed != 0 { throw ImageDecodingError(file: url.path, reason: message(of: status)) }
+        return (Int(status.width), Int(status.height))
+    }
+
     // MARK: - Helpers
 
     private static func message(of status: cpng_status) -> String {

@@ -5,7 +5,8 @@ import ZIPFoundation
 ///
 /// Reading accepts `np.savez` (stored) and `np.savez_compressed` (deflated) archives, including
 /// numpy's zip64 local headers; sizes come from the central directory. Members whose names do
-/// not end in ".npy" are skipped (numpy only writes .npy members). Writing is atomic: the
+/// not end in ".npy" are skipped (numpy only writes .npy members). `NpzArchive` decodes members
+/// one at a time; `read(contentsOf:keys:)` decodes only the members asked for. Writing is atomic: the
 /// archive is built in a temporary file next to the destination, flushed, then renamed over it.
 public enum Npz {
 
@@ -13,34 +14,21 @@ public enum Npz {
 
     /// All arrays in the archive at `url`, keyed by member name without ".npy".
     public static func read(contentsOf url: URL) throws -> [String: NpyArray] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw NumpyFileError(
-                file: url.path, reason: "cannot read the file (\(fileSystemReason(error)))")
-        }
-        return try read(data: data, name: url.path)
+        let archive = try NpzArchive(contentsOf: url)
+        return try archive.arrays(archive.keys)
+    }
+
+    /// Only the arrays named in `keys` (those the archive has; absent keys are left out). The
+    /// other members are not read or decoded, though the whole directory is still checked
+    /// (see `NpzArchive`): a multi-gigabyte or corrupt member that is not asked for costs nothing.
+    public static func read(contentsOf url: URL, keys: Set<String>) throws -> [String: NpyArray] {
+        try NpzArchive(contentsOf: url).arrays(keys)
     }
 
     /// All arrays in the archive held in `data`; `name` labels errors.
     public static func read(data: Data, name: String) throws -> [String: NpyArray] {
-        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            let directory = try ZipDirectory(bytes, file: name)
-            var arrays: [String: NpyArray] = [:]
-            for member in directory.members where member.name.hasSuffix(".npy") {
-                let key = String(member.name.dropLast(4))
-                guard arrays[key] == nil else {
-                    throw NumpyFileError(
-                        file: name, member: member.name,
-                        reason: "the archive holds this member twice")
-                }
-                arrays[key] = try ZipDirectory.withContents(of: member, in: bytes, file: name) {
-                    try Npy.decode($0, at: NumpyLocation(file: name, member: member.name))
-                }
-            }
-            return arrays
-        }
+        let archive = try NpzArchive(data: data, name: name)
+        return try archive.arrays(archive.keys)
     }
 
     // MARK: - Writing

@@ -146,15 +146,14 @@ struct ZipDirectory {
 
     // MARK: - Member contents
 
-    /// Calls `body` with the member's uncompressed, CRC-checked bytes. Stored members are passed
-    /// in place (no copy); deflated ones are inflated first.
-    static func withContents<R>(
-        of member: ZipMember, in bytes: UnsafeRawBufferPointer, file: String,
-        _ body: (UnsafeRawBufferPointer) throws -> R
-    ) throws -> R {
+    /// Where the member's stored (possibly compressed) bytes are in the file: after its local
+    /// header, whose signature is checked, and entirely inside the file. Reads no member data.
+    static func dataRange(
+        of member: ZipMember, in bytes: UnsafeRawBufferPointer, file: String
+    ) throws -> Range<Int> {
         let at = NumpyLocation(file: file, member: member.name)
         let local = member.localHeaderOffset
-        guard local <= bytes.count - 30, bytes.u32(local) == localSignature else {
+        guard bytes.count >= 30, local <= bytes.count - 30, bytes.u32(local) == localSignature else {
             throw at.error("corrupt or truncated zip: no local header at byte \(local) of the file")
         }
         let dataStart = local + 30 + Int(bytes.u16(local + 26)) + Int(bytes.u16(local + 28))
@@ -166,8 +165,17 @@ struct ZipDirectory {
         guard member.flags & 1 == 0 else {
             throw at.error("encrypted zip members are not supported")
         }
-        let raw = UnsafeRawBufferPointer(
-            rebasing: bytes[dataStart..<dataStart + member.compressedSize])
+        return dataStart..<dataStart + member.compressedSize
+    }
+
+    /// Calls `body` with the member's uncompressed, CRC-checked bytes. Stored members are passed
+    /// in place (no copy); deflated ones are inflated first.
+    static func withContents<R>(
+        of member: ZipMember, in bytes: UnsafeRawBufferPointer, file: String,
+        _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
+        let at = NumpyLocation(file: file, member: member.name)
+        let raw = UnsafeRawBufferPointer(rebasing: bytes[try dataRange(of: member, in: bytes, file: file)])
         switch member.method {
         case 0:
             guard member.compressedSize == member.uncompressedSize else {

@@ -70,19 +70,25 @@ struct ExplainCommand: ParsableCommand {
 
     func validate() throws {
         guard top > 0 else { throw ValidationError("--top must be at least 1") }
+        guard !output.isEmpty else { throw ValidationError("-o: give a folder name (it is empty)") }
         guard Set(layers).count == layers.count else { throw ValidationError("--layer repeats a layer") }
     }
 
     func run() throws {
+        try ReportFolder.check(path: output, force: force)
         let images = try ImageInputs(arguments: inputs)
         let quiet = outputOptions.quiet
         if images.skipped > 0 { note("skipped \(images.skipped) non-PNG files", quiet: quiet) }
         if gen == nil && images.files.count == 2 {
             throw InputError("2 images are too few for leave-one-out statistics; explain 1 image, 3 or more, or pass --gen STATS")
         }
+        // Every input is read and checked before the output folder is touched or the weights load.
+        let reference = try ReferenceInput(path: ref)
+        let generatedFile = try gen.map { try StatisticsFile.read(contentsOf: URL(fileURLWithPath: $0)) }
         let folder = try ReportFolder(path: output, force: force)
         do {
-            let report = try ExplainRun(command: self, images: images.files, folder: folder).run()
+            let report = try ExplainRun(command: self, images: images.files, reference: reference,
+                                        generatedFile: generatedFile, folder: folder).run()
             try folder.commit()
             note("wrote \(folder.destination.path)/index.html", quiet: quiet)
             if json { print(String(decoding: report, as: UTF8.self)) }

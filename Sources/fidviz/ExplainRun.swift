@@ -20,6 +20,9 @@ struct ExplainedImage {
 struct ExplainRun {
     let command: ExplainCommand
     let images: [URL]
+    let reference: ReferenceInput
+    /// `--gen`, already read and validated.
+    let generatedFile: StatisticsFile?
     let folder: ReportFolder
 
     let clock = PhaseClock()
@@ -31,7 +34,7 @@ struct ExplainRun {
         let loaded = try clock.measure("weights") { try LoadedModel.load(command.weightsOptions, quiet: quiet) }
         var referenceNetwork = 0.0
         let referenceStart = DispatchTime.now().uptimeNanoseconds
-        let reference = try ReferenceStatistics.load(command.ref, model: loaded.model,
+        let reference = try ReferenceStatistics.load(self.reference, model: loaded.model,
                                                      batchSize: command.batchOptions.batchSize, quiet: quiet,
                                                      onNetworkTime: { referenceNetwork += $0 })
         clock.add("network", referenceNetwork)
@@ -55,8 +58,7 @@ struct ExplainRun {
     }
 
     private func formGeneratedSet(reference: ReferenceStatistics, model: InceptionV3) throws -> GeneratedSet {
-        if let gen = command.gen {
-            let file = try StatisticsFile.read(contentsOf: URL(fileURLWithPath: gen))
+        if let gen = command.gen, let file = generatedFile {
             return .statistics(file.statistics, n: file.statistics.n ?? GeneratedSet.defaultSampleCount, path: gen)
         }
         if images.count == 1 {
@@ -102,24 +104,40 @@ struct ReferenceStatistics {
     let provenance: String
     let top1Histogram: [Int64]?
 
-    /// A statistics/features .npz, or a folder of PNGs whose statistics are computed here.
-    static func load(_ path: String, model: InceptionV3, batchSize: Int, quiet: Bool,
+    /// The statistics of `input`: a file's as read, or a folder's computed here with `model`.
+    static func load(_ input: ReferenceInput, model: InceptionV3, batchSize: Int, quiet: Bool,
                      onNetworkTime: @escaping (Double) -> Void) throws -> ReferenceStatistics {
+        switch input {
+        case let .file(file, path):
+            return ReferenceStatistics(statistics: file.statistics, path: path,
+                                       provenance: file.provenance ?? file.layout.rawValue, top1Histogram: file.top1Histogram)
+        case let .images(inputs, path):
+            let measured = try ImageSetMeasurement.measure(inputs.files, model: model, batchSize: batchSize,
+                                                           keepFeatures: false, label: "reference", source: path,
+                                                           quiet: quiet, onNetworkTime: onNetworkTime)
+            return ReferenceStatistics(statistics: measured.statistics, path: path,
+                                       provenance: "computed by fidviz from \(inputs.files.count) images in \(path)",
+                                       top1Histogram: measured.top1Histogram)
+        }
+    }
+}
+
+/// `--ref` as given, checked before any work starts: a statistics or features .npz, read and
+/// validated at once, or a folder of PNGs, whose headers are checked at once and whose
+/// statistics are computed once the network is loaded.
+enum ReferenceInput {
+    case file(StatisticsFile, path: String)
+    case images(ImageInputs, path: String)
+
+    init(path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError("--ref \(path): no such file or folder")
         }
-        if !isDirectory.boolValue {
-            let file = try StatisticsFile.read(contentsOf: URL(fileURLWithPath: path))
-            return ReferenceStatistics(statistics: file.statistics, path: path,
-                                       provenance: file.provenance ?? file.layout.rawValue, top1Histogram: file.top1Histogram)
+        if isDirectory.boolValue {
+            self = .images(try ImageInputs(arguments: [path]), path: path)
+        } else {
+            self = .file(try StatisticsFile.read(contentsOf: URL(fileURLWithPath: path)), path: path)
         }
-        let inputs = try ImageInputs(arguments: [path])
-        let measured = try ImageSetMeasurement.measure(inputs.files, model: model, batchSize: batchSize,
-                                                       keepFeatures: false, label: "reference", source: path,
-                                                       quiet: quiet, onNetworkTime: onNetworkTime)
-        return ReferenceStatistics(statistics: measured.statistics, path: path,
-                                   provenance: "computed by fidviz from \(inputs.files.count) images in \(path)",
-                                   top1Histogram: measured.top1Histogram)
     }
 }

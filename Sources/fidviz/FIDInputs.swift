@@ -76,7 +76,7 @@ struct FIDSet {
     /// `pool3` of a features file that `StatisticsFile.read` has already accepted, as Float32 rows.
     private static func pool3Rows(of url: URL) throws -> [Float] {
         do {
-            guard let rows = try Npz.read(contentsOf: url)["pool3"]?.floats() else {
+            guard let rows = try Npz.read(contentsOf: url, keys: ["pool3"])["pool3"]?.floats() else {
                 throw FrechetError.missingKey(source: url.path, key: "pool3", available: [])
             }
             return rows

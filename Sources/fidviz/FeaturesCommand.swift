@@ -61,11 +61,14 @@ struct FeaturesCommand: ParsableCommand {
             }
         }
         let n = names.count
-        try Npz.write([
-            (name: "files", array: NpyArray(shape: [n], values: .unicode(names))),
-            (name: "pool3", array: NpyArray(shape: [n, InceptionArchitecture.featureCount], values: .float32(pool3))),
-            (name: "logits", array: NpyArray(shape: [n, InceptionArchitecture.classCount], values: .float32(logits))),
-        ], to: URL(fileURLWithPath: output))
+        // Written in full and renamed into place before a Ctrl-C can end the process.
+        try Interrupts.critical {
+            try Npz.write([
+                (name: "files", array: NpyArray(shape: [n], values: .unicode(names))),
+                (name: "pool3", array: NpyArray(shape: [n, InceptionArchitecture.featureCount], values: .float32(pool3))),
+                (name: "logits", array: NpyArray(shape: [n, InceptionArchitecture.classCount], values: .float32(logits))),
+            ], to: URL(fileURLWithPath: output))
+        }
         note("wrote \(n) feature vectors to \(output)", quiet: quiet)
         if json {
             let data = try JSONSerialization.data(withJSONObject: predictions,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autograd
+import Foundation
 
 /// fidviz: see what Fréchet Inception Distance looks at in your images.
 @main
@@ -27,11 +28,35 @@ struct Fidviz: ParsableCommand {
                       WeightsCommand.self],
         defaultSubcommand: ExplainCommand.self)
 
-    /// Sets up OpenBLAS and the allocator before any command does numerical work
-    /// (statistics files are checked with LAPACK before the network first runs).
+    /// ArgumentParser's `main`, with three changes: OpenBLAS and the allocator are set up before
+    /// any numerical work (statistics files are checked with LAPACK before the network first
+    /// runs), Ctrl-C handling (`Interrupts`) is installed first, and with `--quiet` a usage error
+    /// is one line (`Error: ...`, exit 64) without the usage text, like every other error.
     static func main() {
         ComputeRuntime.prepare()
-        main(nil)
+        Interrupts.install()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code != .success, isQuiet(arguments) {
+                let text = message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
+                FileHandle.standardError.write(Data("Error: \(text)\n".utf8))
+                Foundation.exit(code.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+
+    /// True when `-q`/`--quiet` comes before any `--` (after which everything is an argument).
+    private static func isQuiet(_ arguments: [String]) -> Bool {
+        for argument in arguments {
+            if argument == "--" { return false }
+            if argument == "--quiet" || argument == "-q" { return true }
+        }
+        return false
     }
 }
 

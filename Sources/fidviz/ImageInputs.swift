@@ -1,6 +1,11 @@
 import Foundation
+import InceptionGraph
 
 /// Expands the user's image arguments: files as given, folders walked recursively in sorted order.
+///
+/// Every file's PNG signature and IHDR are checked here (`PNGDecoder.checkHeader`, 33 bytes
+/// each), so a broken or oversized picture anywhere in a large folder ends the run at once, by
+/// name, before the weights load; damage deeper in a file is found when it is decoded.
 struct ImageInputs {
     /// The PNG files, in a deterministic order.
     let files: [URL]
@@ -41,6 +46,7 @@ struct ImageInputs {
             throw InputError("no PNG images in \(arguments.joined(separator: ", "))"
                 + (skipped > 0 ? " (\(skipped) non-PNG files skipped; fidviz reads PNG only)" : ""))
         }
+        for file in files { try PNGDecoder.checkHeader(contentsOf: file) }
         self.files = files
         self.skipped = skipped
     }

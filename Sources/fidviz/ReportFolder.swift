@@ -1,10 +1,13 @@
 import Foundation
+import Heatmap
 
 /// The output folder of a report, written all-or-nothing.
 ///
 /// Everything is written into a hidden staging folder beside the destination; only when the
 /// report is complete does it replace the destination (two renames). An interrupted run
-/// (error or Ctrl-C) removes the staging folder and leaves any previous report untouched.
+/// (error or Ctrl-C, see `Interrupts`) removes the staging folder and leaves any previous
+/// report untouched. Files are written through `write`, so none is half-written when Ctrl-C
+/// comes.
 /// A destination that exists, is not empty and was not made by fidviz is refused unless `force`.
 final class ReportFolder {
     static let marker = ".fidviz-report"
@@ -12,13 +15,19 @@ final class ReportFolder {
     let destination: URL
     let staging: URL
 
-    init(path: String, force: Bool) throws {
+    /// Refuses, before any work starts, an output that cannot become a report folder: a parent
+    /// that is missing, a file or not writable; a destination that is a file; a non-empty
+    /// folder not written by fidviz (unless `force`).
+    static func check(path: String, force: Bool) throws {
         let fm = FileManager.default
-        destination = URL(fileURLWithPath: path).standardizedFileURL
+        let destination = URL(fileURLWithPath: path).standardizedFileURL
         let parent = destination.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard fm.fileExists(atPath: parent.path, isDirectory: &isDirectory) else {
             throw InputError("-o \(path): the folder \(parent.path) does not exist")
+        }
+        guard isDirectory.boolValue else {
+            throw InputError("-o \(path): \(parent.path) is a file, not a folder")
         }
         guard access(parent.path, W_OK) == 0 else {
             throw InputError("-o \(path): the folder \(parent.path) is not writable")
@@ -26,71 +35,88 @@ final class ReportFolder {
         if fm.fileExists(atPath: destination.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw InputError("-o \(path): exists and is not a folder") }
             let contents = (try? fm.contentsOfDirectory(atPath: destination.path)) ?? []
-            let ours = contents.contains(Self.marker)
-            if !contents.isEmpty && !ours && !force {
+            if !contents.isEmpty && !contents.contains(marker) && !force {
                 throw InputError("-o \(path): the folder is not empty and was not written by fidviz; choose another folder or pass --force to replace it")
             }
         }
-        staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
-        try? fm.removeItem(at: staging)
-        do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: false)
-            try Data("written by fidviz \(FidvizVersion.string)\n".utf8).write(to: staging.appendingPathComponent(Self.marker))
-        } catch {
-            throw InputError("-o \(path): cannot create files in \(parent.path) (\(error.localizedDescription))")
+    }
+
+    /// Checks the destination (`check`) and creates the staging folder beside it.
+    init(path: String, force: Bool) throws {
+        try Self.check(path: path, force: force)
+        let fm = FileManager.default
+        destination = URL(fileURLWithPath: path).standardizedFileURL
+        let parent = destination.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
+        self.staging = staging
+        try Interrupts.critical {
+            try? fm.removeItem(at: staging)
+            Interrupts.removeOnInterrupt(staging)
+            do {
+                try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+                try Data("written by fidviz \(FidvizVersion.string)\n".utf8).write(to: staging.appendingPathComponent(Self.marker))
+            } catch {
+                try? fm.removeItem(at: staging)
+                Interrupts.forget(staging)
+                throw InputError("-o \(path): cannot create files in \(parent.path) (\(error.localizedDescription))")
+            }
         }
-        InterruptCleanup.register(staging)
     }
 
     /// A file inside the staging folder.
     func url(_ relativePath: String) -> URL { staging.appendingPathComponent(relativePath) }
 
-    /// Moves the finished report into place, replacing the previous one.
-    func commit() throws {
-        let fm = FileManager.default
-        let old = destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())")
-        let hadPrevious = fm.fileExists(atPath: destination.path)
-        if hadPrevious { try fm.moveItem(at: destination, to: old) }
-        do {
-            try fm.moveItem(at: staging, to: destination)
-        } catch {
-            if hadPrevious { try? fm.moveItem(at: old, to: destination) }
-            throw InputError("\(destination.path): cannot move the finished report into place (\(error.localizedDescription))")
+    /// Writes `bytes` to `relativePath` inside the staging folder (atomically, creating its
+    /// folder if needed), never while an interrupt is cleaning up.
+    func write(_ bytes: [UInt8], to relativePath: String) throws {
+        try Interrupts.critical {
+            let url = self.url(relativePath)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFile.write(bytes, to: url)
         }
-        InterruptCleanup.unregister()
-        if hadPrevious { try? fm.removeItem(at: old) }
+    }
+
+    /// `write` for `Data`.
+    func write(_ data: Data, to relativePath: String) throws {
+        try write([UInt8](data), to: relativePath)
+    }
+
+    /// `write` for text, as UTF-8.
+    func write(_ text: String, to relativePath: String) throws {
+        try write(Array(text.utf8), to: relativePath)
+    }
+
+    /// Moves the finished report into place, replacing the previous one; an interrupt waits
+    /// until the swap is done.
+    func commit() throws {
+        try Interrupts.critical {
+            let fm = FileManager.default
+            let old = destination.deletingLastPathComponent()
+                .appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())")
+            let hadPrevious = fm.fileExists(atPath: destination.path)
+            if hadPrevious {
+                do {
+                    try fm.moveItem(at: destination, to: old)
+                } catch {
+                    throw InputError("\(destination.path): cannot move the previous report aside (\(error.localizedDescription))")
+                }
+            }
+            do {
+                try fm.moveItem(at: staging, to: destination)
+            } catch {
+                if hadPrevious { try? fm.moveItem(at: old, to: destination) }
+                throw InputError("\(destination.path): cannot move the finished report into place (\(error.localizedDescription))")
+            }
+            Interrupts.forget(staging)
+            if hadPrevious { try? fm.removeItem(at: old) }
+        }
     }
 
     /// Removes the staging folder (after an error).
     func discard() {
-        try? FileManager.default.removeItem(at: staging)
-        InterruptCleanup.unregister()
-    }
-}
-
-/// On Ctrl-C (SIGINT) or SIGTERM, removes the registered staging folder before exiting.
-enum InterruptCleanup {
-    private static var path: [CChar]?
-
-    static func register(_ url: URL) {
-        path = url.path.cString(using: .utf8)
-        signal(SIGINT, handler)
-        signal(SIGTERM, handler)
-    }
-
-    static func unregister() {
-        path = nil
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
-    }
-
-    private static let handler: @convention(c) (Int32) -> Void = { signalNumber in
-        if let path = InterruptCleanup.path {
-            // Not async-signal-safe in general, but the process exits right after.
-            try? FileManager.default.removeItem(atPath: String(cString: path))
+        Interrupts.critical {
+            try? FileManager.default.removeItem(at: staging)
+            Interrupts.forget(staging)
         }
-        FileHandle.standardError.write("\nfidviz: interrupted; the previous report (if any) is untouched\n".data(using: .utf8)!)
-        _exit(128 + signalNumber)
     }
 }

@@ -18,7 +18,6 @@ struct ReportWriter {
             let x = a.explanation.contribution.deltaFID, y = b.explanation.contribution.deltaFID
             return x.isNaN ? false : (y.isNaN ? true : x > y)
         }
-        try FileManager.default.createDirectory(at: folder.url("panels"), withIntermediateDirectories: true)
         let progress = ProgressBar(label: "figures", quiet: quiet)
         var cards: [ImageCard] = []
         let figureCount = min(top, worstFirst.count)
@@ -27,7 +26,7 @@ struct ReportWriter {
             if rank < figureCount {
                 panelPath = "panels/" + panelFileName(rank: rank, file: item.file)
                 let png = try renderFigure(item)
-                try AtomicFile.write(png, to: folder.url(panelPath))
+                try folder.write(png, to: panelPath)
                 progress.update(done: rank + 1, total: figureCount, unit: "fig")
             }
             cards.append(ImageCard(file: item.name, width: item.width, height: item.height,
@@ -40,8 +39,8 @@ struct ReportWriter {
         var histogramPath: String?
         if images.count > 1 {
             histogramPath = "classes.png"
-            try AtomicFile.write(try ClassHistogramChart.renderPNG(histogram(images, reference: reference), style: style),
-                                 to: folder.url(histogramPath!))
+            try folder.write(try ClassHistogramChart.renderPNG(histogram(images, reference: reference), style: style),
+                             to: histogramPath!)
         }
         var notes: [String] = []
         if figureCount < images.count {
@@ -52,7 +51,7 @@ struct ReportWriter {
                                     weightsAreOfficial: weightsAreOfficial,
                                     generatedSetDescription: generated.description, warning: warning,
                                     histogramPath: histogramPath, notes: notes)
-        try AtomicFile.write(HTMLReport.render(summary: summary, cards: cards), to: folder.url("index.html"))
+        try folder.write(HTMLReport.render(summary: summary, cards: cards), to: "index.html")
 
         let json = ReportJSON(fid: setFID, n: generated.n, genSource: generated.description, images: worstFirst.map { item in
             ReportJSON.Image(file: item.name, width: item.width, height: item.height, top1: score(item.top5[0]),
@@ -65,7 +64,7 @@ struct ReportWriter {
                              gradcamTop1: item.explanation.gradCAMTop1[layers[0]].map(scalarMap))
         })
         let data = try json.encoded(prettyPrinted: true)
-        try AtomicFile.write(data, to: folder.url("report.json"))
+        try folder.write(data, to: "report.json")
         return data
     }
 

@@ -50,9 +50,12 @@ struct StatsCommand: ParsableCommand {
         let measured = try ImageSetMeasurement.measure(
             images.files, model: loaded.model, batchSize: batchOptions.batchSize, keepFeatures: false,
             label: "stats", source: "the input images", quiet: quiet)
-        try StatisticsFile.write(measured.statistics, to: URL(fileURLWithPath: output),
-                                 top1Histogram: measured.top1Histogram,
-                                 provenance: ImageSetMeasurement.provenance(weights: loaded, count: images.files.count))
+        // Written in full and renamed into place before a Ctrl-C can end the process.
+        try Interrupts.critical {
+            try StatisticsFile.write(measured.statistics, to: URL(fileURLWithPath: output),
+                                     top1Histogram: measured.top1Histogram,
+                                     provenance: ImageSetMeasurement.provenance(weights: loaded, count: images.files.count))
+        }
         note("wrote statistics of \(images.files.count) images to \(output)", quiet: quiet)
     }
 }

@@ -32,7 +32,9 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
             throw InputError("\(folder.path): cannot write the download here")
         }
         self.handle = handle
+        Interrupts.removeOnInterrupt(partial)
         defer {
+            Interrupts.forget(partial)
             try? fm.removeItem(at: partial)
             // A failed first download leaves no empty cache folder behind.
             if !folderExisted, (try? fm.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
@@ -65,7 +67,7 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
             throw InputError("downloaded file has SHA-256 \(digest.prefix(16))…, expected \(WeightsLocator.officialSHA256Prefix)…; "
                 + "it was discarded. Try again, or fetch \(url.absoluteString) by hand")
         }
-        guard rename(partial.path, destination.path) == 0 else {
+        guard Interrupts.critical({ rename(partial.path, destination.path) }) == 0 else {
             throw InputError("\(destination.path): cannot move the download into place")
         }
         note("saved \(destination.path) (SHA-256 \(digest.prefix(8)))", quiet: quiet)

@@ -198,3 +198,86 @@ final class StatisticsFileTests: XCTestCase {
         }
     }
 }
+
+// MARK: - ADM reference batches
+
+extension StatisticsFileTests {
+    /// An ADM batch's `arr_0` (images) is never decoded: here it claims (999999, 256, 256, 3)
+    /// uint8 values (196 GB) and fails its CRC, yet the statistics load at once.
+    func testADMBatchLoadsWithoutDecodingItsImages() throws {
+        let url = folder.appendingPathComponent("adm.npz")
+        try Npz.write([
+            ("arr_0", NpyArray([Int64](repeating: 7, count: 54), shape: [2, 3, 3, 3])),
+            ("mu", NpyArray(mu)), ("sigma", NpyArray(sigma, shape: [4, 4])),
+            ("mu_s", NpyArray([1.0, 2.0])), ("sigma_s", NpyArray([1.0, 0, 0, 1], shape: [2, 2])),
+        ], to: url)
+        var data = try Data(contentsOf: url)
+        // The .npy header is padded with spaces: the longer shape takes 9, so no offset moves.
+        let header = try XCTUnwrap(data.range(of: Data(("'shape': (2, 3, 3, 3), }" + String(repeating: " ", count: 9)).utf8)))
+        data.replaceSubrange(header, with: Data("'shape': (999999, 256, 256, 3), }".utf8))
+        try data.write(to: url)
+        XCTAssertThrowsError(try Npz.read(contentsOf: url), "arr_0 is broken when decoded")
+
+        let start = Date()
+        let file = try read(url)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1)
+        XCTAssertEqual(file.layout, .guidedDiffusion)
+        XCTAssertEqual(file.statistics, FrechetStatistics(mu: mu, sigma: sigma))
+    }
+
+    func testMissingKeyListsEveryMemberEvenUndecodedOnes() throws {
+        try assertReadError("only-sigma.npz", [("arr_0", NpyArray([1.0])),
+                                               ("sigma", NpyArray(sigma, shape: [4, 4]))],
+                            "key 'mu' is missing (keys present: arr_0, sigma); expected "
+                                + "pytorch-fid/clean-fid statistics ('mu', 'sigma') or fidviz features ('pool3')")
+    }
+}
+
+// MARK: - n, top1_hist and fidviz
+
+extension StatisticsFileTests {
+    private var moments: [(String, NpyArray)] {
+        [("mu", NpyArray(mu)), ("sigma", NpyArray(sigma, shape: [4, 4]))]
+    }
+
+    func testSampleCountMustBeOneIntegerOfAtLeastTwo() throws {
+        let shape = "; the file may come from a different feature extractor or be corrupt"
+        try assertReadError("n1.npz", moments + [("n", NpyArray(scalar: Int64(1)))],
+                            "1 sample(s) given but at least 2 are needed for a covariance with the N-1 "
+                                + "denominator; add more images")
+        try assertReadError("n-negative.npz", moments + [("n", NpyArray(scalar: Int64(-5)))],
+                            "-5 sample(s) given but at least 2 are needed for a covariance with the N-1 "
+                                + "denominator; add more images")
+        try assertReadError("n-vector.npz", moments + [("n", NpyArray([Int64(5), 6]))],
+                            "key 'n' has shape [2] but [] was expected (n is the number of samples, a single "
+                                + "integer)" + shape)
+        try assertReadError("n-float.npz", moments + [("n", NpyArray(scalar: 5.0))],
+                            "key 'n' has element type <f8 but an integer (<i8) was expected")
+        XCTAssertEqual(try read(write("n2.npz", moments + [("n", NpyArray([Int64(2)]))])).statistics.n, 2)
+    }
+
+    func testClassHistogramMustHoldOneNonNegativeCountPerClass() throws {
+        let shape = "; the file may come from a different feature extractor or be corrupt"
+        try assertReadError("short.npz", moments + [("top1_hist", NpyArray([Int64](repeating: 1, count: 5)))],
+                            "key 'top1_hist' has shape [5] but [1008] was expected (one Top-1 count per class)"
+                                + shape)
+        try assertReadError("two-rows.npz", moments + [("top1_hist", NpyArray([Int64](repeating: 1, count: 2016),
+                                                                             shape: [2, 1008]))],
+                            "key 'top1_hist' has shape [2, 1008] but [1008] was expected (one Top-1 count per "
+                                + "class)" + shape)
+        var counts = [Int64](repeating: 3, count: 1008)
+        counts[17] = -1
+        try assertReadError("negative.npz", moments + [("top1_hist", NpyArray(counts))],
+                            "key 'top1_hist' holds -1 at index 17; counts cannot be negative: the file is corrupt")
+        try assertReadError("floats.npz", moments + [("top1_hist", NpyArray([Double](repeating: 1, count: 1008)))],
+                            "key 'top1_hist' has element type <f8 but an integer array (<i8) was expected")
+        let url = try write("any-length.npz", moments + [("top1_hist", NpyArray([Int64(4), 0, 9]))])
+        XCTAssertEqual(try StatisticsFile.read(contentsOf: url, expectedDimension: 4, expectedClassCount: nil)
+            .top1Histogram, [4, 0, 9])
+    }
+
+    func testProvenanceMustBeOneString() throws {
+        try assertReadError("numeric.npz", moments + [("fidviz", NpyArray([Int64(1), 2]))],
+                            "key 'fidviz' has element type <i8 but one string (<U) was expected")
+    }
+}

@@ -43,6 +43,14 @@ cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max
 /// the content of `rgb_out` is unspecified. Call at most once per decoder.
 int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *status);
 
+/// Checks only the start of a PNG, without decoding or allocating pixels: the signature, that the
+/// first chunk is a whole IHDR with a correct CRC and legal fields (libpng's own IHDR checks), and
+/// width*height <= max_pixels. Reads at most the first 33 bytes (signature and IHDR); pass at
+/// least those (fewer is reported as truncation). Returns 0 when the header is sound (`status`
+/// then holds the size), 1 otherwise with `status->message` set. Damage after IHDR (a truncated
+/// or corrupt IDAT) is found only by decoding.
+int cpng_check_header(const uint8_t *bytes, size_t count, uint64_t max_pixels, cpng_status *status);
+
 /// Releases everything the decoder owns. Accepts NULL.
 void cpng_decoder_close(cpng_decoder *decoder);
 

@@ -1,0 +1,141 @@
+import Foundation
+import InceptionGraph
+import XCTest
+
+/// `PNGDecoder.checkHeader`: the signature and IHDR, checked from the first 33 bytes only.
+final class PNGHeaderCheckTests: XCTestCase {
+    private static let pngFolder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/png")
+
+    private func path(_ name: String) -> String { Self.pngFolder.appendingPathComponent(name).path }
+
+    /// The error `checkHeader` throws for `url`, or a failure.
+    private func headerError(_ url: URL, maxPixels: Int = PNGDecoder.defaultMaxPixels) -> String {
+        do {
+            let size = try PNGDecoder.checkHeader(contentsOf: url, maxPixels: maxPixels)
+            XCTFail("\(url.lastPathComponent): the header check passed (\(size)) but should have failed")
+        } catch let error as ImageDecodingError {
+            return error.description
+        } catch {
+            XCTFail("\(url.lastPathComponent): unexpected \(type(of: error)): \(error)")
+        }
+        return ""
+    }
+
+    /// `bytes` written to a fresh temporary file named `name`.
+    private func file(_ name: String, _ bytes: [UInt8]) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("PNGHeaderCheckTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    /// rgb8.png (5x4, 8-bit RGB) with IHDR's 13 field bytes replaced and its CRC recomputed.
+    private func rgb8WithFields(_ change: (inout [UInt8]) -> Void) throws -> [UInt8] {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("rgb8.png"))))
+        var fields = Array(bytes[16..<29])
+        change(&fields)
+        bytes.replaceSubrange(16..<29, with: fields)
+        let crc = crc32(Array(bytes[12..<29]))  // over the chunk type and data
+        bytes.replaceSubrange(29..<33, with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF),
+                                              UInt8(crc & 0xFF)])
+        return bytes
+    }
+
+    // MARK: - Sound headers
+
+    func testEveryDecodableFixtureGivesTheDecodedSize() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.pngFolder.path)
+            .filter { $0.hasSuffix(".png") }.sorted()
+        var checked = 0
+        for name in names {
+            let url = Self.pngFolder.appendingPathComponent(name)
+            guard let image = try? PNGDecoder.decode(contentsOf: url) else { continue }
+            let size = try PNGDecoder.checkHeader(contentsOf: url)
+            XCTAssertEqual(size.width, image.width, name)
+            XCTAssertEqual(size.height, image.height, name)
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 15)
+    }
+
+    /// Damage after IHDR is the decoder's to find: the header check passes.
+    func testDamageAfterIHDRPassesTheHeaderCheck() throws {
+        XCTAssertEqual(try PNGDecoder.checkHeader(contentsOf: Self.pngFolder.appendingPathComponent("truncated.png")).width, 11)
+        XCTAssertNoThrow(try PNGDecoder.checkHeader(contentsOf: Self.pngFolder.appendingPathComponent("corrupt_idat.png")))
+        // Just the signature and IHDR, nothing after it.
+        let head = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("rgb8.png"))).prefix(33))
+        let size = try PNGDecoder.checkHeader(contentsOf: try file("head.png", head))
+        XCTAssertEqual(size.width, 5)
+        XCTAssertEqual(size.height, 4)
+    }
+
+    // MARK: - Broken headers: the decoder's messages
+
+    func testSameMessagesAsTheDecoder() {
+        for name in ["bad_signature.png", "empty.png", "bomb_100000x100000.png", "no_such_file.png"] {
+            let url = Self.pngFolder.appendingPathComponent(name)
+            var decodeMessage = ""
+            XCTAssertThrowsError(try PNGDecoder.decode(contentsOf: url)) { decodeMessage = "\($0)" }
+            XCTAssertEqual(headerError(url), decodeMessage, name)
+        }
+        XCTAssertEqual(headerError(Self.pngFolder.appendingPathComponent("empty.png")),
+                       "\(path("empty.png")): not a PNG file (the file is empty)")
+    }
+
+    func testMaxPixelsIsAParameter() throws {
+        let url = Self.pngFolder.appendingPathComponent("rgb8.png")
+        XCTAssertEqual(headerError(url, maxPixels: 19),
+                       "\(url.path): 5x4 pixels exceeds the limit of 19 pixels (a decompression-bomb guard, as in PIL)")
+        XCTAssertEqual(try PNGDecoder.checkHeader(contentsOf: url, maxPixels: 20).width, 5)
+    }
+
+    func testFileEndingInsideIHDR() throws {
+        let head = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("rgb8.png"))).prefix(20))
+        let url = try file("cut.png", head)
+        XCTAssertEqual(headerError(url), "\(url.path): truncated PNG data: the file ends at byte 20 but 9 more bytes were needed")
+    }
+
+    func testIHDRWithWrongCRC() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("rgb8.png"))))
+        bytes[30] ^= 0xFF
+        let url = try file("crc.png", bytes)
+        XCTAssertEqual(headerError(url), "\(url.path): corrupt PNG data: IHDR: CRC error")
+    }
+
+    func testIllegalIHDRFields() throws {
+        let zeroWidth = try file("zero.png", rgb8WithFields { $0[0...3] = [0, 0, 0, 0] })
+        XCTAssertEqual(headerError(zeroWidth), "\(zeroWidth.path): corrupt PNG data: Invalid IHDR data")
+        let badDepth = try file("depth.png", rgb8WithFields { $0[8] = 3 })  // RGB allows 8 or 16 bits
+        XCTAssertEqual(headerError(badDepth), "\(badDepth.path): corrupt PNG data: Invalid IHDR data")
+        // The same fields are refused by the decoder, with the same message.
+        XCTAssertThrowsError(try PNGDecoder.decode(contentsOf: badDepth)) {
+            XCTAssertEqual("\($0)", "\(badDepth.path): corrupt PNG data: Invalid IHDR data")
+        }
+    }
+
+    func testFirstChunkIsNotIHDR() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("rgb8.png"))))
+        bytes.replaceSubrange(12..<16, with: Array("tEXt".utf8))
+        let known = try file("text-first.png", bytes)
+        XCTAssertEqual(headerError(known), "\(known.path): corrupt PNG data: tEXt: missing IHDR")
+        // A chunk type libpng does not know is skipped by libpng; the check still stops after it.
+        bytes.replaceSubrange(12..<16, with: Array("quUx".utf8))
+        let unknown = try file("unknown-first.png", bytes)
+        XCTAssertEqual(headerError(unknown), "\(unknown.path): corrupt PNG data: the first chunk is not IHDR")
+    }
+}
+
+/// CRC-32 (ISO 3309, as PNG uses it), bit by bit: slow but obviously right for 17 bytes.
+private func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    return ~crc
+}
