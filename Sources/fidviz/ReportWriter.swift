@@ -18,22 +18,17 @@ struct ReportWriter {
             let x = a.explanation.contribution.deltaFID, y = b.explanation.contribution.deltaFID
             return x.isNaN ? false : (y.isNaN ? true : x > y)
         }
-        let progress = ProgressBar(label: "figures", quiet: quiet)
-        var cards: [ImageCard] = []
         let figureCount = min(top, worstFirst.count)
-        for (rank, item) in worstFirst.enumerated() {
-            var panelPath = ""
-            if rank < figureCount {
-                panelPath = "panels/" + panelFileName(rank: rank, file: item.file)
-                let png = try renderFigure(item)
-                try folder.write(png, to: panelPath)
-                progress.update(done: rank + 1, total: figureCount, unit: "fig")
-            }
-            cards.append(ImageCard(file: item.name, width: item.width, height: item.height,
-                                   top1: score(item.top5[0]), top5: item.top5.map(score),
-                                   fidBefore: item.explanation.fidBefore,
-                                   fidAfter: item.explanation.contribution.fidAfter,
-                                   deltaFID: item.explanation.contribution.deltaFID, panelPath: panelPath))
+        let panelPaths = worstFirst.enumerated().map { rank, item in
+            rank < figureCount ? "panels/" + panelFileName(rank: rank, file: item.file) : ""
+        }
+        try renderFigures(Array(worstFirst.prefix(figureCount)), to: Array(panelPaths.prefix(figureCount)))
+        let cards = zip(worstFirst, panelPaths).map { item, panelPath in
+            ImageCard(file: item.name, width: item.width, height: item.height,
+                      top1: score(item.top5[0]), top5: item.top5.map(score),
+                      fidBefore: item.explanation.fidBefore,
+                      fidAfter: item.explanation.contribution.fidAfter,
+                      deltaFID: item.explanation.contribution.deltaFID, panelPath: panelPath)
         }
 
         var histogramPath: String?
@@ -66,6 +61,29 @@ struct ReportWriter {
         let data = try json.encoded(prettyPrinted: true)
         try folder.write(data, to: "report.json")
         return data
+    }
+
+    /// Draws and writes the figures on every core (each figure is independent: its own image
+    /// decode, Cairo surface and PNG encoding). The first error, if any, is rethrown.
+    private func renderFigures(_ items: [ExplainedImage], to paths: [String]) throws {
+        let progress = ProgressBar(label: "figures", quiet: quiet)
+        let lock = NSLock()
+        var done = 0
+        var failure: Error?
+        DispatchQueue.concurrentPerform(iterations: items.count) { index in
+            do {
+                try folder.write(try renderFigure(items[index]), to: paths[index])
+                lock.lock()
+                done += 1
+                progress.update(done: done, total: items.count, unit: "fig")
+                lock.unlock()
+            } catch {
+                lock.lock()
+                if failure == nil { failure = error }
+                lock.unlock()
+            }
+        }
+        if let failure { throw failure }
     }
 
     private func renderFigure(_ item: ExplainedImage) throws -> [UInt8] {
