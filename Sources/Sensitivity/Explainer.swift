@@ -18,7 +18,8 @@ public struct Explanation {
     /// Grad-CAM of the Top-1 logit per requested layer.
     public let gradCAMTop1: [InceptionLayer: SpatialMap]
     /// dFID/d(pixel) for pixels in [0, 1], [3, H, W] at the image's own resolution.
-    public let pixelGradient: [Float]
+    /// Callers that keep many explanations may drop it (set it to []) to save memory.
+    public var pixelGradient: [Float]
 }
 
 /// Runs the network forward and backward for one image and turns gradients into maps.

@@ -88,9 +88,12 @@ struct ExplainRun {
             let explainSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             clock.add("network", explainSeconds - statisticsSeconds)
             clock.add("statistics", statisticsSeconds)
+            // The report keeps maps and numbers only, so memory grows by kilobytes per image.
+            var kept = explanation
+            kept.pixelGradient = []
             results.append(ExplainedImage(file: file, name: file.relativePath, width: image.width, height: image.height,
                                           top5: ClassPrediction.top(5, logits: explanation.logits),
-                                          explanation: explanation))
+                                          explanation: kept))
             progress.update(done: index + 1, total: images.count)
         }
         return results
