@@ -21,8 +21,9 @@ struct PatchLayout {
         return lower < upper ? lower ..< upper : 0 ..< 0
     }
 
-    /// Writes the columns of image `x` into `cols` (rows `rowStride` apart).
-    func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, rowStride: Int) {
+    /// Writes the columns of image `x` into `cols` (rows `rowStride` apart); Float or Double.
+    func im2col<Scalar: BinaryFloatingPoint>(_ x: UnsafePointer<Scalar>, _ cols: UnsafeMutablePointer<Scalar>,
+                                             rowStride: Int) {
         let sh = geometry.strideH, sw = geometry.strideW
         var row = 0
         for c in 0 ..< channels {

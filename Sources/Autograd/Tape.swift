@@ -14,8 +14,28 @@ public final class Tape {
     }
 
     var records: [Record] = []
+    /// Routing to replay (see `Tape(replaying:)`) and the index of the next decision to take.
+    let replay: Routing?
+    private var replayed = 0
 
-    public init() {}
+    public init() {
+        replay = nil
+    }
+
+    /// A tape whose tracked `relu` and `maxPool2d` ops take, in call order, the decisions logged
+    /// by a `Tensor64` forward pass, for their forward value and their backward alike.
+    public init(replaying routing: Routing) {
+        replay = routing
+    }
+
+    /// The next recorded decision when replaying, else nil; traps when the log runs out.
+    func nextDecision(for op: String, shape: [Int]) -> RoutingDecision? {
+        guard let replay else { return nil }
+        precondition(replayed < replay.decisions.count,
+                     "\(op) \(shape): routing log has only \(replay.decisions.count) decisions")
+        defer { replayed += 1 }
+        return replay.decisions[replayed]
+    }
 
     public var recordCount: Int { records.count }
 

@@ -2,7 +2,14 @@
 
 extension Tensor {
     /// max(x, 0). The gradient at exactly 0 is 0 (PyTorch's convention); only the mask is kept.
+    /// On a tape replaying a `Routing`, the recorded mask m decides instead: y = m ? x : 0.
     public func relu() -> Tensor {
+        if let decision = tape?.nextDecision(for: "relu", shape: shape) {
+            guard case .relu(let mask) = decision, mask.count == count else {
+                preconditionFailure("relu \(shape): recorded routing is \(decision.summary)")
+            }
+            return relu(mask: mask)
+        }
         let tracked = isTracked
         var mask = [Bool](repeating: false, count: tracked ? count : 0)
         let output = makeBuffer(count) { out in
@@ -23,6 +30,18 @@ extension Tensor {
                         for i in 0 ..< dx.count { dx[i] = m[i] ? g[i] : 0 }
                     }
                 }
+            }]
+        }
+    }
+
+    /// y = mask ? x : 0, backward likewise (the ReLU with a given routing).
+    private func relu(mask: [Bool]) -> Tensor {
+        let output = makeBuffer(count) { out in
+            for i in 0 ..< count { out[i] = mask[i] ? data[i] : 0 }
+        }
+        return Tensor.result(shape: shape, data: output, inputs: [self]) { gradOut in
+            [makeBuffer(gradOut.count) { dx in
+                for i in 0 ..< dx.count { dx[i] = mask[i] ? gradOut[i] : 0 }
             }]
         }
     }
@@ -92,11 +111,17 @@ public struct BatchNormParameters {
 
     /// scale = gamma / sqrt(var + eps), shift = beta - mean * scale (computed in Double).
     public func scaleAndShift() -> (scale: [Float], shift: [Float]) {
-        var scale = [Float](), shift = [Float]()
+        let (scale, shift) = scaleAndShift64()
+        return (scale.map(Float.init), shift.map(Float.init))
+    }
+
+    /// `scaleAndShift` before rounding to Float.
+    public func scaleAndShift64() -> (scale: [Double], shift: [Double]) {
+        var scale = [Double](), shift = [Double]()
         for c in 0 ..< gamma.count {
             let s = Double(gamma[c]) / (Double(runningVar[c]) + Double(eps)).squareRoot()
-            scale.append(Float(s))
-            shift.append(Float(Double(beta[c]) - Double(runningMean[c]) * s))
+            scale.append(s)
+            shift.append(Double(beta[c]) - Double(runningMean[c]) * s)
         }
         return (scale, shift)
     }

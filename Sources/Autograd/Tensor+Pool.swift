@@ -51,6 +51,17 @@ extension Tensor {
         let windows = PoolWindows(height: h, width: w, kernel: kernel, geometry: geometry)
         let (oh, ow) = (windows.outH, windows.outW)
         let planes = n * c, inPlane = h * w, outPlane = oh * ow
+        if let decision = tape?.nextDecision(for: "maxPool2d", shape: shape) {
+            guard case .maxPool(let argmax) = decision, argmax.count == planes * outPlane else {
+                preconditionFailure("maxPool2d \(shape) -> \([n, c, oh, ow]): recorded routing is \(decision.summary)")
+            }
+            let output = makeBuffer(planes * outPlane) { out in
+                for i in 0 ..< planes * outPlane { out[i] = data[i / outPlane * inPlane + Int(argmax[i])] }
+            }
+            return Tensor.result(shape: [n, c, oh, ow], data: output, inputs: [self]) { gradOut in
+                Self.maxPoolBackward(gradOut, argmax: argmax, planes: planes, inPlane: inPlane, outPlane: outPlane)
+            }
+        }
         let tracked = isTracked
         var argmax = [Int32](repeating: 0, count: tracked ? planes * outPlane : 0)
         let output = makeBuffer(planes * outPlane) { out in
@@ -85,16 +96,22 @@ extension Tensor {
             }
         }
         return Tensor.result(shape: [n, c, oh, ow], data: output, inputs: [self]) { gradOut in
-            var gradIn = [Float](repeating: 0, count: planes * inPlane)
-            gradIn.withUnsafeMutableBufferPointer { dx in
-                for plane in 0 ..< planes {
-                    for p in 0 ..< outPlane {
-                        dx[plane * inPlane + Int(argmax[plane * outPlane + p])] += gradOut[plane * outPlane + p]
-                    }
+            Self.maxPoolBackward(gradOut, argmax: argmax, planes: planes, inPlane: inPlane, outPlane: outPlane)
+        }
+    }
+
+    /// Sends each output gradient to its window's argmax (an index inside the input plane).
+    private static func maxPoolBackward(_ gradOut: [Float], argmax: [Int32], planes: Int,
+                                        inPlane: Int, outPlane: Int) -> [[Float]?] {
+        var gradIn = [Float](repeating: 0, count: planes * inPlane)
+        gradIn.withUnsafeMutableBufferPointer { dx in
+            for plane in 0 ..< planes {
+                for p in 0 ..< outPlane {
+                    dx[plane * inPlane + Int(argmax[plane * outPlane + p])] += gradOut[plane * outPlane + p]
                 }
             }
-            return [gradIn]
         }
+        return [gradIn]
     }
 
     // MARK: - Average pool

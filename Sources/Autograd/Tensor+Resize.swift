@@ -5,18 +5,20 @@
 /// lower index i0 = floor(src), upper i1 = min(i0 + 1, in - 1), weights (1 - t, t), t = src - i0.
 struct LinearTaps {
     let lower: [Int], upper: [Int], upperWeight: [Float]
+    /// `upperWeight` before rounding to Float (for `Tensor64`).
+    let upperWeight64: [Double]
 
     init(input: Int, output: Int) {
         let scale = Double(input) / Double(output)
-        var lower = [Int](), upper = [Int](), weight = [Float]()
+        var lower = [Int](), upper = [Int](), weight = [Double]()
         for d in 0 ..< output {
             let src = max((Double(d) + 0.5) * scale - 0.5, 0)
             let i0 = min(Int(src), input - 1)
             lower.append(i0)
             upper.append(min(i0 + 1, input - 1))
-            weight.append(Float(src - Double(i0)))
+            weight.append(src - Double(i0))
         }
-        self.lower = lower; self.upper = upper; self.upperWeight = weight
+        self.lower = lower; self.upper = upper; self.upperWeight = weight.map(Float.init); self.upperWeight64 = weight
     }
 }
 

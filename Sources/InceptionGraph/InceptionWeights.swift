@@ -41,6 +41,9 @@ public struct InceptionWeights {
     let convs: [String: Conv2dWeights]
     let fcWeight: [Float]
     let fcBias: [Float]
+    /// Unfolded conv weights and batch norms by conv name, for the float64 routing pass, which
+    /// folds them in Double (`convWeights64`): float32 folding error alone can flip a ReLU.
+    let rawConvs: [String: (weight: [Float], batchNorm: BatchNormParameters)]
 
     /// Checks that `parameters` has exactly the architecture's keys and shapes, then folds them.
     /// `source` names the file in error messages.
@@ -60,11 +63,13 @@ public struct InceptionWeights {
                                                       found: parameters[key]!.shape)
         }
         var convs: [String: Conv2dWeights] = [:]
+        var rawConvs: [String: (weight: [Float], batchNorm: BatchNormParameters)] = [:]
         for spec in InceptionArchitecture.convs {
             func values(_ suffix: String) -> [Float] { parameters["\(spec.name).\(suffix)"]!.values }
             let bn = BatchNormParameters(gamma: values("bn.weight"), beta: values("bn.bias"),
                                          runningMean: values("bn.running_mean"),
                                          runningVar: values("bn.running_var"), eps: 1e-3)
+            rawConvs[spec.name] = (values("conv.weight"), bn)
             let (scale, shift) = bn.scaleAndShift()
             var weight = values("conv.weight")
             let perOutput = weight.count / spec.outChannels
@@ -76,7 +81,27 @@ public struct InceptionWeights {
                                              weight: weight, bias: shift)
         }
         self.convs = convs
+        self.rawConvs = rawConvs
         self.fcWeight = parameters["fc.weight"]!.values
         self.fcBias = parameters["fc.bias"]!.values
+    }
+}
+
+// MARK: - Float64
+
+extension InceptionWeights {
+    /// Conv `name` with its batch norm folded in Double: w = w_raw * scale[o], b = shift.
+    func convWeights64(_ name: String) -> Conv2dWeights64 {
+        guard let raw = rawConvs[name], let spec = InceptionArchitecture.convByName[name] else {
+            preconditionFailure("no conv named \(name) in the architecture")
+        }
+        let (scale, shift) = raw.batchNorm.scaleAndShift64()
+        let perOutput = raw.weight.count / spec.outChannels
+        var weight = [Double](repeating: 0, count: raw.weight.count)
+        for o in 0 ..< spec.outChannels {
+            for i in 0 ..< perOutput { weight[o * perOutput + i] = Double(raw.weight[o * perOutput + i]) * scale[o] }
+        }
+        return Conv2dWeights64(outChannels: spec.outChannels, inChannels: spec.inChannels,
+                               kernelH: spec.kernelH, kernelW: spec.kernelW, weight: weight, bias: shift)
     }
 }

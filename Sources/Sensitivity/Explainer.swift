@@ -24,6 +24,9 @@ public struct Explanation {
 
 /// Runs the network forward and backward for one image and turns gradients into maps.
 ///
+/// The ReLU masks and max-pool choices come from a float64 forward pass (`InceptionV3.forward64`),
+/// replayed on the float32 tape: where float32 rounding would tip a near-tie the other way, the
+/// pixel gradient would otherwise jump (a 1-ulp input nudge moved it by 4%).
 /// Two backward passes share one tape: the first from pool3 with seed dFID/df (to every layer
 /// and the input pixels), the second from the logits with a one-hot seed on the Top-1 class,
 /// stopping at the shallowest requested layer.
@@ -42,7 +45,12 @@ public struct Explainer {
                         contribution: ([Double]) throws -> SampleContribution) rethrows -> Explanation {
         precondition(pixels01.shape.first == 1, "explain takes one image [1, 3, H, W], got \(pixels01.shape)")
         precondition(!layers.isEmpty, "explain needs at least one layer")
-        let tape = Tape()
+        let routing = Routing()
+        // The float32 pixels widened as they are: that is the reference's float64 input too
+        // (measured: exact k/255 instead flips one routing decision and moves chelsea_crop96's
+        // pixel gradient by 1e-2).
+        _ = model.forward64(Tensor64(shape: pixels01.shape, data: pixels01.data.map(Double.init), routing: routing))
+        let tape = Tape(replaying: routing)
         let pixels = tape.watch(pixels01)
         let out = model(pixels, capture: Set(layers))
         let result = try contribution(out.pool3.data.map(Double.init))

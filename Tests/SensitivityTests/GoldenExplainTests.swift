@@ -34,7 +34,8 @@ final class GoldenExplainTests: XCTestCase {
         return try! FIDContribution(reference: statistics("r"), generated: statistics("g"), n: n)
     }()
 
-    func check(_ stem: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// `exactTies`: the image has flat regions where max-pool candidates tie exactly (see testHorse).
+    func check(_ stem: String, exactTies: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
         let golden = try Npz.read(contentsOf: Fixtures.url("golden/\(stem).explain.npz"))
         let image = try PNGDecoder.decode(contentsOf: Fixtures.url("golden/images/\(stem).png"))
         let contribution = Self.contribution
@@ -64,24 +65,30 @@ final class GoldenExplainTests: XCTestCase {
         if let pixels = golden["input_gradient"] {
             XCTAssertEqual(pixels.shape, [3, image.height, image.width], file: file, line: line)
             let reference = pixels.floats()!
+            let error = relativeError(result.pixelGradient, reference)
             let stats = PixelGradientAgreement(result.pixelGradient, reference)
-            // The pixel gradient of a ReLU/max-pool network is discontinuous: wherever a
-            // pre-activation or two max-pool candidates lie within float32 rounding of each other,
-            // float32 and PyTorch's float64 route the gradient differently, and a 5x5 patch of
-            // pixels differs. Nudging every input pixel by one ulp moves our own gradient by 4%
-            // (L-inf/max) on chelsea_crop96, so the 1e-3 L-inf bar is out of reach in float32.
-            // What must hold: the gradient agrees as a whole and almost everywhere.
-            XCTAssertLessThanOrEqual(stats.relativeL2, 2e-2, "\(stem) input gradient, relative L2", file: file, line: line)
-            XCTAssertLessThanOrEqual(stats.fractionBeyond1e3, 0.03, "\(stem) input gradient, pixels off by > 1e-3 of max",
-                                     file: file, line: line)
-            print("\(stem) input gradient: L-inf/max \(relativeError(result.pixelGradient, reference)), "
-                  + "relative L2 \(stats.relativeL2), pixels beyond 1e-3: \(stats.fractionBeyond1e3)")
+            print("\(stem) input gradient: L-inf/max error \(error), relative L2 \(stats.relativeL2), "
+                  + "pixels beyond 1e-3: \(stats.fractionBeyond1e3)")
+            if exactTies {
+                XCTAssertLessThanOrEqual(stats.relativeL2, 1e-2, "\(stem) input gradient, relative L2", file: file, line: line)
+                XCTAssertLessThanOrEqual(stats.fractionBeyond1e3, 0.01, "\(stem) input gradient, pixels off by > 1e-3 of max",
+                                         file: file, line: line)
+            } else {
+                XCTAssertLessThanOrEqual(error, 1e-3, "\(stem) input gradient", file: file, line: line)
+            }
         }
     }
 
     func testAstronaut() throws { try check("astronaut") }
     func testChelseaCrop96() throws { try check("chelsea_crop96") }
-    func testHorse() throws { try check("horse") }
+
+    /// horse is a binary silhouette. In its flat white areas max-pool candidates tie in exact
+    /// arithmetic, and which one PyTorch's float64 takes is decided by its own BLAS rounding.
+    /// Taking the first (as `Tensor64.maxPool2d` does) matches everywhere except the bottom-right
+    /// corner (rows 305-327, columns 340-396), where 0.5% of the pixels differ by up to 2.3% of
+    /// the maximum; no routing rule can reproduce another library's rounding, so horse is held to
+    /// agreement as a whole and almost everywhere.
+    func testHorse() throws { try check("horse", exactTies: true) }
 }
 
 /// How two gradients agree: ||a - b|| / ||b||, and the share of elements with |a - b| > 1e-3 max|b|.
