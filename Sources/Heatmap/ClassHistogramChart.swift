@@ -88,7 +88,7 @@ public enum ClassHistogramChart {
 
         // Labels get at most 40% of the width; longer ones are shortened with an ellipsis.
         let labelLimit = Double(width) * 0.4
-        let labels = rows.map { fitted("#\($0.index) \($0.label)", maxWidth: labelLimit, style: body, text: text) }
+        let labels = rows.map { text.ellipsised("#\($0.index) \($0.label)", maxWidth: labelLimit, body) }
         let labelWidth = (labels.map { text.width($0, body) }.max() ?? 0).rounded(.up)
         let valueRoom = text.width("00000 (100.0%)", small) + 8
         let plotX = margin + labelWidth + 10
@@ -171,15 +171,5 @@ public enum ClassHistogramChart {
             }
             base *= 10
         }
-    }
-
-    /// `label` shortened with "…" until it fits `maxWidth`.
-    private static func fitted(_ label: String, maxWidth: Double, style: TextStyle, text: TextRenderer) -> String {
-        guard text.width(label, style) > maxWidth else { return label }
-        var chars = Array(label)
-        while chars.count > 1 && text.width(String(chars) + "…", style) > maxWidth {
-            chars.removeLast()
-        }
-        return String(chars) + "…"
     }
 }
