@@ -18,13 +18,3 @@ func checkWritableOutput(_ path: String, flag: String) throws {
         throw InputError("\(flag) \(path): is a folder; give a file name")
     }
 }
-
-/// Writes `data` via a temporary file in the same folder and a rename: readers see the old file
-/// or the new one, never a half-written one.
-func writeAtomically(_ data: Data, to url: URL) throws {
-    do {
-        try data.write(to: url, options: .atomic)
-    } catch {
-        throw InputError("\(url.path): cannot write (\(error.localizedDescription))")
-    }
-}
