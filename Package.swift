@@ -29,23 +29,27 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png16")]),
 
         // MARK: - The pipeline
+        .target(name: "Pixels", dependencies: ["CPNG"]),
         .target(name: "Autograd", dependencies: ["CBLAS"]),
         .target(
             name: "InceptionGraph",
             dependencies: [
-                "Autograd", "CPNG",
+                "Autograd", "Pixels",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]),
         .target(
             name: "NumpyFiles",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles"]),
-        .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet"]),
-        .target(name: "Heatmap", dependencies: ["CCairo"]),
+        .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"]),
+        .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"]),
+        .target(
+            name: "Report",
+            dependencies: ["Pixels", "InceptionGraph", "NumpyFiles", "Sensitivity", "Heatmap"]),
         .executableTarget(
             name: "fidviz",
             dependencies: [
-                "Autograd", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap",
+                "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
@@ -53,23 +57,25 @@ let package = Package(
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
         .target(name: "SeededWeights", dependencies: ["InceptionGraph"]),
         .executableTarget(
-            name: "fidviz-bench", dependencies: ["Autograd", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
+            name: "fidviz-bench", dependencies: ["Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights"], path: "Tests/TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(
             name: "InceptionGraphTests",
-            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "TestSupport"]),
+            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
-        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels"]),
+        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles"]),
         .testTarget(
             name: "FidvizTests",
-            dependencies: ["fidviz", "NumpyFiles", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
+            dependencies: ["fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
         .testTarget(
             name: "SensitivityTests",
-            dependencies: ["Sensitivity", "NumpyFiles", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
+            dependencies: ["Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

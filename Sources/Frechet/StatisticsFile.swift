@@ -40,6 +40,14 @@ public struct StatisticsFile: Sendable, Equatable {
     public var top1Histogram: [Int64]?
     /// `fidviz` of a fidviz file (how the statistics were made), when present.
     public var provenance: String?
+    /// Statistics of the 1008 logits: a fidviz file's `mu_logits`/`sigma_logits`, or those of a
+    /// features file's `logits` rows (when logits were asked for).
+    public var logitStatistics: FrechetStatistics?
+    /// A features file's rows, when asked for (`keepRows`): `pool3` [N, d] as Float32,
+    /// `logits` [N, 1008] (when present and asked for) and `files` [N] (when present).
+    public var features: [Float]?
+    public var logits: [Float]?
+    public var files: [String]?
 
     /// Rows of `pool3` fed to the accumulator at a time.
     static let featureBatchRows = 256
@@ -50,9 +58,11 @@ public struct StatisticsFile: Sendable, Equatable {
     ///   - expectedDimension: the feature dimension d the arrays must have (nil: any).
     ///   - expectedClassCount: the length `top1_hist` must have, when present (nil: any).
     ///   - checkPositiveSemidefinite: run the O(d^3) PSD test on `sigma` (about a second).
+    ///   - logits: also read a features file's `logits` (its statistics and Top-1 histogram).
+    ///   - keepRows: keep a features file's rows (`features`, `logits`, `files`).
     public static func read(
         contentsOf url: URL, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
-        checkPositiveSemidefinite: Bool = true,
+        checkPositiveSemidefinite: Bool = true, logits: Bool = false, keepRows: Bool = false,
         symmetryTolerance: Double = FrechetStatistics.defaultSymmetryTolerance,
         psdTolerance: Double = FrechetStatistics.defaultPSDTolerance
     ) throws -> StatisticsFile {
@@ -64,7 +74,8 @@ public struct StatisticsFile: Sendable, Equatable {
             let archive = try NpzArchive(contentsOf: url)
             keys = archive.keys
             let wanted = archive.contains("mu") || archive.contains("sigma")
-                ? ["mu", "sigma", "n"] : ["pool3"]
+                ? ["mu", "sigma", "n", "mu_logits", "sigma_logits"]
+                : ["pool3", "feats", "files"] + (logits || keepRows ? ["logits"] : [])
             arrays = try archive.arrays(wanted + ["top1_hist", "fidviz"])
         } catch let error as NumpyFileError {
             var reason = error.reason
@@ -78,8 +89,9 @@ public struct StatisticsFile: Sendable, Equatable {
         if arrays["mu"] != nil || arrays["sigma"] != nil {
             file = try readMoments(arrays, keys: keys, source: source,
                                    expectedDimension: expectedDimension)
-        } else if let pool3 = arrays["pool3"] {
-            file = try readFeatures(pool3, source: source, expectedDimension: expectedDimension)
+        } else if let key = ["pool3", "feats"].first(where: { arrays[$0] != nil }) {
+            file = try readFeatures(arrays, key: key, source: source, expectedDimension: expectedDimension,
+                                    keepRows: keepRows)
         } else {
             throw FrechetError.missingKey(source: source, key: "mu", available: keys)
         }
@@ -90,14 +102,15 @@ public struct StatisticsFile: Sendable, Equatable {
         return file
     }
 
-    /// Writes fidviz statistics: `mu` f8 [d], `sigma` f8 [d, d], `n` int64 scalar (when
-    /// known), `top1_hist` int64 (when given; [1008] for Inception) and `fidviz` (provenance).
-    /// pytorch-fid reads such a file as ordinary statistics; it ignores the extra keys.
-    /// The file is replaced atomically.
-    public static func write(
-        _ statistics: FrechetStatistics, to url: URL, top1Histogram: [Int64]? = nil,
-        provenance: String
-    ) throws {
+    /// The arrays of a fidviz statistics file, in the order they are written: `mu` f8 [d],
+    /// `sigma` f8 [d, d], `n` int64 scalar (when known), `top1_hist` int64 [1008] (when given),
+    /// `mu_logits` f8 [1008] and `sigma_logits` f8 [1008, 1008] (when given) and `fidviz`
+    /// (provenance). pytorch-fid reads such a file as ordinary statistics; it ignores the extra
+    /// keys.
+    public static func arrays(
+        _ statistics: FrechetStatistics, top1Histogram: [Int64]? = nil,
+        logitStatistics: FrechetStatistics? = nil, provenance: String
+    ) -> [(name: String, array: NpyArray)] {
         let d = statistics.dimension
         var arrays: [(name: String, array: NpyArray)] = [
             ("mu", NpyArray(statistics.mu, shape: [d])),
@@ -105,14 +118,13 @@ public struct StatisticsFile: Sendable, Equatable {
         ]
         if let n = statistics.n { arrays.append(("n", NpyArray(scalar: Int64(n)))) }
         if let histogram = top1Histogram { arrays.append(("top1_hist", NpyArray(histogram))) }
-        arrays.append(("fidviz", NpyArray(scalar: provenance)))
-        do {
-            try Npz.write(arrays, to: url, compressed: false)
-        } catch let error as NumpyFileError {
-            throw FrechetError.unreadable(source: url.path, reason: error.reason)
-        } catch {
-            throw FrechetError.unreadable(source: url.path, reason: "\(error)")
+        if let logits = logitStatistics {
+            let c = logits.dimension
+            arrays.append(("mu_logits", NpyArray(logits.mu, shape: [c])))
+            arrays.append(("sigma_logits", NpyArray(logits.sigma, shape: [c, c])))
         }
+        arrays.append(("fidviz", NpyArray(scalar: provenance)))
+        return arrays
     }
 
     // MARK: - Layouts
@@ -159,26 +171,68 @@ public struct StatisticsFile: Sendable, Equatable {
                               layout: layout)
     }
 
-    private static func readFeatures(_ pool3: NpyArray, source: String, expectedDimension: Int?)
-        throws -> StatisticsFile
-    {
-        let shape = pool3.shape
-        let d = expectedDimension ?? shape.last ?? 0
+    /// A features file: `pool3` [N, d] (clean-fid's KID files call it `feats`), optional
+    /// `logits` [N, C] and `files` [N].
+    private static func readFeatures(_ arrays: [String: NpyArray], key: String, source: String,
+                                     expectedDimension: Int?, keepRows: Bool) throws -> StatisticsFile {
+        let pool3 = arrays[key]!
+        var file = StatisticsFile(statistics: try rowStatistics(pool3, key: key, source: source,
+                                                                dimension: expectedDimension),
+                                  layout: .features)
+        let count = pool3.shape.count == 2 ? pool3.shape[0] : 1
+        if let logits = arrays["logits"] {
+            let statistics = try rowStatistics(logits, key: "logits", source: source, dimension: nil)
+            guard logits.shape.first == count, logits.shape.count == 2 else {
+                throw FrechetError.shapeMismatch(source: source, key: "logits", shape: logits.shape,
+                                                 expected: [count, logits.shape.last ?? 0],
+                                                 reason: "one row of logits per row of \(key)")
+            }
+            let rows = logits.floats() ?? []
+            let classes = statistics.dimension
+            var histogram = [Int64](repeating: 0, count: classes)
+            for r in 0 ..< count {
+                var best = 0
+                for c in 1 ..< classes where rows[r * classes + c] > rows[r * classes + best] { best = c }
+                histogram[best] += 1
+            }
+            file.logitStatistics = statistics
+            file.top1Histogram = histogram
+            if keepRows { file.logits = rows }
+        }
+        if keepRows {
+            file.features = pool3.floats()
+            if let names = arrays["files"] {
+                guard let strings = names.strings(), strings.count == count else {
+                    throw FrechetError.shapeMismatch(source: source, key: "files", shape: names.shape, expected: [count],
+                                                     reason: "one file name per row of \(key)")
+                }
+                file.files = strings
+            }
+        }
+        return file
+    }
+
+    /// The statistics of feature rows [N, d] (f4 or f8, all finite), accumulated in fixed chunks
+    /// of `featureBatchRows` rows.
+    static func rowStatistics(_ array: NpyArray, key: String, source: String, dimension: Int?) throws
+        -> FrechetStatistics {
+        let shape = array.shape
+        let d = dimension ?? shape.last ?? 0
         guard (shape.count == 1 || shape.count == 2), shape.last == d, d > 0 else {
             throw FrechetError.shapeMismatch(
-                source: source, key: "pool3", shape: shape, expected: [-1, d],
+                source: source, key: key, shape: shape, expected: [-1, d],
                 reason: "features must be rows [N, \(d)]")
         }
         let accumulator = StatisticsAccumulator(dimension: d)
         func firstNonFinite<T: BinaryFloatingPoint>(_ values: [T]) throws {
             if let i = values.firstIndex(where: { !$0.isFinite }) {
                 throw FrechetError.nonFinite(
-                    source: source, key: "pool3", index: shape.count == 2 ? [i / d, i % d] : [i],
+                    source: source, key: key, index: shape.count == 2 ? [i / d, i % d] : [i],
                     value: Double(values[i]))
             }
         }
-        let rows = pool3.count / d
-        switch pool3.values {
+        let rows = array.count / d
+        switch array.values {
         case .float32(let features):
             try firstNonFinite(features)
             features.withUnsafeBufferPointer { all in
@@ -195,10 +249,9 @@ public struct StatisticsFile: Sendable, Equatable {
             }
         case .int64, .unicode:
             throw FrechetError.unsupportedType(
-                source: source, key: "pool3", found: pool3.dtype, expected: "<f4 or <f8")
+                source: source, key: key, found: array.dtype, expected: "<f4 or <f8")
         }
-        return StatisticsFile(statistics: try accumulator.statistics(source: source),
-                              layout: .features)
+        return try accumulator.statistics(source: source)
     }
 
     /// `n`: one integer, at least 2 (statistics of fewer samples have no covariance).
@@ -239,6 +292,26 @@ public struct StatisticsFile: Sendable, Equatable {
             }
             top1Histogram = counts
         }
+        if arrays["mu_logits"] != nil || arrays["sigma_logits"] != nil {
+            for key in ["mu_logits", "sigma_logits"] where arrays[key] == nil {
+                throw FrechetError.missingKey(source: source, key: key, available: Array(arrays.keys).sorted())
+            }
+            let mu = try Self.numbers(arrays["mu_logits"]!, key: "mu_logits", source: source)
+            let sigma = try Self.numbers(arrays["sigma_logits"]!, key: "sigma_logits", source: source)
+            let classes = expectedClassCount ?? mu.count
+            guard arrays["mu_logits"]!.shape == [classes] else {
+                throw FrechetError.shapeMismatch(source: source, key: "mu_logits", shape: arrays["mu_logits"]!.shape,
+                                                 expected: [classes], reason: "one mean logit per class")
+            }
+            guard arrays["sigma_logits"]!.shape == [classes, classes] else {
+                throw FrechetError.shapeMismatch(source: source, key: "sigma_logits",
+                                                 shape: arrays["sigma_logits"]!.shape, expected: [classes, classes],
+                                                 reason: "sigma_logits must be square and match mu_logits")
+            }
+            let logits = FrechetStatistics(mu: mu, sigma: sigma, n: statistics.n)
+            try logits.validate(source: source, checkPositiveSemidefinite: false)
+            logitStatistics = logits
+        }
         if let array = arrays["fidviz"] {
             guard let text = array.strings(), text.count == 1 else {
                 throw FrechetError.unsupportedType(
@@ -266,11 +339,5 @@ extension FrechetStatistics {
         -> FrechetStatistics
     {
         try StatisticsFile.read(contentsOf: url, expectedDimension: expectedDimension).statistics
-    }
-
-    /// Writes these statistics as a fidviz .npz (see `StatisticsFile.write`).
-    public func write(to url: URL, top1Histogram: [Int64]? = nil, provenance: String) throws {
-        try StatisticsFile.write(self, to: url, top1Histogram: top1Histogram,
-                                 provenance: provenance)
     }
 }

@@ -1,4 +1,5 @@
 import CCairo
+import Pixels
 
 // MARK: - A Cairo image surface with its drawing context
 
@@ -98,7 +99,7 @@ final class CairoCanvas {
     // MARK: - Pixels
 
     /// Copies `pixels` onto the canvas with its top-left corner at integer (`x`, `y`), 1:1.
-    func drawPixels(_ pixels: RGBPixels, x: Int, y: Int) throws {
+    func drawPixels(_ pixels: RGBImage, x: Int, y: Int) throws {
         let image = try CairoCanvas.makeSurface(pixels)
         defer { cairo_surface_destroy(image) }
         cairo_save(context)
@@ -110,8 +111,23 @@ final class CairoCanvas {
         try checkStatus("draw a \(pixels.width)x\(pixels.height) image")
     }
 
+    /// Draws `pixels` scaled to fill `width` x `height` at (`x`, `y`), with Cairo's "good"
+    /// filter (box-averaging when shrinking, so small copies do not alias).
+    func drawScaled(_ pixels: RGBImage, x: Double, y: Double, width: Double, height: Double) throws {
+        let image = try CairoCanvas.makeSurface(pixels)
+        defer { cairo_surface_destroy(image) }
+        cairo_save(context)
+        cairo_translate(context, x, y)
+        cairo_scale(context, width / Double(pixels.width), height / Double(pixels.height))
+        cairo_set_source_surface(context, image, 0, 0)
+        cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_GOOD)
+        cairo_paint(context)
+        cairo_restore(context)
+        try checkStatus("draw a \(pixels.width)x\(pixels.height) image at \(Int(width))x\(Int(height))")
+    }
+
     /// An opaque ARGB32 surface holding `pixels` (caller destroys it).
-    static func makeSurface(_ pixels: RGBPixels) throws -> OpaquePointer {
+    static func makeSurface(_ pixels: RGBImage) throws -> OpaquePointer {
         guard let image = cairo_image_surface_create(
             CAIRO_FORMAT_ARGB32, Int32(clamping: pixels.width), Int32(clamping: pixels.height))
         else {
@@ -141,19 +157,19 @@ final class CairoCanvas {
     }
 
     /// The canvas as RGB bytes (alpha composited over white is not needed: the canvas is opaque).
-    func pixels() -> RGBPixels {
+    func pixels() -> RGBImage {
         cairo_surface_flush(surface)
         return CairoCanvas.readPixels(surface)
     }
 
     /// Reads an ARGB32 surface into RGB, un-premultiplying any partial alpha.
-    static func readPixels(_ surface: OpaquePointer) -> RGBPixels {
+    static func readPixels(_ surface: OpaquePointer) -> RGBImage {
         let width = Int(cairo_image_surface_get_width(surface))
         let height = Int(cairo_image_surface_get_height(surface))
         let stride = Int(cairo_image_surface_get_stride(surface))
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         guard let data = cairo_image_surface_get_data(surface) else {
-            return RGBPixels(width: width, height: height, rgb: rgb)
+            return RGBImage(width: width, height: height, rgb: rgb)
         }
         for row in 0..<height {
             let line = UnsafeRawPointer(data + row * stride).assumingMemoryBound(to: UInt32.self)
@@ -172,7 +188,7 @@ final class CairoCanvas {
                 rgb[i + 2] = UInt8(b)
             }
         }
-        return RGBPixels(width: width, height: height, rgb: rgb)
+        return RGBImage(width: width, height: height, rgb: rgb)
     }
 
     // MARK: - PNG

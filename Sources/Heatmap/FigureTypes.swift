@@ -1,4 +1,5 @@
 import Foundation
+import Pixels
 
 // MARK: - What a panel figure shows
 
@@ -6,9 +7,9 @@ import Foundation
 /// the image (nil draws the image itself).
 public struct PanelSpec: Sendable {
     public var title: String
-    public var map: ScalarMap?
+    public var map: SpatialMap?
 
-    public init(title: String, map: ScalarMap? = nil) {
+    public init(title: String, map: SpatialMap? = nil) {
         self.title = title
         self.map = map
     }
@@ -17,64 +18,40 @@ public struct PanelSpec: Sendable {
     public static let original = PanelSpec(title: "original")
 
     /// "FID sensitivity (<layer>)" over `map`.
-    public static func sensitivity(layer: String, map: ScalarMap) -> PanelSpec {
+    public static func sensitivity(layer: String, map: SpatialMap) -> PanelSpec {
         PanelSpec(title: "FID sensitivity (\(layer))", map: map)
     }
 
     /// "Top-1 Grad-CAM (<layer>)" over `map`.
-    public static func gradCAM(layer: String, map: ScalarMap) -> PanelSpec {
+    public static func gradCAM(layer: String, map: SpatialMap) -> PanelSpec {
         PanelSpec(title: "Top-1 Grad-CAM (\(layer))", map: map)
     }
 }
 
-/// The caption of one image's figure, drawn inside the original panel at its bottom.
+/// The caption of one image's figure, drawn inside the original panel at its bottom, in this
+/// order: the warning (bold amber), the headline (bold; its chunks are kept on one row when they
+/// fit), the details (chunks separated by wide spaces) and the extra lines. When the panel is
+/// too small, parts shrink and go as `PanelFigureGeometry.captionRows` describes.
 public struct FigureCaption: Sendable {
-    public var top1Label: String
-    /// Softmax probability of the Top-1 class, in [0, 1].
-    public var top1Probability: Double
-    public var fidBefore: Double?
-    public var fidAfter: Double?
-    /// `fidAfter - fidBefore`: positive when adding the image makes FID worse.
-    public var deltaFID: Double?
-    /// Further caption lines, drawn as given (e.g. the file name and size).
+    /// e.g. "Top-1: tabby (#282)" and "(p = 0.873)".
+    public var headline: [String]
+    /// e.g. "ΔFID = +0.4623" and "(FID 37006.701 → 37007.163)".
+    public var details: [String]
+    /// Further lines, drawn as given (e.g. the file name and size).
     public var extraLines: [String]
-    /// Drawn first and prominently (bold amber) when set, e.g. "NOT the official FID weights: ...".
+    /// Drawn first and prominently when set, e.g. "NOT the official FID weights: ...".
     public var warning: String?
 
-    public init(
-        top1Label: String, top1Probability: Double, fidBefore: Double? = nil, fidAfter: Double? = nil,
-        deltaFID: Double? = nil, extraLines: [String] = [], warning: String? = nil
-    ) {
-        self.top1Label = top1Label
-        self.top1Probability = top1Probability
-        self.fidBefore = fidBefore
-        self.fidAfter = fidAfter
-        self.deltaFID = deltaFID
+    public init(headline: [String], details: [String] = [], extraLines: [String] = [], warning: String? = nil) {
+        self.headline = headline
+        self.details = details
         self.extraLines = extraLines
         self.warning = warning
     }
 
-    /// The caption as text lines (before fitting to a panel), warning excluded, e.g.
-    /// "Top-1: tabby (p = 0.873)" and "ΔFID = +0.4623   (FID 37006.701 → 37007.163)".
+    /// The caption as text lines before fitting to a panel, warning excluded.
     public var lines: [String] {
-        [top1Chunks.joined(separator: " "), fidChunks.joined(separator: "   ")].filter { !$0.isEmpty } + extraLines
-    }
-
-    /// "Top-1: <label>" and "(p = <probability>)", kept on one row when they fit.
-    var top1Chunks: [String] {
-        ["Top-1: \(top1Label)", "(p = \(NumberText.fixed(top1Probability, digits: 3)))"]
-    }
-
-    /// "ΔFID = <signed>" and "(FID <before> → <after>)", either or both; empty when no FID is known.
-    var fidChunks: [String] {
-        var chunks: [String] = []
-        if let deltaFID { chunks.append("ΔFID = \(NumberText.signed(deltaFID))") }
-        if let fidBefore, let fidAfter {
-            chunks.append("(FID \(NumberText.fixed(fidBefore, digits: 3)) → \(NumberText.fixed(fidAfter, digits: 3)))")
-        } else if let fidBefore {
-            chunks.append("(FID \(NumberText.fixed(fidBefore, digits: 3)))")
-        }
-        return chunks
+        [headline.joined(separator: " "), details.joined(separator: "   ")].filter { !$0.isEmpty } + extraLines
     }
 }
 
@@ -158,19 +135,19 @@ public struct RenderedFigure: Sendable {
 
 // MARK: - Number formatting shared by figures and reports
 
-enum NumberText {
+public enum NumberText {
     /// `x` with `digits` decimals, or "n/a" when not finite.
-    static func fixed(_ x: Double, digits: Int) -> String {
+    public static func fixed(_ x: Double, digits: Int) -> String {
         x.isFinite ? String(format: "%.\(digits)f", x) : "n/a"
     }
 
     /// `x` with an explicit sign and 4 significant digits ("+0.4623", "-1.25e-05").
-    static func signed(_ x: Double) -> String {
+    public static func signed(_ x: Double) -> String {
         x.isFinite ? String(format: "%+.4g", x) : "n/a"
     }
 
     /// `x` with 3 significant digits ("0.000321", "1.2e+04"), for colour bar ticks.
-    static func short(_ x: Double) -> String {
+    public static func short(_ x: Double) -> String {
         guard x.isFinite else { return "n/a" }
         if x == 0 { return "0" }
         return String(format: "%.3g", x)

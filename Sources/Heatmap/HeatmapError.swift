@@ -7,8 +7,6 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
     /// Cairo refused an operation; `operation` names it with its sizes, `status` is
     /// `cairo_status_to_string` of the failure.
     case cairo(operation: String, status: String)
-    /// Bytes handed to `PNGCodec.decode` are not a PNG Cairo can read.
-    case pngDecode(byteCount: Int, status: String)
     /// Writing an output file failed at `step` (create, write, sync, rename); `reason` is the
     /// system's message for errno.
     case fileWrite(path: String, step: String, reason: String)
@@ -19,9 +17,6 @@ public enum HeatmapError: Error, CustomStringConvertible, Equatable {
             return "Cairo failed to \(operation): \(status). "
                 + "Check that the image is not empty or larger than 32767 pixels on a side "
                 + "and that the machine has memory left."
-        case let .pngDecode(byteCount, status):
-            return "Could not decode \(byteCount) bytes as PNG: \(status). "
-                + "Pass the bytes of a complete PNG file."
         case let .fileWrite(path, step, reason):
             return "Could not write '\(path)' (\(step) failed: \(reason)). "
                 + "Check that the folder exists, is writable and has free space."

@@ -1,10 +1,12 @@
+import Pixels
+
 // MARK: - Heat overlay as in the paper
 
 /// Draws a low-resolution map (sensitivity or Grad-CAM) over an image the way the paper's code
 /// does (Kynkäänniemi et al., ICLR 2023, `fid_heatmaps/heatmap_utils.py`):
 ///
 /// 1. `heat = clamp01(lanczos3(normalise(map), W x H))`: min-max normalise the map, upsample it
-///    to the image's own size (see `ScalarMap.resampledLanczos3`), clamp the Lanczos
+///    to the image's own size (see `SpatialMap.resampledLanczos3`), clamp the Lanczos
 ///    overshoot to [0, 1].
 /// 2. `image01 = normalise(image)`: min-max over all pixels and all three channels together.
 /// 3. `composite = normalise(weight * colormap(heat) + image01)` with `weight = 2`, the
@@ -22,7 +24,7 @@ public enum Overlay {
     public static let paperHeatmapWeight: Float = 2
 
     /// Step 1: `map` normalised, upsampled to `width` x `height` and clamped to [0, 1].
-    public static func heat(from map: ScalarMap, width: Int, height: Int) -> ScalarMap {
+    public static func heat(from map: SpatialMap, width: Int, height: Int) -> SpatialMap {
         var up = map.normalizedMinMax().resampledLanczos3(width: width, height: height)
         for i in up.values.indices {
             up.values[i] = Swift.min(1, Swift.max(0, up.values[i]))
@@ -32,9 +34,9 @@ public enum Overlay {
 
     /// Steps 2-3: the composite of `image` and a heat map of the same size.
     public static func composite(
-        image: RGBPixels, heat: ScalarMap, colormap: ColormapName = .parula,
+        image: RGBImage, heat: SpatialMap, colormap: ColormapName = .parula,
         heatmapWeight: Float = paperHeatmapWeight
-    ) -> RGBPixels {
+    ) -> RGBImage {
         precondition(heat.width == image.width && heat.height == image.height,
                      "heat is \(heat.width)x\(heat.height) but image is \(image.width)x\(image.height)")
         let table = colormap.colormap
@@ -54,14 +56,14 @@ public enum Overlay {
         let hi = mixed.max() ?? 0
         let scale: Float = hi > lo ? 255 / (hi - lo) : 0
         let bytes = mixed.map { UInt8(Swift.min(255, Swift.max(0, (($0 - lo) * scale).rounded()))) }
-        return RGBPixels(width: image.width, height: image.height, rgb: bytes)
+        return RGBImage(width: image.width, height: image.height, rgb: bytes)
     }
 
     /// Steps 1-3 in one call: `map` (any size, e.g. 8x8) drawn over `image` at the image's size.
     public static func render(
-        image: RGBPixels, map: ScalarMap, colormap: ColormapName = .parula,
+        image: RGBImage, map: SpatialMap, colormap: ColormapName = .parula,
         heatmapWeight: Float = paperHeatmapWeight
-    ) -> RGBPixels {
+    ) -> RGBImage {
         let heat = heat(from: map, width: image.width, height: image.height)
         return composite(image: image, heat: heat, colormap: colormap, heatmapWeight: heatmapWeight)
     }

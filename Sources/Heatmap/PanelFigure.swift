@@ -1,4 +1,5 @@
 import CCairo
+import Pixels
 
 // MARK: - One image's figure: original | heat panels, with titles, colour bars and caption inside
 
@@ -22,7 +23,7 @@ public enum PanelFigure {
     static let bandOpacity = 0.7
 
     public static func render(
-        image: RGBPixels, panels: [PanelSpec], caption: FigureCaption, style: FigureStyle = FigureStyle()
+        image: RGBImage, panels: [PanelSpec], caption: FigureCaption, style: FigureStyle = FigureStyle()
     ) throws -> RenderedFigure {
         precondition(!panels.isEmpty, "PanelFigure.render needs at least one panel")
         for (i, panel) in panels.enumerated() {
@@ -49,7 +50,7 @@ public enum PanelFigure {
     // MARK: - Drawing
 
     private static func draw(
-        on canvas: CairoCanvas, pen: TextRenderer, geometry g: PanelFigureGeometry, image: RGBPixels,
+        on canvas: CairoCanvas, pen: TextRenderer, geometry g: PanelFigureGeometry, image: RGBImage,
         panels: [PanelSpec], style: FigureStyle
     ) throws {
         let colormap = style.colormap.colormap

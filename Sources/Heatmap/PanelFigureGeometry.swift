@@ -234,9 +234,9 @@ struct PanelFigureGeometry {
                 rows += text.rows([warning], maxWidth: maxWidth, maxRows: budget.warning, warningStyle, wholeWords: true)
                     .map { ($0, warningStyle) }
             }
-            rows += text.rows(caption.top1Chunks, separator: " ", maxWidth: maxWidth, maxRows: budget.top1, top1Style,
+            rows += text.rows(caption.headline, separator: " ", maxWidth: maxWidth, maxRows: budget.top1, top1Style,
                               keepingLastChunk: true).map { ($0, top1Style) }
-            rows += text.rows(caption.fidChunks, separator: "   ", maxWidth: maxWidth, maxRows: budget.fid, style,
+            rows += text.rows(caption.details, separator: "   ", maxWidth: maxWidth, maxRows: budget.fid, style,
                               wholeWords: true).map { ($0, style) }
             for line in caption.extraLines.prefix(budget.extras) {
                 rows += text.rows([line], maxWidth: maxWidth, maxRows: 1, style).map { ($0, style) }

@@ -1,8 +1,9 @@
 import Foundation
+import Pixels
 
 // MARK: - Min-max normalisation
 
-extension ScalarMap {
+extension SpatialMap {
     /// Min-max normalisation to [0, 1]: `(v - min) / (max - min)` over the finite values.
     ///
     /// Edge cases: a constant map (`max == min`, including a single value) becomes all zeros,
@@ -10,22 +11,22 @@ extension ScalarMap {
     /// non-finite values (NaN, ±inf) are ignored for min/max and become 0; a map with no finite
     /// value becomes all zeros. (The paper's `zero_one_scaling` returns an all-zero map
     /// unchanged and would divide by zero on any other constant map.)
-    public func normalizedMinMax() -> ScalarMap {
+    public func normalizedMinMax() -> SpatialMap {
         guard let (lo, hi) = finiteRange, hi > lo else {
-            return ScalarMap(width: width, height: height, values: [Float](repeating: 0, count: values.count))
+            return SpatialMap(width: width, height: height, values: [Float](repeating: 0, count: values.count))
         }
         let scale = 1 / (hi - lo)
         let out = values.map { v -> Float in
             guard v.isFinite else { return 0 }
             return Swift.min(1, Swift.max(0, (v - lo) * scale))
         }
-        return ScalarMap(width: width, height: height, values: out)
+        return SpatialMap(width: width, height: height, values: out)
     }
 }
 
 // MARK: - Lanczos-3 resampling
 
-extension ScalarMap {
+extension SpatialMap {
     /// Resamples the map to `width` x `height` with a separable Lanczos-3 filter, following the
     /// conventions of PIL's `Image.resize(..., LANCZOS)` (which the paper's code uses):
     ///
@@ -44,7 +45,7 @@ extension ScalarMap {
     ///
     /// Lanczos overshoots near sharp edges, so results can leave the input's range slightly;
     /// callers that need [0, 1] clamp afterwards (see `Overlay.heat`).
-    public func resampledLanczos3(width outWidth: Int, height outHeight: Int) -> ScalarMap {
+    public func resampledLanczos3(width outWidth: Int, height outHeight: Int) -> SpatialMap {
         precondition(outWidth > 0 && outHeight > 0,
                      "resampledLanczos3 needs a positive size, got \(outWidth)x\(outHeight)")
         let columnTaps = LanczosTaps(inputSize: width, outputSize: outWidth)
@@ -75,7 +76,7 @@ extension ScalarMap {
                 }
             }
         }
-        return ScalarMap(width: outWidth, height: outHeight, values: out)
+        return SpatialMap(width: outWidth, height: outHeight, values: out)
     }
 }
 

@@ -1,6 +1,7 @@
 import Autograd
 import Dispatch
 import Foundation
+import Pixels
 
 /// One image's network outputs.
 public struct ImageFeatures {
@@ -54,7 +55,7 @@ public struct FeatureExtractor {
             var inputs: [Tensor] = []
             var sizes: [(Int, Int)] = []
             for file in batchFiles {
-                let image = try PNGDecoder.decode(contentsOf: file)
+                let image = try ImageDecoder.decode(contentsOf: file)
                 inputs.append(ImagePreprocessing.resizedInput(of: image))
                 sizes.append((image.width, image.height))
             }
@@ -70,24 +71,6 @@ public struct FeatureExtractor {
             }
             start += batchFiles.count
             progress(start, files.count)
-        }
-    }
-}
-
-/// Softmax probabilities and the top classes of one logit vector.
-public struct ClassPrediction: Equatable {
-    public let index: Int
-    public let label: String
-    public let probability: Double
-
-    /// The `k` most probable classes of softmax(logits), computed in Double, most probable first.
-    public static func top(_ k: Int, logits: [Float]) -> [ClassPrediction] {
-        let maxLogit = Double(logits.max() ?? 0)
-        let exps = logits.map { exp(Double($0) - maxLogit) }
-        let total = exps.reduce(0, +)
-        let order = exps.indices.sorted { exps[$0] != exps[$1] ? exps[$0] > exps[$1] : $0 < $1 }
-        return order.prefix(k).map {
-            ClassPrediction(index: $0, label: ImageNetLabels.label($0), probability: exps[$0] / total)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Autograd
 
 /// Named intermediate activations a caller can capture (block outputs of the network).
-public enum InceptionLayer: String, CaseIterable, Comparable {
+public enum InceptionLayer: String, CaseIterable, Comparable, Sendable {
     case mixed_5d, mixed_6e, mixed_7c
 
     /// (channels, height, width) of the activation for a 299x299 input.
@@ -42,12 +42,20 @@ public final class InceptionV3 {
         self.weights = weights
     }
 
-    public func callAsFunction(_ pixels01: Tensor, capture: Set<InceptionLayer> = []) -> InceptionOutput {
+    /// Runs the network; `capture` names the activations to return. With `tape`, the
+    /// shallowest captured activation starts being tracked on it (`Tape.watch`), so gradients
+    /// flow back to it and no further: nothing before it is recorded. Otherwise the activations
+    /// are tracked only when `pixels01` is.
+    public func callAsFunction(_ pixels01: Tensor, capture: Set<InceptionLayer> = [], tape: Tape? = nil)
+        -> InceptionOutput {
         var activations: [InceptionLayer: Tensor] = [:]
+        let first = capture.min()
         let (pool3, logits) = InceptionNetwork(weights: weights).run(pixels01) { layer, t in
-            guard capture.contains(layer) else { return }
-            t.retainGrad()
-            activations[layer] = t
+            guard capture.contains(layer) else { return t }
+            let kept = layer == first ? (tape?.watch(t) ?? t) : t
+            kept.retainGrad()
+            activations[layer] = kept
+            return kept
         }
         return InceptionOutput(pool3: pool3, logits: logits, activations: activations)
     }
@@ -56,7 +64,7 @@ public final class InceptionV3 {
     /// if `pixels01.routing` is set, every ReLU and max pool logs its choice there, in the order
     /// `callAsFunction` runs them. Returns pool3 [N, 2048] and logits [N, 1008].
     public func forward64(_ pixels01: Tensor64) -> (pool3: Tensor64, logits: Tensor64) {
-        InceptionNetwork(weights: weights).run(pixels01) { _, _ in }
+        InceptionNetwork(weights: weights).run(pixels01) { _, t in t }
     }
 }
 
@@ -113,8 +121,8 @@ struct InceptionNetwork {
     let weights: InceptionWeights
 
     /// Resize to 299, map to [-1, 1], Conv2d_1a ... Mixed_7c, pool3, logits; `keep` sees each
-    /// `InceptionLayer` activation as it is produced.
-    func run<T: InceptionTensor>(_ pixels01: T, keep: (InceptionLayer, T) -> Void) -> (pool3: T, logits: T) {
+    /// `InceptionLayer` activation as it is produced, and the network goes on with what it returns.
+    func run<T: InceptionTensor>(_ pixels01: T, keep: (InceptionLayer, T) -> T) -> (pool3: T, logits: T) {
         let (_, c, h, w) = pixels01.nchw
         precondition(c == 3, "InceptionV3 expects 3-channel NCHW input, got \(pixels01.nchw)")
         let size = InceptionArchitecture.inputSize
@@ -130,14 +138,14 @@ struct InceptionNetwork {
         x = inceptionA("Mixed_5b", x)
         x = inceptionA("Mixed_5c", x)
         x = inceptionA("Mixed_5d", x)
-        keep(.mixed_5d, x)
+        x = keep(.mixed_5d, x)
         x = inceptionB("Mixed_6a", x)
         for block in ["Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e"] { x = inceptionC(block, x) }
-        keep(.mixed_6e, x)
+        x = keep(.mixed_6e, x)
         x = inceptionD("Mixed_7a", x)
         x = inceptionE("Mixed_7b", x, poolIsMax: false)
         x = inceptionE("Mixed_7c", x, poolIsMax: true)
-        keep(.mixed_7c, x)
+        x = keep(.mixed_7c, x)
         let pool3 = x.globalMeanPool()
         return (pool3, pool3.classify(weights))
     }

@@ -1,6 +1,25 @@
 import Autograd
 import Frechet
 import InceptionGraph
+import Pixels
+
+/// The maps fidviz draws for one explained image.
+public struct ImageMaps: Sendable {
+    /// FID sensitivity map per requested layer (see `SensitivityMaps.fidSensitivity`).
+    public var sensitivity: [InceptionLayer: SpatialMap]
+    /// Grad-CAM of the Top-1 logit per requested layer.
+    public var gradCAMTop1: [InceptionLayer: SpatialMap]
+    /// dFID/d(pixel) for pixels in [0, 1], [3, H, W] at the image's own resolution, when the
+    /// backward pass went down to the pixels.
+    public var pixelGradient: [Float]?
+
+    public init(sensitivity: [InceptionLayer: SpatialMap], gradCAMTop1: [InceptionLayer: SpatialMap],
+                pixelGradient: [Float]? = nil) {
+        self.sensitivity = sensitivity
+        self.gradCAMTop1 = gradCAMTop1
+        self.pixelGradient = pixelGradient
+    }
+}
 
 /// Everything fidviz shows about one image: its features and class, its contribution to FID,
 /// and where in the image that contribution comes from.
@@ -13,23 +32,21 @@ public struct Explanation {
     public var fidBefore: Double { contribution.fidAfter - contribution.deltaFID }
     /// Index of the highest logit (ties: lowest index).
     public let top1: Int
-    /// FID sensitivity map per requested layer (see `SensitivityMaps.fidSensitivity`).
-    public let sensitivity: [InceptionLayer: SpatialMap]
-    /// Grad-CAM of the Top-1 logit per requested layer.
-    public let gradCAMTop1: [InceptionLayer: SpatialMap]
-    /// dFID/d(pixel) for pixels in [0, 1], [3, H, W] at the image's own resolution.
-    /// Callers that keep many explanations may drop it (set it to []) to save memory.
-    public var pixelGradient: [Float]
+    public var maps: ImageMaps
 }
 
 /// Runs the network forward and backward for one image and turns gradients into maps.
 ///
-/// The ReLU masks and max-pool choices come from a float64 forward pass (`InceptionV3.forward64`),
-/// replayed on the float32 tape: where float32 rounding would tip a near-tie the other way, the
-/// pixel gradient would otherwise jump (a 1-ulp input nudge moved it by 4%).
-/// Two backward passes share one tape: the first from pool3 with seed dFID/df (to every layer
-/// and the input pixels), the second from the logits with a one-hot seed on the Top-1 class,
-/// stopping at the shallowest requested layer.
+/// Two backward passes share one tape: the first from pool3 with seed dFID/df, the second from
+/// the logits with a one-hot seed on the Top-1 class. By default the tape starts at the
+/// shallowest requested layer (the forward pass below it records nothing) and both passes stop
+/// there, in float32 throughout.
+///
+/// With `pixelGradient` the tape starts at the pixels and the first pass runs down to them.
+/// The pixel gradient of a ReLU/max-pool network is piecewise: where a pre-activation or two
+/// pool candidates lie within float32 rounding of each other, float32 and PyTorch's float64
+/// choose differently and the gradient jumps. So that pass takes its ReLU masks and max-pool
+/// choices from a float64 forward pass (`InceptionV3.forward64`), replayed on the float32 tape.
 public struct Explainer {
     public let model: InceptionV3
 
@@ -40,36 +57,45 @@ public struct Explainer {
     /// - Parameters:
     ///   - pixels01: the image as [1, 3, H, W] in [0, 1] (any size; the network resizes).
     ///   - layers: where to compute maps (at least one).
+    ///   - pixelGradient: also compute dFID/d(pixel) (`ImageMaps.pixelGradient`).
     ///   - contribution: maps pool3 features (Double) to the image's FID contribution and gradient.
-    public func explain(pixels01: Tensor, layers: [InceptionLayer],
+    public func explain(pixels01: Tensor, layers: [InceptionLayer], pixelGradient: Bool = false,
                         contribution: ([Double]) throws -> SampleContribution) rethrows -> Explanation {
         precondition(pixels01.shape.first == 1, "explain takes one image [1, 3, H, W], got \(pixels01.shape)")
         precondition(!layers.isEmpty, "explain needs at least one layer")
-        let routing = Routing()
-        // The float32 pixels widened as they are: that is the reference's float64 input too
-        // (measured: exact k/255 instead flips one routing decision and moves chelsea_crop96's
-        // pixel gradient by 1e-2).
-        _ = model.forward64(Tensor64(shape: pixels01.shape, data: pixels01.data.map(Double.init), routing: routing))
-        let tape = Tape(replaying: routing)
-        let pixels = tape.watch(pixels01)
-        let out = model(pixels, capture: Set(layers))
+        let shallowest = layers.min()!
+        let tape: Tape
+        let out: InceptionOutput
+        var pixels: Tensor?
+        if pixelGradient {
+            let routing = Routing()
+            // The float32 pixels widened as they are: that is the reference's float64 input too.
+            _ = model.forward64(Tensor64(shape: pixels01.shape, data: pixels01.data.map(Double.init), routing: routing))
+            tape = Tape(replaying: routing)
+            pixels = tape.watch(pixels01)
+            out = model(pixels!, capture: Set(layers))
+        } else {
+            tape = Tape()
+            out = model(pixels01, capture: Set(layers), tape: tape)
+        }
         let result = try contribution(out.pool3.data.map(Double.init))
 
-        tape.backward(from: out.pool3, seed: result.gradient.map(Float.init))
-        let pixelGradient = pixels.grad ?? [Float](repeating: 0, count: pixels01.count)
+        tape.backward(from: out.pool3, seed: result.gradient.map(Float.init),
+                      stopAt: pixelGradient ? nil : out.activations[shallowest])
+        let gradient = pixels.map { $0.grad ?? [Float](repeating: 0, count: pixels01.count) }
         var sensitivity: [InceptionLayer: SpatialMap] = [:]
         for layer in layers { sensitivity[layer] = map(layer, out, SensitivityMaps.fidSensitivity) }
 
         let logits = out.logits.data
-        let top1 = logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }!
+        let top1 = ClassScore.top1Index(logits: logits)
         var oneHot = [Float](repeating: 0, count: logits.count)
         oneHot[top1] = 1
-        tape.backward(from: out.logits, seed: oneHot, stopAt: out.activations[layers.min()!])
+        tape.backward(from: out.logits, seed: oneHot, stopAt: out.activations[shallowest])
         var gradCAM: [InceptionLayer: SpatialMap] = [:]
         for layer in layers { gradCAM[layer] = map(layer, out, SensitivityMaps.gradCAM) }
 
         return Explanation(pool3: out.pool3.data, logits: logits, contribution: result, top1: top1,
-                           sensitivity: sensitivity, gradCAMTop1: gradCAM, pixelGradient: pixelGradient)
+                           maps: ImageMaps(sensitivity: sensitivity, gradCAMTop1: gradCAM, pixelGradient: gradient))
     }
 
     private func map(_ layer: InceptionLayer, _ out: InceptionOutput,

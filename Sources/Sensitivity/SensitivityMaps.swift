@@ -1,21 +1,4 @@
-/// A 2-D map over an activation's spatial grid (or an image), row-major.
-public struct SpatialMap: Equatable {
-    public let height: Int
-    public let width: Int
-    public let values: [Float]
-
-    public init(height: Int, width: Int, values: [Float]) {
-        precondition(values.count == height * width, "map \(height)x\(width) with \(values.count) values")
-        self.height = height
-        self.width = width
-        self.values = values
-    }
-
-    /// Rows top to bottom, for JSON.
-    public var rows: [[Float]] {
-        (0 ..< height).map { Array(values[$0 * width ..< ($0 + 1) * width]) }
-    }
-}
+import Pixels
 
 /// Channel-weighted sums of an activation A [C, H, W] given d(objective)/dA [C, H, W].
 public enum SensitivityMaps {
@@ -48,6 +31,6 @@ public enum SensitivityMaps {
             if w == 0 { continue }
             for p in 0 ..< plane { sum[p] += w * Double(activation[k * plane + p]) }
         }
-        return SpatialMap(height: height, width: width, values: sum.map { Float(rectify ? max($0, 0) : $0) })
+        return SpatialMap(width: width, height: height, values: sum.map { Float(rectify ? max($0, 0) : $0) })
     }
 }

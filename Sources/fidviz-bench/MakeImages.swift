@@ -1,6 +1,7 @@
 import Foundation
 import Heatmap
 import InceptionGraph
+import Pixels
 
 /// Writes `count` PNG test images into `folder`: crops of the photos in samples/ at varied
 /// positions and sizes (150 to 400 pixels a side), deterministic. For timing whole runs.
@@ -23,7 +24,7 @@ func makeImages(count: Int, folder: URL, samples: URL) throws {
         for y in 0 ..< height {
             for x in 0 ..< width * 3 { rgb[y * width * 3 + x] = photo.rgb[((y0 + y) * photo.width + x0) * 3 + x] }
         }
-        let png = try PNGCodec.encode(RGBPixels(width: width, height: height, rgb: rgb))
+        let png = try PNGCodec.encode(RGBImage(width: width, height: height, rgb: rgb))
         try Data(png).write(to: folder.appendingPathComponent(String(format: "image-%04d.png", index)))
     }
 }

@@ -3,44 +3,62 @@ import Foundation
 import Frechet
 import Heatmap
 import InceptionGraph
+import Report
 
 extension InceptionLayer: ExpressibleByArgument {}
 extension ColormapName: ExpressibleByArgument {}
 
-/// `fidviz explain` (the default command): where in each image FID's gradient comes from.
+/// `fidviz explain` (the default command): which images drive FID, and where in them.
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Heatmaps of each image's contribution to FID, with its ImageNet Top-1 class (the default command).",
+        abstract: "Rank every image by its contribution to FID and draw heatmaps of the ones that matter (the default command).",
         discussion: """
-            For each image fidviz computes ΔFID, the change in FID when the image joins the generated \
-            set (Kynkäänniemi et al., ICLR 2023), backpropagates dFID through the FID Inception-v3, and \
-            draws: the original | the FID sensitivity map | Grad-CAM of the Top-1 class, per --layer.
+            ΔFID is the change in FID when an image joins the generated set (Kynkäänniemi et al., \
+            ICLR 2023): positive means the image makes FID worse.
+
+            Phase 1 ranks every image. It runs the network forward only, batched on every core like \
+            `fidviz stats` (or reads --features instead), and computes each image's FID without and \
+            with it and ΔFID, in O(d^2) per image after one O(d^3) step. Memory stays flat: only \
+            feature rows are kept, never images.
+
+            Phase 2 explains the images a person will look at: the --top K with the largest ΔFID and \
+            the --best K with the most negative. For each it backpropagates dFID through the FID \
+            Inception-v3 and draws: the original | the FID sensitivity map | Grad-CAM of the Top-1 \
+            class, per --layer (and |dFID/dpixel| with --pixel-gradient).
 
             The generated set: --gen STATS if given; otherwise, for several images, each joins the \
             others (leave-one-out); for a single image, a "perfect generator" whose statistics equal \
-            the reference.
+            the reference. REF is a statistics or features .npz, or images.
 
-            Output (-o, default fidviz-report/): index.html (open it from disk), report.json, and one \
-            PNG per image in panels/. An existing non-empty folder not written by fidviz is refused \
-            unless --force; an interrupted run leaves the previous report untouched.
+            Output (-o, default fidviz-report/): index.html (open it from disk), report.json (every \
+            image, worst first; maps for the explained ones), images.csv (one row per image), and \
+            panels/NNNN-<name>.png (NNNN: the image's rank). An existing non-empty folder not \
+            written by fidviz is refused unless --force; an interrupted run leaves the previous \
+            report untouched.
 
             Examples:
               fidviz samples/chelsea.png --ref ref.npz
-              fidviz generated/ --ref ref.npz --layer mixed_7c --layer mixed_6e -o report
+              fidviz generated/ --ref ref.npz --top 20 --best 5 -o report
+              fidviz --features gen_features.npz --ref ref.npz --pixel-gradient
             """)
 
-    @Argument(help: ArgumentHelp("PNG files or folders to explain.", valueName: "images"))
-    var inputs: [String]
+    @Argument(help: ArgumentHelp("Images or folders to explain (or use --features).", valueName: "images"))
+    var inputs: [String] = []
 
     @Option(help: ArgumentHelp(
-        "Reference statistics: a .npz (pytorch-fid, clean-fid, ADM or fidviz stats, or a fidviz features file) or a folder of PNGs.",
+        "Reference: a statistics .npz (pytorch-fid, clean-fid, ADM or fidviz), a features .npz, or images and folders.",
         valueName: "ref"))
     var ref: String
 
     @Option(help: ArgumentHelp("Statistics of the generated set the images join (N = its `n`, else 50000).",
                                valueName: "stats.npz"))
     var gen: String?
+
+    @Option(help: ArgumentHelp(
+        "The generated set's features (from `fidviz features`, e.g. made in shards): phase 1 reads them instead of running the network. Its `files` must exist where they are listed, for the explained images.",
+        valueName: "features.npz"))
+    var features: String?
 
     @Option(name: .customLong("layer"), help: ArgumentHelp(
         "Layer for the maps (repeatable): mixed_7c (8x8, default), mixed_6e (17x17), mixed_5d (35x35).",
@@ -50,8 +68,14 @@ struct ExplainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Output folder.", valueName: "dir"))
     var output = "fidviz-report"
 
-    @Option(help: "How many images (worst ΔFID first) get full panel figures; all get numbers and maps in report.json.")
+    @Option(help: "How many images with the largest ΔFID to explain (phase 2).")
     var top = 50
+
+    @Option(help: "How many images with the most negative ΔFID to explain (phase 2).")
+    var best = 10
+
+    @Flag(help: "Also backpropagate to the pixels: a |dFID/dpixel| panel and panels/NNNN-<name>.pixelgrad.npy [3,H,W] float32 (slower: the pass runs to the input, with float64 routing).")
+    var pixelGradient = false
 
     @Option(help: "Colormap of the heat panels: parula (as in the paper), viridis or inferno.")
     var colormap: ColormapName = .parula
@@ -69,32 +93,57 @@ struct ExplainCommand: ParsableCommand {
     var effectiveLayers: [InceptionLayer] { layers.isEmpty ? [.mixed_7c] : layers }
 
     func validate() throws {
-        guard top > 0 else { throw ValidationError("--top must be at least 1") }
+        guard top >= 0, best >= 0 else { throw ValidationError("--top and --best must be at least 0") }
         guard !output.isEmpty else { throw ValidationError("-o: give a folder name (it is empty)") }
         guard Set(layers).count == layers.count else { throw ValidationError("--layer repeats a layer") }
+        guard inputs.isEmpty != (features == nil) else {
+            throw ValidationError(features == nil ? "give the images to explain, or --features FEATS.npz"
+                                                  : "give either images or --features, not both")
+        }
     }
 
     func run() throws {
         try ReportFolder.check(path: output, force: force)
-        let images = try ImageInputs(arguments: inputs)
-        let quiet = outputOptions.quiet
-        if images.skipped > 0 { note("skipped \(images.skipped) non-PNG files", quiet: quiet) }
-        if gen == nil && images.files.count == 2 {
+        // Every input is read and checked before the output folder is touched or the weights load.
+        let generated: GeneratedInput
+        if let features {
+            generated = .features(try MeasuredSet.read(URL(fileURLWithPath: features), logits: true, keepRows: true))
+        } else {
+            guard case .images(let images) = try SetSource(inputs, flag: nil) else {
+                throw InputError("\(inputs[0]): give the images to explain (a features .npz goes to --features)")
+            }
+            generated = .images(images)
+        }
+        if gen == nil && generated.count == 2 {
             throw InputError("2 images are too few for leave-one-out statistics; explain 1 image, 3 or more, or pass --gen STATS")
         }
-        // Every input is read and checked before the output folder is touched or the weights load.
-        let reference = try ReferenceInput(path: ref)
-        let generatedFile = try gen.map { try StatisticsFile.read(contentsOf: URL(fileURLWithPath: $0)) }
+        let reference = try SetSource([ref], flag: "--ref")
+        let referenceFile = try reference.readFile()
+        let generatedFile = try gen.map { try MeasuredSet.read(URL(fileURLWithPath: $0)) }
         let folder = try ReportFolder(path: output, force: force)
         do {
-            let report = try ExplainRun(command: self, images: images.files, reference: reference,
-                                        generatedFile: generatedFile, folder: folder).run()
+            let report = try ExplainRun(command: self, generated: generated, reference: reference,
+                                        referenceFile: referenceFile, generatedFile: generatedFile,
+                                        folder: folder).run()
             try folder.commit()
-            note("wrote \(folder.destination.path)/index.html", quiet: quiet)
-            if json { print(String(decoding: report, as: UTF8.self)) }
+            note("wrote \(folder.destination.path)/index.html", quiet: outputOptions.quiet)
+            if json { print(String(decoding: report, as: UTF8.self), terminator: "") }
         } catch {
             folder.discard()
             throw error
+        }
+    }
+}
+
+/// The generated set as given to explain: images, or their features.
+enum GeneratedInput {
+    case images(ImageFiles)
+    case features(MeasuredSet)
+
+    var count: Int {
+        switch self {
+        case .images(let images): return images.count
+        case .features(let set): return set.rows?.count ?? 0
         }
     }
 }

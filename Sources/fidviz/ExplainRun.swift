@@ -4,25 +4,21 @@ import Foundation
 import Frechet
 import Heatmap
 import InceptionGraph
+import Pixels
+import Report
 import Sensitivity
 
-/// One explained image, as the report needs it.
-struct ExplainedImage {
-    let file: URL
-    let name: String
-    let width: Int, height: Int
-    let top5: [ClassPrediction]
-    let explanation: Explanation
-}
-
-/// The explain pipeline: reference and generated statistics, per-image explanations, then the
-/// report files (panels, histogram, index.html, report.json) written into `folder`.
+/// The explain pipeline. Phase 1: every image's features (network forward, or a features
+/// file), the generated set's statistics and every image's ΔFID. Phase 2: backward passes and
+/// maps for the images the report shows. Then the report files, written into `folder`.
 struct ExplainRun {
     let command: ExplainCommand
-    let images: [URL]
-    let reference: ReferenceInput
+    let generated: GeneratedInput
+    let reference: SetSource
+    /// `--ref` when it is a file, already read and validated.
+    let referenceFile: MeasuredSet?
     /// `--gen`, already read and validated.
-    let generatedFile: StatisticsFile?
+    let generatedFile: MeasuredSet?
     let folder: ReportFolder
 
     let clock = PhaseClock()
@@ -32,115 +28,120 @@ struct ExplainRun {
     /// Returns the report.json bytes.
     func run() throws -> Data {
         let loaded = try clock.measure("weights") { try LoadedModel.load(command.weightsOptions, quiet: quiet) }
-        var referenceNetwork = 0.0
-        let referenceStart = DispatchTime.now().uptimeNanoseconds
-        let reference = try ReferenceStatistics.load(self.reference, model: loaded.model,
-                                                     batchSize: command.batchOptions.batchSize, quiet: quiet,
-                                                     onNetworkTime: { referenceNetwork += $0 })
-        clock.add("network", referenceNetwork)
-        clock.add("reference", Double(DispatchTime.now().uptimeNanoseconds - referenceStart) / 1e9 - referenceNetwork)
-        let generated = try formGeneratedSet(reference: reference, model: loaded.model)
-        if generated.n < InceptionArchitecture.featureCount {
-            note("note: the generated set has \(generated.n) samples, fewer than the 2048 feature dimensions; its covariance is singular, so FID is dominated by the missing dimensions", quiet: quiet)
+        let batchSize = command.batchOptions.batchSize
+        let referenceSet = try reference.measured(referenceFile, model: { loaded.model }, batchSize: batchSize,
+                                                  keepRows: false, label: "reference", quiet: quiet,
+                                                  onNetworkTime: { clock.add("network", $0) })
+
+        // Phase 1: rank every image.
+        let rows: FeatureRows
+        var generatedStatistics: FrechetStatistics?
+        switch generated {
+        case .images(let images) where images.count == 1:
+            rows = try MeasuredSet.rows(images, model: loaded.model, batchSize: batchSize, label: "features",
+                                        quiet: quiet, onNetworkTime: { clock.add("network", $0) })
+        case .images(let images):
+            let measured = try MeasuredSet.measure(images, model: loaded.model, batchSize: batchSize, keepRows: true,
+                                                   label: "features", quiet: quiet,
+                                                   onNetworkTime: { clock.add("network", $0) })
+            rows = measured.rows!
+            generatedStatistics = measured.statistics
+        case .features(let set):
+            rows = set.rows!
+            generatedStatistics = set.statistics
         }
-        if case .perfectGenerator = generated {
-            note("one image and no --gen: treating the generated set as equal to the reference (a perfect generator, N = \(generated.n))", quiet: quiet)
+        let joined = formJoinedSet(rows: rows, statistics: generatedStatistics, reference: referenceSet)
+        if joined.n < InceptionArchitecture.featureCount {
+            note("note: the generated set has \(joined.n) samples, fewer than the 2048 feature dimensions; its covariance is singular, so FID is dominated by the missing dimensions", quiet: quiet)
+        }
+        if case .perfectGenerator = joined {
+            note("one image and no --gen: treating the generated set as equal to the reference (a perfect generator, N = \(joined.n))", quiet: quiet)
         }
         let (setFID, evaluate) = try clock.measure("statistics") {
-            try generated.contributions(reference: reference.statistics)
+            try joined.contributions(reference: referenceSet.statistics)
         }
-        let explained = try explainAll(model: loaded.model, evaluate: evaluate)
+        var imageRows = try clock.measure("statistics") { try rank(rows, evaluate: evaluate) }
+
+        // Phase 2: explain the images the report shows.
+        imageRows = ImageRow.ranked(imageRows)
+        let selection = ImageRow.selection(imageRows, top: command.top, best: command.best)
+        try explain(selection.worst + selection.best, in: &imageRows, rows: rows, model: loaded.model,
+                    evaluate: evaluate)
+
         defer { note("time: " + clock.summary(), quiet: quiet) }
-        return try clock.measure("report") { try ReportWriter(folder: folder, style: FigureStyle(colormap: command.colormap), layers: command.effectiveLayers,
-                                top: command.top, warning: loaded.unofficialWarning, quiet: quiet)
-            .write(explained, setFID: setFID, generated: generated, reference: reference, weightsSHA256: loaded.sha256,
-                   weightsAreOfficial: loaded.isOfficial) }
+        return try clock.measure("report") {
+            let summary = ReportSummary(fid: setFID, n: joined.n, referencePath: referenceSet.path,
+                                        referenceProvenance: referenceSet.provenance, weightsSHA256: loaded.sha256,
+                                        weightsAreOfficial: loaded.isOfficial, generatedSetDescription: joined.description,
+                                        warning: loaded.unofficialWarning)
+            var writer = ReportWriter(folder: folder, style: FigureStyle(colormap: command.colormap),
+                                      layers: command.effectiveLayers, top: command.top, best: command.best,
+                                      warning: loaded.unofficialWarning)
+            let progress = ProgressBar(label: "figures", quiet: quiet)
+            writer.onFigure = { progress.update(done: $0, total: $1, unit: "fig") }
+            return try writer.write(rows: imageRows, summary: summary, referenceHistogram: referenceSet.top1Histogram)
+        }
     }
 
-    private func formGeneratedSet(reference: ReferenceStatistics, model: InceptionV3) throws -> GeneratedSet {
+    /// The set each image joins (see `JoinedSet`).
+    private func formJoinedSet(rows: FeatureRows, statistics: FrechetStatistics?, reference: MeasuredSet) -> JoinedSet {
         if let gen = command.gen, let file = generatedFile {
-            return .statistics(file.statistics, n: file.statistics.n ?? GeneratedSet.defaultSampleCount, path: gen)
+            return .statistics(file.statistics, n: file.statistics.n ?? JoinedSet.defaultSampleCount, path: gen)
         }
-        if images.count == 1 {
-            return .perfectGenerator(n: reference.statistics.n ?? GeneratedSet.defaultSampleCount)
+        guard let statistics, rows.count > 1 else {
+            return .perfectGenerator(n: reference.statistics.n ?? JoinedSet.defaultSampleCount)
         }
-        let measured = try ImageSetMeasurement.measure(
-            images, model: model, batchSize: command.batchOptions.batchSize, keepFeatures: false,
-            label: "features", source: "the input images", quiet: quiet, onNetworkTime: { clock.add("network", $0) })
-        return .leaveOneOut(measured.statistics)
+        return .leaveOneOut(statistics)
     }
 
-    private func explainAll(model: InceptionV3,
-                            evaluate: ([Double]) -> SampleContribution) throws -> [ExplainedImage] {
+    /// Phase 1's numbers for every image: FID without and with it, ΔFID, Top-5.
+    private func rank(_ rows: FeatureRows, evaluate: @escaping ([Double]) -> SampleContribution) throws -> [ImageRow] {
+        let progress = ProgressBar(label: "ΔFID", quiet: quiet)
+        var result: [ImageRow] = []
+        result.reserveCapacity(rows.count)
+        for i in 0 ..< rows.count {
+            let contribution = evaluate(rows.pool3(i).map(Double.init))
+            let top5 = rows.logits(i).map { ClassScore.top(5, logits: $0) }
+                ?? [ClassScore(index: 0, label: ImageNetLabels.label(0), probability: .nan)]
+            let size = rows.sizes[i]
+            result.append(ImageRow(file: rows.names[i], source: rows.urls[i], width: size?.width ?? 0,
+                                   height: size?.height ?? 0, top5: top5,
+                                   fidBefore: contribution.fidAfter - contribution.deltaFID,
+                                   fidAfter: contribution.fidAfter, deltaFID: contribution.deltaFID))
+            progress.update(done: i + 1, total: rows.count)
+        }
+        return result
+    }
+
+    /// Phase 2: the backward passes and maps of `positions` in `imageRows`.
+    private func explain(_ positions: [Int], in imageRows: inout [ImageRow], rows: FeatureRows, model: InceptionV3,
+                         evaluate: @escaping ([Double]) -> SampleContribution) throws {
         let explainer = Explainer(model: model)
         let progress = ProgressBar(label: "explain", quiet: quiet)
-        var results: [ExplainedImage] = []
-        for (index, file) in images.enumerated() {
-            let image = try PNGDecoder.decode(contentsOf: file)
+        for (done, position) in positions.enumerated() {
+            let url = imageRows[position].source
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw InputError("\(imageRows[position].file): listed in the features file but not found; run fidviz from the folder its paths are relative to")
+            }
+            let image = try ImageDecoder.decode(contentsOf: url)
             var statisticsSeconds = 0.0
             let started = DispatchTime.now().uptimeNanoseconds
-            let explanation = explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image),
-                                                    layers: command.effectiveLayers) { feature in
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                defer { statisticsSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
-                return evaluate(feature)
+            // Single-threaded BLAS, as in phase 1: the same pool3 to the last bit, whatever the machine.
+            let explanation = ComputeRuntime.withThreads(1) {
+                explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: command.effectiveLayers,
+                                  pixelGradient: command.pixelGradient) { feature in
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    defer { statisticsSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+                    return evaluate(feature)
+                }
             }
-            let explainSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            clock.add("network", explainSeconds - statisticsSeconds)
+            clock.add("network", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 - statisticsSeconds)
             clock.add("statistics", statisticsSeconds)
-            // The report keeps maps and numbers only, so memory grows by kilobytes per image.
-            var kept = explanation
-            kept.pixelGradient = []
-            results.append(ExplainedImage(file: file, name: file.relativePath, width: image.width, height: image.height,
-                                          top5: ClassPrediction.top(5, logits: explanation.logits),
-                                          explanation: kept))
-            progress.update(done: index + 1, total: images.count)
-        }
-        return results
-    }
-}
-
-/// Reference statistics and where they came from.
-struct ReferenceStatistics {
-    let statistics: FrechetStatistics
-    let path: String
-    let provenance: String
-    let top1Histogram: [Int64]?
-
-    /// The statistics of `input`: a file's as read, or a folder's computed here with `model`.
-    static func load(_ input: ReferenceInput, model: InceptionV3, batchSize: Int, quiet: Bool,
-                     onNetworkTime: @escaping (Double) -> Void) throws -> ReferenceStatistics {
-        switch input {
-        case let .file(file, path):
-            return ReferenceStatistics(statistics: file.statistics, path: path,
-                                       provenance: file.provenance ?? file.layout.rawValue, top1Histogram: file.top1Histogram)
-        case let .images(inputs, path):
-            let measured = try ImageSetMeasurement.measure(inputs.files, model: model, batchSize: batchSize,
-                                                           keepFeatures: false, label: "reference", source: path,
-                                                           quiet: quiet, onNetworkTime: onNetworkTime)
-            return ReferenceStatistics(statistics: measured.statistics, path: path,
-                                       provenance: "computed by fidviz from \(inputs.files.count) images in \(path)",
-                                       top1Histogram: measured.top1Histogram)
-        }
-    }
-}
-
-/// `--ref` as given, checked before any work starts: a statistics or features .npz, read and
-/// validated at once, or a folder of PNGs, whose headers are checked at once and whose
-/// statistics are computed once the network is loaded.
-enum ReferenceInput {
-    case file(StatisticsFile, path: String)
-    case images(ImageInputs, path: String)
-
-    init(path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError("--ref \(path): no such file or folder")
-        }
-        if isDirectory.boolValue {
-            self = .images(try ImageInputs(arguments: [path]), path: path)
-        } else {
-            self = .file(try StatisticsFile.read(contentsOf: URL(fileURLWithPath: path)), path: path)
+            imageRows[position].width = image.width
+            imageRows[position].height = image.height
+            imageRows[position].top5 = ClassScore.top(5, logits: explanation.logits)
+            imageRows[position].maps = explanation.maps
+            progress.update(done: done + 1, total: positions.count)
         }
     }
 }

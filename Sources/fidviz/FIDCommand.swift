@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Frechet
 import InceptionGraph
+import Report
 
 /// `fidviz fid`: FID (and optionally KID) between a generated set and a reference.
 struct FIDCommand: ParsableCommand {
@@ -62,88 +63,80 @@ struct FIDCommand: ParsableCommand {
 
     func run() throws {
         let quiet = outputOptions.quiet
-        let genArgument = try FIDSetArgument(inputs, flag: nil)
-        let refArgument = try FIDSetArgument([ref], flag: "--ref")
-
+        let genSource = try SetSource(inputs, flag: nil)
+        let refSource = try SetSource([ref], flag: "--ref")
         // Files first: a broken file or a statistics file given to --kid fails before the network runs.
-        var generated: FIDSet?, reference: FIDSet?
-        if case let .npz(url) = genArgument { generated = try FIDSet.load(url, needFeatures: kid) }
-        if case let .npz(url) = refArgument { reference = try FIDSet.load(url, needFeatures: kid) }
-
+        let genFile = try genSource.readFile(dimension: nil, keepRows: kid)
+        let refFile = try refSource.readFile(dimension: nil, keepRows: kid)
+        for file in [genFile, refFile].compactMap({ $0 }) where kid && file.rows == nil {
+            throw InputError("--kid needs feature vectors, but \(file.path) holds statistics (mu, sigma) only; pass a features .npz from `fidviz features` or the images themselves")
+        }
         var loaded: LoadedModel?
         func model() throws -> InceptionV3 {
             if loaded == nil { loaded = try LoadedModel.load(weightsOptions, quiet: quiet) }
             return loaded!.model
         }
-        for (argument, label) in [(genArgument, "generated"), (refArgument, "reference")] {
-            guard case let .images(images) = argument else { continue }
-            if images.skipped > 0 { note("\(label): skipped \(images.skipped) non-PNG files", quiet: quiet) }
-            let set = try FIDSet.measure(images, model: try model(), batchSize: batchOptions.batchSize,
-                                         needFeatures: kid, label: label, quiet: quiet)
-            if label == "generated" { generated = set } else { reference = set }
-        }
-        guard let generated, let reference else { preconditionFailure("fid: both sets are resolved above") }
+        let generated = try genSource.measured(genFile, model: model, batchSize: batchOptions.batchSize,
+                                               keepRows: kid, label: "generated", quiet: quiet)
+        let reference = try refSource.measured(refFile, model: model, batchSize: batchOptions.batchSize,
+                                               keepRows: kid, label: "reference", quiet: quiet)
         noteIfTooFewSamples(generated.statistics.n, set: "generated set", quiet: quiet)
         noteIfTooFewSamples(reference.statistics.n, set: "reference set", quiet: quiet)
 
         let result = try compare(generated: generated, reference: reference)
         if json {
-            print(String(decoding: try result.jsonData(), as: UTF8.self))
+            print(String(decoding: result.json.serialized(), as: UTF8.self))
         } else {
-            print("FID: \(result.fid)")
+            print("\(result.name): \(result.fid)")
             if let kid = result.kid { print("KID: \(kid.mean) ± \(kid.standardDeviation)") }
         }
     }
 
-    private func compare(generated: FIDSet, reference: FIDSet) throws -> FIDResult {
+    private func compare(generated: MeasuredSet, reference: MeasuredSet) throws -> FIDResult {
         let fid = try FrechetDistance.distance(reference: reference.statistics, generated: generated.statistics)
         var kidResult: KernelInceptionDistance?
-        if kid, let genRows = generated.features, let refRows = reference.features {
+        if kid, let genRows = generated.rows?.pool3, let refRows = reference.rows?.pool3 {
             kidResult = try KernelInceptionDistance.compute(
-                features1: genRows, features2: refRows, dimension: InceptionArchitecture.featureCount,
+                features1: genRows, features2: refRows, dimension: generated.statistics.dimension,
                 subsets: kidSubsets, subsetSize: kidSubsetSize)
         }
-        return FIDResult(fid: fid, nGenerated: generated.statistics.n, nReference: reference.statistics.n,
-                         kid: kidResult, kidSubsets: kidSubsets)
+        return FIDResult(fid: fid, dimension: generated.statistics.dimension, nGenerated: generated.statistics.n,
+                         nReference: reference.statistics.n, kid: kidResult, kidSubsets: kidSubsets)
     }
 }
 
 // MARK: - Result
 
 /// What `fidviz fid` reports.
-struct FIDResult: Encodable {
+struct FIDResult {
     let fid: Double
+    /// The feature dimension: 2048 for Inception pool3 (FID), anything else for statistics of
+    /// other features (then the number is a Fréchet distance, FD).
+    let dimension: Int
     let nGenerated: Int?
     let nReference: Int?
     let kid: KernelInceptionDistance?
     let kidSubsets: Int
 
-    enum CodingKeys: String, CodingKey {
-        case fid, nGenerated = "n_gen", nReference = "n_ref", kidMean = "kid_mean", kidStd = "kid_std"
-        case kidSubsets = "kid_subsets", kidSubsetSize = "kid_subset_size"
-    }
+    /// "FID" for Inception pool3 statistics, "FD" for any other feature space.
+    var name: String { dimension == InceptionArchitecture.featureCount ? "FID" : "FD" }
 
-    /// `{"fid": .., "n_gen": .., "n_ref": ..}` plus the KID keys with --kid; an unknown n and a
-    /// non-finite number are `null`.
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        func number(_ value: Double, _ key: CodingKeys) throws {
-            if value.isFinite { try c.encode(value, forKey: key) } else { try c.encodeNil(forKey: key) }
-        }
-        try number(fid, .fid)
-        if let nGenerated { try c.encode(nGenerated, forKey: .nGenerated) } else { try c.encodeNil(forKey: .nGenerated) }
-        if let nReference { try c.encode(nReference, forKey: .nReference) } else { try c.encodeNil(forKey: .nReference) }
+    /// `{"fid": .., "n_gen": .., "n_ref": ..}` (with "fd" and "dimension" instead of "fid" when
+    /// the features are not pool3) plus the KID keys with --kid; an unknown n and a non-finite
+    /// number are `null`.
+    var json: JSONValue {
+        var object: [String: JSONValue] = [
+            name.lowercased(): .number(fid),
+            "n_gen": .optional(nGenerated),
+            "n_ref": .optional(nReference),
+        ]
+        if name == "FD" { object["dimension"] = .int(dimension) }
         if let kid {
-            try number(kid.mean, .kidMean)
-            try number(kid.standardDeviation, .kidStd)
-            try c.encode(kidSubsets, forKey: .kidSubsets)
-            try c.encode(kid.subsetSize, forKey: .kidSubsetSize)
+            object["kid_mean"] = .number(kid.mean)
+            object["kid_std"] = .number(kid.standardDeviation)
+            object["kid_subsets"] = .int(kidSubsets)
+            object["kid_subset_size"] = .int(kid.subsetSize)
         }
-    }
-
-    func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
+        return .object(object)
     }
 }

@@ -3,6 +3,7 @@ import Autograd
 import Foundation
 import InceptionGraph
 import NumpyFiles
+import Report
 
 /// `fidviz features`: pool3 features and logits of images, as a numpy .npz.
 struct FeaturesCommand: ParsableCommand {
@@ -38,42 +39,37 @@ struct FeaturesCommand: ParsableCommand {
     }
 
     func run() throws {
-        try checkWritableOutput(output, flag: "-o")
-        let inputs = try ImageInputs(arguments: self.inputs)
+        try OutputPath.checkFile(output, flag: "-o")
+        guard case .images(let images) = try SetSource(inputs, flag: nil) else {
+            throw InputError("\(inputs.joined(separator: " ")): `fidviz features` computes the features of images; give image files or folders")
+        }
         let quiet = outputOptions.quiet
-        if inputs.skipped > 0 { note("skipped \(inputs.skipped) non-PNG files", quiet: quiet) }
+        if let skipped = images.skippedNote { note(skipped, quiet: quiet) }
         let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
 
         let progress = ProgressBar(label: "features", quiet: quiet)
-        var pool3: [Float] = [], logits: [Float] = [], names: [String] = []
-        var predictions: [[String: Any]] = []
+        var pool3: [Float] = [], logits: [Float] = []
+        var predictions: [JSONValue] = []
         // Single-threaded BLAS per image, as in `fidviz stats`: results do not depend on the batch size.
         try ComputeRuntime.withThreads(1) {
-            try FeatureExtractor(model: loaded.model, batchSize: batchOptions.batchSize).run(inputs.files, progress: {
+            try FeatureExtractor(model: loaded.model, batchSize: batchOptions.batchSize).run(images.files, progress: {
                 progress.update(done: $0, total: $1)
             }) { result in
-                names.append(result.file.relativePath)
                 pool3 += result.pool3
                 logits += result.logits
-                let top = ClassPrediction.top(1, logits: result.logits)[0]
-                predictions.append(["file": result.file.relativePath,
-                                    "top1": ["index": top.index, "label": top.label, "probability": top.probability]])
+                if json {
+                    predictions.append(.object(["file": .string(result.file.relativePath),
+                                                "top1": ClassScore.top(1, logits: result.logits)[0].json]))
+                }
             }
         }
-        let n = names.count
-        // Written in full and renamed into place before a Ctrl-C can end the process.
-        try Interrupts.critical {
-            try Npz.write([
-                (name: "files", array: NpyArray(shape: [n], values: .unicode(names))),
-                (name: "pool3", array: NpyArray(shape: [n, InceptionArchitecture.featureCount], values: .float32(pool3))),
-                (name: "logits", array: NpyArray(shape: [n, InceptionArchitecture.classCount], values: .float32(logits))),
-            ], to: URL(fileURLWithPath: output))
-        }
+        let n = images.count
+        try NpzFile.write([
+            (name: "files", array: NpyArray(shape: [n], values: .unicode((0 ..< n).map(images.name)))),
+            (name: "pool3", array: NpyArray(shape: [n, InceptionArchitecture.featureCount], values: .float32(pool3))),
+            (name: "logits", array: NpyArray(shape: [n, InceptionArchitecture.classCount], values: .float32(logits))),
+        ], to: URL(fileURLWithPath: output))
         note("wrote \(n) feature vectors to \(output)", quiet: quiet)
-        if json {
-            let data = try JSONSerialization.data(withJSONObject: predictions,
-                                                  options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
-        }
+        if json { print(String(decoding: JSONValue.array(predictions).serialized(pretty: true), as: UTF8.self), terminator: "") }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autograd
+import Report
 import Foundation
 
 /// fidviz: see what Fréchet Inception Distance looks at in your images.

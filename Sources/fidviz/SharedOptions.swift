@@ -15,3 +15,13 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "No progress bar or notes on stderr.")
     var quiet = false
 }
+
+/// `--batch-size`, for commands that stream images through the network.
+struct BatchOptions: ParsableArguments {
+    @Option(help: "Images per forward pass (memory grows with it; results do not).")
+    var batchSize = 16
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Frechet
 import InceptionGraph
+import Report
 
 /// `fidviz stats`: FID statistics of a set of images, as a pytorch-fid-compatible .npz.
 struct StatsCommand: ParsableCommand {
@@ -37,25 +38,23 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        try checkWritableOutput(output, flag: "-o")
-        let images = try ImageInputs(arguments: inputs)
+        try OutputPath.checkFile(output, flag: "-o")
+        guard case .images(let images) = try SetSource(inputs, flag: nil) else {
+            throw InputError("\(inputs.joined(separator: " ")): `fidviz stats` computes the statistics of images; give image files or folders")
+        }
         let quiet = outputOptions.quiet
-        if images.skipped > 0 { note("skipped \(images.skipped) non-PNG files", quiet: quiet) }
-        guard images.files.count >= 2 else {
+        if let skipped = images.skippedNote { note(skipped, quiet: quiet) }
+        guard images.count >= 2 else {
             throw InputError("\(inputs.joined(separator: ", ")): 1 image, but statistics need at least 2 (the covariance divides by N-1)")
         }
-        noteIfTooFewSamples(images.files.count, set: "image set", quiet: quiet)
+        noteIfTooFewSamples(images.count, set: "image set", quiet: quiet)
         let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
-
-        let measured = try ImageSetMeasurement.measure(
-            images.files, model: loaded.model, batchSize: batchOptions.batchSize, keepFeatures: false,
-            label: "stats", source: "the input images", quiet: quiet)
-        // Written in full and renamed into place before a Ctrl-C can end the process.
-        try Interrupts.critical {
-            try StatisticsFile.write(measured.statistics, to: URL(fileURLWithPath: output),
-                                     top1Histogram: measured.top1Histogram,
-                                     provenance: ImageSetMeasurement.provenance(weights: loaded, count: images.files.count))
-        }
-        note("wrote statistics of \(images.files.count) images to \(output)", quiet: quiet)
+        let measured = try MeasuredSet.measure(images, model: loaded.model, batchSize: batchOptions.batchSize,
+                                               keepRows: false, label: "stats", quiet: quiet)
+        try NpzFile.write(StatisticsFile.arrays(measured.statistics, top1Histogram: measured.top1Histogram,
+                                                logitStatistics: measured.logitStatistics,
+                                                provenance: MeasuredSet.provenance(weights: loaded, count: images.count)),
+                          to: URL(fileURLWithPath: output))
+        note("wrote statistics of \(images.count) images to \(output)", quiet: quiet)
     }
 }

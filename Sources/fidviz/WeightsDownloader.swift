@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import InceptionGraph
+import Report
 
 /// Downloads a file with a progress bar, checks its SHA-256 prefix, and moves it into place atomically.
 // Delegate callbacks arrive on the session's serial queue; `download` reads the state only after

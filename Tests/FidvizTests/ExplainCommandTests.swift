@@ -2,6 +2,7 @@ import Autograd
 import Foundation
 import Frechet
 import InceptionGraph
+import Pixels
 import SeededWeights
 import Sensitivity
 import TestSupport
@@ -64,23 +65,23 @@ final class ExplainCommandTests: FidvizTestCase {
         // report.json: the documented keys, and maps equal to the library's.
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(
             with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), ["fid", "n", "gen_source", "images"])
+        XCTAssertEqual(Set(json.keys), ["fid", "n", "gen_source", "images", "classes"])
         let images = try XCTUnwrap(json["images"] as? [[String: Any]])
         XCTAssertEqual(images.count, 1)
         let entry = images[0]
-        for key in ["file", "width", "height", "top1", "top5", "fid_before", "fid_after", "delta_fid", "sensitivity",
-                    "gradcam_top1"] {
-            XCTAssertNotNil(entry[key], key)
-        }
+        XCTAssertEqual(Set(entry.keys), ["file", "width", "height", "top1", "top5", "fid_before", "fid_after", "delta_fid",
+                                          "explained", "sensitivity", "gradcam_top1", "panel"])
+        XCTAssertEqual(entry["explained"] as? Bool, true)
+        XCTAssertEqual(entry["panel"] as? String, "panels/0001-chelsea.png")
         XCTAssertEqual(entry["width"] as? Int, image.width)
         XCTAssertEqual(entry["height"] as? Int, image.height)
 
         let library = try libraryExplanation(of: chelsea)
         let sensitivity = try XCTUnwrap((entry["sensitivity"] as? [String: Any])?["mixed_7c"] as? [[Double]])
         XCTAssertEqual(sensitivity.count, 8)
-        XCTAssertLessThanOrEqual(relativeError(sensitivity.flatMap { $0 }, library.sensitivity[.mixed_7c]!.values), 1e-6)
+        XCTAssertLessThanOrEqual(relativeError(sensitivity.flatMap { $0 }, library.maps.sensitivity[.mixed_7c]!.values), 1e-6)
         let cam = try XCTUnwrap(entry["gradcam_top1"] as? [[Double]])
-        XCTAssertLessThanOrEqual(relativeError(cam.flatMap { $0 }, library.gradCAMTop1[.mixed_7c]!.values), 1e-6)
+        XCTAssertLessThanOrEqual(relativeError(cam.flatMap { $0 }, library.maps.gradCAMTop1[.mixed_7c]!.values), 1e-6)
         let delta = try XCTUnwrap(entry["delta_fid"] as? Double)
         XCTAssertEqual(delta, library.contribution.deltaFID, accuracy: 1e-9 * abs(delta))
         XCTAssertEqual((entry["top1"] as? [String: Any])?["index"] as? Int, library.top1)
@@ -92,8 +93,11 @@ final class ExplainCommandTests: FidvizTestCase {
         let reference = try StatisticsFile.read(contentsOf: try Self.reference.get()).statistics
         let contribution = try FIDContribution(reference: reference, generated: reference, n: reference.n!)
         let pixels = ImagePreprocessing.pixels01(of: try PNGDecoder.decode(contentsOf: file))
-        return Explainer(model: InceptionV3(weights: weights)).explain(pixels01: pixels, layers: [.mixed_7c]) {
-            contribution.evaluate(feature: $0)
+        // fidviz runs the network with single-threaded BLAS, so that its numbers do not depend on threads.
+        return ComputeRuntime.withThreads(1) {
+            Explainer(model: InceptionV3(weights: weights)).explain(pixels01: pixels, layers: [.mixed_7c]) {
+                contribution.evaluate(feature: $0)
+            }
         }
     }
 

@@ -73,7 +73,9 @@ final class FeaturesCommandTests: FidvizTestCase {
         let run = try fidviz(["features", images.path, "-o", output.path, "--batch-size", "1",
                               "--weights", try TestRun.seededCheckpoint(.legacy).path])
         XCTAssertEqual(run.status, 0, "\(run)")
-        XCTAssertTrue(run.stderrLines.contains("fidviz: skipped 2 non-PNG files"), run.stderr)
+        XCTAssertTrue(run.stderrLines.contains(
+            "fidviz: skipped 2 files that are not PNG images (\(images.path)/more/README.md, \(images.path)/notes.txt)"),
+                      run.stderr)
         // Sorted by path: "horse.png" < "more/chelsea_crop96.png".
         let features = try assertMatchesGolden(output, stems: ["horse", "chelsea_crop96"], folder: images,
                                                names: ["horse.png", "more/chelsea_crop96.png"])

@@ -81,7 +81,7 @@ final class StatisticsFileTests: XCTestCase {
         let url = folder.appendingPathComponent("fidviz-stats.npz")
         let histogram = (0..<1008).map { Int64($0 % 5) }
         let statistics = FrechetStatistics(mu: mu, sigma: sigma, n: 123)
-        try statistics.write(to: url, top1Histogram: histogram, provenance: "fidviz test 1.0")
+        try Npz.write(StatisticsFile.arrays(statistics, top1Histogram: histogram, provenance: "fidviz test 1.0"), to: url)
         let arrays = try Npz.read(contentsOf: url)
         XCTAssertEqual(Set(arrays.keys), ["mu", "sigma", "n", "top1_hist", "fidviz"])
         XCTAssertEqual(arrays["mu"]!.dtype, "<f8")

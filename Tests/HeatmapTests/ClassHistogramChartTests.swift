@@ -1,3 +1,4 @@
+import Pixels
 import XCTest
 @testable import Heatmap
 
@@ -24,7 +25,7 @@ final class ClassHistogramChartTests: XCTestCase {
     func testChartDecodesAndDrawsBothSetColours() throws {
         let png = try ClassHistogramChart.renderPNG(histogram, maxClasses: 4)
         TestSupport.keepSample(png, named: "histogram.png")
-        let image = try PNGCodec.decode(png)
+        let image = try TestSupport.decodePNG(png)
         XCTAssertEqual(image.width, 960)
         XCTAssertGreaterThan(image.height, 4 * 26)
         XCTAssertGreaterThan(count(ClassHistogramChart.generatedColor, in: image), 200)
@@ -33,14 +34,14 @@ final class ClassHistogramChartTests: XCTestCase {
 
     func testChartWithoutReferenceHasNoReferenceBars() throws {
         let generatedOnly = ClassHistogram(counts: [ClassCount(index: 1, label: "goldfish", generated: 4)], generatedTotal: 4)
-        let image = try PNGCodec.decode(try ClassHistogramChart.renderPNG(generatedOnly))
+        let image = try TestSupport.decodePNG(try ClassHistogramChart.renderPNG(generatedOnly))
         XCTAssertGreaterThan(count(ClassHistogramChart.generatedColor, in: image), 200)
         XCTAssertEqual(count(ClassHistogramChart.referenceColor, in: image), 0)
     }
 
     func testEmptyHistogramStillRenders() throws {
         let empty = ClassHistogram(counts: [], generatedTotal: 0)
-        let image = try PNGCodec.decode(try ClassHistogramChart.renderPNG(empty))
+        let image = try TestSupport.decodePNG(try ClassHistogramChart.renderPNG(empty))
         XCTAssertEqual(image.width, 960)
     }
 
@@ -52,7 +53,7 @@ final class ClassHistogramChartTests: XCTestCase {
         XCTAssertEqual(ClassHistogramChart.tidyCeiling(0.2), 0.2, accuracy: 1e-12)
     }
 
-    private func count(_ color: RGBColor, in image: RGBPixels) -> Int {
+    private func count(_ color: RGBColor, in image: RGBImage) -> Int {
         let c = color.bytes
         var n = 0
         for i in stride(from: 0, to: image.rgb.count, by: 3)

@@ -1,3 +1,4 @@
+import Pixels
 import XCTest
 @testable import Heatmap
 
@@ -15,8 +16,8 @@ final class OverlayTests: XCTestCase {
     func testCompositeFollowsThePaperFormula() {
         // A 2x1 image and a heat map at the two ends of the colormap, by hand:
         // image01 = [0,0,0 | 1,1,1]; mixed = 2 * colour + image01; then min-max over all six.
-        let image = RGBPixels(width: 2, height: 1, rgb: [10, 10, 10, 250, 250, 250])
-        let heat = ScalarMap(width: 2, height: 1, values: [0, 1])
+        let image = RGBImage(width: 2, height: 1, rgb: [10, 10, 10, 250, 250, 250])
+        let heat = SpatialMap(width: 2, height: 1, values: [0, 1])
         let out = Overlay.composite(image: image, heat: heat, colormap: .viridis)
         let lo = Colormap(.viridis).color(at: 0), hi = Colormap(.viridis).color(at: 1)
         let mixed: [Float] = [2 * lo.r, 2 * lo.g, 2 * lo.b, 2 * hi.r + 1, 2 * hi.g + 1, 2 * hi.b + 1]
@@ -28,8 +29,8 @@ final class OverlayTests: XCTestCase {
     }
 
     func testConstantImageAndMapDoNotProduceNaN() {
-        let image = RGBPixels(width: 4, height: 4, rgb: [UInt8](repeating: 90, count: 48))
-        let map = ScalarMap(width: 2, height: 2, values: [1, 1, 1, 1])
+        let image = RGBImage(width: 4, height: 4, rgb: [UInt8](repeating: 90, count: 48))
+        let map = SpatialMap(width: 2, height: 2, values: [1, 1, 1, 1])
         let out = Overlay.render(image: image, map: map, colormap: .parula)
         // Constant heat and image: every pixel gets the same colour (parula's low end, stretched).
         let first = out.pixel(x: 0, y: 0)

@@ -1,3 +1,4 @@
+import Pixels
 import XCTest
 @testable import Heatmap
 
@@ -5,8 +6,8 @@ final class PanelFigureTests: XCTestCase {
     private let warning = "NOT the official FID weights: numbers are not comparable to published FIDs"
 
     private func caption(warning: String?, extra: [String] = ["astronaut.png  512×512"]) -> FigureCaption {
-        FigureCaption(top1Label: "rugby ball (#768)", top1Probability: 0.8731, fidBefore: 37006.701459841104,
-                      fidAfter: 37006.239120205464, deltaFID: -0.46233963, extraLines: extra, warning: warning)
+        FigureCaption(headline: ["Top-1: rugby ball (#768)", "(p = 0.873)"],
+                      details: ["ΔFID = -0.4623", "(FID 37006.701 → 37006.239)"], extraLines: extra, warning: warning)
     }
 
     /// original | sensitivity | Grad-CAM, plus a deeper layer's pair when `count` is 5.
@@ -21,7 +22,7 @@ final class PanelFigureTests: XCTestCase {
     }
 
     /// The three sizes the figure must handle: 96x96, 451x300 (a crop of astronaut.png) and 512x512.
-    private func testImages() throws -> [(name: String, image: RGBPixels)] {
+    private func testImages() throws -> [(name: String, image: RGBImage)] {
         let astronaut = try TestSupport.goldenImage("astronaut.png")
         return [("chelsea96", try TestSupport.goldenImage("chelsea_crop96.png")),
                 ("astronaut451x300", TestSupport.crop(astronaut, PixelRect(x: 30, y: 40, width: 451, height: 300))),
@@ -35,7 +36,7 @@ final class PanelFigureTests: XCTestCase {
             for count in [3, 5] {
                 let figure = try PanelFigure.render(image: image, panels: panels(count: count), caption: caption(warning: warning))
                 TestSupport.keepSample(figure.png, named: "\(name)-\(count)panels.png")
-                let decoded = try PNGCodec.decode(figure.png)
+                let decoded = try TestSupport.decodePNG(figure.png)
                 XCTAssertEqual(decoded.width, count * image.width, "\(name) \(count) panels")
                 XCTAssertEqual(decoded.height, image.height, "\(name) \(count) panels")
                 XCTAssertEqual(figure.layout.width, decoded.width)
@@ -52,7 +53,7 @@ final class PanelFigureTests: XCTestCase {
     func testOriginalPanelIsTheImageOutsideItsBandsAndHeatPanelsAreTheOverlay() throws {
         for (name, image) in try testImages() {
             let figure = try PanelFigure.render(image: image, panels: panels(count: 5), caption: caption(warning: warning))
-            let decoded = try PNGCodec.decode(figure.png)
+            let decoded = try TestSupport.decodePNG(figure.png)
             let layout = figure.layout
             XCTAssertEqual(layout.captionPanel, 0)
             let captionBand = try XCTUnwrap(layout.captionBand, name)
@@ -79,9 +80,9 @@ final class PanelFigureTests: XCTestCase {
     }
 
     func testTitlesAndCaptionAreLightTextOnDarkBands() throws {
-        let image = RGBPixels(width: 200, height: 160, rgb: [UInt8](repeating: 250, count: 200 * 160 * 3))
+        let image = RGBImage(width: 200, height: 160, rgb: [UInt8](repeating: 250, count: 200 * 160 * 3))
         let figure = try PanelFigure.render(image: image, panels: panels(count: 3), caption: caption(warning: warning))
-        let decoded = try PNGCodec.decode(figure.png)
+        let decoded = try TestSupport.decodePNG(figure.png)
         for (i, band) in figure.layout.titleBands.enumerated() {
             XCTAssertGreaterThan(count(decoded, in: band) { $0.r < 120 && $0.g < 120 && $0.b < 120 }, band.width * band.height / 3,
                                  "title band \(i) is not dark on a white image")
@@ -135,7 +136,7 @@ final class PanelFigureTests: XCTestCase {
         let figure = try PanelFigure.render(
             image: image, panels: [.original, .sensitivity(layer: "mixed_7c", map: TestSupport.astronautSensitivity7c)],
             caption: caption(warning: nil), style: FigureStyle(colormap: .viridis))
-        let decoded = try PNGCodec.decode(figure.png)
+        let decoded = try TestSupport.decodePNG(figure.png)
         XCTAssertEqual(figure.layout.colorBars[0], nil)
         let bar = try XCTUnwrap(figure.layout.colorBars[1])
         let band = try XCTUnwrap(figure.layout.colorBarBands[1])
@@ -152,10 +153,10 @@ final class PanelFigureTests: XCTestCase {
 
     func testTinyImagesNeverCrashNorDrawOutsideTheirPanels() throws {
         for side in [1, 8, 32, 64] {
-            let image = RGBPixels(width: side, height: side, rgb: (0..<(side * side * 3)).map { UInt8($0 % 251) })
+            let image = RGBImage(width: side, height: side, rgb: (0..<(side * side * 3)).map { UInt8($0 % 251) })
             let figure = try PanelFigure.render(image: image, panels: panels(count: 5), caption: caption(warning: warning))
             TestSupport.keepSample(figure.png, named: "tiny\(side)-5panels.png")
-            let decoded = try PNGCodec.decode(figure.png)
+            let decoded = try TestSupport.decodePNG(figure.png)
             XCTAssertEqual([decoded.width, decoded.height], [5 * side, side])
             assertBandsInsidePanels(figure.layout, "\(side)x\(side)")
             if side == 1 {
@@ -170,7 +171,7 @@ final class PanelFigureTests: XCTestCase {
                                             style: FigureStyle(forceBitmapFont: true))
         TestSupport.keepSample(figure.png, named: "chelsea96-bitmapfont.png")
         XCTAssertTrue(figure.layout.usesBitmapFont)
-        let decoded = try PNGCodec.decode(figure.png)
+        let decoded = try TestSupport.decodePNG(figure.png)
         XCTAssertEqual([decoded.width, decoded.height], [3 * 96, 96])
         let band = figure.layout.titleBands[1]
         XCTAssertGreaterThan(count(decoded, in: band) { $0.r > 230 && $0.g > 230 && $0.b > 230 }, 20)
@@ -179,12 +180,12 @@ final class PanelFigureTests: XCTestCase {
     }
 
     func testUnknownFontFamiliesNeverCrash() throws {
-        let image = RGBPixels(width: 16, height: 16, rgb: [UInt8](repeating: 128, count: 16 * 16 * 3))
+        let image = RGBImage(width: 16, height: 16, rgb: [UInt8](repeating: 128, count: 16 * 16 * 3))
         let figure = try PanelFigure.render(
-            image: image, panels: [.original], caption: FigureCaption(top1Label: "x", top1Probability: 0.5),
+            image: image, panels: [.original], caption: FigureCaption(headline: ["Top-1: x", "(p = 0.500)"]),
             style: FigureStyle(fontFamilies: []))
         XCTAssertTrue(figure.layout.usesBitmapFont, "an empty family list must fall back to the bitmap font")
-        XCTAssertEqual(try PNGCodec.decode(figure.png).width, 16)
+        XCTAssertEqual(try TestSupport.decodePNG(figure.png).width, 16)
     }
 
     // MARK: - Text fitting
@@ -228,7 +229,7 @@ final class PanelFigureTests: XCTestCase {
     /// Pixels of `figure` at (`offsetX` + x, y) that differ from `expected` at (x, y), skipping
     /// those inside `excluding` (rects in figure coordinates) and, when given, outside `only`.
     private func differingPixels(
-        _ figure: RGBPixels, offsetX: Int, _ expected: RGBPixels, excluding: [PixelRect], only: PixelRect? = nil
+        _ figure: RGBImage, offsetX: Int, _ expected: RGBImage, excluding: [PixelRect], only: PixelRect? = nil
     ) -> Int {
         var count = 0
         for y in 0..<expected.height {
@@ -243,7 +244,7 @@ final class PanelFigureTests: XCTestCase {
         return count
     }
 
-    private func count(_ image: RGBPixels, in rect: PixelRect, where test: ((r: UInt8, g: UInt8, b: UInt8)) -> Bool) -> Int {
+    private func count(_ image: RGBImage, in rect: PixelRect, where test: ((r: UInt8, g: UInt8, b: UInt8)) -> Bool) -> Int {
         var n = 0
         for y in rect.y..<(rect.y + rect.height) {
             for x in rect.x..<(rect.x + rect.width) where test(image.pixel(x: x, y: y)) {

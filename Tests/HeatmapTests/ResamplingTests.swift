@@ -1,3 +1,4 @@
+import Pixels
 import XCTest
 @testable import Heatmap
 
@@ -5,24 +6,24 @@ final class ResamplingTests: XCTestCase {
     // MARK: - Normalisation
 
     func testNormalisationMapsMinToZeroAndMaxToOne() {
-        let m = ScalarMap(width: 3, height: 1, values: [2, 4, 6]).normalizedMinMax()
+        let m = SpatialMap(width: 3, height: 1, values: [2, 4, 6]).normalizedMinMax()
         XCTAssertEqual(m.values, [0, 0.5, 1])
-        let negative = ScalarMap(width: 2, height: 2, values: [-1, -3, 1, -2]).normalizedMinMax()
+        let negative = SpatialMap(width: 2, height: 2, values: [-1, -3, 1, -2]).normalizedMinMax()
         XCTAssertEqual(negative.values, [0.5, 0, 1, 0.25])
     }
 
     func testConstantMapNormalisesToZeros() {
-        XCTAssertEqual(ScalarMap(width: 2, height: 2, values: [7, 7, 7, 7]).normalizedMinMax().values, [0, 0, 0, 0])
-        XCTAssertEqual(ScalarMap(width: 1, height: 1, values: [3]).normalizedMinMax().values, [0])
-        XCTAssertEqual(ScalarMap(width: 2, height: 1, values: [0, 0]).normalizedMinMax().values, [0, 0])
+        XCTAssertEqual(SpatialMap(width: 2, height: 2, values: [7, 7, 7, 7]).normalizedMinMax().values, [0, 0, 0, 0])
+        XCTAssertEqual(SpatialMap(width: 1, height: 1, values: [3]).normalizedMinMax().values, [0])
+        XCTAssertEqual(SpatialMap(width: 2, height: 1, values: [0, 0]).normalizedMinMax().values, [0, 0])
     }
 
     func testNonFiniteValuesAreIgnoredAndBecomeZero() {
-        let m = ScalarMap(width: 5, height: 1, values: [.nan, 1, .infinity, 3, -.infinity]).normalizedMinMax()
+        let m = SpatialMap(width: 5, height: 1, values: [.nan, 1, .infinity, 3, -.infinity]).normalizedMinMax()
         XCTAssertEqual(m.values, [0, 0, 0, 1, 0])
-        let none = ScalarMap(width: 2, height: 1, values: [.nan, .infinity]).normalizedMinMax()
+        let none = SpatialMap(width: 2, height: 1, values: [.nan, .infinity]).normalizedMinMax()
         XCTAssertEqual(none.values, [0, 0])
-        XCTAssertNil(ScalarMap(width: 1, height: 1, values: [.nan]).finiteRange)
+        XCTAssertNil(SpatialMap(width: 1, height: 1, values: [.nan]).finiteRange)
     }
 
     func testTinyMagnitudesNormaliseFully() {
@@ -34,7 +35,7 @@ final class ResamplingTests: XCTestCase {
     // MARK: - Lanczos-3
 
     func testConstantMapStaysConstantAtAnySize() {
-        let constant = ScalarMap(width: 8, height: 8, values: [Float](repeating: 0.37, count: 64))
+        let constant = SpatialMap(width: 8, height: 8, values: [Float](repeating: 0.37, count: 64))
         for (w, h) in [(8, 8), (299, 299), (96, 96), (512, 341), (3, 5)] {
             let up = constant.resampledLanczos3(width: w, height: h)
             XCTAssertEqual(up.width, w)
@@ -55,7 +56,7 @@ final class ResamplingTests: XCTestCase {
     func testImpulseUpsamplesSymmetrically() {
         var values = [Float](repeating: 0, count: 17 * 17)
         values[8 * 17 + 8] = 1
-        let impulse = ScalarMap(width: 17, height: 17, values: values)
+        let impulse = SpatialMap(width: 17, height: 17, values: values)
         for size in [35, 340] {
             let up = impulse.resampledLanczos3(width: size, height: size)
             var worst: Float = 0
@@ -89,7 +90,7 @@ final class ResamplingTests: XCTestCase {
             [0.5439736, 0.5590377, 0.5897392, 0.6081511, 0.5668727, 0.5155973, 0.572539, 0.7229165, 0.856509, 0.9337117],
             [0.6123444, 0.6177988, 0.6357267, 0.6615192, 0.6726031, 0.6946847, 0.7876605, 0.9234807, 1.027195, 1.084458],
         ]
-        let out = ScalarMap(width: 4, height: 4, values: input).resampledLanczos3(width: 10, height: 7)
+        let out = SpatialMap(width: 4, height: 4, values: input).resampledLanczos3(width: 10, height: 7)
         XCTAssertEqual(out.rows.count, 7)
         for (row, (got, want)) in zip(out.rows, expected).enumerated() {
             for (col, (g, w)) in zip(got, want).enumerated() {
@@ -99,11 +100,11 @@ final class ResamplingTests: XCTestCase {
     }
 
     func testDownsamplingAveragesAndKeepsConstants() {
-        let constant = ScalarMap(width: 16, height: 16, values: [Float](repeating: -2, count: 256))
+        let constant = SpatialMap(width: 16, height: 16, values: [Float](repeating: -2, count: 256))
         let down = constant.resampledLanczos3(width: 4, height: 4)
         XCTAssertEqual(down.values.map { abs($0 + 2) }.max() ?? 1, 0, accuracy: 1e-6)
         // A one-pixel stripe pattern averages to about its mean when shrunk 8x.
-        let stripes = ScalarMap(width: 64, height: 1, values: (0..<64).map { Float($0 % 2) })
+        let stripes = SpatialMap(width: 64, height: 1, values: (0..<64).map { Float($0 % 2) })
         let flat = stripes.resampledLanczos3(width: 8, height: 1)
         for v in flat.values[2..<6] {
             XCTAssertEqual(v, 0.5, accuracy: 0.02)

@@ -1,4 +1,5 @@
 import Foundation
+import Pixels
 import XCTest
 @testable import Heatmap
 
@@ -11,11 +12,14 @@ enum TestSupport {
         .deletingLastPathComponent()  // Tests
         .appendingPathComponent("Fixtures")
 
-    /// A golden input image decoded with `PNGCodec`.
-    static func goldenImage(_ name: String) throws -> RGBPixels {
-        let url = fixtures.appendingPathComponent("golden/images/\(name)")
-        let bytes = [UInt8](try Data(contentsOf: url))
-        return try PNGCodec.decode(bytes)
+    /// A golden input image, decoded as fidviz decodes its inputs.
+    static func goldenImage(_ name: String) throws -> RGBImage {
+        try PNGDecoder.decode(contentsOf: fixtures.appendingPathComponent("golden/images/\(name)"))
+    }
+
+    /// PNG bytes a figure or chart was encoded to, decoded back to RGB.
+    static func decodePNG(_ bytes: [UInt8]) throws -> RGBImage {
+        try PNGDecoder.decode(data: Data(bytes), name: "encoded PNG")
     }
 
     /// A fresh empty folder under the system temp directory.
@@ -45,7 +49,7 @@ enum TestSupport {
 
     /// `sensitivity_mixed_7c` [8, 8] of astronaut.png from golden/astronaut.explain.npz (seed-0
     /// stand-in weights), copied here so these tests need no .npz reader.
-    static let astronautSensitivity7c = ScalarMap(rows: [
+    static let astronautSensitivity7c = SpatialMap(rows: [
         [3.34655e-09, 4.57124e-09, 5.00378e-09, 5.14503e-09, 5.0916e-09, 4.77772e-09, 4.3719e-09, 3.48196e-09],
         [4.16826e-09, 5.55235e-09, 6.20239e-09, 6.46629e-09, 6.3938e-09, 6.00929e-09, 5.56594e-09, 4.38899e-09],
         [4.69472e-09, 6.36437e-09, 6.89981e-09, 7.2274e-09, 7.10125e-09, 6.63282e-09, 6.26536e-09, 4.91657e-09],
@@ -57,7 +61,7 @@ enum TestSupport {
     ])
 
     /// `gradcam_top1_mixed_7c` [8, 8] of astronaut.png, same source.
-    static let astronautGradCAM7c = ScalarMap(rows: [
+    static let astronautGradCAM7c = SpatialMap(rows: [
         [0.0392143, 0.0638335, 0.0784415, 0.0803107, 0.0838125, 0.0898799, 0.0768173, 0.0594335],
         [0.075158, 0.108587, 0.124118, 0.125174, 0.124709, 0.126327, 0.11145, 0.0803729],
         [0.0961351, 0.123184, 0.143133, 0.151928, 0.149376, 0.137582, 0.127782, 0.0866275],
@@ -69,7 +73,7 @@ enum TestSupport {
     ])
 
     /// A `size` x `size` map with one Gaussian blob centred at (`cx`, `cy`) in map pixels.
-    static func blob(size: Int, cx: Double, cy: Double, sigma: Double) -> ScalarMap {
+    static func blob(size: Int, cx: Double, cy: Double, sigma: Double) -> SpatialMap {
         var values: [Float] = []
         for y in 0..<size {
             for x in 0..<size {
@@ -77,22 +81,22 @@ enum TestSupport {
                 values.append(Float(exp(-d2 / (2 * sigma * sigma))))
             }
         }
-        return ScalarMap(width: size, height: size, values: values)
+        return SpatialMap(width: size, height: size, values: values)
     }
 
     /// The pixels of `image` inside `rect`.
-    static func crop(_ image: RGBPixels, _ rect: PixelRect) -> RGBPixels {
+    static func crop(_ image: RGBImage, _ rect: PixelRect) -> RGBImage {
         var rgb: [UInt8] = []
         rgb.reserveCapacity(rect.width * rect.height * 3)
         for y in rect.y..<(rect.y + rect.height) {
             let start = (y * image.width + rect.x) * 3
             rgb += image.rgb[start..<(start + rect.width * 3)]
         }
-        return RGBPixels(width: rect.width, height: rect.height, rgb: rgb)
+        return RGBImage(width: rect.width, height: rect.height, rgb: rgb)
     }
 
     /// Mean absolute difference per byte between two same-sized crops of images.
-    static func meanAbsoluteDifference(_ a: RGBPixels, _ ra: PixelRect, _ b: RGBPixels, _ rb: PixelRect) -> Double {
+    static func meanAbsoluteDifference(_ a: RGBImage, _ ra: PixelRect, _ b: RGBImage, _ rb: PixelRect) -> Double {
         precondition(ra.width == rb.width && ra.height == rb.height, "crops differ in size")
         var total = 0
         for y in 0..<ra.height {

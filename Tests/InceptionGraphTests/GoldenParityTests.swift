@@ -1,6 +1,7 @@
 import Autograd
 import Foundation
 import InceptionGraph
+import Pixels
 import NumpyFiles
 import SeededWeights
 import TestSupport

@@ -3,6 +3,7 @@ import Foundation
 import Frechet
 import InceptionGraph
 import NumpyFiles
+import Pixels
 import SeededWeights
 import Sensitivity
 import TestSupport
@@ -39,8 +40,10 @@ final class GoldenExplainTests: XCTestCase {
         let golden = try Npz.read(contentsOf: Fixtures.url("golden/\(stem).explain.npz"))
         let image = try PNGDecoder.decode(contentsOf: Fixtures.url("golden/images/\(stem).png"))
         let contribution = Self.contribution
+        // Maps and Grad-CAM come from plain float32 routing, the backward pass stopping at mixed_6e.
         let result = Self.explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image),
                                             layers: [.mixed_7c, .mixed_6e]) { contribution.evaluate(feature: $0) }
+        XCTAssertNil(result.maps.pixelGradient, "no pixel gradient unless asked for", file: file, line: line)
 
         let fidBefore = golden["fid_before"]!.scalarDouble()!, fidAfter = golden["fid_after"]!.scalarDouble()!
         XCTAssertEqual(result.fidBefore, fidBefore, accuracy: 1e-6 * abs(fidBefore), "\(stem) fid_before", file: file, line: line)
@@ -50,7 +53,7 @@ final class GoldenExplainTests: XCTestCase {
         XCTAssertEqual(result.top1, Int(golden["top1"]!.int64s()![0]), "\(stem) top1", file: file, line: line)
 
         for (layer, key) in [(InceptionLayer.mixed_7c, "sensitivity_mixed_7c"), (.mixed_6e, "sensitivity_mixed_6e")] {
-            let map = try XCTUnwrap(result.sensitivity[layer])
+            let map = try XCTUnwrap(result.maps.sensitivity[layer])
             XCTAssertEqual([map.height, map.width], golden[key]!.shape, key, file: file, line: line)
             let error = relativeError(map.values, golden[key]!.floats()!)
             print("\(stem) \(key): L-inf/max error \(error)")
@@ -58,15 +61,23 @@ final class GoldenExplainTests: XCTestCase {
         }
         print("\(stem): fid_before \(result.fidBefore) (golden \(fidBefore)), fid_after \(result.contribution.fidAfter) "
               + "(golden \(fidAfter)), ΔFID \(result.contribution.deltaFID) (golden \(fidAfter - fidBefore))")
-        let cam = try XCTUnwrap(result.gradCAMTop1[.mixed_7c])
+        let cam = try XCTUnwrap(result.maps.gradCAMTop1[.mixed_7c])
         print("\(stem) gradcam_top1_mixed_7c: L-inf/max error \(relativeError(cam.values, golden["gradcam_top1_mixed_7c"]!.floats()!))")
         XCTAssertLessThanOrEqual(relativeError(cam.values, golden["gradcam_top1_mixed_7c"]!.floats()!), 1e-3,
                                  "\(stem) gradcam", file: file, line: line)
         if let pixels = golden["input_gradient"] {
+            // The pixel gradient: the pass runs to the input, routed by the float64 forward pass.
+            let routed = Self.explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: [.mixed_7c],
+                                                pixelGradient: true) { contribution.evaluate(feature: $0) }
+            XCTAssertLessThanOrEqual(relativeError(routed.maps.sensitivity[.mixed_7c]!.values,
+                                                   golden["sensitivity_mixed_7c"]!.floats()!), 1e-3,
+                                     "\(stem) sensitivity with float64 routing", file: file, line: line)
+            XCTAssertEqual([pixels.shape[1], pixels.shape[2]], [image.height, image.width], file: file, line: line)
             XCTAssertEqual(pixels.shape, [3, image.height, image.width], file: file, line: line)
             let reference = pixels.floats()!
-            let error = relativeError(result.pixelGradient, reference)
-            let stats = PixelGradientAgreement(result.pixelGradient, reference)
+            let gradient = try XCTUnwrap(routed.maps.pixelGradient)
+            let error = relativeError(gradient, reference)
+            let stats = PixelGradientAgreement(gradient, reference)
             print("\(stem) input gradient: L-inf/max error \(error), relative L2 \(stats.relativeL2), "
                   + "pixels beyond 1e-3: \(stats.fractionBeyond1e3)")
             if exactTies {

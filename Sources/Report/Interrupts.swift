@@ -21,7 +21,7 @@ import Darwin
 /// (rather than blocking the signals and calling `sigwait`) is needed because threads started
 /// before `main`, such as OpenBLAS's workers, keep the default signal mask and may be the ones
 /// the signal is delivered to.
-enum Interrupts {
+public enum Interrupts {
     private static let lock = NSRecursiveLock()
     /// Removed on interrupt; guarded by `lock`.
     private static var pending: [URL] = []
@@ -30,7 +30,7 @@ enum Interrupts {
     private static var installed = false
 
     /// Installs the handlers and starts the cleanup thread. Call once, first thing in `main`.
-    static func install() {
+    public static func install() {
         precondition(!installed, "Interrupts.install() was called twice")
         installed = true
         received.initialize(to: 0)
@@ -52,18 +52,18 @@ enum Interrupts {
     }
 
     /// Removes `url` (a file or a folder) if the run is interrupted before `forget(url)`.
-    static func removeOnInterrupt(_ url: URL) {
+    public static func removeOnInterrupt(_ url: URL) {
         critical { pending.append(url) }
     }
 
     /// Stops removing `url` on interrupt (it was committed or already removed).
-    static func forget(_ url: URL) {
+    public static func forget(_ url: URL) {
         critical { pending.removeAll { $0 == url } }
     }
 
     /// Runs `body` with interrupts deferred: the cleanup waits for it to finish, and if the
     /// cleanup has already started, `body` never runs (the process is about to exit).
-    static func critical<T>(_ body: () throws -> T) rethrows -> T {
+    public static func critical<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()

@@ -39,6 +39,9 @@ enum HTMLReportStyle {
     table.overview { width: 100%; margin: 0 0 22px; font-size: 0.95em; }
     table.overview td { border-bottom: 1px solid #eef0f2; overflow-wrap: anywhere; }
     table.overview tbody tr:hover { background: var(--panel); }
+    table.classes { margin: 0 0 16px; font-size: 0.95em; }
+    table.classes td { border-bottom: 1px solid #eef0f2; vertical-align: middle; overflow-wrap: anywhere; }
+    img.thumb { display: block; max-width: 64px; max-height: 64px; border-radius: 3px; }
 
     .card { border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px 16px; margin: 0 0 22px;
       box-shadow: 0 1px 3px rgba(0, 0, 0, 0.06); }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The generated set each explained image joins, as the paper defines the per-sample contribution:
 /// the image is added to N - 1 other generated samples (mean mu_g, covariance Sigma_g).
-enum GeneratedSet {
+enum JoinedSet {
     /// `--gen FILE`: given statistics; N is the file's `n`, else 50000.
     case statistics(FrechetStatistics, n: Int, path: String)
     /// Several images: each joins the statistics of the others (leave-one-out); N = the count.

@@ -1,10 +1,10 @@
 import Foundation
-import InceptionGraph
+import Pixels
 import XCTest
 
 /// PNG decoding against what `PIL.Image.open(p).convert('RGB')` gives (Tests/Fixtures/png,
 /// made by make_png_fixtures.py) and against the golden images' dimensions and checksums.
-final class PNGImageTests: XCTestCase {
+final class PNGDecoderTests: XCTestCase {
 
     // MARK: - Fixtures
 

@@ -1,5 +1,4 @@
 import Foundation
-import Heatmap
 
 /// The output folder of a report, written all-or-nothing.
 ///
@@ -9,43 +8,22 @@ import Heatmap
 /// report untouched. Files are written through `write`, so none is half-written when Ctrl-C
 /// comes.
 /// A destination that exists, is not empty and was not made by fidviz is refused unless `force`.
-final class ReportFolder {
-    static let marker = ".fidviz-report"
+public final class ReportFolder {
+    public static let marker = ".fidviz-report"
 
-    let destination: URL
-    let staging: URL
+    public let destination: URL
+    public let staging: URL
 
-    /// Refuses, before any work starts, an output that cannot become a report folder: a parent
-    /// that is missing, a file or not writable; a destination that is a file; a non-empty
-    /// folder not written by fidviz (unless `force`).
-    static func check(path: String, force: Bool) throws {
-        let fm = FileManager.default
-        let destination = URL(fileURLWithPath: path).standardizedFileURL
-        let parent = destination.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: parent.path, isDirectory: &isDirectory) else {
-            throw InputError("-o \(path): the folder \(parent.path) does not exist")
-        }
-        guard isDirectory.boolValue else {
-            throw InputError("-o \(path): \(parent.path) is a file, not a folder")
-        }
-        guard access(parent.path, W_OK) == 0 else {
-            throw InputError("-o \(path): the folder \(parent.path) is not writable")
-        }
-        if fm.fileExists(atPath: destination.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw InputError("-o \(path): exists and is not a folder") }
-            let contents = (try? fm.contentsOfDirectory(atPath: destination.path)) ?? []
-            if !contents.isEmpty && !contents.contains(marker) && !force {
-                throw InputError("-o \(path): the folder is not empty and was not written by fidviz; choose another folder or pass --force to replace it")
-            }
-        }
+    /// Refuses, before any work starts, an output that cannot become a report folder (see
+    /// `OutputPath.checkFolder`).
+    public static func check(path: String, force: Bool) throws {
+        try OutputPath.checkFolder(path, flag: "-o", marker: marker, force: force)
     }
 
     /// Checks the destination (`check`) and creates the staging folder beside it.
-    init(path: String, force: Bool) throws {
-        try Self.check(path: path, force: force)
+    public init(path: String, force: Bool) throws {
+        destination = try OutputPath.checkFolder(path, flag: "-o", marker: Self.marker, force: force)
         let fm = FileManager.default
-        destination = URL(fileURLWithPath: path).standardizedFileURL
         let parent = destination.deletingLastPathComponent()
         let staging = parent.appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
         self.staging = staging
@@ -54,21 +32,21 @@ final class ReportFolder {
             Interrupts.removeOnInterrupt(staging)
             do {
                 try fm.createDirectory(at: staging, withIntermediateDirectories: false)
-                try Data("written by fidviz \(FidvizVersion.string)\n".utf8).write(to: staging.appendingPathComponent(Self.marker))
+                try AtomicFile.write("written by fidviz\n", to: staging.appendingPathComponent(Self.marker))
             } catch {
                 try? fm.removeItem(at: staging)
                 Interrupts.forget(staging)
-                throw InputError("-o \(path): cannot create files in \(parent.path) (\(error.localizedDescription))")
+                throw OutputError("-o \(path): cannot create files in \(parent.path) (\(error.localizedDescription))")
             }
         }
     }
 
     /// A file inside the staging folder.
-    func url(_ relativePath: String) -> URL { staging.appendingPathComponent(relativePath) }
+    public func url(_ relativePath: String) -> URL { staging.appendingPathComponent(relativePath) }
 
     /// Writes `bytes` to `relativePath` inside the staging folder (atomically, creating its
     /// folder if needed), never while an interrupt is cleaning up.
-    func write(_ bytes: [UInt8], to relativePath: String) throws {
+    public func write(_ bytes: [UInt8], to relativePath: String) throws {
         try Interrupts.critical {
             let url = self.url(relativePath)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -77,18 +55,18 @@ final class ReportFolder {
     }
 
     /// `write` for `Data`.
-    func write(_ data: Data, to relativePath: String) throws {
+    public func write(_ data: Data, to relativePath: String) throws {
         try write([UInt8](data), to: relativePath)
     }
 
     /// `write` for text, as UTF-8.
-    func write(_ text: String, to relativePath: String) throws {
+    public func write(_ text: String, to relativePath: String) throws {
         try write(Array(text.utf8), to: relativePath)
     }
 
     /// Moves the finished report into place, replacing the previous one; an interrupt waits
     /// until the swap is done.
-    func commit() throws {
+    public func commit() throws {
         try Interrupts.critical {
             let fm = FileManager.default
             let old = destination.deletingLastPathComponent()
@@ -98,14 +76,14 @@ final class ReportFolder {
                 do {
                     try fm.moveItem(at: destination, to: old)
                 } catch {
-                    throw InputError("\(destination.path): cannot move the previous report aside (\(error.localizedDescription))")
+                    throw OutputError("\(destination.path): cannot move the previous report aside (\(error.localizedDescription))")
                 }
             }
             do {
                 try fm.moveItem(at: staging, to: destination)
             } catch {
                 if hadPrevious { try? fm.moveItem(at: old, to: destination) }
-                throw InputError("\(destination.path): cannot move the finished report into place (\(error.localizedDescription))")
+                throw OutputError("\(destination.path): cannot move the finished report into place (\(error.localizedDescription))")
             }
             Interrupts.forget(staging)
             if hadPrevious { try? fm.removeItem(at: old) }
@@ -113,7 +91,7 @@ final class ReportFolder {
     }
 
     /// Removes the staging folder (after an error).
-    func discard() {
+    public func discard() {
         Interrupts.critical {
             try? FileManager.default.removeItem(at: staging)
             Interrupts.forget(staging)

@@ -1,64 +1,6 @@
 import CPNG
 import Foundation
 
-// MARK: - RGBImage
-
-/// An 8-bit RGB picture as pytorch-fid sees it after `PIL.Image.open(p).convert('RGB')`.
-///
-/// `rgb` is row-major and interleaved: the pixel at column x, row y is
-/// `rgb[(y * width + x) * 3 + c]` for channel c in R, G, B.
-public struct RGBImage: Equatable, Sendable {
-    public let width: Int
-    public let height: Int
-    /// H*W*3 bytes, row-major interleaved R,G,B.
-    public let rgb: [UInt8]
-
-    public init(width: Int, height: Int, rgb: [UInt8]) {
-        precondition(
-            width > 0 && height > 0, "RGBImage needs positive sides, got \(width)x\(height)")
-        precondition(
-            rgb.count == width * height * 3,
-            "RGBImage \(width)x\(height) needs \(width * height * 3) bytes, got \(rgb.count)")
-        self.width = width
-        self.height = height
-        self.rgb = rgb
-    }
-
-    /// The picture as a planar [3, H, W] Float32 array of `value / 255` in [0, 1], exactly what
-    /// torchvision's `to_tensor` gives (a correctly rounded Float32 division, not a multiply by
-    /// the reciprocal).
-    public func planarUnitPixels() -> [Float] {
-        let plane = width * height
-        return [Float](unsafeUninitializedCapacity: plane * 3) { out, initialized in
-            rgb.withUnsafeBufferPointer { bytes in
-                for pixel in 0..<plane {
-                    out[pixel] = Float(bytes[pixel * 3]) / 255
-                    out[plane + pixel] = Float(bytes[pixel * 3 + 1]) / 255
-                    out[2 * plane + pixel] = Float(bytes[pixel * 3 + 2]) / 255
-                }
-            }
-            initialized = plane * 3
-        }
-    }
-}
-
-// MARK: - ImageDecodingError
-
-/// A picture that could not be read. `description` is one line: the file, then what is wrong.
-public struct ImageDecodingError: Error, Equatable, CustomStringConvertible {
-    /// The file as the caller named it (a path or a display name).
-    public let file: String
-    /// What is wrong, without the file name.
-    public let reason: String
-
-    public init(file: String, reason: String) {
-        self.file = file
-        self.reason = reason
-    }
-
-    public var description: String { "\(file): \(reason)" }
-}
-
 // MARK: - PNGDecoder
 
 /// Decodes PNG files with PIL's `convert('RGB')` semantics, through libpng (the `CPNG` shim):

@@ -1,5 +1,5 @@
 import Foundation
-import InceptionGraph
+import Pixels
 import XCTest
 
 /// `PNGDecoder.checkHeader`: the signature and IHDR, checked from the first 33 bytes only.

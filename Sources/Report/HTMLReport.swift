@@ -1,0 +1,214 @@
+import Heatmap
+
+// MARK: - What the page shows
+
+/// Everything index.html shows, with the paths (relative to the report folder) of the pictures
+/// the report writer drew. `rows` are all images in the report's order; the page lists only the
+/// explained ones as cards, so it stays small for 50,000 images (images.csv lists them all).
+public struct ReportPage {
+    public var summary: ReportSummary
+    public var rows: [ImageRow]
+    /// Positions in `rows` of the images with the largest ΔFID that were explained, worst first.
+    public var worst: [Int]
+    /// Positions in `rows` of the images with the most negative ΔFID that were explained, best
+    /// first (none of them in `worst`).
+    public var best: [Int]
+    /// The classes shown in "classes that drive this FID", largest ΔFID sum first.
+    public var classes: [ClassContribution]
+    /// Thumbnail path of each shown class's worst image, by class index.
+    public var classThumbnails: [Int: String]
+    public var deltaHistogramPath: String?
+    public var classHistogramPath: String?
+    /// Rendered sections placed after the summary (e.g. class matching), already escaped.
+    public var sections: [String]
+    public var csvPath: String
+    public var jsonPath: String
+
+    public init(summary: ReportSummary, rows: [ImageRow], worst: [Int], best: [Int], classes: [ClassContribution],
+                classThumbnails: [Int: String] = [:], deltaHistogramPath: String? = nil,
+                classHistogramPath: String? = nil, sections: [String] = [], csvPath: String = "images.csv",
+                jsonPath: String = "report.json") {
+        self.summary = summary
+        self.rows = rows
+        self.worst = worst
+        self.best = best
+        self.classes = classes
+        self.classThumbnails = classThumbnails
+        self.deltaHistogramPath = deltaHistogramPath
+        self.classHistogramPath = classHistogramPath
+        self.sections = sections
+        self.csvPath = csvPath
+        self.jsonPath = jsonPath
+    }
+}
+
+// MARK: - index.html
+
+/// Renders the self-contained index.html: inline CSS, no scripts, no network. A
+/// Content-Security-Policy forbids scripts, remote styles and remote images (images load from
+/// the report's own folder, also when opened as file://). Every caller-provided string is
+/// HTML-escaped and every path percent-encoded (`HTMLEscaping`).
+///
+/// The page: the title, the not-official-weights warning when it applies, the summary (FID, N,
+/// the generated set, the reference, the weights, links to images.csv and report.json), the
+/// caller's sections, the ΔFID distribution of all images, the classes that drive FID, the
+/// Top-1 class histogram, then one card per explained image, worst first, then best first: file
+/// name, rank, size, Top-1 and ΔFID in the header, the panel figure at full card width (a link
+/// to the PNG at its own resolution), the Top-5 table and the FID numbers.
+public enum HTMLReport {
+    public static let defaultWeightsWarning =
+        "NOT the official FID weights: numbers are not comparable to published FIDs"
+
+    /// Content-Security-Policy of the page: nothing from the network, images only from the
+    /// report's own origin (the folder, for file://) or data: URLs, inline styles only.
+    public static let contentSecurityPolicy =
+        "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+    public static func render(_ page: ReportPage) -> String {
+        let e = HTMLEscaping.text
+        let title = e(page.summary.title)
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <style>\(HTMLReportStyle.stylesheet)</style>
+        </head>
+        <body>
+        <h1>\(title)</h1>
+
+        """
+        html += summaryBlock(page)
+        html += page.sections.joined()
+        html += distributionBlock(page)
+        html += classesBlock(page)
+        if !page.worst.isEmpty {
+            html += "<h2 class=\"section\" id=\"worst\">The \(page.worst.count) images that raise FID most</h2>\n"
+            html += "<p class=\"explain\">ΔFID = FID with the image in the generated set − FID without it. "
+                + "Positive (red): the image pushes FID up, i.e. makes the set look less like the reference. "
+                + "Heat panels: FID sensitivity is how strongly each region moves FID; Top-1 Grad-CAM is where "
+                + "the Inception network sees its Top-1 ImageNet class.</p>\n"
+            html += page.worst.map { cardBlock(page.rows[$0], rank: $0 + 1) }.joined()
+        }
+        if !page.best.isEmpty {
+            html += "<h2 class=\"section\" id=\"best\">The \(page.best.count) images that lower FID most</h2>\n"
+            html += page.best.map { cardBlock(page.rows[$0], rank: $0 + 1) }.joined()
+        }
+        html += "<footer>Written by fidviz. Panel figures are at each image's own resolution; click one to open it. "
+            + "Every image's numbers: <a href=\"\(HTMLEscaping.relativeURL(page.csvPath))\">\(e(page.csvPath))</a>, "
+            + "<a href=\"\(HTMLEscaping.relativeURL(page.jsonPath))\">\(e(page.jsonPath))</a>.</footer>\n"
+        html += "</body>\n</html>\n"
+        return html
+    }
+
+    // MARK: - Blocks
+
+    private static func summaryBlock(_ page: ReportPage) -> String {
+        let e = HTMLEscaping.text
+        let s = page.summary
+        var html = ""
+        if !s.weightsAreOfficial {
+            html += "<div class=\"warning\" role=\"alert\">\(e(s.warning ?? defaultWeightsWarning))</div>\n"
+        }
+        let sha = s.weightsSHA256.count > 16 ? String(s.weightsSHA256.prefix(16)) + "…" : s.weightsSHA256
+        html += "<section class=\"summary\">\n<div class=\"headline\"><span class=\"label\">FID</span>"
+            + "<span class=\"big\">\(NumberText.fixed(s.fid, digits: 4))</span>"
+            + "<span class=\"label\">N = \(s.n) generated images</span></div>\n<dl>\n"
+        html += row("Generated set", e(s.generatedSetDescription))
+        html += row("Reference", "<code>\(e(s.referencePath))</code><br>\(e(s.referenceProvenance))")
+        html += row("Weights SHA-256", "<code title=\"\(e(s.weightsSHA256))\">\(e(sha))</code>"
+            + (s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
+        html += row("Every image", "\(page.rows.count) images ranked in "
+            + "<a href=\"\(HTMLEscaping.relativeURL(page.csvPath))\">\(e(page.csvPath))</a> and "
+            + "<a href=\"\(HTMLEscaping.relativeURL(page.jsonPath))\">\(e(page.jsonPath))</a>, worst ΔFID first")
+        for note in s.notes {
+            html += "<dt>Note</dt><dd>\(e(note))</dd>\n"
+        }
+        return html + "</dl>\n</section>\n"
+    }
+
+    private static func distributionBlock(_ page: ReportPage) -> String {
+        guard let path = page.deltaHistogramPath else { return "" }
+        return "<h2 class=\"section\">ΔFID of every image</h2>\n"
+            + "<figure class=\"histogram\"><img src=\"\(HTMLEscaping.relativeURL(path))\" alt=\"ΔFID histogram\">"
+            + "<figcaption>How many images change FID by how much when they join the set "
+            + "(right of 0: they raise it).</figcaption></figure>\n"
+    }
+
+    /// "Classes that drive this FID", then the Top-1 class histogram.
+    private static func classesBlock(_ page: ReportPage) -> String {
+        let e = HTMLEscaping.text
+        var html = ""
+        if !page.classes.isEmpty {
+            html += "<h2 class=\"section\">Classes that drive this FID</h2>\n"
+            html += "<p class=\"explain\">Images grouped by their ImageNet Top-1 class; a class whose images "
+                + "together add most to FID comes first. Thumbnails show each class's worst image.</p>\n"
+            html += "<table class=\"classes\">\n<thead><tr><th></th><th>Top-1 class</th><th class=\"num\">images</th>"
+                + "<th class=\"num\">ΔFID sum</th><th class=\"num\">ΔFID mean</th><th>worst image</th></tr></thead>\n<tbody>\n"
+            for c in page.classes {
+                let worst = page.rows[c.worstRow]
+                let thumbnail = page.classThumbnails[c.index].map {
+                    "<img class=\"thumb\" src=\"\(HTMLEscaping.relativeURL($0))\" alt=\"\(e(worst.file))\">"
+                } ?? ""
+                html += "<tr><td>\(thumbnail)</td><td>#\(c.index) \(e(c.label))</td><td class=\"num\">\(c.count)</td>"
+                    + "<td class=\"num \(deltaClass(c.deltaFIDSum))\">\(NumberText.signed(c.deltaFIDSum))</td>"
+                    + "<td class=\"num \(deltaClass(c.deltaFIDMean))\">\(NumberText.signed(c.deltaFIDMean))</td>"
+                    + "<td>\(e(worst.file)) <span class=\"muted\">(#\(c.worstRow + 1))</span></td></tr>\n"
+            }
+            html += "</tbody>\n</table>\n"
+        }
+        if let histogram = page.classHistogramPath {
+            html += "<figure class=\"histogram\"><img src=\"\(HTMLEscaping.relativeURL(histogram))\" "
+                + "alt=\"Top-1 class histogram\"><figcaption>Top-1 classes of the generated set"
+                + " (and the reference set, when known)</figcaption></figure>\n"
+        }
+        return html
+    }
+
+    private static func cardBlock(_ c: ImageRow, rank: Int) -> String {
+        let e = HTMLEscaping.text
+        var html = "<article class=\"card\" id=\"image-\(rank)\">\n<header><span class=\"rank\">#\(rank)</span>"
+        html += "<h3>\(e(c.file))</h3><span class=\"dims\">\(c.width)×\(c.height)</span>"
+        html += "<span class=\"top1\">\(e(c.top1.label)) <span class=\"muted\">(#\(c.top1.index), "
+            + "p = \(NumberText.fixed(c.top1.probability, digits: 3)))</span></span>"
+        html += "<span class=\"delta \(deltaClass(c.deltaFID))\">ΔFID \(NumberText.signed(c.deltaFID))</span></header>\n"
+        if let panel = c.panel {
+            let src = HTMLEscaping.relativeURL(panel)
+            // Small images are magnified; keep their pixels sharp rather than blurred.
+            let magnified = c.height <= 160 ? " magnified" : ""
+            html += "<a class=\"panels\" href=\"\(src)\"><img class=\"panels\(magnified)\" src=\"\(src)\" "
+                + "alt=\"panels for \(e(c.file))\"></a>\n"
+        } else {
+            html += "<p class=\"nopanel\">No panel figure for this image.</p>\n"
+        }
+        html += "<div class=\"facts\">\n<table class=\"top5\"><caption>Top-5 classes</caption>\n"
+        html += "<thead><tr><th class=\"num\"></th><th>class</th><th class=\"num\">p</th><th></th></tr></thead>\n<tbody>\n"
+        for (rank, score) in c.top5.enumerated() {
+            let percent = score.probability.isFinite ? max(0, min(100, score.probability * 100)) : 0
+            html += "<tr><td class=\"num rank\">\(rank + 1)</td><td>#\(score.index) \(e(score.label))</td>"
+                + "<td class=\"num\">\(NumberText.fixed(score.probability, digits: 4))</td>"
+                + "<td class=\"barcell\"><div class=\"bar\" style=\"width:\(NumberText.fixed(percent, digits: 1))%\"></div></td></tr>\n"
+        }
+        html += "</tbody>\n</table>\n<dl class=\"fid\">\n"
+        html += row("FID without the image", NumberText.fixed(c.fidBefore, digits: 4))
+        html += row("FID with the image", NumberText.fixed(c.fidAfter, digits: 4))
+        html += row("ΔFID", "<span class=\"\(deltaClass(c.deltaFID))\">\(NumberText.signed(c.deltaFID))</span>")
+        if let file = c.pixelGradientFile {
+            html += row("Pixel gradient", "<a href=\"\(HTMLEscaping.relativeURL(file))\">\(e(file))</a>")
+        }
+        return html + "</dl>\n</div>\n</article>\n"
+    }
+
+    /// "worse" (ΔFID > 0), "better" (< 0) or "neutral" (0 or not finite): the CSS class colouring it.
+    static func deltaClass(_ delta: Double) -> String {
+        delta > 0 ? "worse" : (delta < 0 ? "better" : "neutral")
+    }
+
+    /// A definition-list row; `valueHTML` must already be escaped.
+    static func row(_ term: String, _ valueHTML: String) -> String {
+        "<dt>\(HTMLEscaping.text(term))</dt><dd>\(valueHTML)</dd>\n"
+    }
+}

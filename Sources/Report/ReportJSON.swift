@@ -1,0 +1,53 @@
+import Foundation
+import InceptionGraph
+
+// MARK: - report.json
+
+/// The machine-readable report:
+///
+///     {"fid": 12.3, "n": 50, "gen_source": "...",
+///      "images": [{"file", "width", "height", "top1": {"index", "label", "probability"},
+///                  "top5": [{...} x 5], "fid_before", "fid_after", "delta_fid", "explained",
+///                  (explained images only:) "sensitivity": {"mixed_7c": [[...] x H], ...},
+///                  "gradcam_top1": [[...]], "panel": "panels/0001-x.png"}],
+///      "classes": [{"index", "label", "count", "delta_fid_sum", "delta_fid_mean"}]}
+///
+/// Images are in the report's order (`ImageRow.isWorse`), classes by `delta_fid_sum`, largest
+/// first. Maps are [H][W] rows, top row first; `gradcam_top1` is the first layer's. Numbers that
+/// are not finite are `null` (`JSONValue`).
+public enum ReportJSON {
+    public static func document(summary: ReportSummary, rows: [ImageRow], classes: [ClassContribution],
+                                layers: [InceptionLayer]) -> JSONValue {
+        let top: [String: JSONValue] = [
+            "fid": .number(summary.fid),
+            "n": .int(summary.n),
+            "gen_source": .string(summary.generatedSetDescription),
+            "images": .array(rows.map { image($0, layers: layers) }),
+            "classes": .array(classes.map(\.json)),
+        ]
+        return .object(top)
+    }
+
+    static func image(_ row: ImageRow, layers: [InceptionLayer]) -> JSONValue {
+        var entry: [String: JSONValue] = [
+            "file": .string(row.file),
+            "width": .int(row.width),
+            "height": .int(row.height),
+            "top1": row.top1.json,
+            "top5": .array(row.top5.map(\.json)),
+            "fid_before": .number(row.fidBefore),
+            "fid_after": .number(row.fidAfter),
+            "delta_fid": .number(row.deltaFID),
+            "explained": .bool(row.maps != nil),
+        ]
+        if let maps = row.maps {
+            var sensitivity: [String: JSONValue] = [:]
+            for layer in layers { sensitivity[layer.rawValue] = maps.sensitivity[layer]?.json ?? .null }
+            entry["sensitivity"] = .object(sensitivity)
+            entry["gradcam_top1"] = layers.first.flatMap { maps.gradCAMTop1[$0]?.json } ?? .null
+        }
+        if let panel = row.panel { entry["panel"] = .string(panel) }
+        if let file = row.pixelGradientFile { entry["pixel_gradient"] = .string(file) }
+        return .object(entry)
+    }
+}

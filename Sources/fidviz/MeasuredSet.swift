@@ -1,0 +1,197 @@
+import Autograd
+import Foundation
+import Frechet
+import InceptionGraph
+import Pixels
+
+// MARK: - What a measured set yields
+
+/// Every image's pool3 features and logits, in the set's order, with where each image is.
+struct FeatureRows {
+    /// How reports name each image (its path as given or walked, or as a features file lists it).
+    let names: [String]
+    /// Where each image can be read.
+    let urls: [URL]
+    /// Each image's size, where known (from its header).
+    let sizes: [(width: Int, height: Int)?]
+    /// pool3 rows [N, 2048].
+    let pool3: [Float]
+    /// logits rows [N, 1008], when known.
+    let logits: [Float]?
+
+    var count: Int { names.count }
+
+    func pool3(_ i: Int) -> ArraySlice<Float> {
+        let d = InceptionArchitecture.featureCount
+        return pool3[i * d ..< (i + 1) * d]
+    }
+
+    func logits(_ i: Int) -> [Float]? {
+        let c = InceptionArchitecture.classCount
+        return logits.map { Array($0[i * c ..< (i + 1) * c]) }
+    }
+}
+
+/// What a set yields once measured (its images run through the network) or read (a statistics
+/// or features `.npz`): the pool3 statistics FID needs and, where known, the Top-1 class
+/// histogram, the logit statistics and every image's rows.
+struct MeasuredSet {
+    /// pool3 mean and covariance; `n` is nil for files that do not record it.
+    let statistics: FrechetStatistics
+    /// Statistics of the 1008 logits, where known.
+    let logitStatistics: FrechetStatistics?
+    /// Top-1 class counts [1008], where known.
+    let top1Histogram: [Int64]?
+    /// Every image's rows, when kept (features files and measured images, on request).
+    let rows: FeatureRows?
+    /// Where the statistics came from, for reports.
+    let provenance: String
+    /// The set as the user named it.
+    let path: String
+
+    /// Rows handed to the accumulators at a time (fixed, so results are batch-size independent).
+    static let chunkRows = 256
+
+    /// How pytorch-fid prepares an image, as recorded in fidviz statistics files.
+    static let preprocessingDescription = "PIL-RGB /255 bilinear299 align_corners=False 2x-1"
+
+    // MARK: - Reading a file
+
+    /// A statistics or features `.npz`, read and validated (`StatisticsFile.read`: every problem
+    /// is a `FrechetError` naming the file and key). `dimension` is the feature dimension the
+    /// file must have (nil: any); `keepRows` keeps a features file's rows.
+    static func read(_ url: URL, dimension: Int? = InceptionArchitecture.featureCount, logits: Bool = false,
+                     keepRows: Bool = false) throws -> MeasuredSet {
+        let file = try StatisticsFile.read(contentsOf: url, expectedDimension: dimension, logits: logits,
+                                           keepRows: keepRows)
+        var rows: FeatureRows?
+        if keepRows, let pool3 = file.features {
+            let count = pool3.count / file.statistics.dimension
+            let names = file.files ?? (0 ..< count).map { "row \($0)" }
+            rows = FeatureRows(names: names, urls: names.map { URL(fileURLWithPath: $0) },
+                               sizes: names.map { _ in nil }, pool3: pool3, logits: file.logits)
+        }
+        return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
+                           top1Histogram: file.top1Histogram, rows: rows,
+                           provenance: file.provenance ?? file.layout.rawValue, path: url.path)
+    }
+
+    // MARK: - Measuring images
+
+    /// Runs `images` (at least two) through `model`, `batchSize` at a time, with a progress bar
+    /// labelled `label`. Memory is one chunk of rows plus the d x d co-moments whatever N is,
+    /// unless `keepRows`; the statistics are those `fidviz stats` writes.
+    ///
+    /// Batch-size independence needs the network's per-image outputs to be independent of the
+    /// batch: they are with single-threaded OpenBLAS (each worker of `forwardInParallel` runs
+    /// one), while a lone image would otherwise run multi-threaded GEMMs that round differently.
+    /// So the whole extraction runs with OpenBLAS limited to one thread; batches of two or more
+    /// still use every core. `onNetworkTime` receives the seconds each batch spent in the network.
+    static func measure(_ images: ImageFiles, model: InceptionV3, batchSize: Int, keepRows: Bool, label: String,
+                        quiet: Bool, onNetworkTime: ((Double) -> Void)? = nil) throws -> MeasuredSet {
+        guard images.count >= 2 else {
+            throw InputError("\(images.name(0)): 1 image in the \(label) set, but statistics need at least 2 (the covariance divides by N-1)")
+        }
+        let d = InceptionArchitecture.featureCount, classes = InceptionArchitecture.classCount
+        let features = ChunkedStatistics(dimension: d), logitStatistics = ChunkedStatistics(dimension: classes)
+        var histogram = [Int64](repeating: 0, count: classes)
+        let kept = keepRows ? RowCollector(count: images.count) : nil
+        try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
+                   onNetworkTime: onNetworkTime) { result in
+            features.add(result.pool3)
+            logitStatistics.add(result.logits)
+            histogram[ClassScore.top1Index(logits: result.logits)] += 1
+            kept?.add(result)
+        }
+        let source = "the \(label) images"
+        return MeasuredSet(statistics: try features.statistics(source: source),
+                           logitStatistics: try logitStatistics.statistics(source: source),
+                           top1Histogram: histogram, rows: kept?.rows(of: images),
+                           provenance: "computed by fidviz from \(images.count) images in \(images.arguments.joined(separator: ", "))",
+                           path: images.arguments.joined(separator: ", "))
+    }
+
+    /// Every image's rows, without statistics (so one image will do).
+    static func rows(_ images: ImageFiles, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
+                     onNetworkTime: ((Double) -> Void)? = nil) throws -> FeatureRows {
+        let kept = RowCollector(count: images.count)
+        try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
+                   onNetworkTime: onNetworkTime) { kept.add($0) }
+        return kept.rows(of: images)
+    }
+
+    /// Runs the images through the network with single-threaded BLAS (see `measure`), handing
+    /// each image's outputs to `consume` in order.
+    private static func stream(_ images: ImageFiles, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
+                               onNetworkTime: ((Double) -> Void)?, consume: (ImageFeatures) -> Void) throws {
+        let progress = ProgressBar(label: label, quiet: quiet)
+        try ComputeRuntime.withThreads(1) {
+            var extractor = FeatureExtractor(model: model, batchSize: batchSize)
+            extractor.onNetworkTime = onNetworkTime
+            try extractor.run(images.files, progress: { progress.update(done: $0, total: $1) }) { consume($0) }
+        }
+    }
+
+    /// The `fidviz` provenance string of a statistics file made from `count` images.
+    static func provenance(weights: LoadedModel, count: Int) -> String {
+        let official = weights.isOfficial ? "official FID weights" : "NOT the official FID weights"
+        return "fidviz \(FidvizVersion.string); weights \(weights.weightsFile.lastPathComponent) "
+            + "SHA-256 \(weights.sha256.prefix(8)) (\(official)); preprocessing \(preprocessingDescription); "
+            + "pool3 of \(count) images; mu and sigma in float64, sigma with the N-1 denominator"
+    }
+}
+
+/// pool3 and logits rows as they come out of the network.
+private final class RowCollector {
+    private var pool3: [Float] = [], logits: [Float] = []
+
+    init(count: Int) {
+        pool3.reserveCapacity(count * InceptionArchitecture.featureCount)
+        logits.reserveCapacity(count * InceptionArchitecture.classCount)
+    }
+
+    func add(_ result: ImageFeatures) {
+        pool3 += result.pool3
+        logits += result.logits
+    }
+
+    func rows(of images: ImageFiles) -> FeatureRows {
+        FeatureRows(names: (0 ..< images.count).map(images.name), urls: images.files, sizes: images.sizes.map { $0 },
+                    pool3: pool3, logits: logits)
+    }
+}
+
+/// Streaming mean and covariance of rows handed over one at a time, in fixed chunks of
+/// `MeasuredSet.chunkRows` rows, so that results do not depend on how rows arrive.
+final class ChunkedStatistics {
+    private let accumulator: StatisticsAccumulator
+    private var chunk: [Float] = []
+
+    init(dimension: Int) {
+        accumulator = StatisticsAccumulator(dimension: dimension)
+        chunk.reserveCapacity(MeasuredSet.chunkRows * dimension)
+    }
+
+    func add(_ row: [Float]) {
+        chunk += row
+        if chunk.count == MeasuredSet.chunkRows * accumulator.dimension {
+            accumulator.add(rows: chunk)
+            chunk.removeAll(keepingCapacity: true)
+        }
+    }
+
+    func statistics(source: String) throws -> FrechetStatistics {
+        if !chunk.isEmpty {
+            accumulator.add(rows: chunk)
+            chunk.removeAll()
+        }
+        return try accumulator.statistics(source: source)
+    }
+}
+
+/// A note when a covariance of `n` samples in d = 2048 dimensions is singular.
+func noteIfTooFewSamples(_ n: Int?, set: String, quiet: Bool) {
+    let d = InceptionArchitecture.featureCount
+    guard let n, n < d else { return }
+    note("warning: the \(set) has \(n) samples, fewer than the \(d) feature dimensions: its covariance is singular and FID is biased upwards; use at least \(d) (ideally 50000)", quiet: quiet)
+}

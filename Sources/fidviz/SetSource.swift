@@ -1,0 +1,146 @@
+import Foundation
+import InceptionGraph
+import Pixels
+
+// MARK: - What the user named for a set
+
+/// One set of images as named on the command line (the generated set's positional arguments,
+/// or `--ref`): image files and folders, or one `.npz` file. Every command resolves its sets
+/// here, with one rule: a lone existing file whose name ends in `.npz` is read by its keys
+/// (statistics: `mu`/`sigma`; features: `pool3`); anything else is images (files as given,
+/// folders walked). Resolving checks that every path exists and every image's header is sound,
+/// so a bad argument fails before any work starts.
+enum SetSource {
+    case images(ImageFiles)
+    case npz(URL)
+
+    /// `flag` ("--ref", or nil for positional arguments) prefixes errors.
+    init(_ arguments: [String], flag: String?) throws {
+        let prefix = flag.map { $0 + " " } ?? ""
+        guard !arguments.isEmpty else { throw InputError("\(prefix.isEmpty ? "" : prefix)no images or .npz given") }
+        let npzFiles = arguments.filter { $0.lowercased().hasSuffix(".npz") && !ImageFiles.isFolder($0) }
+        if npzFiles.isEmpty {
+            self = .images(try ImageFiles(arguments: arguments, flag: flag))
+            return
+        }
+        guard arguments.count == 1 else {
+            throw InputError("\(prefix)\(arguments.joined(separator: " ")): give one .npz file (statistics or features) or images and folders, not several arguments including a .npz")
+        }
+        guard FileManager.default.fileExists(atPath: arguments[0]) else {
+            throw InputError("\(prefix)\(arguments[0]): no such file")
+        }
+        self = .npz(URL(fileURLWithPath: arguments[0]))
+    }
+
+    /// How messages name the set: the `.npz` path, or the arguments.
+    var name: String {
+        switch self {
+        case .npz(let url): return url.path
+        case .images(let files): return files.arguments.joined(separator: ", ")
+        }
+    }
+}
+
+// MARK: - Image files
+
+/// Image arguments expanded: files as given, folders walked recursively in sorted order,
+/// picking up the file types `ImageDecoder` reads (by extension, any letter case). Every file's
+/// header is checked (a few dozen bytes each), so a broken or oversized picture anywhere in a
+/// large folder ends the run at once, by name; damage deeper in a file is found when it is
+/// decoded.
+struct ImageFiles {
+    /// The arguments as given.
+    let arguments: [String]
+    /// The image files, in a deterministic order.
+    let files: [URL]
+    /// Each file's width and height, from its header.
+    let sizes: [(width: Int, height: Int)]
+    /// Files under the given folders that are not images fidviz reads, and were skipped.
+    let skipped: [String]
+
+    var count: Int { files.count }
+
+    /// How `files[i]` is named in reports: its path as the user gave or walked it.
+    func name(_ i: Int) -> String { files[i].relativePath }
+
+    init(arguments: [String], flag: String? = nil) throws {
+        let prefix = flag.map { $0 + " " } ?? ""
+        let fm = FileManager.default
+        var files: [URL] = []
+        var skipped: [String] = []
+        for argument in arguments {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                throw InputError("\(prefix)\(argument): no such file or folder")
+            }
+            if !isDirectory.boolValue {
+                files.append(URL(fileURLWithPath: argument))
+                continue
+            }
+            guard let walker = fm.enumerator(atPath: argument) else {
+                throw InputError("\(prefix)\(argument): cannot read this folder")
+            }
+            var found: [URL] = []
+            let base = argument.hasSuffix("/") ? String(argument.dropLast()) : argument
+            for case let relative as String in walker {
+                let path = base + "/" + relative
+                var isFolder: ObjCBool = false
+                guard fm.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+                if ImageDecoder.fileExtensions.contains((relative as NSString).pathExtension.lowercased()) {
+                    found.append(URL(fileURLWithPath: path))
+                } else {
+                    skipped.append(path)
+                }
+            }
+            files += found.sorted { $0.path < $1.path }
+        }
+        if files.isEmpty {
+            throw InputError("\(prefix)no images in \(arguments.joined(separator: ", "))"
+                + (skipped.isEmpty ? "" : " (\(skipped.count) other files skipped; fidviz reads \(ImageDecoder.formatNames))"))
+        }
+        self.arguments = arguments
+        self.sizes = try files.map { try ImageDecoder.checkHeader(contentsOf: $0) }
+        self.files = files
+        self.skipped = skipped.sorted()
+    }
+
+    /// The note for skipped files, or nil when none were skipped: their count and the first few
+    /// names.
+    var skippedNote: String? {
+        guard !skipped.isEmpty else { return nil }
+        let shown = skipped.prefix(3).joined(separator: ", ")
+        let more = skipped.count > 3 ? ", …" : ""
+        return "skipped \(skipped.count) files that are not \(ImageDecoder.formatNames) images (\(shown)\(more))"
+    }
+
+    static func isFolder(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}
+
+/// A problem with the command-line inputs, reported as one line.
+struct InputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+// MARK: - Measuring a named set
+
+extension SetSource {
+    /// The `.npz`'s contents, read and validated now (before any network work), or nil for images.
+    func readFile(dimension: Int? = 2048, logits: Bool = false, keepRows: Bool = false) throws -> MeasuredSet? {
+        guard case .npz(let url) = self else { return nil }
+        return try MeasuredSet.read(url, dimension: dimension, logits: logits, keepRows: keepRows)
+    }
+
+    /// `file` when the set is an `.npz` already read, else the images measured with `model()`.
+    func measured(_ file: MeasuredSet?, model: () throws -> InceptionV3, batchSize: Int, keepRows: Bool,
+                  label: String, quiet: Bool, onNetworkTime: ((Double) -> Void)? = nil) throws -> MeasuredSet {
+        if let file { return file }
+        guard case .images(let images) = self else { preconditionFailure("an .npz set is read by readFile first") }
+        if let skipped = images.skippedNote { note("\(label): \(skipped)", quiet: quiet) }
+        return try MeasuredSet.measure(images, model: try model(), batchSize: batchSize, keepRows: keepRows,
+                                       label: label, quiet: quiet, onNetworkTime: onNetworkTime)
+    }
+}
