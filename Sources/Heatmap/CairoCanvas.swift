@@ -60,15 +60,6 @@ final class CairoCanvas {
         cairo_fill(context)
     }
 
-    /// A rectangle outline of `lineWidth`, drawn inside-aligned on pixel edges.
-    func strokeRect(x: Double, y: Double, width: Double, height: Double, color: RGBColor, lineWidth: Double = 1) {
-        setColor(color)
-        cairo_set_line_width(context, lineWidth)
-        let h = lineWidth / 2
-        cairo_rectangle(context, x + h, y + h, width - lineWidth, height - lineWidth)
-        cairo_stroke(context)
-    }
-
     /// A rectangle with corners rounded by `radius` (clamped to half the shorter side), filled
     /// with `color` at opacity `alpha` over what is already there. Nothing is drawn outside the
     /// rectangle; an empty rectangle draws nothing.
@@ -154,41 +145,6 @@ final class CairoCanvas {
         }
         cairo_surface_mark_dirty(image)
         return image
-    }
-
-    /// The canvas as RGB bytes (alpha composited over white is not needed: the canvas is opaque).
-    func pixels() -> RGBImage {
-        cairo_surface_flush(surface)
-        return CairoCanvas.readPixels(surface)
-    }
-
-    /// Reads an ARGB32 surface into RGB, un-premultiplying any partial alpha.
-    static func readPixels(_ surface: OpaquePointer) -> RGBImage {
-        let width = Int(cairo_image_surface_get_width(surface))
-        let height = Int(cairo_image_surface_get_height(surface))
-        let stride = Int(cairo_image_surface_get_stride(surface))
-        var rgb = [UInt8](repeating: 0, count: width * height * 3)
-        guard let data = cairo_image_surface_get_data(surface) else {
-            return RGBImage(width: width, height: height, rgb: rgb)
-        }
-        for row in 0..<height {
-            let line = UnsafeRawPointer(data + row * stride).assumingMemoryBound(to: UInt32.self)
-            for col in 0..<width {
-                let v = line[col]
-                let a = (v >> 24) & 0xFF
-                var r = (v >> 16) & 0xFF, g = (v >> 8) & 0xFF, b = v & 0xFF
-                if a > 0 && a < 255 {
-                    r = min(255, (r * 255 + a / 2) / a)
-                    g = min(255, (g * 255 + a / 2) / a)
-                    b = min(255, (b * 255 + a / 2) / a)
-                }
-                let i = (row * width + col) * 3
-                rgb[i] = UInt8(r)
-                rgb[i + 1] = UInt8(g)
-                rgb[i + 2] = UInt8(b)
-            }
-        }
-        return RGBImage(width: width, height: height, rgb: rgb)
     }
 
     // MARK: - PNG

@@ -86,7 +86,7 @@ public enum HTMLReport {
         html += distributionBlock(page)
         html += classesBlock(page)
         if !page.worst.isEmpty {
-            html += "<h2 class=\"section\" id=\"worst\">The \(page.worst.count) images that raise FID most</h2>\n"
+            html += "<h2 class=\"section\" id=\"worst\">The \(page.worst.count) images with the largest ΔFID</h2>\n"
             html += "<p class=\"explain\">ΔFID = FID with the image in the generated set − FID without it. "
                 + "Positive (red): the image pushes FID up, i.e. makes the set look less like the reference. "
                 + "Heat panels: FID sensitivity is how strongly each region moves FID; Top-1 Grad-CAM is where "
@@ -94,7 +94,7 @@ public enum HTMLReport {
             html += page.worst.map { cardBlock(page.rows[$0], rank: $0 + 1) }.joined()
         }
         if !page.best.isEmpty {
-            html += "<h2 class=\"section\" id=\"best\">The \(page.best.count) images that lower FID most</h2>\n"
+            html += "<h2 class=\"section\" id=\"best\">The \(page.best.count) images with the smallest ΔFID</h2>\n"
             html += page.best.map { cardBlock(page.rows[$0], rank: $0 + 1) }.joined()
         }
         html += "<footer>Written by fidviz. Panel figures are at each image's own resolution; click one to open it. "

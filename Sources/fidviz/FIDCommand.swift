@@ -66,8 +66,16 @@ struct FIDCommand: ParsableCommand {
         let genSource = try SetSource(inputs, flag: nil)
         let refSource = try SetSource([ref], flag: "--ref")
         // Files first: a broken file or a statistics file given to --kid fails before the network runs.
-        let genFile = try genSource.readFile(dimension: nil, keepRows: kid)
-        let refFile = try refSource.readFile(dimension: nil, keepRows: kid)
+        // Two files may hold features of any one dimension (FD in another feature space); a file
+        // compared with images must hold pool3 statistics.
+        var bothFiles = false
+        if case .npz = genSource, case .npz = refSource { bothFiles = true }
+        let dimension = bothFiles ? nil : InceptionArchitecture.featureCount
+        let genFile = try genSource.readFile(dimension: dimension, keepRows: kid)
+        let refFile = try refSource.readFile(dimension: dimension, keepRows: kid)
+        if let genFile, let refFile, genFile.statistics.dimension != refFile.statistics.dimension {
+            throw InputError("\(genFile.path) holds \(genFile.statistics.dimension)-dimensional features but \(refFile.path) holds \(refFile.statistics.dimension)-dimensional ones; both must come from the same feature extractor")
+        }
         for file in [genFile, refFile].compactMap({ $0 }) where kid && file.rows == nil {
             throw InputError("--kid needs feature vectors, but \(file.path) holds statistics (mu, sigma) only; pass a features .npz from `fidviz features` or the images themselves")
         }

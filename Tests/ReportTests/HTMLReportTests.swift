@@ -52,8 +52,8 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertFalse(html.contains("<h3>quiet.png</h3>"), "an image that was not explained gets no card")
         XCTAssertTrue(html.contains("id=\"image-7\">\n<header><span class=\"rank\">#7</span><h3>i5.png</h3>"),
                       "the card's rank is the image's position among all images")
-        XCTAssertTrue(html.contains("The 3 images that raise FID most"))
-        XCTAssertTrue(html.contains("The 1 images that lower FID most"))
+        XCTAssertTrue(html.contains("The 3 images with the largest ΔFID"))
+        XCTAssertTrue(html.contains("The 1 images with the smallest ΔFID"))
         XCTAssertTrue(html.contains("href=\"images.csv\""))
     }
 
