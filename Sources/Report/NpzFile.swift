@@ -6,6 +6,6 @@ import NumpyFiles
 public enum NpzFile {
     public static func write(_ arrays: [(name: String, array: NpyArray)], to url: URL) throws {
         // MERGE: stream through AtomicFile once Npz has a streaming encoder.
-        try Npz.write(arrays, to: url)
+        try Interrupts.critical { try Npz.write(arrays, to: url) }
     }
 }

@@ -77,7 +77,7 @@ struct FIDCommand: ParsableCommand {
             throw InputError("\(genFile.path) holds \(genFile.statistics.dimension)-dimensional features but \(refFile.path) holds \(refFile.statistics.dimension)-dimensional ones; both must come from the same feature extractor")
         }
         for file in [genFile, refFile].compactMap({ $0 }) where kid && file.rows == nil {
-            throw InputError("--kid needs feature vectors, but \(file.path) holds statistics (mu, sigma) only; pass a features .npz from `fidviz features` or the images themselves")
+            throw InputError("--kid needs feature vectors, but \(file.path) holds \(file.layout?.rawValue ?? "statistics") (mu, sigma) only; pass a features .npz from `fidviz features` or the images themselves")
         }
         var loaded: LoadedModel?
         func model() throws -> InceptionV3 {

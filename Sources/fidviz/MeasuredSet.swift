@@ -48,6 +48,8 @@ struct MeasuredSet {
     let provenance: String
     /// The set as the user named it.
     let path: String
+    /// The file's layout, for a set read from a file.
+    var layout: StatisticsFile.Layout? = nil
 
     /// Rows handed to the accumulators at a time (fixed, so results are batch-size independent).
     static let chunkRows = 256
@@ -73,7 +75,7 @@ struct MeasuredSet {
         }
         return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
                            top1Histogram: file.top1Histogram, rows: rows,
-                           provenance: file.provenance ?? file.layout.rawValue, path: url.path)
+                           provenance: file.provenance ?? file.layout.rawValue, path: url.path, layout: file.layout)
     }
 
     // MARK: - Measuring images

@@ -143,10 +143,22 @@ final class BadInputMatrixTests: FidvizTestCase {
             + "(no end-of-central-directory record); the file is truncated or is not an .npz")
     }
 
+    /// Against images (pool3 of the FID network) a file must hold 2048-dimensional statistics;
+    /// two files need only agree with each other (FD in any feature space).
     func testStatisticsOfTheWrongDimensionEverywhere() throws {
         let bad = try Self.inputs.get().wrongDimension
-        try assertStatisticsRefusedEverywhere(bad, message: "\(bad.path): key 'mu' has shape [10] but [2048] was expected "
-            + "(the feature dimension must be 2048); the file may come from a different feature extractor or be corrupt")
+        let (weights, reference, images, oneImage) = (try self.weights, try self.reference, self.images, self.oneImage)
+        let message = "\(bad.path): key 'mu' has shape [10] but [2048] was expected "
+            + "(the feature dimension must be 2048); the file may come from a different feature extractor or be corrupt"
+        try assertRefused("fid --ref", message: message) { _ in ["fid", images, "--ref", bad.path, "--weights", weights] }
+        try assertRefused("explain --ref", message: message) { _ in [oneImage, "--ref", bad.path, "--weights", weights] }
+        try assertRefused("explain --gen", message: message) { work in
+            [oneImage, "--ref", reference, "--gen", bad.path, "--weights", weights, "-o", work.appendingPathComponent("report").path]
+        }
+        try assertRefused("fid two files", message: "\(bad.path) holds 10-dimensional features but \(reference) holds "
+            + "2048-dimensional ones; both must come from the same feature extractor") { _ in
+            ["fid", bad.path, "--ref", reference, "--weights", weights]
+        }
     }
 
     func testNaNInSigmaEverywhere() throws {
@@ -269,7 +281,8 @@ final class BadInputMatrixTests: FidvizTestCase {
         try assertRefused("fid", message: "--ref /nonexistent/ref.npz: no such file") { _ in
             ["fid", self.images, "--ref", "/nonexistent/ref.npz", "--weights", weights]
         }
-        try assertRefused("explain", message: "--ref /nonexistent/ref.npz: no such file or folder") { _ in
+        // One rule for every command: a path ending in .npz names a statistics or features file.
+        try assertRefused("explain", message: "--ref /nonexistent/ref.npz: no such file") { _ in
             [oneImage, "--ref", "/nonexistent/ref.npz", "--weights", weights]
         }
     }
