@@ -34,7 +34,7 @@ struct ExplainRun {
                                                   onNetworkTime: { clock.add("network", $0) })
 
         // Phase 1: rank every image.
-        let rows: FeatureRows
+        let rows: SetFeatures
         var generatedStatistics: FrechetStatistics?
         switch generated {
         case .images(let images) where images.count == 1:
@@ -84,7 +84,7 @@ struct ExplainRun {
     }
 
     /// The set each image joins (see `JoinedSet`).
-    private func formJoinedSet(rows: FeatureRows, statistics: FrechetStatistics?, reference: MeasuredSet) -> JoinedSet {
+    private func formJoinedSet(rows: SetFeatures, statistics: FrechetStatistics?, reference: MeasuredSet) -> JoinedSet {
         if let gen = command.gen, let file = generatedFile {
             return .statistics(file.statistics, n: file.statistics.n ?? JoinedSet.defaultSampleCount, path: gen)
         }
@@ -95,7 +95,7 @@ struct ExplainRun {
     }
 
     /// Phase 1's numbers for every image: FID without and with it, ΔFID, Top-5.
-    private func rank(_ rows: FeatureRows, evaluate: @escaping ([Double]) -> SampleContribution) throws -> [ImageRow] {
+    private func rank(_ rows: SetFeatures, evaluate: @escaping ([Double]) -> SampleContribution) throws -> [ImageRow] {
         let progress = ProgressBar(label: "ΔFID", quiet: quiet)
         var result: [ImageRow] = []
         result.reserveCapacity(rows.count)
@@ -114,7 +114,7 @@ struct ExplainRun {
     }
 
     /// Phase 2: the backward passes and maps of `positions` in `imageRows`.
-    private func explain(_ positions: [Int], in imageRows: inout [ImageRow], rows: FeatureRows, model: InceptionV3,
+    private func explain(_ positions: [Int], in imageRows: inout [ImageRow], rows: SetFeatures, model: InceptionV3,
                          evaluate: @escaping ([Double]) -> SampleContribution) throws {
         let explainer = Explainer(model: model)
         let progress = ProgressBar(label: "explain", quiet: quiet)

@@ -7,7 +7,7 @@ import Pixels
 // MARK: - What a measured set yields
 
 /// Every image's pool3 features and logits, in the set's order, with where each image is.
-struct FeatureRows {
+struct SetFeatures {
     /// How reports name each image (its path as given or walked, or as a features file lists it).
     let names: [String]
     /// Where each image can be read.
@@ -43,7 +43,7 @@ struct MeasuredSet {
     /// Top-1 class counts [1008], where known.
     let top1Histogram: [Int64]?
     /// Every image's rows, when kept (features files and measured images, on request).
-    let rows: FeatureRows?
+    let rows: SetFeatures?
     /// Where the statistics came from, for reports.
     let provenance: String
     /// The set as the user named it.
@@ -66,11 +66,11 @@ struct MeasuredSet {
                      keepRows: Bool = false) throws -> MeasuredSet {
         let file = try StatisticsFile.read(contentsOf: url, expectedDimension: dimension, logits: logits,
                                            keepRows: keepRows)
-        var rows: FeatureRows?
+        var rows: SetFeatures?
         if keepRows, let pool3 = file.features {
             let count = pool3.count / file.statistics.dimension
             let names = file.files ?? (0 ..< count).map { "row \($0)" }
-            rows = FeatureRows(names: names, urls: names.map { URL(fileURLWithPath: $0) },
+            rows = SetFeatures(names: names, urls: names.map { URL(fileURLWithPath: $0) },
                                sizes: names.map { _ in nil }, pool3: pool3, logits: file.logits)
         }
         return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
@@ -115,7 +115,7 @@ struct MeasuredSet {
 
     /// Every image's rows, without statistics (so one image will do).
     static func rows(_ images: ImageFiles, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
-                     onNetworkTime: ((Double) -> Void)? = nil) throws -> FeatureRows {
+                     onNetworkTime: ((Double) -> Void)? = nil) throws -> SetFeatures {
         let kept = RowCollector(count: images.count)
         try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
                    onNetworkTime: onNetworkTime) { kept.add($0) }
@@ -157,8 +157,8 @@ private final class RowCollector {
         logits += result.logits
     }
 
-    func rows(of images: ImageFiles) -> FeatureRows {
-        FeatureRows(names: (0 ..< images.count).map(images.name), urls: images.files, sizes: images.sizes.map { $0 },
+    func rows(of images: ImageFiles) -> SetFeatures {
+        SetFeatures(names: (0 ..< images.count).map(images.name), urls: images.files, sizes: images.sizes.map { $0 },
                     pool3: pool3, logits: logits)
     }
 }
