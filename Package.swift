@@ -13,7 +13,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
@@ -27,18 +26,17 @@ let package = Package(
         .target(
             name: "CPNG", path: "Sources/CPNG",
             linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Zip archives (.pth checkpoints and .npz files)
+        .target(name: "ZipArchive", dependencies: ["CZlib"]),
 
         // MARK: - The pipeline
         .target(name: "Autograd", dependencies: ["CBLAS"]),
-        .target(
-            name: "InceptionGraph",
-            dependencies: [
-                "Autograd", "CPNG",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]),
-        .target(
-            name: "NumpyFiles",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "InceptionGraph", dependencies: ["Autograd", "CPNG", "ZipArchive"]),
+        .target(name: "NumpyFiles", dependencies: ["ZipArchive"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet"]),
         .target(name: "Heatmap", dependencies: ["CCairo"]),
@@ -56,11 +54,14 @@ let package = Package(
             name: "fidviz-bench", dependencies: ["Autograd", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
 
         // MARK: - Tests
-        .target(name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights", "ZipArchive"],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(
             name: "InceptionGraphTests",
-            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "TestSupport"]),
+            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "TestSupport", "ZipArchive"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap"]),

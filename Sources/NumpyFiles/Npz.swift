@@ -1,13 +1,14 @@
 import Foundation
-import ZIPFoundation
+import ZipArchive
 
 /// Reads and writes numpy .npz archives: zip files whose members are `<key>.npy`.
 ///
 /// Reading accepts `np.savez` (stored) and `np.savez_compressed` (deflated) archives, including
 /// numpy's zip64 local headers; sizes come from the central directory. Members whose names do
 /// not end in ".npy" are skipped (numpy only writes .npy members). `NpzArchive` decodes members
-/// one at a time; `read(contentsOf:keys:)` decodes only the members asked for. Writing is atomic: the
-/// archive is built in a temporary file next to the destination, flushed, then renamed over it.
+/// one at a time; `read(contentsOf:keys:)` decodes only the members asked for. `encode` streams
+/// an archive to any sink, one member in memory at a time. `write` is atomic: the archive is
+/// streamed to a temporary file next to the destination, flushed, then renamed over it.
 public enum Npz {
 
     // MARK: - Reading
@@ -41,10 +42,6 @@ public enum Npz {
     public static func write(
         _ arrays: [(name: String, array: NpyArray)], to url: URL, compressed: Bool = false
     ) throws {
-        let names = arrays.map(\.name)
-        precondition(names.allSatisfy { !$0.isEmpty }, "Npz.write: empty array name in \(names)")
-        precondition(
-            Set(names).count == names.count, "Npz.write: duplicate array names in \(names)")
         let folder = url.deletingLastPathComponent()
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder),
@@ -55,9 +52,16 @@ public enum Npz {
         }
         let temporary = folder.appendingPathComponent(
             ".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o666)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw NumpyFileError(
+                file: url.path,
+                reason: "cannot create the archive (\(reason)); check folder permissions")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
-            try writeArchive(arrays, to: temporary, compressed: compressed, label: url.path)
-            let handle = try FileHandle(forWritingTo: temporary)
+            try encode(arrays, compressed: compressed) { try handle.write(contentsOf: $0) }
             try handle.synchronize()
             try handle.close()
             guard rename(temporary.path, url.path) == 0 else {
@@ -65,6 +69,7 @@ public enum Npz {
                 throw NumpyFileError(file: url.path, reason: "cannot replace the file (\(reason))")
             }
         } catch {
+            try? handle.close()
             try? FileManager.default.removeItem(at: temporary)
             if let error = error as? NumpyFileError { throw error }
             throw NumpyFileError(
@@ -72,33 +77,23 @@ public enum Npz {
         }
     }
 
-    /// Builds the whole archive at `temporary`; the archive is closed when this returns.
-    private static func writeArchive(
-        _ arrays: [(name: String, array: NpyArray)], to temporary: URL, compressed: Bool,
-        label: String
+    /// Streams `arrays` as an .npz archive (as `write` lays it out) to `sink`, which receives
+    /// the bytes in order. Only one member's bytes are held at a time (twice, deflated). Names
+    /// must be non-empty and distinct; errors thrown by `sink` are passed on unchanged.
+    public static func encode(
+        _ arrays: [(name: String, array: NpyArray)], compressed: Bool = false,
+        into sink: @escaping (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let archive: Archive
-        do {
-            archive = try Archive(url: temporary, accessMode: .create)
-        } catch {
-            throw NumpyFileError(
-                file: label,
-                reason: "cannot create the archive (\(error)); check folder permissions")
-        }
+        let names = arrays.map(\.name)
+        precondition(names.allSatisfy { !$0.isEmpty }, "Npz.encode: empty array name in \(names)")
+        precondition(
+            Set(names).count == names.count, "Npz.encode: duplicate array names in \(names)")
+        var writer = ZipWriter(into: sink)
         for (name, array) in arrays {
-            let bytes = Npy.encode(array)
-            do {
-                try archive.addEntry(
-                    with: name + ".npy", type: .file, uncompressedSize: Int64(bytes.count),
-                    compressionMethod: compressed ? .deflate : .none, bufferSize: 1 << 20
-                ) { position, size in
-                    bytes.subdata(in: Int(position)..<Int(position) + size)
-                }
-            } catch {
-                throw NumpyFileError(
-                    file: label, member: name + ".npy",
-                    reason: "cannot write the member (\(fileSystemReason(error)))")
+            try Npy.encode(array).withUnsafeBytes {
+                try writer.add(name + ".npy", contents: $0, method: compressed ? .deflated : .stored)
             }
         }
+        try writer.finish()
     }
 }
