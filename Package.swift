@@ -31,12 +31,12 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: - Zip archives (.pth checkpoints and .npz files)
-        .target(name: "ZipArchive", dependencies: ["CZlib"]),
+        .target(name: "ZipArchive", dependencies: ["CZlib"], exclude: ["README.md"]),
 
         // MARK: - The pipeline
         .target(name: "Autograd", dependencies: ["CBLAS"]),
         .target(name: "InceptionGraph", dependencies: ["Autograd", "CPNG", "ZipArchive"]),
-        .target(name: "NumpyFiles", dependencies: ["ZipArchive"]),
+        .target(name: "NumpyFiles", dependencies: ["ZipArchive"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet"]),
         .target(name: "Heatmap", dependencies: ["CCairo"]),
