@@ -54,6 +54,7 @@ public struct ZipError: Error, Equatable, CustomStringConvertible, Sendable {
         // MARK: Reading one member's contents
 
         case checksumMismatch(expected: UInt32, actual: UInt32)
+        /// A deflated member declares more uncompressed bytes than the caller's limit.
         case tooLarge(size: Int, limit: Int)
         /// Inflating produced more than the declared size (and stopped there).
         case inflatesBeyondSize(declared: Int)
@@ -132,7 +133,7 @@ public struct ZipError: Error, Equatable, CustomStringConvertible, Sendable {
             return "CRC-32 mismatch (the directory says 0x\(String(expected, radix: 16)), the data "
                 + "gives 0x\(String(actual, radix: 16)))"
         case let .tooLarge(size, limit):
-            return "the member inflates to \(size) bytes, more than the limit of \(limit) bytes"
+            return "the member would inflate to \(size) bytes, more than the limit of \(limit) bytes"
         case let .inflatesBeyondSize(declared):
             return "the member inflates beyond its declared \(declared) bytes"
         case let .inflatesShort(produced, declared):

@@ -42,23 +42,12 @@ func inflate(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBuffe
     return withUnsafeMutableBytes(of: &spare) { spare -> Inflation in
         var fed = 0, given = 0, spareGiven = false
         while true {
-            if stream.avail_in == 0, fed < input.count {
-                stream.next_in = input.baseAddress!.advanced(by: fed).assumingMemoryBound(to: Bytef.self)
-                stream.avail_in = uInt(min(input.count - fed, zlibPiece))
-                fed += Int(stream.avail_in)
-            }
-            if stream.avail_out == 0 {
-                if given < output.count {
-                    stream.next_out = output.baseAddress!.advanced(by: given).assumingMemoryBound(to: Bytef.self)
-                    stream.avail_out = uInt(min(output.count - given, zlibPiece))
-                    given += Int(stream.avail_out)
-                } else if !spareGiven {
-                    stream.next_out = spare.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.avail_out = 1
-                    spareGiven = true
-                } else {
-                    return .overrun
-                }
+            feed(&stream, from: input, fed: &fed)
+            if !giveRoom(&stream, in: output, given: &given) {
+                guard !spareGiven else { return .overrun }
+                stream.next_out = spare.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = 1
+                spareGiven = true
             }
             let status = CZlib.inflate(&stream, Z_NO_FLUSH)
             let produced = Int(stream.total_out)
@@ -86,17 +75,8 @@ func deflate(_ input: UnsafeRawBufferPointer) -> [UInt8] {
         let output = UnsafeMutableRawBufferPointer(buffer)
         var fed = 0, given = 0
         while true {
-            if stream.avail_in == 0, fed < input.count {
-                stream.next_in = input.baseAddress!.advanced(by: fed).assumingMemoryBound(to: Bytef.self)
-                stream.avail_in = uInt(min(input.count - fed, zlibPiece))
-                fed += Int(stream.avail_in)
-            }
-            if stream.avail_out == 0 {
-                precondition(given < output.count, "deflate outgrew deflateBound")
-                stream.next_out = output.baseAddress!.advanced(by: given).assumingMemoryBound(to: Bytef.self)
-                stream.avail_out = uInt(min(output.count - given, zlibPiece))
-                given += Int(stream.avail_out)
-            }
+            feed(&stream, from: input, fed: &fed)
+            precondition(giveRoom(&stream, in: output, given: &given), "deflate outgrew deflateBound")
             let finishing = fed == input.count && stream.avail_in == 0
             let status = CZlib.deflate(&stream, finishing ? Z_FINISH : Z_NO_FLUSH)
             if status == Z_STREAM_END { break }
@@ -106,5 +86,27 @@ func deflate(_ input: UnsafeRawBufferPointer) -> [UInt8] {
     }
 }
 
+// MARK: - Pieces
+
 /// The most bytes handed to zlib in one piece (its lengths are 32-bit).
 private let zlibPiece = 1 << 30
+
+/// Once `stream` has used up its input, points it at the next piece of `input` (if any);
+/// `fed` counts the bytes of `input` handed over so far.
+private func feed(_ stream: inout z_stream, from input: UnsafeRawBufferPointer, fed: inout Int) {
+    guard stream.avail_in == 0, fed < input.count else { return }
+    stream.next_in = input.baseAddress!.advanced(by: fed).assumingMemoryBound(to: Bytef.self)
+    stream.avail_in = uInt(min(input.count - fed, zlibPiece))
+    fed += Int(stream.avail_in)
+}
+
+/// Whether `stream` has room to write: once it has filled its output, points it at the next
+/// piece of `output`, returning false when none is left; `given` counts the bytes handed over.
+private func giveRoom(_ stream: inout z_stream, in output: UnsafeMutableRawBufferPointer, given: inout Int) -> Bool {
+    guard stream.avail_out == 0 else { return true }
+    guard given < output.count else { return false }
+    stream.next_out = output.baseAddress!.advanced(by: given).assumingMemoryBound(to: Bytef.self)
+    stream.avail_out = uInt(min(output.count - given, zlibPiece))
+    given += Int(stream.avail_out)
+    return true
+}
