@@ -5,9 +5,10 @@ import ZipArchive
 ///
 /// Opening reads only the zip's directory and checks every member (see `ZipReader`): its
 /// central record (sizes, offsets), that its local header is where the directory says and that
-/// its data lie inside the file, and that no name appears twice. No member's data is read, CRC-checked or
-/// decoded until `array(_:)` asks for it, so an archive whose other members are huge (an ADM
-/// reference batch's `arr_0`, gigabytes of uint8 images) or corrupt costs nothing for them.
+/// its data lie inside the file, and that no name appears twice. No member's data is read,
+/// CRC-checked or decoded until `array(_:)` asks for it, so an archive whose other members are
+/// huge (an ADM reference batch's `arr_0`, gigabytes of uint8 images) or corrupt costs nothing
+/// for them.
 ///
 /// A file is memory-mapped (`Data.ReadingOptions.alwaysMapped`), so skipped members are never
 /// read from disk; if the file cannot be mapped (a pipe), it is read whole instead. Like any
