@@ -13,7 +13,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
@@ -27,32 +26,31 @@ let package = Package(
         .target(
             name: "CPNG", path: "Sources/CPNG",
             linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Zip archives (.pth checkpoints and .npz files)
+        .target(name: "ZipArchive", dependencies: ["CZlib"], exclude: ["README.md"]),
 
         // MARK: - The pipeline
-        .target(name: "Pixels", dependencies: ["CPNG"]),
+        .target(name: "Pixels", dependencies: ["CPNG"], exclude: ["README.md"]),
         .target(name: "Autograd", dependencies: ["CBLAS"]),
-        .target(
-            name: "InceptionGraph",
-            dependencies: [
-                "Autograd", "Pixels",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]),
-        .target(
-            name: "NumpyFiles",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive"]),
+        .target(name: "NumpyFiles", dependencies: ["ZipArchive"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles"]),
-        .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"]),
-        .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"]),
+        .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"], exclude: ["README.md"]),
+        .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
             name: "Report",
-            dependencies: ["Pixels", "InceptionGraph", "NumpyFiles", "Sensitivity", "Heatmap"]),
+            dependencies: ["Pixels", "InceptionGraph", "NumpyFiles", "Sensitivity", "Heatmap"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz",
             dependencies: [
                 "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]),
+            ], exclude: ["README.md"]),
 
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
         .target(name: "SeededWeights", dependencies: ["InceptionGraph"]),
@@ -60,14 +58,17 @@ let package = Package(
             name: "fidviz-bench", dependencies: ["Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
 
         // MARK: - Tests
-        .target(name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights", "ZipArchive"],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(
             name: "InceptionGraphTests",
-            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport"]),
+            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
-        .testTarget(name: "PixelsTests", dependencies: ["Pixels"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles"]),
         .testTarget(

@@ -5,16 +5,36 @@
 //   <archive>/byteorder      "little" (absent in older files, which are little-endian)
 //   <archive>/version, .format_version, .storage_alignment, .data/serialization_id
 //
-// The archive is read in place by StoredZip: each data offset comes from the entry's local
-// header, every size is checked before use, and every entry used is checked against its CRC-32.
+// The archive is read in place by ZipArchive's `ZipReader`, which checks every offset and size
+// before use; every entry used is checked against its CRC-32. torch.save stores every entry, so
+// an archive with a compressed entry is refused.
 
 import Foundation
+import ZipArchive
 
 extension TorchCheckpoint {
     /// Reads a whole zip checkpoint. Storages are viewed in place; only tensors are allocated.
     static func readZip(_ bytes: UnsafeRawBufferPointer) throws -> [String: CheckpointTensor] {
-        let archive = try StoredZip(bytes)
-        guard let pickleEntry = archive.entries.first(where: {
+        let archive: ZipReader
+        do {
+            archive = try ZipReader(bytes)
+        } catch let error as ZipError {
+            throw CheckpointProblem(error, fileSize: bytes.count)
+        }
+        if let compressed = archive.members.first(where: { $0.method != .stored }) {
+            throw CheckpointProblem(ZipError(.unsupportedMethod(compressed.method.rawValue), member: compressed.name),
+                                    fileSize: bytes.count)
+        }
+        /// The stored, CRC-checked bytes of `entry`, in place.
+        func contents(of entry: ZipMember, key: String? = nil) throws -> UnsafeRawBufferPointer {
+            do {
+                return try archive.storedContents(of: entry, in: bytes)
+            } catch let error as ZipError {
+                throw CheckpointProblem(error, fileSize: bytes.count, key: key)
+            }
+        }
+
+        guard let pickleEntry = archive.members.first(where: {
             let parts = $0.name.split(separator: "/", omittingEmptySubsequences: false)
             return parts.count == 2 && parts[1] == "data.pkl"
         }) else {
@@ -24,14 +44,14 @@ extension TorchCheckpoint {
         let top = String(pickleEntry.name.dropLast("/data.pkl".count))
 
         if let byteOrder = archive["\(top)/byteorder"] {
-            let text = String(decoding: try archive.contents(of: byteOrder, in: bytes), as: UTF8.self)
+            let text = String(decoding: try contents(of: byteOrder), as: UTF8.self)
             guard text.trimmingCharacters(in: .whitespacesAndNewlines) == "little" else {
                 throw CheckpointProblem(.unsupported, entry: byteOrder.name, "the file was written on a "
                     + "big-endian machine; re-save it on a little-endian one")
             }
         }
 
-        let pickle = try archive.contents(of: pickleEntry, in: bytes)
+        let pickle = try contents(of: pickleEntry)
         let object = try unpickle(pickle, at: 0, resolver: StateDictResolver(), entry: pickleEntry.name)
         let stateDict = try stateDictEntries(object.value)
 
@@ -51,7 +71,7 @@ extension TorchCheckpoint {
                         + "\(entry.data.count) bytes, but its storage declares \(storage.elementCount) "
                         + "elements of \(storage.scalarType.byteWidth) bytes; the file is corrupt or hostile")
                 }
-                storages[storage.key] = try archive.contents(of: entry, in: bytes, key: key)
+                storages[storage.key] = try contents(of: entry, key: key)
             }
             tensors[key] = try materialize(tensor, key: key, storage: storages[storage.key]!)
         }

@@ -1,5 +1,7 @@
 // Why a .pth file could not be read: one line that says what, where and what to do.
 
+import ZipArchive
+
 /// A checkpoint that could not be read. Thrown for every outside-world problem, never a trap.
 ///
 /// `description` is the single line the CLI prints, e.g.
@@ -82,6 +84,31 @@ struct CheckpointProblem: Error {
         case .unsupported: kind = .unsupported
         }
         self.init(kind, entry: entry, byteOffset: failure.offset, failure.message)
+    }
+
+    /// A zip reader failure, worded for a checkpoint; `fileSize` locates a missing end record.
+    /// Offsets are given only for problems outside an entry (inside one they count from its start).
+    init(_ failure: ZipError, fileSize: Int, key: String? = nil) {
+        let entry = failure.member
+        switch failure.problem {
+        case .noEndRecord(startsLikeAnArchive: true):
+            self.init(.truncated, byteOffset: fileSize, "the zip archive has no end-of-central-directory "
+                + "record; the file is truncated, download it again")
+        case .noEndRecord(startsLikeAnArchive: false):
+            self.init(.notACheckpoint, "not a PyTorch checkpoint: the file starts with a zip signature but is "
+                + "no zip archive (its first entry is garbled and it has no central directory)")
+        case .encrypted, .unsupportedMethod:
+            self.init(.unsupported, entry: entry, "the entry is compressed or encrypted, but torch.save stores "
+                + "entries uncompressed; re-save the state dict with torch.save")
+        case .checksumMismatch:
+            self.init(.corrupt, entry: entry, key: key, "the entry fails its CRC-32 check; the file is corrupt, "
+                + "download it again")
+        default:
+            let truncated = failure.kind == .truncated
+            self.init(truncated ? .truncated : .corrupt, entry: entry, key: key,
+                      byteOffset: entry == nil ? failure.byteOffset : nil,
+                      failure.reason + (truncated ? "; the file is truncated or hostile" : "; the file is corrupt or hostile"))
+        }
     }
 
     func inFile(_ file: String) -> TorchCheckpointError {

@@ -1,12 +1,14 @@
 import Foundation
+import ZipArchive
 
 /// An opened .npz archive whose members are decoded one at a time, on request.
 ///
-/// Opening reads only the zip's central directory and checks every member: its central record
-/// (sizes, offsets), that its local header is where the directory says and that its data lie
-/// inside the file, and that no key appears twice. No member's data is read, CRC-checked or
-/// decoded until `array(_:)` asks for it, so an archive whose other members are huge (an ADM
-/// reference batch's `arr_0`, gigabytes of uint8 images) or corrupt costs nothing for them.
+/// Opening reads only the zip's directory and checks every member (see `ZipReader`): its
+/// central record (sizes, offsets), that its local header is where the directory says and that
+/// its data lie inside the file, and that no name appears twice. No member's data is read,
+/// CRC-checked or decoded until `array(_:)` asks for it, so an archive whose other members are
+/// huge (an ADM reference batch's `arr_0`, gigabytes of uint8 images) or corrupt costs nothing
+/// for them.
 ///
 /// A file is memory-mapped (`Data.ReadingOptions.alwaysMapped`), so skipped members are never
 /// read from disk; if the file cannot be mapped (a pipe), it is read whole instead. Like any
@@ -19,6 +21,7 @@ public struct NpzArchive {
     public let keys: [String]
 
     private let data: Data
+    private let zip: ZipReader
     private let members: [String: ZipMember]
 
     // MARK: - Opening
@@ -44,25 +47,24 @@ public struct NpzArchive {
 
     /// The archive held in `data`; `name` labels errors.
     public init(data: Data, name: String) throws {
+        let zip = try data.withUnsafeBytes { bytes in
+            do {
+                return try ZipReader(bytes)
+            } catch let error as ZipError {
+                throw NumpyFileError(error, file: name)
+            }
+        }
         var keys: [String] = []
         var members: [String: ZipMember] = [:]
-        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            let directory = try ZipDirectory(bytes, file: name)
-            for member in directory.members where member.name.hasSuffix(".npy") {
-                let key = String(member.name.dropLast(4))
-                guard members[key] == nil else {
-                    throw NumpyFileError(
-                        file: name, member: member.name,
-                        reason: "the archive holds this member twice")
-                }
-                _ = try ZipDirectory.dataRange(of: member, in: bytes, file: name)
-                members[key] = member
-                keys.append(key)
-            }
+        for member in zip.members where member.name.hasSuffix(".npy") {
+            let key = String(member.name.dropLast(4))
+            members[key] = member
+            keys.append(key)
         }
         self.name = name
         self.keys = keys
         self.data = data
+        self.zip = zip
         self.members = members
     }
 
@@ -75,9 +77,13 @@ public struct NpzArchive {
     /// allocation), or nil when there is no such member.
     public func array(_ key: String) throws -> NpyArray? {
         guard let member = members[key] else { return nil }
-        return try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            try ZipDirectory.withContents(of: member, in: bytes, file: name) {
-                try Npy.decode($0, at: NumpyLocation(file: name, member: member.name))
+        return try data.withUnsafeBytes { bytes in
+            do {
+                return try zip.withContents(of: member, in: bytes) {
+                    try Npy.decode($0, at: NumpyLocation(file: name, member: member.name))
+                }
+            } catch let error as ZipError {
+                throw NumpyFileError(error, file: name)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ZipArchive
 
 /// A .npy or .npz file that could not be read or written.
 ///
@@ -39,6 +40,26 @@ struct NumpyLocation {
 
     func error(_ reason: String, at offset: Int? = nil) -> NumpyFileError {
         NumpyFileError(file: file, member: member, offset: offset, reason: reason)
+    }
+}
+
+/// The zip reader's failure as an .npz error. Byte offsets are given only outside members
+/// (inside one they count from the start of its .npy bytes).
+extension NumpyFileError {
+    init(_ failure: ZipError, file: String) {
+        let reason: String
+        switch (failure.problem, failure.kind) {
+        case (.noEndRecord, _):
+            reason = "not a zip archive (no end-of-central-directory record); the file is truncated "
+                + "or is not an .npz"
+        case (.checksumMismatch, _): reason = failure.reason + ": the member is corrupt"
+        case (.duplicateName, _), (_, .tooLarge): reason = failure.reason
+        case (_, .unsupported): reason = failure.reason + " (numpy writes stored or deflated members)"
+        case (_, .truncated): reason = "truncated zip: " + failure.reason
+        case (_, .corrupt), (_, .notAZip): reason = "corrupt zip: " + failure.reason
+        }
+        self.init(file: file, member: failure.member, offset: failure.member == nil ? failure.byteOffset : nil,
+                  reason: reason)
     }
 }
 

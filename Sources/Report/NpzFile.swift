@@ -1,11 +1,13 @@
 import Foundation
 import NumpyFiles
 
-/// Writes a numpy `.npz` (as `np.savez` does: stored `<name>.npy` members) through the one
-/// atomic writer, so a statistics or features file is either complete or not there.
+/// Writes a numpy `.npz` (`np.savez` layout, or `np.savez_compressed` with `compressed`) through
+/// the one atomic writer, streaming one member at a time, so that a statistics or features file
+/// is either complete or not there.
 public enum NpzFile {
-    public static func write(_ arrays: [(name: String, array: NpyArray)], to url: URL) throws {
-        // MERGE: stream through AtomicFile once Npz has a streaming encoder.
-        try Interrupts.critical { try Npz.write(arrays, to: url) }
+    public static func write(_ arrays: [(name: String, array: NpyArray)], to url: URL, compressed: Bool = false) throws {
+        try AtomicFile.write(to: url) { file in
+            try Npz.encode(arrays, compressed: compressed) { try file.write($0) }
+        }
     }
 }

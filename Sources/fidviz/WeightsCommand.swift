@@ -40,8 +40,9 @@ struct WeightsCommand: ParsableCommand {
             }
             let source = try Self.sourceURL(environment: locator.environment)
             let destination = locator.fidvizCacheDirectory.appendingPathComponent(WeightsLocator.fileName)
-            try WeightsDownloader(quiet: outputOptions.quiet).download(source, to: destination,
-                                                                       searched: locator.candidates(explicit: nil))
+            let stall = Double(locator.environment["FIDVIZ_DOWNLOAD_STALL_SECONDS"] ?? "") ?? 30
+            try WeightsDownloader(quiet: outputOptions.quiet, stallSeconds: max(stall, 0.5))
+                .download(source, to: destination, searched: locator.candidates(explicit: nil))
             print(destination.path)
         }
 

@@ -6,92 +6,146 @@ import FoundationNetworking
 import InceptionGraph
 import Report
 
-/// Downloads a file with a progress bar, checks its SHA-256 prefix, and moves it into place atomically.
+/// Downloads the weights with a progress bar, checks length and SHA-256, and moves them into
+/// place through `AtomicFile`: a failed, cut, slow or wrong download leaves no file behind, and a
+/// good file already at the destination is replaced only by another good one.
+///
+/// Refused, each with one line: an HTTP status other than 200, a redirect to anything but http(s),
+/// a transfer that ends early or sends more or fewer bytes than it announced, one that stalls
+/// (fewer than `minimumBytes` arrive within `stallSeconds`), and a file whose SHA-256 does not
+/// start with pytorch-fid's prefix.
 // Delegate callbacks arrive on the session's serial queue; `download` reads the state only after
 // `finished` is signalled, so the mutable state is never touched concurrently.
 final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let quiet: Bool
-    private var handle: FileHandle?
+    /// A transfer that delivers less than `minimumBytes` in `stallSeconds` is given up.
+    let stallSeconds: Double
+    static let minimumBytes = 64 << 10
+    private var writer: AtomicFile.Writer?
     private var hasher = SHA256()
     private var received = 0
-    private var expected = 0
-    private var failure: Error?
+    private var expected = -1
+    private var failure: String?
     private var status = 0
+    private var lastProgress = Date()
+    private var bytesSinceProgress = 0
     private let finished = DispatchSemaphore(value: 0)
     private var progress: ProgressBar?
 
-    init(quiet: Bool) { self.quiet = quiet }
+    init(quiet: Bool, stallSeconds: Double) {
+        self.quiet = quiet
+        self.stallSeconds = stallSeconds
+    }
 
+    /// `searched` lists the places the weights were looked for, for the error message.
     func download(_ url: URL, to destination: URL, searched: [(url: URL, origin: String)]) throws {
         let fm = FileManager.default
         let folder = destination.deletingLastPathComponent()
         let folderExisted = fm.fileExists(atPath: folder.path)
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-        let partial = folder.appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).part")
-        guard fm.createFile(atPath: partial.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: partial.path) else {
-            throw InputError("\(folder.path): cannot write the download here")
+        do {
+            try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw InputError("\(folder.path): cannot create the weights cache (\(error.localizedDescription)); pass --weights PATH")
         }
-        self.handle = handle
-        Interrupts.removeOnInterrupt(partial)
         defer {
-            Interrupts.forget(partial)
-            try? fm.removeItem(at: partial)
             // A failed first download leaves no empty cache folder behind.
             if !folderExisted, (try? fm.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
                 try? fm.removeItem(at: folder)
             }
         }
+        let writer = try AtomicFile.Writer(destination: destination)
+        self.writer = writer
+        defer { writer.abandon() }
 
         note("downloading \(url.absoluteString)", quiet: quiet)
         progress = ProgressBar(label: "weights", quiet: quiet)
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 30
+        configuration.timeoutIntervalForRequest = stallSeconds
         let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
-        session.dataTask(with: url).resume()
-        finished.wait()
+        let task = session.dataTask(with: url)
+        lastProgress = Date()
+        task.resume()
+        // Wake up now and then to give up on a transfer that trickles.
+        while finished.wait(timeout: .now() + min(1, stallSeconds / 4)) == .timedOut {
+            session.delegateQueue.addOperation { [self] in
+                if failure == nil, Date().timeIntervalSince(lastProgress) > stallSeconds {
+                    failure = "the transfer stalled: fewer than \(Self.minimumBytes >> 10) KiB in \(Int(stallSeconds)) s"
+                    task.cancel()
+                }
+            }
+        }
         session.finishTasksAndInvalidate()
-        try handle.close()
 
-        if let failure {
-            throw InputError("cannot download the FID weights (\(failure.localizedDescription)). "
+        func refused(_ reason: String) -> InputError {
+            InputError("cannot download the FID weights (\(reason)). "
                 + "Searched: \(searched.map(\.url.path).joined(separator: ", ")). "
                 + "Fetch \(url.absoluteString) by hand (95,628,359 bytes, SHA-256 6726825d…) and place it at "
                 + "\(destination.path), or pass --weights PATH")
         }
+        if let failure { throw refused(failure) }
         guard status == 200 else {
             throw InputError("cannot download the FID weights: HTTP \(status) from \(url.absoluteString); "
                 + "fetch it by hand and place it at \(destination.path), or pass --weights PATH")
+        }
+        guard expected < 0 || received == expected else {
+            throw refused("the transfer ended after \(received) of the \(expected) bytes announced")
         }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         guard digest.hasPrefix(WeightsLocator.officialSHA256Prefix) else {
             throw InputError("downloaded file has SHA-256 \(digest.prefix(16))…, expected \(WeightsLocator.officialSHA256Prefix)…; "
                 + "it was discarded. Try again, or fetch \(url.absoluteString) by hand")
         }
-        guard Interrupts.critical({ rename(partial.path, destination.path) }) == 0 else {
-            throw InputError("\(destination.path): cannot move the download into place")
-        }
+        try writer.commit()
         note("saved \(destination.path) (SHA-256 \(digest.prefix(8)))", quiet: quiet)
     }
 
     // MARK: - URLSessionDataDelegate
 
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        let scheme = request.url?.scheme?.lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            failure = "the server redirected to \(request.url?.absoluteString ?? "an unknown address"), which is not http(s)"
+            completionHandler(nil)
+            task.cancel()
+            return
+        }
+        completionHandler(request)
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        expected = Int(max(response.expectedContentLength, 0))
-        completionHandler(status == 200 ? .allow : .cancel)
+        expected = Int(response.expectedContentLength)
+        completionHandler(status == 200 && failure == nil ? .allow : .cancel)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        handle?.write(data)
+        guard failure == nil, let writer else { return }
+        do {
+            try writer.write(data)
+        } catch {
+            failure = "\(error)"
+            dataTask.cancel()
+            return
+        }
         hasher.update(data: data)
         received += data.count
-        progress?.update(done: received >> 20, total: max(expected, WeightsLocator.officialByteCount) >> 20, unit: "MiB")
+        bytesSinceProgress += data.count
+        if bytesSinceProgress >= Self.minimumBytes {
+            bytesSinceProgress = 0
+            lastProgress = Date()
+        }
+        if expected >= 0, received > expected {
+            failure = "the server sent more than the \(expected) bytes it announced"
+            dataTask.cancel()
+        }
+        let total = max(expected, WeightsLocator.officialByteCount)
+        progress?.update(done: received >> 20, total: total >> 20, unit: "MiB")
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        if let error, status == 0 || status == 200 { failure = error }
+        if let error, failure == nil, status == 0 || status == 200 { failure = error.localizedDescription }
         finished.signal()
     }
 }

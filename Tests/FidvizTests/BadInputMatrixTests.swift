@@ -48,8 +48,8 @@ final class BadInputMatrixTests: FidvizTestCase {
             for i in 0..<d { sigma[i * d + i] = 1 }
             change(&sigma)
             let url = folder.appendingPathComponent(name)
-            try Npz.write([("mu", NpyArray([Double](repeating: 0, count: d))), ("sigma", NpyArray(sigma, shape: [d, d]))]
-                          + extra, to: url)
+            try Npz.encoded([("mu", NpyArray([Double](repeating: 0, count: d))), ("sigma", NpyArray(sigma, shape: [d, d]))]
+                            + extra).write(to: url)
             return url
         }
         let d = 2048

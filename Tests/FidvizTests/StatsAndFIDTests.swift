@@ -59,7 +59,7 @@ final class StatsAndFIDTests: FidvizTestCase {
         ]
         for item in cases {
             let url = scratch.appendingPathComponent(item.file)
-            try Npz.write(item.arrays, to: url, compressed: true)
+            try Npz.encoded(item.arrays, compressed: true).write(to: url)
             let arguments = item.asReference ? ["fid", good, "--ref", url.path] : ["fid", url.path, "--ref", good]
             let run = try fidviz(arguments)
             XCTAssertEqual(run.status, 1, "\(item.file): \(run)")
@@ -139,8 +139,8 @@ final class StatsAndFIDTests: FidvizTestCase {
             let factor = try XCTUnwrap(arrays["b_\(side)"])
             let sigma = Self.covariance(factor: factor.doubles()!, rank: factor.shape[1], ridge: ridge)
             statistics[side] = FrechetStatistics(mu: mu, sigma: sigma)
-            try Npz.write([("mu", NpyArray(mu)), ("sigma", NpyArray(sigma, shape: [mu.count, mu.count]))],
-                          to: scratch.appendingPathComponent("\(side).npz"), compressed: false)
+            try Npz.encoded([("mu", NpyArray(mu)), ("sigma", NpyArray(sigma, shape: [mu.count, mu.count]))])
+                .write(to: scratch.appendingPathComponent("\(side).npz"))
         }
         let run = try fidviz(["fid", scratch.appendingPathComponent("g.npz").path,
                                         "--ref", scratch.appendingPathComponent("r.npz").path, "--json"])
@@ -168,8 +168,8 @@ final class StatsAndFIDTests: FidvizTestCase {
         for key in ["a", "b"] {
             let rows = try XCTUnwrap(arrays[key])
             XCTAssertEqual(rows.shape, [300, 2048])
-            try Npz.write([("files", NpyArray((0 ..< 300).map { "\(key)\($0).png" })), ("pool3", rows)],
-                          to: scratch.appendingPathComponent("\(key).npz"))
+            try Npz.encoded([("files", NpyArray((0 ..< 300).map { "\(key)\($0).png" })), ("pool3", rows)])
+                .write(to: scratch.appendingPathComponent("\(key).npz"))
         }
         let run = try fidviz(["fid", scratch.appendingPathComponent("a.npz").path,
                                         "--ref", scratch.appendingPathComponent("b.npz").path, "--kid", "--json"])

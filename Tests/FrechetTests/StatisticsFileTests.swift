@@ -29,7 +29,7 @@ final class StatisticsFileTests: XCTestCase {
 
     private func write(_ name: String, _ arrays: [(String, NpyArray)]) throws -> URL {
         let url = folder.appendingPathComponent(name)
-        try Npz.write(arrays.map { (name: $0.0, array: $0.1) }, to: url)
+        try Npz.encoded(arrays.map { (name: $0.0, array: $0.1) }).write(to: url)
         return url
     }
 
@@ -81,7 +81,7 @@ final class StatisticsFileTests: XCTestCase {
         let url = folder.appendingPathComponent("fidviz-stats.npz")
         let histogram = (0..<1008).map { Int64($0 % 5) }
         let statistics = FrechetStatistics(mu: mu, sigma: sigma, n: 123)
-        try Npz.write(StatisticsFile.arrays(statistics, top1Histogram: histogram, provenance: "fidviz test 1.0"), to: url)
+        try Npz.encoded(StatisticsFile.arrays(statistics, top1Histogram: histogram, provenance: "fidviz test 1.0")).write(to: url)
         let arrays = try Npz.read(contentsOf: url)
         XCTAssertEqual(Set(arrays.keys), ["mu", "sigma", "n", "top1_hist", "fidviz"])
         XCTAssertEqual(arrays["mu"]!.dtype, "<f8")
@@ -206,11 +206,11 @@ extension StatisticsFileTests {
     /// uint8 values (196 GB) and fails its CRC, yet the statistics load at once.
     func testADMBatchLoadsWithoutDecodingItsImages() throws {
         let url = folder.appendingPathComponent("adm.npz")
-        try Npz.write([
+        try Npz.encoded([
             ("arr_0", NpyArray([Int64](repeating: 7, count: 54), shape: [2, 3, 3, 3])),
             ("mu", NpyArray(mu)), ("sigma", NpyArray(sigma, shape: [4, 4])),
             ("mu_s", NpyArray([1.0, 2.0])), ("sigma_s", NpyArray([1.0, 0, 0, 1], shape: [2, 2])),
-        ], to: url)
+        ]).write(to: url)
         var data = try Data(contentsOf: url)
         // The .npy header is padded with spaces: the longer shape takes 9, so no offset moves.
         let header = try XCTUnwrap(data.range(of: Data(("'shape': (2, 3, 3, 3), }" + String(repeating: " ", count: 9)).utf8)))

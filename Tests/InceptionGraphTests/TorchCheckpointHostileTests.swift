@@ -202,8 +202,8 @@ final class TorchCheckpointHostileTests: XCTestCase {
         var zip = storedZip([("archive/data.pkl", object + [0x2e]), ("archive/data/0", floats)])
         let secondHeader = zip.count - 22 - 46 - "archive/data/0".count
         zip.replaceSubrange(secondHeader + 42 ..< secondHeader + 46, with: [0x00, 0x00, 0x00, 0x40])
-        assertError(zip, .corrupt, "x.pth (archive/data/0): the entry's sizes disagree or its local header is "
-            + "missing; the file is corrupt or hostile")
+        assertError(zip, .corrupt, "x.pth (archive/data/0): the member's local header is not at byte offset "
+            + "1073741824, where the central directory places it; the file is corrupt or hostile")
     }
 
     func testCompressedZipEntryIsRefused() {
@@ -213,11 +213,6 @@ final class TorchCheckpointHostileTests: XCTestCase {
         zip[secondHeader + 10] = 8  // deflate
         assertError(zip, .unsupported, "x.pth (archive/data/0): the entry is compressed or encrypted, but "
             + "torch.save stores entries uncompressed; re-save the state dict with torch.save")
-    }
-
-    func testZipChecksumMatchesTheStandardCheckValue() {
-        XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes(ZipCRC32.checksum), 0xCBF4_3926)
-        XCTAssertEqual([UInt8]().withUnsafeBytes(ZipCRC32.checksum), 0)
     }
 
     // MARK: - Helpers

@@ -12,10 +12,10 @@ final class NpzSelectiveReadingTests: XCTestCase {
     static func admLikeArchive(in folder: URL, mu: [Double], sigma: [Double]) throws -> URL {
         let url = folder.appendingPathComponent("adm-like.npz")
         let d = mu.count
-        try Npz.write([
+        try Npz.encoded([
             ("arr_0", NpyArray([Int64](repeating: 7, count: 2 * 3 * 3 * 3), shape: [2, 3, 3, 3])),
             ("mu", NpyArray(mu)), ("sigma", NpyArray(sigma, shape: [d, d])),
-        ], to: url)
+        ]).write(to: url)
         var data = try Data(contentsOf: url)
         // The header is padded with spaces, so the longer shape takes 9 of them: no offset moves.
         let original = Data(("'descr': '<i8', 'fortran_order': False, 'shape': (2, 3, 3, 3), }"

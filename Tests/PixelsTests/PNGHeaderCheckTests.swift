@@ -1,6 +1,7 @@
 import Foundation
 import Pixels
 import XCTest
+import ZipArchive
 
 /// `PNGDecoder.checkHeader`: the signature and IHDR, checked from the first 33 bytes only.
 final class PNGHeaderCheckTests: XCTestCase {
@@ -40,7 +41,7 @@ final class PNGHeaderCheckTests: XCTestCase {
         var fields = Array(bytes[16..<29])
         change(&fields)
         bytes.replaceSubrange(16..<29, with: fields)
-        let crc = crc32(Array(bytes[12..<29]))  // over the chunk type and data
+        let crc = CRC32.checksum(Array(bytes[12..<29]))  // PNG's CRC is zip's, over the chunk type and data
         bytes.replaceSubrange(29..<33, with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF),
                                               UInt8(crc & 0xFF)])
         return bytes
@@ -128,14 +129,4 @@ final class PNGHeaderCheckTests: XCTestCase {
         let unknown = try file("unknown-first.png", bytes)
         XCTAssertEqual(headerError(unknown), "\(unknown.path): corrupt PNG data: the first chunk is not IHDR")
     }
-}
-
-/// CRC-32 (ISO 3309, as PNG uses it), bit by bit: slow but obviously right for 17 bytes.
-private func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for byte in bytes {
-        crc ^= UInt32(byte)
-        for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-    }
-    return ~crc
 }
