@@ -122,10 +122,9 @@ final class InterruptTests: FidvizTestCase {
 
     // MARK: - stats
 
-    /// SIGINT while the .npz is being written (its hidden temporary file exists): the write
-    /// finishes and is renamed into place before the process exits, so the folder ends with a
-    /// complete statistics file and no temporary file. (Without the critical section, SIGINT
-    /// left `.s.npz.<uuid>.partial` behind.)
+    /// SIGINT while the .npz is being written (its hidden temporary file exists): the temporary
+    /// file is removed and the destination is either the complete new file (when the rename came
+    /// first) or as it was; never a temporary or half-written file.
     func testInterruptDuringTheWriteLeavesACompleteFileOrNone() throws {
         let work = try makeFolder()
         let started = try start(["stats", try sixImages().path, "-o", "s.npz", "--quiet",
@@ -135,8 +134,7 @@ final class InterruptTests: FidvizTestCase {
         XCTAssertTrue([0, 128 + SIGINT].contains(status), "status \(status): \(started.stderrText)")
         XCTAssertEqual(try hidden(in: work), [], "a temporary file was left behind")
         let names = try contents(of: work)
-        // Once the temporary file exists the write is under way, and it is always completed.
-        XCTAssertEqual(names, ["s.npz"])
+        XCTAssertTrue(names == [] || names == ["s.npz"], "\(names)")
         if names == ["s.npz"] {
             let arrays = try Npz.read(contentsOf: work.appendingPathComponent("s.npz"))
             XCTAssertEqual(arrays["sigma"]?.shape, [2048, 2048])
