@@ -18,9 +18,13 @@ let package = Package(
     ],
     targets: [
         // MARK: - C shims (the only places that import C)
+        // OpenBLAS as the system has it (pkg-config paths, apt package); `CBLAS` is what Swift
+        // imports: the LAPACK declarations and a constructor that sets up OpenBLAS and the
+        // allocator before `main`, for every program that links any BLAS user.
         .systemLibrary(
-            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CBLAS", dependencies: ["COpenBLAS"], path: "Sources/CBLAS"),
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
@@ -62,7 +66,7 @@ let package = Package(
             name: "InceptionGraphTests",
             dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "TestSupport"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
-        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
+        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap"]),
         .testTarget(
             name: "FidvizTests",

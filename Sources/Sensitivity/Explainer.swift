@@ -26,7 +26,7 @@ public struct Explanation {
 ///
 /// The ReLU masks and max-pool choices come from a float64 forward pass (`InceptionV3.forward64`),
 /// replayed on the float32 tape: where float32 rounding would tip a near-tie the other way, the
-/// pixel gradient would otherwise jump (a 1-ulp input nudge moved it by 4%).
+/// pixel gradient would otherwise jump under tiny changes of the input.
 /// Two backward passes share one tape: the first from pool3 with seed dFID/df (to every layer
 /// and the input pixels), the second from the logits with a one-hot seed on the Top-1 class,
 /// stopping at the shallowest requested layer.
@@ -46,9 +46,8 @@ public struct Explainer {
         precondition(pixels01.shape.first == 1, "explain takes one image [1, 3, H, W], got \(pixels01.shape)")
         precondition(!layers.isEmpty, "explain needs at least one layer")
         let routing = Routing()
-        // The float32 pixels widened as they are: that is the reference's float64 input too
-        // (measured: exact k/255 instead flips one routing decision and moves chelsea_crop96's
-        // pixel gradient by 1e-2).
+        // The float32 pixels widened as they are, not recomputed as exact k/255: the reference's
+        // float64 pass starts from the same float32 values.
         _ = model.forward64(Tensor64(shape: pixels01.shape, data: pixels01.data.map(Double.init), routing: routing))
         let tape = Tape(replaying: routing)
         let pixels = tape.watch(pixels01)
