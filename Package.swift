@@ -33,7 +33,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png16")]),
 
         // MARK: - The pipeline
-        .target(name: "Autograd", dependencies: ["CBLAS"]),
+        .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
         .target(
             name: "InceptionGraph",
             dependencies: [

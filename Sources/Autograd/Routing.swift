@@ -7,7 +7,7 @@
 /// built with `Tape(replaying:)` then makes its float32 ReLUs and max pools take those choices.
 
 /// One routing choice: a ReLU's pass mask (x > 0) or a max pool's argmax per output
-/// (index inside the input plane, chosen by `maxPoolPrefers`).
+/// (index inside the input plane, chosen by `WindowMaximum`).
 public enum RoutingDecision: Equatable {
     case relu(mask: [Bool])
     case maxPool(argmax: [Int32])

@@ -54,21 +54,18 @@ struct PoolWindows {
         return (values, argmax)
     }
 
-    /// The value `maxPoolPrefers` ends on in one window of plane `src`, and its index in the plane.
+    /// The maximum of one window of plane `src` under the max-pool rule (`WindowMaximum`), and
+    /// its index in the plane.
     @inline(__always)
     private func maximum<Scalar: BLASScalar>(_ src: UnsafePointer<Scalar>, _ rows: Range<Int>, _ cols: Range<Int>)
         -> (Scalar, Int) {
-        var best = -Scalar.infinity, bestIndex = rows.lowerBound * width + cols.lowerBound
+        var best = WindowMaximum<Scalar>(firstIndex: rows.lowerBound * width + cols.lowerBound)
         for r in rows {
             for s in cols {
-                let v = src[r * width + s]
-                if maxPoolPrefers(v, over: best) {
-                    best = v; bestIndex = r * width + s
-                    if v.isNaN { return (best, bestIndex) }
-                }
+                guard best.offer(src[r * width + s], at: r * width + s) else { return (best.value, best.index) }
             }
         }
-        return (best, bestIndex)
+        return (best.value, best.index)
     }
 
     /// y[i] = x[argmax[i]] within each plane: a max pool whose choices are given.
@@ -142,28 +139,48 @@ struct PoolWindows {
 
 // MARK: - The max-pool rule
 
-/// Relative distance within which max-pool candidates tie (see `maxPoolPrefers`).
+/// Relative distance within which max-pool candidates tie (see `WindowMaximum`).
 let maxPoolTieTolerance = 1e-12
 
-/// Whether max-pool candidate `v` replaces `best`, the maximum so far of a window scanned in
-/// row-major order from best = -infinity. The one rule for Float and Double:
+/// The running maximum of a max-pool window scanned in row-major order, starting from
+/// -infinity at the window's first cell: the one max-pool rule, for Float and Double alike.
 ///
-/// - Ties: `v` must exceed `best` by more than `maxPoolTieTolerance * |best|`, so of equal values
-///   the first wins, as in PyTorch. In Double, candidates that close also tie: the float64 pass
-///   cannot order them reliably, and they arise where PyTorch's float32 values are exactly equal
-///   (flat regions of saturated or binary images), where PyTorch's first maximum wins. In Float
-///   the tolerance never matters: two different float32 values differ by at least one ulp
-///   (2^-24 * |best| or more), far above 1e-12 * |best|, so the rule is exactly `v > best`.
-/// - NaN: a NaN candidate always wins, and the scan stops there, so the window yields NaN as in
-///   PyTorch; its index is the gradient's destination.
-/// - -infinity: padding cells are not in the window at all. While `best` is still -infinity any
-///   larger value wins (the relative test would compare inf with inf); a window holding only
-///   -infinity yields -infinity at its first cell.
-@inline(__always)
-func maxPoolPrefers<Scalar: BinaryFloatingPoint>(_ v: Scalar, over best: Scalar) -> Bool {
-    if v.isNaN { return true }
-    if best == -.infinity { return v > best }
-    return v - best > Scalar(maxPoolTieTolerance) * abs(best)
+/// A candidate v replaces the maximum so far, best, when v - best > 1e-12 * |best|.
+/// - Ties: of equal values the first wins, as in PyTorch. In Double, candidates within the
+///   tolerance tie too: the float64 pass cannot order them reliably, and they arise where
+///   PyTorch's float32 values are exactly equal (flat regions of saturated or binary images),
+///   where its first maximum wins. In Float the tolerance never matters: two different float32
+///   values differ by at least one ulp (2^-24 * |best| or more, or the smallest subnormal),
+///   far above 1e-12 * |best|, so the rule is exactly v > best.
+/// - NaN: a NaN candidate always wins and ends the scan, so the window yields NaN, as in
+///   PyTorch; its cell receives the gradient.
+/// - -infinity: padding cells are not in the window at all. While best is -infinity, any larger
+///   value wins (the margin is then -infinity, since v - best is +infinity); a window holding
+///   only -infinity yields -infinity at its first cell. After a +infinity, nothing else wins.
+struct WindowMaximum<Scalar: BinaryFloatingPoint> {
+    private(set) var value = -Scalar.infinity
+    private(set) var index: Int
+    /// How far a candidate must exceed `value` to replace it: 1e-12 * |value|, or -infinity
+    /// while `value` is -infinity.
+    private var margin = -Scalar.infinity
+
+    init(firstIndex: Int) {
+        index = firstIndex
+    }
+
+    /// Offers candidate `v` at cell `cell`; returns false when the scan should stop (v is NaN).
+    @inline(__always)
+    mutating func offer(_ v: Scalar, at cell: Int) -> Bool {
+        if v.isNaN {
+            (value, index) = (v, cell)
+            return false
+        }
+        if v - value > margin {
+            (value, index) = (v, cell)
+            margin = Scalar(maxPoolTieTolerance) * abs(v)
+        }
+        return true
+    }
 }
 
 // MARK: - Tensor ops
@@ -171,7 +188,7 @@ func maxPoolPrefers<Scalar: BinaryFloatingPoint>(_ v: Scalar, over best: Scalar)
 extension Tensor {
     /// Max pool over k x k windows (PyTorch `max_pool2d`; padding cells never win).
     ///
-    /// Shapes: [N, C, H, W] -> [N, C, Ho, Wo]. Ties and NaN follow `maxPoolPrefers`; the backward
+    /// Shapes: [N, C, H, W] -> [N, C, Ho, Wo]. Ties, NaN and -infinity follow `WindowMaximum`; the backward
     /// sends each output gradient to the recorded argmax only. On a tape replaying a `Routing`,
     /// the recorded argmax decides instead.
     public func maxPool2d(kernel: Int, _ geometry: WindowGeometry) -> Tensor {

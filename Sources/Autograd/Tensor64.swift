@@ -53,7 +53,7 @@ public struct Tensor64 {
 
     // MARK: - Pooling
 
-    /// Max pool (`maxPoolPrefers` picks each window's cell); logs the argmax per output.
+    /// Max pool (`WindowMaximum` picks each window's cell); logs the argmax per output.
     public func maxPool2d(kernel: Int, _ geometry: WindowGeometry) -> Tensor64 {
         let windows = PoolWindows(input: shape, kernel: kernel, geometry: geometry)
         let (values, argmax) = windows.maxPool(data, planes: shape[0] * shape[1], keepArgmax: routing != nil)
