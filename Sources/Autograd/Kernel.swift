@@ -11,31 +11,32 @@ enum Kernel {}
 
 /// A scalar type the kernels run on: Float or Double, with its BLAS matrix product.
 protocol BLASScalar: BinaryFloatingPoint {
-    /// C = op(A) op(B) + beta C for row-major matrices (cblas_sgemm / cblas_dgemm): op(A) is
-    /// [m, k], op(B) is [k, n], C is [m, n]; op transposes when asked; lda, ldb, ldc are the
-    /// row strides of A, B and C as stored. With beta = 0, C is only written.
-    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-                     _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
-                     beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// `cblas_sgemm` or `cblas_dgemm`; kernels call it through `gemm`.
+    static var cblasGemm: CBLASGemm<Self> { get }
 }
 
+/// The signature of `cblas_sgemm` and `cblas_dgemm` for scalar S.
+typealias CBLASGemm<S> = (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, S,
+                          UnsafePointer<S>?, blasint, UnsafePointer<S>?, blasint, S, UnsafeMutablePointer<S>?, blasint) -> Void
+
 extension Float: BLASScalar {
-    @inline(__always)
-    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-                     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
+    static var cblasGemm: CBLASGemm<Float> { cblas_sgemm }
 }
 
 extension Double: BLASScalar {
+    static var cblasGemm: CBLASGemm<Double> { cblas_dgemm }
+}
+
+extension BLASScalar {
+    /// C = op(A) op(B) + beta C for row-major matrices: op(A) is [m, k], op(B) is [k, n], C is
+    /// [m, n]; op transposes when asked; lda, ldb, ldc are the row strides of A, B and C as
+    /// stored. With beta = 0, C is only written.
     @inline(__always)
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-                     _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
-                     beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+                     _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int) {
+        cblasGemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                  blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 }
 

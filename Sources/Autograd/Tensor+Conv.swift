@@ -50,6 +50,18 @@ struct ConvPlan<Scalar: BLASScalar> {
         groupSize == 1 && weights.kernelH == 1 && weights.kernelW == 1 && layout.geometry == WindowGeometry()
     }
 
+    /// Runs `body` once per GEMM group: its first image, its image count, and scratch for its
+    /// column matrix [Cin * kh * kw, count * plane] and its GEMM layout [Cout, count * plane].
+    @inline(__always)
+    private func forEachGroup(_ body: (_ first: Int, _ count: Int, _ columns: UnsafeMutablePointer<Scalar>,
+                                       _ grouped: UnsafeMutablePointer<Scalar>) -> Void) {
+        let g = groupSize
+        let columns = UnsafeMutablePointer<Scalar>.allocate(capacity: readsImageDirectly ? 0 : weights.patchSize * g * outPlane)
+        let grouped = UnsafeMutablePointer<Scalar>.allocate(capacity: g == 1 ? 0 : weights.outChannels * g * outPlane)
+        defer { columns.deallocate(); grouped.deallocate() }
+        for first in stride(from: 0, to: batch, by: g) { body(first, min(g, batch - first), columns, grouped) }
+    }
+
     /// Visits the [plane]-long rows that move between a group's GEMM layout [Cout, count * plane]
     /// (offset `grouped`) and its images' layout count x [Cout, plane] (offset `image`).
     @inline(__always)
@@ -67,14 +79,9 @@ struct ConvPlan<Scalar: BLASScalar> {
     }
 
     private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
-        let g = groupSize, m = weights.outChannels, k = weights.patchSize
-        let columns = UnsafeMutablePointer<Scalar>.allocate(capacity: readsImageDirectly ? 0 : k * g * outPlane)
-        let product = UnsafeMutablePointer<Scalar>.allocate(capacity: g == 1 ? 0 : m * g * outPlane)
-        defer { columns.deallocate(); product.deallocate() }
-        var first = 0
-        while first < batch {
-            let count = min(g, batch - first), width = count * outPlane
-            let images = x + first * inImage, outputs = y + first * outImage
+        let m = weights.outChannels, k = weights.patchSize
+        forEachGroup { first, count, columns, product in
+            let width = count * outPlane, images = x + first * inImage, outputs = y + first * outImage
             if !readsImageDirectly {
                 for i in 0 ..< count {
                     layout.im2col(images + i * inImage, columns + i * outPlane, rowStride: width)
@@ -82,13 +89,12 @@ struct ConvPlan<Scalar: BLASScalar> {
             }
             Scalar.gemm(transposeA: false, transposeB: false, m: m, n: width, k: k, weights.weight, lda: k,
                         readsImageDirectly ? images : UnsafePointer(columns), ldb: width,
-                        beta: 0, g == 1 ? outputs : product, ldc: width)
-            if g != 1 {
+                        beta: 0, groupSize == 1 ? outputs : product, ldc: width)
+            if groupSize != 1 {
                 forEachGroupedRow(count: count) { image, grouped in
                     (outputs + image).initialize(from: product + grouped, count: outPlane)
                 }
             }
-            first += count
         }
         guard let bias = weights.bias else { return }
         for b in 0 ..< batch {
@@ -107,28 +113,22 @@ struct ConvPlan<Scalar: BLASScalar> {
     }
 
     private func backward(_ dy: UnsafePointer<Scalar>, _ dx: UnsafeMutablePointer<Scalar>) {
-        let g = groupSize, m = weights.outChannels, k = weights.patchSize
-        let columns = UnsafeMutablePointer<Scalar>.allocate(capacity: readsImageDirectly ? 0 : k * g * outPlane)
-        let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: g == 1 ? 0 : m * g * outPlane)
-        defer { columns.deallocate(); gathered.deallocate() }
-        var first = 0
-        while first < batch {
-            let count = min(g, batch - first), width = count * outPlane
-            let gradients = dy + first * outImage, images = dx + first * inImage
-            if g != 1 {
+        let m = weights.outChannels, k = weights.patchSize
+        forEachGroup { first, count, columns, gathered in
+            let width = count * outPlane, gradients = dy + first * outImage, images = dx + first * inImage
+            if groupSize != 1 {
                 forEachGroupedRow(count: count) { image, grouped in
                     (gathered + grouped).initialize(from: gradients + image, count: outPlane)
                 }
             }
             Scalar.gemm(transposeA: true, transposeB: false, m: k, n: width, k: m, weights.weight, lda: k,
-                        g == 1 ? gradients : UnsafePointer(gathered), ldb: width,
+                        groupSize == 1 ? gradients : UnsafePointer(gathered), ldb: width,
                         beta: 0, readsImageDirectly ? images : columns, ldc: width)
             if !readsImageDirectly {
                 for i in 0 ..< count {
                     layout.col2imAdd(columns + i * outPlane, rowStride: width, images + i * inImage)
                 }
             }
-            first += count
         }
     }
 }

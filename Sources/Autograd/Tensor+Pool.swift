@@ -154,9 +154,10 @@ let maxPoolTieTolerance = 1e-12
 ///   far above 1e-12 * |best|, so the rule is exactly v > best.
 /// - NaN: a NaN candidate always wins and ends the scan, so the window yields NaN, as in
 ///   PyTorch; its cell receives the gradient.
-/// - -infinity: padding cells are not in the window at all. While best is -infinity, any larger
-///   value wins (the margin is then -infinity, since v - best is +infinity); a window holding
-///   only -infinity yields -infinity at its first cell. After a +infinity, nothing else wins.
+/// - Infinities: padding cells are not in the window at all, so -infinity only comes from the
+///   data. While best is -infinity any larger value wins (v - best is then +infinity, so the
+///   margin starts at -infinity rather than 1e-12 * |best| = +infinity); a window of only
+///   -infinity yields -infinity at its first cell. Once best is +infinity nothing else wins.
 struct WindowMaximum<Scalar: BinaryFloatingPoint> {
     private(set) var value = -Scalar.infinity
     private(set) var index: Int
@@ -188,9 +189,9 @@ struct WindowMaximum<Scalar: BinaryFloatingPoint> {
 extension Tensor {
     /// Max pool over k x k windows (PyTorch `max_pool2d`; padding cells never win).
     ///
-    /// Shapes: [N, C, H, W] -> [N, C, Ho, Wo]. Ties, NaN and -infinity follow `WindowMaximum`; the backward
-    /// sends each output gradient to the recorded argmax only. On a tape replaying a `Routing`,
-    /// the recorded argmax decides instead.
+    /// Shapes: [N, C, H, W] -> [N, C, Ho, Wo]. Ties, NaN and infinities follow `WindowMaximum`;
+    /// the backward sends each output gradient to the recorded argmax only. On a tape replaying
+    /// a `Routing`, the recorded argmax decides instead.
     public func maxPool2d(kernel: Int, _ geometry: WindowGeometry) -> Tensor {
         let windows = PoolWindows(input: shape, kernel: kernel, geometry: geometry)
         let planes = shape[0] * shape[1], outShape = windows.outputShape(shape)

@@ -14,8 +14,6 @@ public struct Tensor64 {
         self.routing = routing
     }
 
-    public var count: Int { data.count }
-
     /// The four NCHW extents; traps with the shape if the tensor is not rank 4.
     public var nchw: (n: Int, c: Int, h: Int, w: Int) { nchwExtents(shape) }
 
