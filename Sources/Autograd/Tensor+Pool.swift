@@ -145,7 +145,8 @@ let maxPoolTieTolerance = 1e-12
 /// The running maximum of a max-pool window scanned in row-major order, starting from
 /// -infinity at the window's first cell: the one max-pool rule, for Float and Double alike.
 ///
-/// A candidate v replaces the maximum so far, best, when v - best > 1e-12 * |best|.
+/// A candidate v replaces the maximum so far, best, when v > best and v - best > 1e-12 * |best|
+/// (the first condition is implied by the second; it keeps the common case to one comparison).
 /// - Ties: of equal values the first wins, as in PyTorch. In Double, candidates within the
 ///   tolerance tie too: the float64 pass cannot order them reliably, and they arise where
 ///   PyTorch's float32 values are exactly equal (flat regions of saturated or binary images),
@@ -169,6 +170,13 @@ struct WindowMaximum<Scalar: BinaryFloatingPoint> {
         index = firstIndex
     }
 
+    /// Whether the tolerance is below half an ulp of `Scalar` (true for Float): then two different
+    /// values never tie, v > best implies the margin test, and the test reduces to v > best.
+    @inline(__always)
+    private static var tieToleranceIsBelowOneUlp: Bool {
+        Scalar(maxPoolTieTolerance) < Scalar.ulpOfOne / 2
+    }
+
     /// Offers candidate `v` at cell `cell`; returns false when the scan should stop (v is NaN).
     @inline(__always)
     mutating func offer(_ v: Scalar, at cell: Int) -> Bool {
@@ -176,7 +184,7 @@ struct WindowMaximum<Scalar: BinaryFloatingPoint> {
             (value, index) = (v, cell)
             return false
         }
-        if v - value > margin {
+        if v > value && (Self.tieToleranceIsBelowOneUlp || v - value > margin) {
             (value, index) = (v, cell)
             margin = Scalar(maxPoolTieTolerance) * abs(v)
         }
