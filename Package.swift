@@ -17,9 +17,13 @@ let package = Package(
     ],
     targets: [
         // MARK: - C shims (the only places that import C)
+        // OpenBLAS as the system has it (pkg-config paths, apt package); `CBLAS` is what Swift
+        // imports: the LAPACK declarations and a constructor that sets up OpenBLAS and the
+        // allocator before `main`, for every program that links any BLAS user.
         .systemLibrary(
-            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CBLAS", dependencies: ["COpenBLAS"], path: "Sources/CBLAS"),
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
@@ -35,7 +39,7 @@ let package = Package(
 
         // MARK: - The pipeline
         .target(name: "Pixels", dependencies: ["CPNG"], exclude: ["README.md"]),
-        .target(name: "Autograd", dependencies: ["CBLAS"]),
+        .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
         .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles"]),
@@ -67,7 +71,7 @@ let package = Package(
             name: "InceptionGraphTests",
             dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
-        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
+        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles"]),

@@ -1,29 +1,30 @@
 /// Frozen weights of a 2-D convolution: `weight` [out, in, kh, kw] row-major, optional `bias` [out].
-public struct Conv2dWeights {
+/// `Conv2dWeights` (Float) feeds `Tensor.conv2d`, `Conv2dWeights64` (Double) `Tensor64.conv2d`.
+public struct ConvolutionWeights<Scalar: BinaryFloatingPoint> {
     public let outChannels: Int
     public let inChannels: Int
     public let kernelH: Int
     public let kernelW: Int
-    public let weight: [Float]
-    public let bias: [Float]?
+    public let weight: [Scalar]
+    public let bias: [Scalar]?
 
     public init(outChannels: Int, inChannels: Int, kernelH: Int, kernelW: Int,
-                weight: [Float], bias: [Float]? = nil) {
+                weight: [Scalar], bias: [Scalar]? = nil) {
         precondition(weight.count == outChannels * inChannels * kernelH * kernelW,
                      "conv weight has \(weight.count) values, shape [\(outChannels), \(inChannels), \(kernelH), \(kernelW)] needs \(outChannels * inChannels * kernelH * kernelW)")
         precondition(bias == nil || bias!.count == outChannels,
                      "conv bias has \(bias!.count) values for \(outChannels) output channels")
-        self.outChannels = outChannels
-        self.inChannels = inChannels
-        self.kernelH = kernelH
-        self.kernelW = kernelW
-        self.weight = weight
-        self.bias = bias
+        self.outChannels = outChannels; self.inChannels = inChannels
+        self.kernelH = kernelH; self.kernelW = kernelW
+        self.weight = weight; self.bias = bias
     }
 
     /// Length of one im2col column: in * kh * kw.
     public var patchSize: Int { inChannels * kernelH * kernelW }
 }
+
+public typealias Conv2dWeights = ConvolutionWeights<Float>
+public typealias Conv2dWeights64 = ConvolutionWeights<Double>
 
 /// Stride and zero padding of a convolution or pooling window. Padding may differ per side.
 public struct WindowGeometry: Equatable {

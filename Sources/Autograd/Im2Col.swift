@@ -21,35 +21,21 @@ struct PatchLayout {
         return lower < upper ? lower ..< upper : 0 ..< 0
     }
 
-    /// Writes the columns of image `x` into `cols` (rows `rowStride` apart); Float or Double.
-    func im2col<Scalar: BinaryFloatingPoint>(_ x: UnsafePointer<Scalar>, _ cols: UnsafeMutablePointer<Scalar>,
-                                             rowStride: Int) {
-        let sh = geometry.strideH, sw = geometry.strideW
+    /// Visits each run of `outW` column-matrix entries, one per (c, i, j, oh), in row order:
+    /// `column` is the run's offset in the column matrix, `image` the offset in the image of the
+    /// value under ow = 0 (entry ow reads image + ow*sw, for ow in `valid` only), or nil where the
+    /// input row lies in the vertical padding.
+    @inline(__always)
+    private func forEachRun(rowStride: Int, _ body: (_ column: Int, _ image: Int?, _ valid: Range<Int>) -> Void) {
         var row = 0
         for c in 0 ..< channels {
-            let plane = x + c * height * width
             for i in 0 ..< kernelH {
                 for j in 0 ..< kernelW {
-                    let dst = cols + row * rowStride
                     let valid = validColumns(kernelColumn: j)
-                    let colOffset = j - geometry.padLeft
                     for oh in 0 ..< outH {
-                        let out = dst + oh * outW
-                        let ih = oh * sh - geometry.padTop + i
-                        if ih < 0 || ih >= height || valid.isEmpty {
-                            out.initialize(repeating: 0, count: outW)
-                            continue
-                        }
-                        if valid.lowerBound > 0 { out.initialize(repeating: 0, count: valid.lowerBound) }
-                        if valid.upperBound < outW {
-                            (out + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound)
-                        }
-                        let src = plane + ih * width + colOffset
-                        if sw == 1 {
-                            (out + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
-                        } else {
-                            for ow in valid { out[ow] = src[ow * sw] }
-                        }
+                        let ih = oh * geometry.strideH - geometry.padTop + i
+                        let image = ih >= 0 && ih < height ? (c * height + ih) * width + j - geometry.padLeft : nil
+                        body(row * rowStride + oh * outW, image, valid)
                     }
                     row += 1
                 }
@@ -57,31 +43,35 @@ struct PatchLayout {
         }
     }
 
+    /// Writes the columns of image `x` into `cols` (rows `rowStride` apart).
+    func im2col<Scalar: BLASScalar>(_ x: UnsafePointer<Scalar>, _ cols: UnsafeMutablePointer<Scalar>,
+                                    rowStride: Int) {
+        let sw = geometry.strideW
+        forEachRun(rowStride: rowStride) { column, image, valid in
+            let out = cols + column
+            guard let image, !valid.isEmpty else { return out.initialize(repeating: 0, count: outW) }
+            out.initialize(repeating: 0, count: valid.lowerBound)
+            (out + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound)
+            let src = x + image
+            if sw == 1 {
+                (out + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+            } else {
+                for ow in valid { out[ow] = src[ow * sw] }
+            }
+        }
+    }
+
     /// Adds the columns in `cols` back onto image gradient `dx` (the adjoint of `im2col`).
-    func col2imAdd(_ cols: UnsafePointer<Float>, rowStride: Int, _ dx: UnsafeMutablePointer<Float>) {
-        let sh = geometry.strideH, sw = geometry.strideW
-        var row = 0
-        for c in 0 ..< channels {
-            let plane = dx + c * height * width
-            for i in 0 ..< kernelH {
-                for j in 0 ..< kernelW {
-                    let src = cols + row * rowStride
-                    let valid = validColumns(kernelColumn: j)
-                    let colOffset = j - geometry.padLeft
-                    row += 1
-                    if valid.isEmpty { continue }
-                    for oh in 0 ..< outH {
-                        let ih = oh * sh - geometry.padTop + i
-                        if ih < 0 || ih >= height { continue }
-                        let dst = plane + ih * width + colOffset
-                        let g = src + oh * outW
-                        if sw == 1 {
-                            for ow in valid { dst[ow] += g[ow] }
-                        } else {
-                            for ow in valid { dst[ow * sw] += g[ow] }
-                        }
-                    }
-                }
+    func col2imAdd<Scalar: BLASScalar>(_ cols: UnsafePointer<Scalar>, rowStride: Int,
+                                       _ dx: UnsafeMutablePointer<Scalar>) {
+        let sw = geometry.strideW
+        forEachRun(rowStride: rowStride) { column, image, valid in
+            guard let image else { return }
+            let g = cols + column, dst = dx + image
+            if sw == 1 {
+                for ow in valid { dst[ow] += g[ow] }
+            } else {
+                for ow in valid { dst[ow * sw] += g[ow] }
             }
         }
     }

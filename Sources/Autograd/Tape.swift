@@ -37,8 +37,6 @@ public final class Tape {
         return replay.decisions[replayed]
     }
 
-    public var recordCount: Int { records.count }
-
     /// Starts tracking `value`: the returned tensor shares its data and keeps its gradient.
     public func watch(_ value: Tensor) -> Tensor {
         Tensor(shape: value.shape, data: value.data, tape: self, creator: nil, retainsGrad: true)

@@ -1,189 +1,265 @@
 // MARK: - Windows
 
 /// The input rows and columns each pooling window covers, clipped to the input (padding cells
-/// are simply absent: -infinity for max pool, not counted for average pool).
+/// are simply absent: they never win a max pool and are not counted by the average pool).
 struct PoolWindows {
+    let height: Int, width: Int
     let outH: Int, outW: Int
-    let rowStart: [Int], rowEnd: [Int], colStart: [Int], colEnd: [Int]
+    /// Input rows of window row p, input columns of window column q.
+    let rows: [Range<Int>], cols: [Range<Int>]
 
-    init(height: Int, width: Int, kernel: Int, geometry: WindowGeometry) {
-        (outH, outW) = geometry.outputSize(height: height, width: width, kernelH: kernel, kernelW: kernel)
-        let rows = (0 ..< outH).map { $0 * geometry.strideH - geometry.padTop }
-        let cols = (0 ..< outW).map { $0 * geometry.strideW - geometry.padLeft }
-        rowStart = rows.map { max($0, 0) }
-        rowEnd = rows.map { min($0 + kernel, height) }
-        colStart = cols.map { max($0, 0) }
-        colEnd = cols.map { min($0 + kernel, width) }
-    }
-
-    /// out[p, q] = sum of the input cells in window (p, q), for one plane of row length `width`.
-    /// Separable: each window's row sums are added up column by column.
-    func sum(_ src: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>) {
-        rowStart.withUnsafeBufferPointer { rs in rowEnd.withUnsafeBufferPointer { re in
-        colStart.withUnsafeBufferPointer { cs in colEnd.withUnsafeBufferPointer { ce in
-            for p in 0 ..< outH {
-                let dst = out + p * outW
-                for q in 0 ..< outW { dst[q] = 0 }
-                for r in rs[p] ..< re[p] {
-                    let row = src + r * width
-                    for q in 0 ..< outW {
-                        var s: Float = 0
-                        var c = cs[q]
-                        let end = ce[q]
-                        while c < end { s += row[c]; c += 1 }
-                        dst[q] += s
-                    }
-                }
-            }
-        } } } }
-    }
-}
-
-// MARK: - Max pool
-
-extension Tensor {
-    /// Max pool over k x k windows (PyTorch `max_pool2d`, padding counts as -infinity).
-    ///
-    /// Ties go to the first maximum in row-major window order, as in PyTorch; the backward
-    /// sends each output gradient to that recorded argmax only.
-    public func maxPool2d(kernel: Int, _ geometry: WindowGeometry) -> Tensor {
-        let (n, c, h, w) = nchw
-        let windows = PoolWindows(height: h, width: w, kernel: kernel, geometry: geometry)
-        let (oh, ow) = (windows.outH, windows.outW)
-        let planes = n * c, inPlane = h * w, outPlane = oh * ow
-        if let decision = tape?.nextDecision(for: "maxPool2d", shape: shape) {
-            guard case .maxPool(let argmax) = decision, argmax.count == planes * outPlane else {
-                preconditionFailure("maxPool2d \(shape) -> \([n, c, oh, ow]): recorded routing is \(decision.summary)")
-            }
-            let output = makeBuffer(planes * outPlane) { out in
-                for i in 0 ..< planes * outPlane { out[i] = data[i / outPlane * inPlane + Int(argmax[i])] }
-            }
-            return Tensor.result(shape: [n, c, oh, ow], data: output, inputs: [self]) { gradOut in
-                Self.maxPoolBackward(gradOut, argmax: argmax, planes: planes, inPlane: inPlane, outPlane: outPlane)
-            }
+    init(input shape: [Int], kernel: Int, geometry: WindowGeometry) {
+        let (_, _, h, w) = nchwExtents(shape)
+        (height, width) = (h, w)
+        (outH, outW) = geometry.outputSize(height: h, width: w, kernelH: kernel, kernelW: kernel)
+        rows = (0 ..< outH).map { p in
+            let start = p * geometry.strideH - geometry.padTop
+            return max(start, 0) ..< min(start + kernel, h)
         }
-        let tracked = isTracked
-        var argmax = [Int32](repeating: 0, count: tracked ? planes * outPlane : 0)
-        let output = makeBuffer(planes * outPlane) { out in
-            data.withUnsafeBufferPointer { x in
-                argmax.withUnsafeMutableBufferPointer { arg in
-                    for plane in 0 ..< planes {
-                        let src = x.baseAddress! + plane * inPlane
-                        for p in 0 ..< oh {
-                            let r0 = windows.rowStart[p], r1 = windows.rowEnd[p]
-                            for q in 0 ..< ow {
-                                let c0 = windows.colStart[q], c1 = windows.colEnd[q]
-                                var best = -Float.infinity, bestIndex = r0 * w + c0
-                                var r = r0
-                                scan: while r < r1 {
-                                    var s = c0
-                                    while s < c1 {
-                                        let v = src[r * w + s]
-                                        if v > best || v.isNaN {
-                                            best = v; bestIndex = r * w + s
-                                            if v.isNaN { break scan }
-                                        }
-                                        s += 1
-                                    }
-                                    r += 1
-                                }
-                                out[plane * outPlane + p * ow + q] = best
-                                if tracked { arg[plane * outPlane + p * ow + q] = Int32(bestIndex) }
-                            }
+        cols = (0 ..< outW).map { q in
+            let start = q * geometry.strideW - geometry.padLeft
+            return max(start, 0) ..< min(start + kernel, w)
+        }
+    }
+
+    var inPlane: Int { height * width }
+    var outPlane: Int { outH * outW }
+
+    /// The output shape for NCHW input `shape`.
+    func outputShape(_ shape: [Int]) -> [Int] { [shape[0], shape[1], outH, outW] }
+
+    // MARK: - Max pool
+
+    /// Max pool of `planes` planes; with `keepArgmax`, also each output's argmax as an index
+    /// inside its input plane (what the backward and the routing log need).
+    func maxPool<Scalar: BLASScalar>(_ input: [Scalar], planes: Int, keepArgmax: Bool)
+        -> (values: [Scalar], argmax: [Int32]) {
+        var argmax = [Int32](repeating: 0, count: keepArgmax ? planes * outPlane : 0)
+        let values = argmax.withUnsafeMutableBufferPointer { indices in
+            mapBuffer(input, count: planes * outPlane) { x, y in
+                var o = 0
+                for plane in 0 ..< planes {
+                    let src = x + plane * inPlane
+                    for p in 0 ..< outH {
+                        for q in 0 ..< outW {
+                            let (value, index) = maximum(src, rows[p], cols[q])
+                            y[o] = value
+                            if keepArgmax { indices[o] = Int32(index) }
+                            o += 1
                         }
                     }
                 }
             }
         }
-        return Tensor.result(shape: [n, c, oh, ow], data: output, inputs: [self]) { gradOut in
-            Self.maxPoolBackward(gradOut, argmax: argmax, planes: planes, inPlane: inPlane, outPlane: outPlane)
+        return (values, argmax)
+    }
+
+    /// The maximum of one window of plane `src` under the max-pool rule (`WindowMaximum`), and
+    /// its index in the plane.
+    @inline(__always)
+    private func maximum<Scalar: BLASScalar>(_ src: UnsafePointer<Scalar>, _ rows: Range<Int>, _ cols: Range<Int>)
+        -> (Scalar, Int) {
+        var best = WindowMaximum<Scalar>(firstIndex: rows.lowerBound * width + cols.lowerBound)
+        for r in rows {
+            for s in cols {
+                guard best.offer(src[r * width + s], at: r * width + s) else { return (best.value, best.index) }
+            }
+        }
+        return (best.value, best.index)
+    }
+
+    /// y[i] = x[argmax[i]] within each plane: a max pool whose choices are given.
+    func gather<Scalar: BLASScalar>(_ input: [Scalar], at argmax: [Int32], planes: Int) -> [Scalar] {
+        mapBuffer(input, count: planes * outPlane) { x, y in
+            for plane in 0 ..< planes {
+                let src = x + plane * inPlane
+                for i in plane * outPlane ..< (plane + 1) * outPlane { y[i] = src[Int(argmax[i])] }
+            }
         }
     }
 
-    /// Sends each output gradient to its window's argmax (an index inside the input plane).
-    private static func maxPoolBackward(_ gradOut: [Float], argmax: [Int32], planes: Int,
-                                        inPlane: Int, outPlane: Int) -> [[Float]?] {
-        var gradIn = [Float](repeating: 0, count: planes * inPlane)
-        gradIn.withUnsafeMutableBufferPointer { dx in
+    /// The max pool's backward: each output gradient goes to its window's argmax.
+    func scatter<Scalar: BLASScalar>(_ gradOut: [Scalar], to argmax: [Int32], planes: Int) -> [Scalar] {
+        mapBuffer(gradOut, count: planes * inPlane, zeroed: true) { dy, dx in
             for plane in 0 ..< planes {
-                for p in 0 ..< outPlane {
-                    dx[plane * inPlane + Int(argmax[plane * outPlane + p])] += gradOut[plane * outPlane + p]
-                }
+                let dst = dx + plane * inPlane
+                for i in plane * outPlane ..< (plane + 1) * outPlane { dst[Int(argmax[i])] += dy[i] }
             }
         }
-        return [gradIn]
     }
 
     // MARK: - Average pool
 
-    /// Average pool over k x k windows with `count_include_pad=False`: each output divides by the
-    /// number of window cells inside the input, so border outputs average fewer values.
-    public func avgPool2dExcludingPad(kernel: Int, _ geometry: WindowGeometry) -> Tensor {
-        let (n, c, h, w) = nchw
-        let windows = PoolWindows(height: h, width: w, kernel: kernel, geometry: geometry)
-        let (oh, ow) = (windows.outH, windows.outW)
-        let planes = n * c, inPlane = h * w, outPlane = oh * ow
-        // 1 / (cells inside the input) per output position; the same for every plane.
-        var scale = [Float](repeating: 0, count: outPlane)
-        for p in 0 ..< oh {
-            for q in 0 ..< ow {
-                let cells = (windows.rowEnd[p] - windows.rowStart[p]) * (windows.colEnd[q] - windows.colStart[q])
-                scale[p * ow + q] = 1 / Float(cells)
-            }
-        }
-        let output = makeBuffer(planes * outPlane) { out in
-            data.withUnsafeBufferPointer { x in
-                scale.withUnsafeBufferPointer { scale in
-                    for plane in 0 ..< planes {
-                        windows.sum(x.baseAddress! + plane * inPlane, width: w, into: out.baseAddress! + plane * outPlane)
-                        let dst = out.baseAddress! + plane * outPlane
-                        for i in 0 ..< outPlane { dst[i] *= scale[i] }
+    /// 1 / (cells of window (p, q) inside the input), per output position.
+    private func reciprocalCellCounts<Scalar: BLASScalar>() -> [Scalar] {
+        rows.flatMap { r in cols.map { c in 1 / Scalar(r.count * c.count) } }
+    }
+
+    /// Average pool with `count_include_pad=False`: each window's sum times `reciprocalCellCounts`.
+    /// Separable: each window's row sums are added up row by row.
+    func averagePool<Scalar: BLASScalar>(_ input: [Scalar], planes: Int) -> [Scalar] {
+        let scale: [Scalar] = reciprocalCellCounts()
+        return mapBuffer(input, count: planes * outPlane) { x, y in
+            for plane in 0 ..< planes {
+                let src = x + plane * inPlane, dst = y + plane * outPlane
+                dst.initialize(repeating: 0, count: outPlane)
+                for p in 0 ..< outH {
+                    for r in rows[p] {
+                        let row = src + r * width
+                        for q in 0 ..< outW {
+                            var s: Scalar = 0
+                            for c in cols[q] { s += row[c] }
+                            dst[p * outW + q] += s
+                        }
                     }
                 }
+                for i in 0 ..< outPlane { dst[i] *= scale[i] }
             }
         }
-        return Tensor.result(shape: [n, c, oh, ow], data: output, inputs: [self]) { gradOut in
-            var gradIn = [Float](repeating: 0, count: planes * inPlane)
-            gradIn.withUnsafeMutableBufferPointer { dx in
-                for plane in 0 ..< planes {
-                    let dst = dx.baseAddress! + plane * inPlane
-                    for p in 0 ..< oh {
-                        for q in 0 ..< ow {
-                            let g = gradOut[plane * outPlane + p * ow + q] * scale[p * ow + q]
-                            for r in windows.rowStart[p] ..< windows.rowEnd[p] {
-                                for s in windows.colStart[q] ..< windows.colEnd[q] { dst[r * w + s] += g }
-                            }
+    }
+
+    /// The average pool's backward: each output gradient, times its scale, goes to every cell of its window.
+    func averagePoolBackward<Scalar: BLASScalar>(_ gradOut: [Scalar], planes: Int) -> [Scalar] {
+        let scale: [Scalar] = reciprocalCellCounts()
+        return mapBuffer(gradOut, count: planes * inPlane, zeroed: true) { dy, dx in
+            for plane in 0 ..< planes {
+                let dst = dx + plane * inPlane
+                for p in 0 ..< outH {
+                    for q in 0 ..< outW {
+                        let g = dy[plane * outPlane + p * outW + q] * scale[p * outW + q]
+                        for r in rows[p] {
+                            for s in cols[q] { dst[r * width + s] += g }
                         }
                     }
                 }
             }
-            return [gradIn]
+        }
+    }
+}
+
+// MARK: - The max-pool rule
+
+/// Relative distance within which max-pool candidates tie (see `WindowMaximum`).
+let maxPoolTieTolerance = 1e-12
+
+/// The running maximum of a max-pool window scanned in row-major order, starting from
+/// -infinity at the window's first cell: the one max-pool rule, for Float and Double alike.
+///
+/// A candidate v replaces the maximum so far, best, when v > best and v - best > 1e-12 * |best|
+/// (the first condition is implied by the second; it keeps the common case to one comparison).
+/// - Ties: of equal values the first wins, as in PyTorch. In Double, candidates within the
+///   tolerance tie too: the float64 pass cannot order them reliably, and they arise where
+///   PyTorch's float32 values are exactly equal (flat regions of saturated or binary images),
+///   where its first maximum wins. In Float the tolerance never matters: two different float32
+///   values differ by at least one ulp (2^-24 * |best| or more, or the smallest subnormal),
+///   far above 1e-12 * |best|, so the rule is exactly v > best.
+/// - NaN: a NaN candidate always wins and ends the scan, so the window yields NaN, as in
+///   PyTorch; its cell receives the gradient.
+/// - Infinities: padding cells are not in the window at all, so -infinity only comes from the
+///   data. While best is -infinity any larger value wins (v - best is then +infinity, so the
+///   margin starts at -infinity rather than 1e-12 * |best| = +infinity); a window of only
+///   -infinity yields -infinity at its first cell. Once best is +infinity nothing else wins.
+struct WindowMaximum<Scalar: BinaryFloatingPoint> {
+    private(set) var value = -Scalar.infinity
+    private(set) var index: Int
+    /// How far a candidate must exceed `value` to replace it: 1e-12 * |value|, or -infinity
+    /// while `value` is -infinity.
+    private var margin = -Scalar.infinity
+
+    init(firstIndex: Int) {
+        index = firstIndex
+    }
+
+    /// Whether the tolerance is below half an ulp of `Scalar` (true for Float): then two different
+    /// values never tie, v > best implies the margin test, and the test reduces to v > best.
+    @inline(__always)
+    private static var tieToleranceIsBelowOneUlp: Bool {
+        Scalar(maxPoolTieTolerance) < Scalar.ulpOfOne / 2
+    }
+
+    /// Offers candidate `v` at cell `cell`; returns false when the scan should stop (v is NaN).
+    @inline(__always)
+    mutating func offer(_ v: Scalar, at cell: Int) -> Bool {
+        if v.isNaN {
+            (value, index) = (v, cell)
+            return false
+        }
+        if v > value && (Self.tieToleranceIsBelowOneUlp || v - value > margin) {
+            (value, index) = (v, cell)
+            margin = Scalar(maxPoolTieTolerance) * abs(v)
+        }
+        return true
+    }
+}
+
+// MARK: - Tensor ops
+
+extension Tensor {
+    /// Max pool over k x k windows (PyTorch `max_pool2d`; padding cells never win).
+    ///
+    /// Shapes: [N, C, H, W] -> [N, C, Ho, Wo]. Ties, NaN and infinities follow `WindowMaximum`;
+    /// the backward sends each output gradient to the recorded argmax only. On a tape replaying
+    /// a `Routing`, the recorded argmax decides instead.
+    public func maxPool2d(kernel: Int, _ geometry: WindowGeometry) -> Tensor {
+        let windows = PoolWindows(input: shape, kernel: kernel, geometry: geometry)
+        let planes = shape[0] * shape[1], outShape = windows.outputShape(shape)
+        let values: [Float], argmax: [Int32]
+        if let decision = tape?.nextDecision(for: "maxPool2d", shape: shape) {
+            guard case .maxPool(let recorded) = decision, recorded.count == planes * windows.outPlane else {
+                preconditionFailure("maxPool2d \(shape) -> \(outShape): recorded routing is \(decision.summary)")
+            }
+            (values, argmax) = (windows.gather(data, at: recorded, planes: planes), recorded)
+        } else {
+            (values, argmax) = windows.maxPool(data, planes: planes, keepArgmax: isTracked)
+        }
+        return Tensor.result(shape: outShape, data: values, inputs: [self]) { gradOut in
+            [windows.scatter(gradOut, to: argmax, planes: planes)]
         }
     }
 
-    // MARK: - Global mean
+    /// Average pool over k x k windows with `count_include_pad=False`: each output divides by the
+    /// number of window cells inside the input, so border outputs average fewer values.
+    /// Shapes: [N, C, H, W] -> [N, C, Ho, Wo].
+    public func avgPool2dExcludingPad(kernel: Int, _ geometry: WindowGeometry) -> Tensor {
+        let windows = PoolWindows(input: shape, kernel: kernel, geometry: geometry)
+        let planes = shape[0] * shape[1]
+        return Tensor.result(shape: windows.outputShape(shape), data: windows.averagePool(data, planes: planes),
+                             inputs: [self]) { gradOut in
+            [windows.averagePoolBackward(gradOut, planes: planes)]
+        }
+    }
 
     /// Mean over the spatial axes (adaptive average pool to 1x1, flattened): [N, C, H, W] -> [N, C].
     public func globalMeanPool() -> Tensor {
         let (n, c, h, w) = nchw
-        let plane = h * w, scale = 1 / Float(plane)
-        let output = makeBuffer(n * c) { out in
-            data.withUnsafeBufferPointer { x in
-                for i in 0 ..< n * c {
-                    var sum: Float = 0
-                    let src = x.baseAddress! + i * plane
-                    for p in 0 ..< plane { sum += src[p] }
-                    out[i] = sum * scale
-                }
+        return Tensor.result(shape: [n, c], data: Kernel.globalMean(data, planes: n * c, plane: h * w),
+                             inputs: [self]) { gradOut in
+            [Kernel.globalMeanBackward(gradOut, plane: h * w)]
+        }
+    }
+}
+
+// MARK: - Global mean
+
+extension Kernel {
+    /// y[i] = (sum of plane i) / plane, for `planes` planes of `plane` values.
+    static func globalMean<Scalar: BLASScalar>(_ input: [Scalar], planes: Int, plane: Int) -> [Scalar] {
+        let scale = 1 / Scalar(plane)
+        return mapBuffer(input, count: planes) { x, y in
+            for i in 0 ..< planes {
+                var sum: Scalar = 0
+                let src = x + i * plane
+                for p in 0 ..< plane { sum += src[p] }
+                y[i] = sum * scale
             }
         }
-        return Tensor.result(shape: [n, c], data: output, inputs: [self]) { gradOut in
-            [makeBuffer(n * c * plane) { dx in
-                for i in 0 ..< n * c {
-                    let g = gradOut[i] * scale
-                    (dx.baseAddress! + i * plane).initialize(repeating: g, count: plane)
-                }
-            }]
+    }
+
+    /// The global mean's backward: every cell of plane i gets dy[i] / plane.
+    static func globalMeanBackward<Scalar: BLASScalar>(_ gradOut: [Scalar], plane: Int) -> [Scalar] {
+        let scale = 1 / Scalar(plane)
+        return mapBuffer(gradOut, count: gradOut.count * plane) { dy, dx in
+            for i in 0 ..< gradOut.count { (dx + i * plane).initialize(repeating: dy[i] * scale, count: plane) }
         }
     }
 }

@@ -21,31 +21,19 @@ public final class Tensor {
     }
 
     init(shape: [Int], data: [Float], tape: Tape?, creator: Int?, retainsGrad: Bool = false) {
-        precondition(shape.reduce(1, *) == data.count,
-                     "Tensor: shape \(shape) needs \(shape.reduce(1, *)) values, got \(data.count)")
-        self.shape = shape
-        self.data = data
-        self.tape = tape
-        self.creator = creator
-        self.retainsGrad = retainsGrad
-    }
-
-    public static func zeros(_ shape: [Int]) -> Tensor {
-        Tensor(shape: shape, data: [Float](repeating: 0, count: shape.reduce(1, *)))
+        checkCount(shape, data.count, "Tensor")
+        self.shape = shape; self.data = data
+        self.tape = tape; self.creator = creator; self.retainsGrad = retainsGrad
     }
 
     public var count: Int { data.count }
-    public var rank: Int { shape.count }
     public var isTracked: Bool { tape != nil }
 
     /// Asks the tape to keep this tensor's gradient after backward (for activations a caller reads).
     public func retainGrad() { retainsGrad = true }
 
     /// The four NCHW extents; traps with the shape if the tensor is not rank 4.
-    public var nchw: (n: Int, c: Int, h: Int, w: Int) {
-        precondition(shape.count == 4, "expected an NCHW tensor, got shape \(shape)")
-        return (shape[0], shape[1], shape[2], shape[3])
-    }
+    public var nchw: (n: Int, c: Int, h: Int, w: Int) { nchwExtents(shape) }
 
     /// The sub-tensor of batch item `index` as a new constant tensor [1, ...].
     public func item(_ index: Int) -> Tensor {
@@ -55,11 +43,16 @@ public final class Tensor {
     }
 }
 
-/// Allocates an uninitialised Float buffer of `count` and lets `body` fill all of it.
-@inline(__always)
-func makeBuffer(_ count: Int, _ body: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
-        body(buffer)
-        initialised = count
-    }
+// MARK: - Shapes (shared with `Tensor64`)
+
+/// Traps unless `shape` holds exactly `count` values.
+func checkCount(_ shape: [Int], _ count: Int, _ type: String) {
+    precondition(shape.reduce(1, *) == count,
+                 "\(type): shape \(shape) needs \(shape.reduce(1, *)) values, got \(count)")
+}
+
+/// The four extents of an NCHW shape; traps with the shape if it is not rank 4.
+func nchwExtents(_ shape: [Int]) -> (n: Int, c: Int, h: Int, w: Int) {
+    precondition(shape.count == 4, "expected an NCHW tensor, got shape \(shape)")
+    return (shape[0], shape[1], shape[2], shape[3])
 }

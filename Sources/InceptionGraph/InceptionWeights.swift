@@ -70,15 +70,7 @@ public struct InceptionWeights {
                                          runningMean: values("bn.running_mean"),
                                          runningVar: values("bn.running_var"), eps: 1e-3)
             rawConvs[spec.name] = (values("conv.weight"), bn)
-            let (scale, shift) = bn.scaleAndShift()
-            var weight = values("conv.weight")
-            let perOutput = weight.count / spec.outChannels
-            for o in 0 ..< spec.outChannels {
-                for i in 0 ..< perOutput { weight[o * perOutput + i] *= scale[o] }
-            }
-            convs[spec.name] = Conv2dWeights(outChannels: spec.outChannels, inChannels: spec.inChannels,
-                                             kernelH: spec.kernelH, kernelW: spec.kernelW,
-                                             weight: weight, bias: shift)
+            convs[spec.name] = Self.fold(spec, weight: values("conv.weight"), batchNorm: bn)
         }
         self.convs = convs
         self.rawConvs = rawConvs
@@ -87,21 +79,55 @@ public struct InceptionWeights {
     }
 }
 
-// MARK: - Float64
+// MARK: - Batch-norm folding
 
 extension InceptionWeights {
-    /// Conv `name` with its batch norm folded in Double: w = w_raw * scale[o], b = shift.
+    /// Conv `name` with its batch norm folded in Double (for the float64 routing pass).
     func convWeights64(_ name: String) -> Conv2dWeights64 {
         guard let raw = rawConvs[name], let spec = InceptionArchitecture.convByName[name] else {
             preconditionFailure("no conv named \(name) in the architecture")
         }
-        let (scale, shift) = raw.batchNorm.scaleAndShift64()
-        let perOutput = raw.weight.count / spec.outChannels
-        var weight = [Double](repeating: 0, count: raw.weight.count)
+        return Self.fold(spec, weight: raw.weight, batchNorm: raw.batchNorm)
+    }
+
+    /// A conv and its batch norm as one conv: w'[o, ...] = w[o, ...] * scale[o], b' = shift, with
+    /// `BatchNormParameters.scaleAndShift` rounded to `Scalar`.
+    static func fold<Scalar: BinaryFloatingPoint>(_ spec: ConvSpec, weight: [Float],
+                                                  batchNorm: BatchNormParameters) -> ConvolutionWeights<Scalar> {
+        let (scale, shift): ([Scalar], [Scalar]) = batchNorm.scaleAndShift()
+        let perOutput = weight.count / spec.outChannels
+        var folded = [Scalar](repeating: 0, count: weight.count)
         for o in 0 ..< spec.outChannels {
-            for i in 0 ..< perOutput { weight[o * perOutput + i] = Double(raw.weight[o * perOutput + i]) * scale[o] }
+            for i in 0 ..< perOutput { folded[o * perOutput + i] = Scalar(weight[o * perOutput + i]) * scale[o] }
         }
-        return Conv2dWeights64(outChannels: spec.outChannels, inChannels: spec.inChannels,
-                               kernelH: spec.kernelH, kernelW: spec.kernelW, weight: weight, bias: shift)
+        return ConvolutionWeights(outChannels: spec.outChannels, inChannels: spec.inChannels,
+                                  kernelH: spec.kernelH, kernelW: spec.kernelW, weight: folded, bias: shift)
+    }
+}
+
+/// Frozen batch-norm statistics and affine parameters of one layer, each [C].
+struct BatchNormParameters {
+    let gamma: [Float], beta: [Float], runningMean: [Float], runningVar: [Float]
+    let eps: Float
+
+    init(gamma: [Float], beta: [Float], runningMean: [Float], runningVar: [Float], eps: Float) {
+        let c = gamma.count
+        precondition(beta.count == c && runningMean.count == c && runningVar.count == c,
+                     "batch norm parameter lengths differ: \(gamma.count), \(beta.count), \(runningMean.count), \(runningVar.count)")
+        self.gamma = gamma; self.beta = beta; self.runningMean = runningMean; self.runningVar = runningVar
+        self.eps = eps
+    }
+
+    /// Inference batch norm as a per-channel affine map, (x - mean) / sqrt(var + eps) * gamma + beta
+    /// = scale * x + shift: scale = gamma / sqrt(var + eps), shift = beta - mean * scale, computed
+    /// in Double and rounded to `Scalar`.
+    func scaleAndShift<Scalar: BinaryFloatingPoint>() -> (scale: [Scalar], shift: [Scalar]) {
+        var scale = [Scalar](), shift = [Scalar]()
+        for c in 0 ..< gamma.count {
+            let s = Double(gamma[c]) / (Double(runningVar[c]) + Double(eps)).squareRoot()
+            scale.append(Scalar(s))
+            shift.append(Scalar(Double(beta[c]) - Double(runningMean[c]) * s))
+        }
+        return (scale, shift)
     }
 }

@@ -32,7 +32,6 @@ func peakResidentBytes() -> Int {
     return 0
 }
 
-ComputeRuntime.prepare()
 if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < CommandLine.arguments.count {
     // fidviz-bench --make-images DIR [--count 100]: test images for timing whole runs.
     let folder = URL(fileURLWithPath: CommandLine.arguments[i + 1])

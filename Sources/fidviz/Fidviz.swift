@@ -1,5 +1,4 @@
 import ArgumentParser
-import Autograd
 import Report
 import Foundation
 
@@ -29,12 +28,10 @@ struct Fidviz: ParsableCommand {
                       WeightsCommand.self],
         defaultSubcommand: ExplainCommand.self)
 
-    /// ArgumentParser's `main`, with three changes: OpenBLAS and the allocator are set up before
-    /// any numerical work (statistics files are checked with LAPACK before the network first
-    /// runs), Ctrl-C handling (`Interrupts`) is installed first, and with `--quiet` a usage error
-    /// is one line (`Error: ...`, exit 64) without the usage text, like every other error.
+    /// ArgumentParser's `main`, with two changes: Ctrl-C handling (`Interrupts`) is installed
+    /// first, and with `--quiet` a usage error is one line (`Error: ...`, exit 64) without the
+    /// usage text, like every other error.
     static func main() {
-        ComputeRuntime.prepare()
         Interrupts.install()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {

@@ -63,6 +63,31 @@ final class RoutingTests: XCTestCase {
         XCTAssertEqual(routing.decisions, [.maxPool(argmax: [0, 1])])
     }
 
+    /// Ties, NaN, -infinity and +infinity windows, and a 1-ulp float32 difference: float32 and
+    /// float64 max pools pick the same cells (Float through its gradient, Double in its log).
+    func testMaxPoolRuleIsTheSameForFloatAndDouble() {
+        let ulp = Float(0.3).nextUp
+        let values: [Float] = [1, 1, 3, .nan, -.infinity, -.infinity, .infinity, .infinity, 0.3, ulp,
+                               1, 0, 9, 2, -.infinity, -.infinity, 1, 2, 0, 0]
+        let expected: [Int32] = [0, 3, 4, 6, 9]
+        let tape = Tape()
+        let x = tape.watch(Tensor(shape: [1, 1, 2, 10], data: values))
+        let pooled = x.maxPool2d(kernel: 2, WindowGeometry(stride: 2))
+        tape.backward(from: pooled, seed: [1, 2, 3, 4, 5])
+        var routedTo = [Float](repeating: 0, count: values.count)
+        for (k, index) in expected.enumerated() { routedTo[Int(index)] = Float(k + 1) }
+        XCTAssertEqual(x.grad, routedTo)
+
+        let routing = Routing()
+        let pooled64 = wide(x, routing: routing).maxPool2d(kernel: 2, WindowGeometry(stride: 2))
+        XCTAssertEqual(routing.decisions, [.maxPool(argmax: expected)])
+        for (a, b) in zip(pooled.data, pooled64.data) {
+            XCTAssertTrue(a.isNaN ? b.isNaN : Double(a) == b, "float32 \(a), float64 \(b)")
+        }
+        XCTAssertEqual(pooled.data[2], -.infinity)
+        XCTAssertEqual(pooled.data[4], ulp)
+    }
+
     // MARK: - Replay on a tape
 
     /// relu -> max pool -> relu on a random input: no near-ties, so the replayed float32 pass

@@ -1,0 +1,66 @@
+import CBLAS
+
+/// The engine's arithmetic: one kernel per op, generic over the scalar type, so that `Tensor`
+/// (Float, taped) and `Tensor64` (Double, forward only) run the same loops.
+///
+/// Stateless kernels are static functions of `Kernel`, added next to their op (`Tensor+*.swift`);
+/// kernels that need precomputed geometry are methods of a plan (`ConvPlan`, `PoolWindows`,
+/// `BilinearResize`). The release build specialises each for Float and Double (whole-module
+/// optimisation sees both call sites).
+enum Kernel {}
+
+/// A scalar type the kernels run on: Float or Double, with its BLAS matrix product.
+protocol BLASScalar: BinaryFloatingPoint {
+    /// `cblas_sgemm` or `cblas_dgemm`; kernels call it through `gemm`.
+    static var cblasGemm: CBLASGemm<Self> { get }
+}
+
+/// The signature of `cblas_sgemm` and `cblas_dgemm` for scalar S.
+typealias CBLASGemm<S> = (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, S,
+                          UnsafePointer<S>?, blasint, UnsafePointer<S>?, blasint, S, UnsafeMutablePointer<S>?, blasint) -> Void
+
+extension Float: BLASScalar {
+    static var cblasGemm: CBLASGemm<Float> { cblas_sgemm }
+}
+
+extension Double: BLASScalar {
+    static var cblasGemm: CBLASGemm<Double> { cblas_dgemm }
+}
+
+extension BLASScalar {
+    /// C = op(A) op(B) + beta C for row-major matrices: op(A) is [m, k], op(B) is [k, n], C is
+    /// [m, n]; op transposes when asked; lda, ldb, ldc are the row strides of A, B and C as
+    /// stored. With beta = 0, C is only written.
+    @inline(__always)
+    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                     _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int) {
+        cblasGemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                  blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+}
+
+// MARK: - Buffers
+
+/// A new array of `count` values, all of which `body` must write.
+@inline(__always)
+func makeBuffer<Scalar>(_ count: Int, _ body: (UnsafeMutablePointer<Scalar>) -> Void) -> [Scalar] {
+    [Scalar](unsafeUninitializedCapacity: count) { buffer, initialised in
+        body(buffer.baseAddress!)
+        initialised = count
+    }
+}
+
+/// A new array of `count` values that `kernel(x, y)` computes from `input` (x) into y.
+/// The kernel must write every value of y, unless `zeroed`: then y starts at 0 and the kernel
+/// may accumulate into it (backward scatters).
+@inline(__always)
+func mapBuffer<Scalar: BLASScalar>(_ input: [Scalar], count: Int, zeroed: Bool = false,
+                                   _ kernel: (UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void) -> [Scalar] {
+    input.withUnsafeBufferPointer { x in
+        guard zeroed else { return makeBuffer(count) { y in kernel(x.baseAddress!, y) } }
+        var output = [Scalar](repeating: 0, count: count)
+        output.withUnsafeMutableBufferPointer { y in kernel(x.baseAddress!, y.baseAddress!) }
+        return output
+    }
+}

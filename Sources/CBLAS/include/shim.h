@@ -1,0 +1,26 @@
+// OpenBLAS for Swift: CBLAS plus the LAPACK routines fidviz needs (symmetric eigensolvers, Cholesky).
+// Debian's OpenBLAS exports the Fortran symbols ssyevd_/dsyevd_ but ships no LAPACKE,
+// so they are declared here with Fortran calling conventions (all arguments by pointer).
+//
+// Linking this module also links shim.c, whose constructor sets up OpenBLAS and the allocator
+// before `main` runs, so every BLAS or LAPACK caller gets the same set-up without asking for it.
+#ifndef FIDVIZ_CBLAS_SHIM_H
+#define FIDVIZ_CBLAS_SHIM_H
+#include <cblas.h>
+
+void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda,
+             float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+             double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+// Cholesky factorisation of a symmetric positive definite matrix (Frechet: FID's reference factor).
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+
+// OpenBLAS runtime: the kernel set in use ("Haswell", "SkylakeX", "Zen", ...) and thread count.
+char *openblas_get_corename(void);
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int num_threads);
+
+/// The OpenBLAS core name this CPU can run: "SkylakeX" with AVX-512, "Haswell" with AVX2+FMA,
+/// or NULL when it has neither.
+const char *fidviz_supported_coretype(void);
+#endif
