@@ -14,10 +14,12 @@ extension Tensor {
     }
 }
 
-/// Everything one convolution call needs: sizes, the GEMM grouping, and the frozen weights.
+/// Everything one convolution call needs: sizes and the frozen weights.
 ///
-/// Small feature maps are batched: the columns of several images share one GEMM, and the GEMM's
-/// [Cout, images * plane] product is moved back to per-image [Cout, plane] blocks.
+/// Each image gets its own GEMM, [Cout, Cin*kh*kw] x [Cin*kh*kw, plane], whatever the batch:
+/// BLAS kernels round a column differently depending on the matrix around it (edge tiles,
+/// small-matrix paths), so one image's result would otherwise change with the images batched
+/// beside it. With one GEMM per image, features are bit-identical for any batch size.
 struct ConvPlan<Scalar: BLASScalar> {
     let layout: PatchLayout
     let weights: ConvolutionWeights<Scalar>
@@ -39,36 +41,17 @@ struct ConvPlan<Scalar: BLASScalar> {
     var inImage: Int { layout.channels * layout.height * layout.width }
     var outImage: Int { weights.outChannels * outPlane }
 
-    /// Images per GEMM: one for large maps (the GEMM is already wide), several for small maps
-    /// so that the column matrix is at least ~4096 wide.
-    var groupSize: Int {
-        outPlane >= 1024 ? 1 : min(batch, max(1, 4096 / outPlane))
-    }
-
-    /// One image per GEMM with a 1x1, stride 1, unpadded kernel: the image itself is the column matrix.
+    /// A 1x1, stride 1, unpadded kernel: the image itself is the column matrix.
     var readsImageDirectly: Bool {
-        groupSize == 1 && weights.kernelH == 1 && weights.kernelW == 1 && layout.geometry == WindowGeometry()
+        weights.kernelH == 1 && weights.kernelW == 1 && layout.geometry == WindowGeometry()
     }
 
-    /// Runs `body` once per GEMM group: its first image, its image count, and scratch for its
-    /// column matrix [Cin * kh * kw, count * plane] and its GEMM layout [Cout, count * plane].
+    /// Runs `body` for each image with scratch for its column matrix [Cin * kh * kw, plane].
     @inline(__always)
-    private func forEachGroup(_ body: (_ first: Int, _ count: Int, _ columns: UnsafeMutablePointer<Scalar>,
-                                       _ grouped: UnsafeMutablePointer<Scalar>) -> Void) {
-        let g = groupSize
-        let columns = UnsafeMutablePointer<Scalar>.allocate(capacity: readsImageDirectly ? 0 : weights.patchSize * g * outPlane)
-        let grouped = UnsafeMutablePointer<Scalar>.allocate(capacity: g == 1 ? 0 : weights.outChannels * g * outPlane)
-        defer { columns.deallocate(); grouped.deallocate() }
-        for first in stride(from: 0, to: batch, by: g) { body(first, min(g, batch - first), columns, grouped) }
-    }
-
-    /// Visits the [plane]-long rows that move between a group's GEMM layout [Cout, count * plane]
-    /// (offset `grouped`) and its images' layout count x [Cout, plane] (offset `image`).
-    @inline(__always)
-    private func forEachGroupedRow(count: Int, _ body: (_ image: Int, _ grouped: Int) -> Void) {
-        for i in 0 ..< count {
-            for o in 0 ..< weights.outChannels { body(i * outImage + o * outPlane, (o * count + i) * outPlane) }
-        }
+    private func forEachImage(_ body: (_ image: Int, _ columns: UnsafeMutablePointer<Scalar>) -> Void) {
+        let columns = UnsafeMutablePointer<Scalar>.allocate(capacity: readsImageDirectly ? 0 : weights.patchSize * outPlane)
+        defer { columns.deallocate() }
+        for image in 0 ..< batch { body(image, columns) }
     }
 
     // MARK: - Forward
@@ -80,21 +63,12 @@ struct ConvPlan<Scalar: BLASScalar> {
 
     private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
         let m = weights.outChannels, k = weights.patchSize
-        forEachGroup { first, count, columns, product in
-            let width = count * outPlane, images = x + first * inImage, outputs = y + first * outImage
-            if !readsImageDirectly {
-                for i in 0 ..< count {
-                    layout.im2col(images + i * inImage, columns + i * outPlane, rowStride: width)
-                }
-            }
-            Scalar.gemm(transposeA: false, transposeB: false, m: m, n: width, k: k, weights.weight, lda: k,
-                        readsImageDirectly ? images : UnsafePointer(columns), ldb: width,
-                        beta: 0, groupSize == 1 ? outputs : product, ldc: width)
-            if groupSize != 1 {
-                forEachGroupedRow(count: count) { image, grouped in
-                    (outputs + image).initialize(from: product + grouped, count: outPlane)
-                }
-            }
+        forEachImage { image, columns in
+            let input = x + image * inImage
+            if !readsImageDirectly { layout.im2col(input, columns, rowStride: outPlane) }
+            Scalar.gemm(transposeA: false, transposeB: false, m: m, n: outPlane, k: k, weights.weight, lda: k,
+                        readsImageDirectly ? input : UnsafePointer(columns), ldb: outPlane,
+                        beta: 0, y + image * outImage, ldc: outPlane)
         }
         guard let bias = weights.bias else { return }
         for b in 0 ..< batch {
@@ -114,21 +88,12 @@ struct ConvPlan<Scalar: BLASScalar> {
 
     private func backward(_ dy: UnsafePointer<Scalar>, _ dx: UnsafeMutablePointer<Scalar>) {
         let m = weights.outChannels, k = weights.patchSize
-        forEachGroup { first, count, columns, gathered in
-            let width = count * outPlane, gradients = dy + first * outImage, images = dx + first * inImage
-            if groupSize != 1 {
-                forEachGroupedRow(count: count) { image, grouped in
-                    (gathered + grouped).initialize(from: gradients + image, count: outPlane)
-                }
-            }
-            Scalar.gemm(transposeA: true, transposeB: false, m: k, n: width, k: m, weights.weight, lda: k,
-                        groupSize == 1 ? gradients : UnsafePointer(gathered), ldb: width,
-                        beta: 0, readsImageDirectly ? images : columns, ldc: width)
-            if !readsImageDirectly {
-                for i in 0 ..< count {
-                    layout.col2imAdd(columns + i * outPlane, rowStride: width, images + i * inImage)
-                }
-            }
+        forEachImage { image, columns in
+            let gradient = dx + image * inImage
+            Scalar.gemm(transposeA: true, transposeB: false, m: k, n: outPlane, k: m, weights.weight, lda: k,
+                        dy + image * outImage, ldb: outPlane,
+                        beta: 0, readsImageDirectly ? gradient : columns, ldc: outPlane)
+            if !readsImageDirectly { layout.col2imAdd(columns, rowStride: outPlane, gradient) }
         }
     }
 }
