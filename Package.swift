@@ -24,12 +24,23 @@ let package = Package(
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
-        .target(
-            name: "CPNG", path: "Sources/CPNG",
-            linkerSettings: [.linkedLibrary("png16")]),
+        // libpng and libjpeg report errors by longjmp, so each has a C shim (CPNG, CJPEG) that
+        // keeps setjmp in C; LibPNG and LibJPEG only name the libraries, their pkg-config files
+        // and Debian packages. libwebp returns its errors, so Swift calls it through CWebP.
+        .systemLibrary(
+            name: "LibPNG", path: "Sources/LibPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .target(name: "CPNG", dependencies: ["LibPNG"], path: "Sources/CPNG"),
+        .systemLibrary(
+            name: "LibJPEG", path: "Sources/LibJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CJPEG", dependencies: ["LibJPEG"], path: "Sources/CJPEG"),
+        .systemLibrary(
+            name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebpdemux",
+            providers: [.apt(["libwebp-dev"])]),
 
         // MARK: - The pipeline
-        .target(name: "Pixels", dependencies: ["CPNG"]),
+        .target(name: "Pixels", dependencies: ["CPNG", "CJPEG", "CWebP"]),
         .target(name: "Autograd", dependencies: ["CBLAS"]),
         .target(
             name: "InceptionGraph",
@@ -67,12 +78,15 @@ let package = Package(
             dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
-        .testTarget(name: "PixelsTests", dependencies: ["Pixels"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "TestSupport"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles"]),
         .testTarget(
             name: "FidvizTests",
-            dependencies: ["fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
+            dependencies: [
+                "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "Heatmap",
+                "TestSupport",
+            ]),
         .testTarget(
             name: "SensitivityTests",
             dependencies: ["Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),

@@ -85,25 +85,11 @@ static void read_from_memory(png_structp png, png_bytep out, size_t length) {
     decoder->position += length;
 }
 
-// MARK: - Header checks done before libpng sees the file
+// MARK: - Checks and settings before libpng reads
 
-static uint32_t read_be32(const uint8_t *p) {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
-static void fail_too_many_pixels(cpng_status *status, uint32_t width, uint32_t height,
-                                 uint64_t max_pixels) {
-    status->failed = 1;
-    snprintf(status->message, sizeof status->message,
-             "%ux%u pixels exceeds the limit of %llu pixels "
-             "(a decompression-bomb guard, as in PIL)",
-             width, height, (unsigned long long)max_pixels);
-}
-
-/// Returns 0 when the signature is right and the IHDR (when present in full) is within the pixel
-/// limit; otherwise fills `status` and returns 1. A file of only a signature and IHDR claiming
-/// 100000x100000 fails here, before libpng or any allocation.
-static int precheck(const uint8_t *bytes, size_t count, uint64_t max_pixels, cpng_status *status) {
+/// Returns 0 when the file is not empty and starts with PNG's signature; otherwise fills `status`
+/// and returns 1.
+static int check_signature(const uint8_t *bytes, size_t count, cpng_status *status) {
     if (count == 0) {
         fail_status(status, "not a PNG file (the file is empty)");
         return 1;
@@ -112,24 +98,17 @@ static int precheck(const uint8_t *bytes, size_t count, uint64_t max_pixels, cpn
         fail_status(status, "not a PNG file (bad signature)");
         return 1;
     }
-    // signature(8) length(4) "IHDR"(4) width(4) height(4)
-    if (count >= 24 && memcmp(bytes + 12, "IHDR", 4) == 0) {
-        uint32_t width = read_be32(bytes + 16);
-        uint32_t height = read_be32(bytes + 20);
-        status->width = width;
-        status->height = height;
-        if ((uint64_t)width * (uint64_t)height > max_pixels) {
-            fail_too_many_pixels(status, width, height, max_pixels);
-            return 1;
-        }
-    }
     return 0;
+}
+
+/// Lets libpng accept every side PNG allows (2^31 - 1); the caller limits width*height.
+static void lift_side_limits(png_structp png) {
+    png_set_user_limits(png, 0x7fffffffu, 0x7fffffffu);
 }
 
 // MARK: - Public entry points
 
-cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max_pixels,
-                                cpng_status *status) {
+cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, cpng_status *status) {
     memset(status, 0, sizeof *status);
     cpng_decoder *decoder = (cpng_decoder *)calloc(1, sizeof *decoder);
     if (decoder == NULL) {
@@ -138,7 +117,7 @@ cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max
     }
     decoder->bytes = bytes;
     decoder->count = count;
-    if (precheck(bytes, count, max_pixels, status) != 0) {
+    if (check_signature(bytes, count, status) != 0) {
         decoder->unusable = 1;
         return decoder;
     }
@@ -156,20 +135,10 @@ cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max
         return decoder;
     }
     png_set_read_fn(decoder->png, decoder, read_from_memory);
-    // Second guard, enforced by libpng while it parses IHDR: no side beyond the pixel budget.
-    png_uint_32 side_limit = max_pixels < 0x7fffffffu ? (png_uint_32)max_pixels : 0x7fffffffu;
-    if (side_limit == 0) side_limit = 1;
-    png_set_user_limits(decoder->png, side_limit, side_limit);
+    lift_side_limits(decoder->png);
     png_read_info(decoder->png, decoder->info);
-
-    png_uint_32 width = png_get_image_width(decoder->png, decoder->info);
-    png_uint_32 height = png_get_image_height(decoder->png, decoder->info);
-    status->width = width;
-    status->height = height;
-    if ((uint64_t)width * (uint64_t)height > max_pixels) {
-        decoder->unusable = 1;
-        fail_too_many_pixels(status, width, height, max_pixels);
-    }
+    status->width = png_get_image_width(decoder->png, decoder->info);
+    status->height = png_get_image_height(decoder->png, decoder->info);
     return decoder;
 }
 
@@ -218,10 +187,9 @@ int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *
     return 0;
 }
 
-int cpng_check_header(const uint8_t *bytes, size_t count, uint64_t max_pixels,
-                      cpng_status *status) {
+int cpng_check_header(const uint8_t *bytes, size_t count, cpng_status *status) {
     memset(status, 0, sizeof *status);
-    if (precheck(bytes, count, max_pixels, status) != 0) return 1;
+    if (check_signature(bytes, count, status) != 0) return 1;
     cpng_decoder decoder;
     memset(&decoder, 0, sizeof decoder);
     decoder.bytes = bytes;
@@ -238,14 +206,17 @@ int cpng_check_header(const uint8_t *bytes, size_t count, uint64_t max_pixels,
     if (setjmp(png_jmpbuf(png))) {
         // Every way out of png_read_info below lands here: a libpng error, or the stop after IHDR.
         int failed = !decoder.header_complete;
-        if (failed) copy_failure(&decoder, status);
+        if (failed) {
+            copy_failure(&decoder, status);
+        } else {
+            status->width = png_get_image_width(png, info);
+            status->height = png_get_image_height(png, info);
+        }
         png_destroy_read_struct(&png, &info, NULL);
         return failed;
     }
     png_set_read_fn(png, &decoder, read_from_memory);
-    png_uint_32 side_limit = max_pixels < 0x7fffffffu ? (png_uint_32)max_pixels : 0x7fffffffu;
-    if (side_limit == 0) side_limit = 1;
-    png_set_user_limits(png, side_limit, side_limit);
+    lift_side_limits(png);
     png_read_info(png, info);  // cannot return: the bytes end right after IHDR
     set_message(&decoder, "internal error: the PNG header check read past IHDR");
     png_longjmp(png, 1);

@@ -125,7 +125,7 @@ def main():
             continue
         rgb = np.ascontiguousarray(np.asarray(im.convert("RGB"))).reshape(-1)
         entry = {"pil_format": im.format, "pil_mode": im.mode, "width": im.size[0], "height": im.size[1],
-                 "sha256": hashlib.sha256(rgb.tobytes()).hexdigest()}
+                 "sha256": hashlib.sha256(rgb.tobytes()).hexdigest(), "fnv1a64": fnv1a64(rgb.tobytes())}
         if rgb.size <= 64 * 64 * 3:
             entry["pil_rgb"] = rgb.tolist()
         expected[name] = entry
@@ -135,6 +135,13 @@ def main():
     with open(os.path.join(HERE, "expected.json"), "w") as f:
         json.dump({"versions": versions, "fixtures": expected}, f, indent=0, sort_keys=True)
         f.write("\n")
+
+
+def fnv1a64(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
 
 
 if __name__ == "__main__":
