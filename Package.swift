@@ -25,22 +25,24 @@ let package = Package(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
         // libpng and libjpeg report errors by longjmp, so each has a C shim (CPNG, CJPEG) that
-        // keeps setjmp in C; LibPNG and LibJPEG only name the libraries, their pkg-config files
-        // and Debian packages. libwebp returns its errors, so Swift calls it through CWebP.
+        // keeps setjmp in C and reports through CShimStatus; LibPNG and LibJPEG only name the
+        // libraries, their pkg-config files and Debian packages. libwebp returns its errors, so
+        // Swift calls it through CWebP.
         .systemLibrary(
             name: "LibPNG", path: "Sources/LibPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
-        .target(name: "CPNG", dependencies: ["LibPNG"], path: "Sources/CPNG"),
+        .target(name: "CShimStatus", path: "Sources/CShimStatus"),
+        .target(name: "CPNG", dependencies: ["LibPNG", "CShimStatus"], path: "Sources/CPNG"),
         .systemLibrary(
             name: "LibJPEG", path: "Sources/LibJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"])]),
-        .target(name: "CJPEG", dependencies: ["LibJPEG"], path: "Sources/CJPEG"),
+        .target(name: "CJPEG", dependencies: ["LibJPEG", "CShimStatus"], path: "Sources/CJPEG"),
         .systemLibrary(
             name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebpdemux",
             providers: [.apt(["libwebp-dev"])]),
 
         // MARK: - The pipeline
-        .target(name: "Pixels", dependencies: ["CPNG", "CJPEG", "CWebP"]),
+        .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP"]),
         .target(name: "Autograd", dependencies: ["CBLAS"]),
         .target(
             name: "InceptionGraph",

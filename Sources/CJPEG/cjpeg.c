@@ -1,7 +1,6 @@
 #include "cjpeg.h"
 
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,29 +19,11 @@ struct cjpeg_decoder {
     int created;                    // 1 once jpeg_create_decompress has succeeded
     int started;                    // 1 once cjpeg_decoder_read_rgb has been called
     int unusable;                   // 1 after any failure: libjpeg's state is undefined after it
-    int has_message;                // 1 once `message` holds the first failure
-    char message[320];
+    shim_failure failure;           // the first failure, until it is copied to the caller's status
 };
 
-/// Records the first failure only.
-static void set_message(cjpeg_decoder *decoder, const char *format, ...) {
-    if (decoder->has_message) return;
-    va_list arguments;
-    va_start(arguments, format);
-    vsnprintf(decoder->message, sizeof decoder->message, format, arguments);
-    va_end(arguments);
-    decoder->has_message = 1;
-}
-
-static void fail_status(cjpeg_status *status, const char *message) {
-    status->failed = 1;
-    snprintf(status->message, sizeof status->message, "%s", message);
-}
-
-static void copy_failure(const cjpeg_decoder *decoder, cjpeg_status *status) {
-    fail_status(status, decoder->has_message ? decoder->message
-                                             : "cannot decode the JPEG data (no detail from libjpeg)");
-}
+/// The failure reported when libjpeg stopped without a message.
+static const char no_detail[] = "cannot decode the JPEG data (no detail from libjpeg)";
 
 // MARK: - libjpeg callbacks
 
@@ -51,7 +32,7 @@ static void on_jpeg_error(j_common_ptr common) {
     cjpeg_decoder *decoder = (cjpeg_decoder *)common->client_data;
     char text[JMSG_LENGTH_MAX];
     common->err->format_message(common, text);
-    set_message(decoder, "cannot decode the JPEG data: %s", text);
+    shim_failure_record(&decoder->failure, "cannot decode the JPEG data: %s", text);
     longjmp(decoder->unwind, 1);
 }
 
@@ -66,8 +47,9 @@ static void on_jpeg_output(j_common_ptr common) { (void)common; }
 /// Called only when libjpeg wants bytes past the end of the file: the file is truncated.
 static boolean on_source_empty(j_decompress_ptr info) {
     cjpeg_decoder *decoder = (cjpeg_decoder *)info->client_data;
-    set_message(decoder, "truncated JPEG data: the file ends at byte %zu before the image is complete",
-                decoder->count);
+    shim_failure_record(&decoder->failure,
+                        "truncated JPEG data: the file ends at byte %zu before the image is complete",
+                        decoder->count);
     longjmp(decoder->unwind, 1);
 }
 
@@ -97,11 +79,11 @@ static void cmyk_row_to_rgb(const uint8_t *cmyk, uint8_t *rgb, size_t width) {
 
 // MARK: - Public entry points
 
-cjpeg_decoder *cjpeg_decoder_open(const uint8_t *bytes, size_t count, cjpeg_status *status) {
+cjpeg_decoder *cjpeg_decoder_open(const uint8_t *bytes, size_t count, shim_status *status) {
     memset(status, 0, sizeof *status);
     cjpeg_decoder *decoder = (cjpeg_decoder *)calloc(1, sizeof *decoder);
     if (decoder == NULL) {
-        fail_status(status, "out of memory while creating the JPEG decoder");
+        shim_status_fail(status, "out of memory while creating the JPEG decoder");
         return NULL;
     }
     decoder->count = count;
@@ -112,7 +94,7 @@ cjpeg_decoder *cjpeg_decoder_open(const uint8_t *bytes, size_t count, cjpeg_stat
     decoder->info.client_data = decoder;  // kept by jpeg_create_decompress
     if (setjmp(decoder->unwind)) {
         decoder->unusable = 1;
-        copy_failure(decoder, status);
+        shim_status_fail_with(status, &decoder->failure, no_detail);
         return decoder;
     }
     jpeg_create_decompress(&decoder->info);
@@ -143,38 +125,41 @@ cjpeg_decoder *cjpeg_decoder_open(const uint8_t *bytes, size_t count, cjpeg_stat
         break;
     default:
         decoder->unusable = 1;
-        set_message(decoder, "unsupported JPEG colour layout: %d components that are not gray, YCbCr, "
-                    "RGB, CMYK or YCCK", decoder->info.num_components);
-        copy_failure(decoder, status);
+        shim_failure_record(&decoder->failure,
+                            "unsupported JPEG colour layout: %d components that are not gray, YCbCr, "
+                            "RGB, CMYK or YCCK",
+                            decoder->info.num_components);
+        shim_status_fail_with(status, &decoder->failure, no_detail);
     }
     return decoder;
 }
 
-int cjpeg_decoder_read_rgb(cjpeg_decoder *decoder, uint8_t *rgb_out, cjpeg_status *status) {
+int cjpeg_decoder_read_rgb(cjpeg_decoder *decoder, uint8_t *rgb_out, shim_status *status) {
     if (decoder == NULL || decoder->unusable || decoder->started) {
-        fail_status(status, "internal error: the JPEG decoder is not ready to read pixels");
+        shim_status_fail(status, "internal error: the JPEG decoder is not ready to read pixels");
         return 1;
     }
     decoder->started = 1;
     struct jpeg_decompress_struct *info = &decoder->info;
     if (setjmp(decoder->unwind)) {
         decoder->unusable = 1;
-        copy_failure(decoder, status);
+        shim_status_fail_with(status, &decoder->failure, no_detail);
         return 1;
     }
     jpeg_start_decompress(info);
     int cmyk = info->out_color_space == JCS_CMYK;
     if (info->output_width != info->image_width || info->output_height != info->image_height ||
         info->output_components != (cmyk ? 4 : 3)) {
-        set_message(decoder, "internal error: libjpeg gives %ux%u pixels of %d components",
-                    info->output_width, info->output_height, info->output_components);
+        shim_failure_record(&decoder->failure,
+                            "internal error: libjpeg gives %ux%u pixels of %d components",
+                            info->output_width, info->output_height, info->output_components);
         longjmp(decoder->unwind, 1);
     }
     size_t width = info->output_width;
     if (cmyk) {
         decoder->cmyk_row = (uint8_t *)malloc(width * 4);
         if (decoder->cmyk_row == NULL) {
-            set_message(decoder, "out of memory for a row of %zu CMYK pixels", width);
+            shim_failure_record(&decoder->failure, "out of memory for a row of %zu CMYK pixels", width);
             longjmp(decoder->unwind, 1);
         }
     }

@@ -54,13 +54,9 @@ enum JPEGDecoder: FormatDecoder {
     }
 
     static func pixels(of bytes: UnsafeRawBufferPointer, name: String, maxPixels: Int) throws -> RGBImage {
-        var status = cjpeg_status()
-        let decoder = cjpeg_decoder_open(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &status)
-        defer { cjpeg_decoder_close(decoder) }
-        if decoder == nil || status.failed != 0 { throw ImageDecodingError(file: name, cMessage: status.message) }
-        return try rgbImage(width: Int(status.width), height: Int(status.height), name: name, maxPixels: maxPixels) {
-            cjpeg_decoder_read_rgb(decoder, $0, &status) == 0 ? nil : ImageDecodingError(file: name, cMessage: status.message)
-        }
+        let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        return try decodeThroughShim(name: name, maxPixels: maxPixels, open: { cjpeg_decoder_open(start, bytes.count, $0) },
+                                     read: cjpeg_decoder_read_rgb, close: cjpeg_decoder_close)
     }
 
     // MARK: - Helpers

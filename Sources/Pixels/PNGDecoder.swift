@@ -1,4 +1,5 @@
 import CPNG
+import CShimStatus
 import Foundation
 
 // MARK: - PNGDecoder
@@ -55,19 +56,15 @@ public enum PNGDecoder: FormatDecoder {
 
     static func headerSize(of source: ImageBytes) throws -> (width: Int, height: Int) {
         let head = try source.prefix(headerByteCount)
-        var status = cpng_status()
+        var status = shim_status()
         let failed = head.withUnsafeBufferPointer { cpng_check_header($0.baseAddress, $0.count, &status) }
         if failed != 0 { throw ImageDecodingError(file: source.name, cMessage: status.message) }
         return (Int(status.width), Int(status.height))
     }
 
     static func pixels(of bytes: UnsafeRawBufferPointer, name: String, maxPixels: Int) throws -> RGBImage {
-        var status = cpng_status()
-        let decoder = cpng_decoder_open(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &status)
-        defer { cpng_decoder_close(decoder) }
-        if decoder == nil || status.failed != 0 { throw ImageDecodingError(file: name, cMessage: status.message) }
-        return try rgbImage(width: Int(status.width), height: Int(status.height), name: name, maxPixels: maxPixels) {
-            cpng_decoder_read_rgb(decoder, $0, &status) == 0 ? nil : ImageDecodingError(file: name, cMessage: status.message)
-        }
+        let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        return try decodeThroughShim(name: name, maxPixels: maxPixels, open: { cpng_decoder_open(start, bytes.count, $0) },
+                                     read: cpng_decoder_read_rgb, close: cpng_decoder_close)
     }
 }

@@ -18,18 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shim_status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/// Header facts and the first failure. `failed` is 0 on success; when it is 1, `message` holds a
-/// one-line, NUL-terminated description without the file name.
-typedef struct cjpeg_status {
-    uint32_t width;
-    uint32_t height;
-    int failed;
-    char message[320];
-} cjpeg_status;
 
 typedef struct cjpeg_decoder cjpeg_decoder;
 
@@ -37,13 +30,13 @@ typedef struct cjpeg_decoder cjpeg_decoder;
 /// `bytes` must stay alive and unchanged until `cjpeg_decoder_close`. Returns NULL only when the
 /// decoder itself cannot be allocated (then `status->failed` is 1); otherwise check
 /// `status->failed`.
-cjpeg_decoder *cjpeg_decoder_open(const uint8_t *bytes, size_t count, cjpeg_status *status);
+cjpeg_decoder *cjpeg_decoder_open(const uint8_t *bytes, size_t count, shim_status *status);
 
 /// Decodes all pixels into `rgb_out`, which must hold width*height*3 bytes (row-major,
 /// interleaved R,G,B), and reads on to the end-of-image marker. Returns 0 on success, 1 on
 /// failure (see `status->message`); on failure the content of `rgb_out` is unspecified. Call at
 /// most once per decoder.
-int cjpeg_decoder_read_rgb(cjpeg_decoder *decoder, uint8_t *rgb_out, cjpeg_status *status);
+int cjpeg_decoder_read_rgb(cjpeg_decoder *decoder, uint8_t *rgb_out, shim_status *status);
 
 /// Releases everything the decoder owns. Accepts NULL.
 void cjpeg_decoder_close(cjpeg_decoder *decoder);
