@@ -27,9 +27,22 @@ let package = Package(
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
-        .target(
-            name: "CPNG", path: "Sources/CPNG",
-            linkerSettings: [.linkedLibrary("png16")]),
+        // libpng and libjpeg report errors by longjmp, so each has a C shim (CPNG, CJPEG) that
+        // keeps setjmp in C and reports through CShimStatus; LibPNG and LibJPEG only name the
+        // libraries, their pkg-config files and Debian packages. libwebp returns its errors, so
+        // Swift calls it through CWebP.
+        .systemLibrary(
+            name: "LibPNG", path: "Sources/LibPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .target(name: "CShimStatus", path: "Sources/CShimStatus"),
+        .target(name: "CPNG", dependencies: ["LibPNG", "CShimStatus"], path: "Sources/CPNG"),
+        .systemLibrary(
+            name: "LibJPEG", path: "Sources/LibJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CJPEG", dependencies: ["LibJPEG", "CShimStatus"], path: "Sources/CJPEG"),
+        .systemLibrary(
+            name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebpdemux",
+            providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
@@ -38,7 +51,7 @@ let package = Package(
         .target(name: "ZipArchive", dependencies: ["CZlib"], exclude: ["README.md"]),
 
         // MARK: - The pipeline
-        .target(name: "Pixels", dependencies: ["CPNG"], exclude: ["README.md"]),
+        .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP"], exclude: ["README.md"]),
         .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
         .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive"], exclude: ["README.md"]),
@@ -72,12 +85,15 @@ let package = Package(
             dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive"]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
-        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles"]),
         .testTarget(
             name: "FidvizTests",
-            dependencies: ["fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
+            dependencies: [
+                "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "Heatmap",
+                "TestSupport",
+            ]),
         .testTarget(
             name: "SensitivityTests",
             dependencies: ["Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),

@@ -2,7 +2,6 @@
 
 #include <png.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,38 +20,20 @@ struct cpng_decoder {
     png_bytepp rows;          // row pointers into the caller's buffer (owned, freed by close)
     int header_only;          // 1 for cpng_check_header: stop once IHDR has been read
     int header_complete;      // set when a header-only read stopped right after a valid IHDR
-    int has_message;          // 1 once `message` holds the first failure
     int unusable;             // 1 after any failure: libpng state is undefined after a longjmp
-    char message[320];
+    shim_failure failure;     // the first failure, until it is copied to the caller's status
 };
 
-/// Records the first failure only; later messages (libpng's echo of ours) are dropped.
-static void set_message(cpng_decoder *decoder, const char *format, ...) {
-    if (decoder->has_message) return;
-    va_list arguments;
-    va_start(arguments, format);
-    vsnprintf(decoder->message, sizeof decoder->message, format, arguments);
-    va_end(arguments);
-    decoder->has_message = 1;
-}
-
-static void copy_failure(const cpng_decoder *decoder, cpng_status *status) {
-    status->failed = 1;
-    snprintf(status->message, sizeof status->message, "%s",
-             decoder->has_message ? decoder->message : "corrupt PNG data (no detail from libpng)");
-}
-
-static void fail_status(cpng_status *status, const char *message) {
-    status->failed = 1;
-    snprintf(status->message, sizeof status->message, "%s", message);
-}
+/// The failure reported when libpng stopped without a message.
+static const char no_detail[] = "corrupt PNG data (no detail from libpng)";
 
 // MARK: - libpng callbacks
 
 /// libpng's error hook: keep the message, then unwind to the setjmp in the calling function.
 static void on_png_error(png_structp png, png_const_charp message) {
     cpng_decoder *decoder = (cpng_decoder *)png_get_error_ptr(png);
-    set_message(decoder, "corrupt PNG data: %s", message ? message : "unknown libpng error");
+    shim_failure_record(&decoder->failure, "corrupt PNG data: %s",
+                        message ? message : "unknown libpng error");
     png_longjmp(png, 1);
 }
 
@@ -71,12 +52,12 @@ static void read_from_memory(png_structp png, png_bytep out, size_t length) {
         if (decoder->position == header_bytes && memcmp(decoder->bytes + 12, "IHDR", 4) == 0) {
             decoder->header_complete = 1;
         } else {
-            set_message(decoder, "corrupt PNG data: the first chunk is not IHDR");
+            shim_failure_record(&decoder->failure, "corrupt PNG data: the first chunk is not IHDR");
         }
         png_longjmp(png, 1);
     }
     if (length > available) {
-        set_message(decoder,
+        shim_failure_record(&decoder->failure,
                     "truncated PNG data: the file ends at byte %zu but %zu more bytes were needed",
                     decoder->count, length - available);
         png_error(png, "truncated");
@@ -85,60 +66,39 @@ static void read_from_memory(png_structp png, png_bytep out, size_t length) {
     decoder->position += length;
 }
 
-// MARK: - Header checks done before libpng sees the file
+// MARK: - Checks and settings before libpng reads
 
-static uint32_t read_be32(const uint8_t *p) {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
-
-static void fail_too_many_pixels(cpng_status *status, uint32_t width, uint32_t height,
-                                 uint64_t max_pixels) {
-    status->failed = 1;
-    snprintf(status->message, sizeof status->message,
-             "%ux%u pixels exceeds the limit of %llu pixels "
-             "(a decompression-bomb guard, as in PIL)",
-             width, height, (unsigned long long)max_pixels);
-}
-
-/// Returns 0 when the signature is right and the IHDR (when present in full) is within the pixel
-/// limit; otherwise fills `status` and returns 1. A file of only a signature and IHDR claiming
-/// 100000x100000 fails here, before libpng or any allocation.
-static int precheck(const uint8_t *bytes, size_t count, uint64_t max_pixels, cpng_status *status) {
+/// Returns 0 when the file is not empty and starts with PNG's signature; otherwise fills `status`
+/// and returns 1.
+static int check_signature(const uint8_t *bytes, size_t count, shim_status *status) {
     if (count == 0) {
-        fail_status(status, "not a PNG file (the file is empty)");
+        shim_status_fail(status, "not a PNG file (the file is empty)");
         return 1;
     }
     if (count < 8 || png_sig_cmp((png_const_bytep)bytes, 0, 8) != 0) {
-        fail_status(status, "not a PNG file (bad signature)");
+        shim_status_fail(status, "not a PNG file (bad signature)");
         return 1;
-    }
-    // signature(8) length(4) "IHDR"(4) width(4) height(4)
-    if (count >= 24 && memcmp(bytes + 12, "IHDR", 4) == 0) {
-        uint32_t width = read_be32(bytes + 16);
-        uint32_t height = read_be32(bytes + 20);
-        status->width = width;
-        status->height = height;
-        if ((uint64_t)width * (uint64_t)height > max_pixels) {
-            fail_too_many_pixels(status, width, height, max_pixels);
-            return 1;
-        }
     }
     return 0;
 }
 
+/// Lets libpng accept every side PNG allows (2^31 - 1); the caller limits width*height.
+static void lift_side_limits(png_structp png) {
+    png_set_user_limits(png, 0x7fffffffu, 0x7fffffffu);
+}
+
 // MARK: - Public entry points
 
-cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max_pixels,
-                                cpng_status *status) {
+cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, shim_status *status) {
     memset(status, 0, sizeof *status);
     cpng_decoder *decoder = (cpng_decoder *)calloc(1, sizeof *decoder);
     if (decoder == NULL) {
-        fail_status(status, "out of memory while creating the PNG decoder");
+        shim_status_fail(status, "out of memory while creating the PNG decoder");
         return NULL;
     }
     decoder->bytes = bytes;
     decoder->count = count;
-    if (precheck(bytes, count, max_pixels, status) != 0) {
+    if (check_signature(bytes, count, status) != 0) {
         decoder->unusable = 1;
         return decoder;
     }
@@ -147,42 +107,32 @@ cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max
     if (decoder->png != NULL) decoder->info = png_create_info_struct(decoder->png);
     if (decoder->png == NULL || decoder->info == NULL) {
         decoder->unusable = 1;
-        fail_status(status, "out of memory while creating the PNG decoder");
+        shim_status_fail(status, "out of memory while creating the PNG decoder");
         return decoder;
     }
     if (setjmp(png_jmpbuf(decoder->png))) {
         decoder->unusable = 1;
-        copy_failure(decoder, status);
+        shim_status_fail_with(status, &decoder->failure, no_detail);
         return decoder;
     }
     png_set_read_fn(decoder->png, decoder, read_from_memory);
-    // Second guard, enforced by libpng while it parses IHDR: no side beyond the pixel budget.
-    png_uint_32 side_limit = max_pixels < 0x7fffffffu ? (png_uint_32)max_pixels : 0x7fffffffu;
-    if (side_limit == 0) side_limit = 1;
-    png_set_user_limits(decoder->png, side_limit, side_limit);
+    lift_side_limits(decoder->png);
     png_read_info(decoder->png, decoder->info);
-
-    png_uint_32 width = png_get_image_width(decoder->png, decoder->info);
-    png_uint_32 height = png_get_image_height(decoder->png, decoder->info);
-    status->width = width;
-    status->height = height;
-    if ((uint64_t)width * (uint64_t)height > max_pixels) {
-        decoder->unusable = 1;
-        fail_too_many_pixels(status, width, height, max_pixels);
-    }
+    status->width = png_get_image_width(decoder->png, decoder->info);
+    status->height = png_get_image_height(decoder->png, decoder->info);
     return decoder;
 }
 
-int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *status) {
+int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, shim_status *status) {
     if (decoder == NULL || decoder->unusable || decoder->rows != NULL) {
-        fail_status(status, "internal error: the PNG decoder is not ready to read pixels");
+        shim_status_fail(status, "internal error: the PNG decoder is not ready to read pixels");
         return 1;
     }
     png_structp png = decoder->png;
     png_infop info = decoder->info;
     if (setjmp(png_jmpbuf(png))) {
         decoder->unusable = 1;
-        copy_failure(decoder, status);
+        shim_status_fail_with(status, &decoder->failure, no_detail);
         return 1;
     }
     int color_type = png_get_color_type(png, info);
@@ -204,13 +154,13 @@ int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *
     png_uint_32 height = png_get_image_height(png, info);
     if (png_get_channels(png, info) != 3 || png_get_bit_depth(png, info) != 8 ||
         png_get_rowbytes(png, info) != (size_t)width * 3) {
-        set_message(decoder, "unsupported PNG layout (colour type %d, bit depth %d)",
-                    color_type, bit_depth);
+        shim_failure_record(&decoder->failure, "unsupported PNG layout (colour type %d, bit depth %d)",
+                            color_type, bit_depth);
         png_error(png, "unsupported layout");
     }
     decoder->rows = (png_bytepp)malloc(sizeof(png_bytep) * (height > 0 ? height : 1));
     if (decoder->rows == NULL) {
-        set_message(decoder, "out of memory for %u row pointers", height);
+        shim_failure_record(&decoder->failure, "out of memory for %u row pointers", height);
         png_error(png, "out of memory");
     }
     for (png_uint_32 y = 0; y < height; y++) decoder->rows[y] = rgb_out + (size_t)y * width * 3;
@@ -218,10 +168,9 @@ int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *
     return 0;
 }
 
-int cpng_check_header(const uint8_t *bytes, size_t count, uint64_t max_pixels,
-                      cpng_status *status) {
+int cpng_check_header(const uint8_t *bytes, size_t count, shim_status *status) {
     memset(status, 0, sizeof *status);
-    if (precheck(bytes, count, max_pixels, status) != 0) return 1;
+    if (check_signature(bytes, count, status) != 0) return 1;
     cpng_decoder decoder;
     memset(&decoder, 0, sizeof decoder);
     decoder.bytes = bytes;
@@ -232,22 +181,25 @@ int cpng_check_header(const uint8_t *bytes, size_t count, uint64_t max_pixels,
     png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
     if (png == NULL || info == NULL) {
         png_destroy_read_struct(&png, NULL, NULL);
-        fail_status(status, "out of memory while creating the PNG decoder");
+        shim_status_fail(status, "out of memory while creating the PNG decoder");
         return 1;
     }
     if (setjmp(png_jmpbuf(png))) {
         // Every way out of png_read_info below lands here: a libpng error, or the stop after IHDR.
         int failed = !decoder.header_complete;
-        if (failed) copy_failure(&decoder, status);
+        if (failed) {
+            shim_status_fail_with(status, &decoder.failure, no_detail);
+        } else {
+            status->width = png_get_image_width(png, info);
+            status->height = png_get_image_height(png, info);
+        }
         png_destroy_read_struct(&png, &info, NULL);
         return failed;
     }
     png_set_read_fn(png, &decoder, read_from_memory);
-    png_uint_32 side_limit = max_pixels < 0x7fffffffu ? (png_uint_32)max_pixels : 0x7fffffffu;
-    if (side_limit == 0) side_limit = 1;
-    png_set_user_limits(png, side_limit, side_limit);
+    lift_side_limits(png);
     png_read_info(png, info);  // cannot return: the bytes end right after IHDR
-    set_message(&decoder, "internal error: the PNG header check read past IHDR");
+    shim_failure_record(&decoder.failure, "internal error: the PNG header check read past IHDR");
     png_longjmp(png, 1);
 }
 

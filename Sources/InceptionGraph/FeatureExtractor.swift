@@ -14,7 +14,7 @@ public struct ImageFeatures {
 }
 
 /// Preprocessing exactly as pytorch-fid reads an image, up to the network input:
-/// PNG -> RGB (PIL `convert('RGB')` semantics) -> /255 -> [1, 3, H, W] float32 in [0, 1].
+/// PNG, JPEG or WebP -> RGB (PIL `convert('RGB')` semantics) -> /255 -> [1, 3, H, W] float32 in [0, 1].
 /// The network itself resizes to 299x299 and maps to [-1, 1].
 public enum ImagePreprocessing {
     public static func pixels01(of image: RGBImage) -> Tensor {

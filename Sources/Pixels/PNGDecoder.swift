@@ -1,4 +1,5 @@
 import CPNG
+import CShimStatus
 import Foundation
 
 // MARK: - PNGDecoder
@@ -11,56 +12,25 @@ import Foundation
 ///   most-significant-byte rule there too, as the reference data's README prescribes;
 /// - Adam7 interlacing is undone; no gamma, sRGB or ICC correction is applied;
 /// - image-data (IDAT) CRC mismatches are ignored, as PIL ignores them; IHDR/PLTE CRCs are checked.
-public enum PNGDecoder {
-    /// PIL's `Image.MAX_IMAGE_PIXELS` (1024*1024*1024 / 4 / 3), above which PIL warns of a
-    /// decompression bomb. Larger pictures are refused before any pixel memory is allocated.
-    public static let defaultMaxPixels = 89_478_485
-
+///
+/// `ImageDecoder` picks this decoder for files that start with PNG's signature; the entry points
+/// here read a file as PNG whatever it starts with (other bytes are "not a PNG file").
+public enum PNGDecoder: FormatDecoder {
     /// Reads and decodes the PNG at `url`; errors name `url.path`.
-    public static func decode(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws
+    public static func decode(contentsOf url: URL, maxPixels: Int = ImageDecoder.defaultMaxPixels) throws
         -> RGBImage
     {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw ImageDecodingError(
-                file: url.path,
-                reason: "cannot read the file (\(readFailureReason(error))); check the path")
-        }
-        return try decode(data: data, name: url.path, maxPixels: maxPixels)
+        try ImageDecoder.decode(ImageBytes.contents(of: url), name: url.path, maxPixels: maxPixels, as: self)
     }
 
     /// Decodes PNG bytes held in memory; `name` only labels errors.
     ///
     /// Throws `ImageDecodingError` for a bad signature, an empty file, truncated or corrupt data,
     /// or width*height > `maxPixels` (checked from IHDR before decoding).
-    public static func decode(data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws
+    public static func decode(data: Data, name: String, maxPixels: Int = ImageDecoder.defaultMaxPixels) throws
         -> RGBImage
     {
-        precondition(maxPixels > 0, "maxPixels must be positive, got \(maxPixels)")
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> RGBImage in
-            let bytes = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            var status = cpng_status()
-            guard let decoder = cpng_decoder_open(bytes, raw.count, UInt64(maxPixels), &status)
-            else {
-                throw ImageDecodingError(file: name, reason: message(of: status))
-            }
-            defer { cpng_decoder_close(decoder) }
-            if status.failed != 0 {
-                throw ImageDecodingError(file: name, reason: message(of: status))
-            }
-            let width = Int(status.width)
-            let height = Int(status.height)
-            let count = width * height * 3
-            let rgb = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                if cpng_decoder_read_rgb(decoder, buffer.baseAddress, &status) != 0 {
-                    throw ImageDecodingError(file: name, reason: message(of: status))
-                }
-                initialized = count
-            }
-            return RGBImage(width: width, height: height, rgb: rgb)
-        }
+        try ImageDecoder.decode(data, name: name, maxPixels: maxPixels, as: self)
     }
 
     // MARK: - Header only
@@ -76,43 +46,25 @@ public enum PNGDecoder {
     /// broken file in a large set can be named before any work starts; damage after IHDR (a
     /// truncated or corrupt IDAT) is found only by `decode`.
     @discardableResult
-    public static func checkHeader(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws
+    public static func checkHeader(contentsOf url: URL, maxPixels: Int = ImageDecoder.defaultMaxPixels) throws
         -> (width: Int, height: Int)
     {
-        precondition(maxPixels > 0, "maxPixels must be positive, got \(maxPixels)")
-        let head: Data
-        do {
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            head = try handle.read(upToCount: headerByteCount) ?? Data()
-        } catch {
-            throw ImageDecodingError(
-                file: url.path,
-                reason: "cannot read the file (\(readFailureReason(error))); check the path")
-        }
-        var status = cpng_status()
-        let failed = head.withUnsafeBytes { raw in
-            cpng_check_header(
-                raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, UInt64(maxPixels),
-                &status)
-        }
-        if failed != 0 { throw ImageDecodingError(file: url.path, reason: message(of: status)) }
+        try ImageBytes.withFile(url) { try ImageDecoder.checkHeader($0, maxPixels: maxPixels, as: self) }
+    }
+
+    // MARK: - FormatDecoder
+
+    static func headerSize(of source: ImageBytes) throws -> (width: Int, height: Int) {
+        let head = try source.prefix(headerByteCount)
+        var status = shim_status()
+        let failed = head.withUnsafeBufferPointer { cpng_check_header($0.baseAddress, $0.count, &status) }
+        if failed != 0 { throw ImageDecodingError(file: source.name, cMessage: status.message) }
         return (Int(status.width), Int(status.height))
     }
 
-    // MARK: - Helpers
-
-    private static func message(of status: cpng_status) -> String {
-        withUnsafeBytes(of: status.message) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-    }
-
-    private static func readFailureReason(_ error: Error) -> String {
-        switch (error as? CocoaError)?.code {
-        case .fileReadNoSuchFile?: return "no such file"
-        case .fileReadNoPermission?: return "permission denied"
-        default: return (error as NSError).localizedDescription
-        }
+    static func pixels(of bytes: UnsafeRawBufferPointer, name: String, maxPixels: Int) throws -> RGBImage {
+        let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        return try decodeThroughShim(name: name, maxPixels: maxPixels, open: { cpng_decoder_open(start, bytes.count, $0) },
+                                     read: cpng_decoder_read_rgb, close: cpng_decoder_close)
     }
 }

@@ -11,8 +11,8 @@ struct FIDCommand: ParsableCommand {
         abstract: "Compute FID (and KID with --kid) between generated images or statistics and a reference.",
         discussion: """
             The generated set and --ref may each be a statistics .npz (pytorch-fid --save-stats, \
-            clean-fid, ADM or `fidviz stats`), a features .npz (`fidviz features`: pool3) or PNG \
-            files/folders (their features are computed here, as pytorch-fid computes them).
+            clean-fid, ADM or `fidviz stats`), a features .npz (`fidviz features`: pool3) or PNG, \
+            JPEG or WebP files/folders (their features are computed here, as pytorch-fid computes them).
 
             FID = |mu_r - mu_g|^2 + Tr S_r + Tr S_g - 2 Tr (S_r^1/2 S_g S_r^1/2)^1/2, in float64 through \
             symmetric eigendecompositions. Fewer samples than the 2048 feature dimensions give a \
@@ -32,11 +32,11 @@ struct FIDCommand: ParsableCommand {
               fidviz fid gen_features.npz --ref ref_features.npz --kid --json
             """)
 
-    @Argument(help: ArgumentHelp("Generated set: PNG files or folders, or one statistics/features .npz.",
+    @Argument(help: ArgumentHelp("Generated set: image files or folders, or one statistics/features .npz.",
                                  valueName: "gen"))
     var inputs: [String]
 
-    @Option(help: ArgumentHelp("Reference set: a statistics or features .npz, or a folder of PNGs.",
+    @Option(help: ArgumentHelp("Reference set: a statistics or features .npz, or a folder of images.",
                                valueName: "ref"))
     var ref: String
 

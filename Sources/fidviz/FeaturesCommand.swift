@@ -9,10 +9,11 @@ import Report
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Compute pool3 features [N,2048] and logits [N,1008] of PNG images into a .npz.",
+        abstract: "Compute pool3 features [N,2048] and logits [N,1008] of PNG, JPEG or WebP images into a .npz.",
         discussion: """
             Images are read as pytorch-fid reads them (RGB, /255, bilinear 299x299, 2x-1). Folders are \
-            walked recursively in sorted order; non-PNG files are skipped and counted.
+            walked recursively in sorted order; files other than .png, .jpg, .jpeg and .webp are \
+            skipped and counted.
 
             The .npz holds `files` (unicode), `pool3` float32 [N,2048] and `logits` float32 [N,1008]; \
             load it with numpy.load. With --json, stdout gets each image's Top-1 ImageNet class.
@@ -20,7 +21,7 @@ struct FeaturesCommand: ParsableCommand {
             Example: fidviz features samples/ -o feats.npz --json
             """)
 
-    @Argument(help: ArgumentHelp("PNG files or folders.", valueName: "images"))
+    @Argument(help: ArgumentHelp("PNG, JPEG or WebP files, or folders.", valueName: "images"))
     var inputs: [String]
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))

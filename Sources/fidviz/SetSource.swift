@@ -44,10 +44,10 @@ enum SetSource {
 // MARK: - Image files
 
 /// Image arguments expanded: files as given, folders walked recursively in sorted order,
-/// picking up the file types `ImageDecoder` reads (by extension, any letter case). Every file's
-/// header is checked (a few dozen bytes each), so a broken or oversized picture anywhere in a
-/// large folder ends the run at once, by name; damage deeper in a file is found when it is
-/// decoded.
+/// picking up the file types `ImageDecoder` reads (by extension, any letter case; each file is then
+/// read by its content). Every file's header is checked (a few dozen bytes each), so a broken or
+/// oversized picture anywhere in a large folder ends the run at once, by name; damage deeper in a
+/// file is found when it is decoded.
 struct ImageFiles {
     /// The arguments as given.
     let arguments: [String]
@@ -104,14 +104,19 @@ struct ImageFiles {
         self.skipped = skipped.sorted()
     }
 
-    /// The note for skipped files, or nil when none were skipped: their count and the first few
-    /// names.
+    /// The note for skipped files, or nil when none were skipped: one line with their count, how
+    /// many of them pytorch-fid would have read (so its FID would differ), and the first few names.
     var skippedNote: String? {
         guard !skipped.isEmpty else { return nil }
-        let shown = skipped.prefix(3).joined(separator: ", ")
-        let more = skipped.count > 3 ? ", …" : ""
-        return "skipped \(skipped.count) files that are not \(ImageDecoder.formatNames) images (\(shown)\(more))"
+        let shown = skipped.prefix(3).joined(separator: ", ") + (skipped.count > 3 ? ", …" : "")
+        let pytorchFID = skipped.filter { Self.pytorchFIDExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+        let theirs = pytorchFID.isEmpty ? "" : "; pytorch-fid would read \(pytorchFID.count) of them"
+        let files = skipped.count == 1 ? "1 file" : "\(skipped.count) files"
+        return "skipped \(files) that fidviz does not read (\(ImageDecoder.formatNames) only\(theirs)): \(shown)"
     }
+
+    /// The extensions pytorch-fid's folder walk takes (`IMAGE_EXTENSIONS` in its fid_score.py).
+    static let pytorchFIDExtensions: Set<String> = ["bmp", "jpg", "jpeg", "pgm", "png", "ppm", "tif", "tiff", "webp"]
 
     static func isFolder(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false

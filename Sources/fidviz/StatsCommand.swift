@@ -8,12 +8,12 @@ import Report
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Compute FID statistics (mu, sigma) of PNG images into a pytorch-fid-compatible .npz.",
+        abstract: "Compute FID statistics (mu, sigma) of PNG, JPEG or WebP images into a pytorch-fid-compatible .npz.",
         discussion: """
             Images are read as pytorch-fid reads them (RGB, /255, bilinear 299x299, 2x-1) and streamed \
             through the network: memory does not grow with the number of images, and the result does \
-            not depend on --batch-size. Folders are walked recursively in sorted order; non-PNG files \
-            are skipped and counted.
+            not depend on --batch-size. Folders are walked recursively in sorted order; files other \
+            than .png, .jpg, .jpeg and .webp are skipped and counted.
 
             The .npz holds `mu` float64 [2048] and `sigma` float64 [2048,2048] (N-1 denominator), as \
             pytorch-fid's --save-stats writes them, plus `n` (the number of images), `top1_hist` int64 \
@@ -23,7 +23,7 @@ struct StatsCommand: ParsableCommand {
             Example: fidviz stats reference_images/ -o ref.npz
             """)
 
-    @Argument(help: ArgumentHelp("PNG files or folders.", valueName: "images"))
+    @Argument(help: ArgumentHelp("PNG, JPEG or WebP files, or folders.", valueName: "images"))
     var inputs: [String]
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))

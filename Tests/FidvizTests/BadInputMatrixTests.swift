@@ -109,8 +109,8 @@ final class BadInputMatrixTests: FidvizTestCase {
     func testCorruptPNGInEveryCommand() throws {
         let inputs = try Self.inputs.get()
         let (weights, reference) = (try self.weights, try self.reference)
-        let inFolder = "\(inputs.folderWithBrokenPNG.path)/zz-broken.png: not a PNG file (bad signature)"
-        let alone = "\(inputs.brokenPNG.path): not a PNG file (bad signature)"
+        let inFolder = "\(inputs.folderWithBrokenPNG.path)/zz-broken.png: not a PNG, JPEG or WebP file (unrecognised signature)"
+        let alone = "\(inputs.brokenPNG.path): not a PNG, JPEG or WebP file (unrecognised signature)"
         let set = inputs.folderWithBrokenPNG.path
         try assertRefused("features", message: inFolder) {
             ["features", set, "-o", $0.appendingPathComponent("out.npz").path, "--weights", weights]
@@ -131,7 +131,7 @@ final class BadInputMatrixTests: FidvizTestCase {
         let inputs = try Self.inputs.get()
         let run = try fidviz(["stats", inputs.folderWithBrokenPNG.path, "-o", try makeFolder().appendingPathComponent("s.npz").path,
                               "--weights", "/nonexistent/weights.pth", "--quiet"])
-        assertFailsWithOneLine(run, containing: ["zz-broken.png: not a PNG file (bad signature)"])
+        assertFailsWithOneLine(run, containing: ["zz-broken.png: not a PNG, JPEG or WebP file (unrecognised signature)"])
         XCTAssertLessThan(run.seconds, 10)
     }
 

@@ -45,9 +45,9 @@ final class BrokenInputTests: FidvizTestCase {
     func testBrokenPNGEndsTheRunWithOneLineNamingIt() throws {
         let weights = try TestRun.seededCheckpoint(.legacy).path
         let reasons = [
-            "bad_signature.png": "not a PNG file (bad signature)",
+            "bad_signature.png": "not a PNG, JPEG or WebP file (unrecognised signature)",
             "corrupt_idat.png": "corrupt PNG data: IDAT: invalid stored block lengths",
-            "empty.png": "not a PNG file (the file is empty)",
+            "empty.png": "not a PNG, JPEG or WebP file (the file is empty)",
             "truncated.png": "truncated PNG data: the file ends at byte 344 but 24 more bytes were needed",
             "bomb_100000x100000.png": "100000x100000 pixels exceeds the limit of 89478485 pixels (a decompression-"
                 + "bomb guard, as in PIL)",

@@ -58,7 +58,7 @@ final class FeaturesCommandTests: FidvizTestCase {
 
     // MARK: - Folders
 
-    func testFoldersAreWalkedRecursivelyAndNonPNGFilesSkipped() throws {
+    func testFoldersAreWalkedRecursivelyAndOtherFilesSkipped() throws {
         let images = try makeFolder("images")
         let nested = images.appendingPathComponent("more")
         try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
@@ -74,7 +74,8 @@ final class FeaturesCommandTests: FidvizTestCase {
                               "--weights", try TestRun.seededCheckpoint(.legacy).path])
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertTrue(run.stderrLines.contains(
-            "fidviz: skipped 2 files that are not PNG images (\(images.path)/more/README.md, \(images.path)/notes.txt)"),
+            "fidviz: skipped 2 files that fidviz does not read (PNG, JPEG and WebP only): \(images.path)/more/README.md, "
+                + "\(images.path)/notes.txt"),
                       run.stderr)
         // Sorted by path: "horse.png" < "more/chelsea_crop96.png".
         let features = try assertMatchesGolden(output, stems: ["horse", "chelsea_crop96"], folder: images,

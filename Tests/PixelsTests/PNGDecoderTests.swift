@@ -1,5 +1,6 @@
 import Foundation
 import Pixels
+import TestSupport
 import XCTest
 
 /// PNG decoding against what `PIL.Image.open(p).convert('RGB')` gives (Tests/Fixtures/png,
@@ -41,7 +42,7 @@ final class PNGDecoderTests: XCTestCase {
         return try JSONDecoder().decode(Expected.self, from: data)
     }
 
-    private func decodeFixture(_ name: String, maxPixels: Int = PNGDecoder.defaultMaxPixels)
+    private func decodeFixture(_ name: String, maxPixels: Int = ImageDecoder.defaultMaxPixels)
         throws -> RGBImage
     {
         try PNGDecoder.decode(
@@ -49,7 +50,7 @@ final class PNGDecoderTests: XCTestCase {
     }
 
     /// The error's description, or a failure naming what decoded instead.
-    private func decodingError(_ name: String, maxPixels: Int = PNGDecoder.defaultMaxPixels)
+    private func decodingError(_ name: String, maxPixels: Int = ImageDecoder.defaultMaxPixels)
         -> String
     {
         do {
@@ -214,12 +215,5 @@ final class PNGDecoderTests: XCTestCase {
         ]
         XCTAssertEqual(planes, expected)
         XCTAssertEqual(planes[2], 0.5019608)  // 128/255 rounded to Float32
-    }
-
-    private func fnv1a64(_ bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -12,7 +12,7 @@ final class PNGHeaderCheckTests: XCTestCase {
     private func path(_ name: String) -> String { Self.pngFolder.appendingPathComponent(name).path }
 
     /// The error `checkHeader` throws for `url`, or a failure.
-    private func headerError(_ url: URL, maxPixels: Int = PNGDecoder.defaultMaxPixels) -> String {
+    private func headerError(_ url: URL, maxPixels: Int = ImageDecoder.defaultMaxPixels) -> String {
         do {
             let size = try PNGDecoder.checkHeader(contentsOf: url, maxPixels: maxPixels)
             XCTFail("\(url.lastPathComponent): the header check passed (\(size)) but should have failed")
@@ -24,16 +24,7 @@ final class PNGHeaderCheckTests: XCTestCase {
         return ""
     }
 
-    /// `bytes` written to a fresh temporary file named `name`.
-    private func file(_ name: String, _ bytes: [UInt8]) throws -> URL {
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("PNGHeaderCheckTests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
-        let url = folder.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        return url
-    }
+    private func file(_ name: String, _ bytes: [UInt8]) throws -> URL { try temporaryFile(name, bytes, in: self) }
 
     /// rgb8.png (5x4, 8-bit RGB) with IHDR's 13 field bytes replaced and its CRC recomputed.
     private func rgb8WithFields(_ change: (inout [UInt8]) -> Void) throws -> [UInt8] {

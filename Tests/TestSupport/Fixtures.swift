@@ -32,3 +32,11 @@ public func relativeError<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [
     }
     return scale > 0 ? worst / scale : worst
 }
+
+/// FNV-1a 64 of `bytes` as 16 hex digits (the fixture generators record it for decoded pixels).
+public func fnv1a64(_ bytes: [UInt8]) -> String {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}

@@ -8,48 +8,41 @@
 //
 // libpng reports errors by longjmp; Swift cannot setjmp, so every libpng call happens in this C
 // file behind its own setjmp. Failures never exit or abort: they come back as a message in
-// `cpng_status`.
+// `shim_status`.
 //
-// Usage: open (reads the header, refuses absurd sizes before any pixel memory exists), allocate
-// width*height*3 bytes, read, close. Close is required whatever open/read returned (except NULL).
+// Usage: open (reads the header and the chunks before the image data, allocating no pixel
+// memory), check the size, allocate width*height*3 bytes, read, close. Close is required whatever
+// open/read returned (except NULL). The pixel limit is the caller's (`Pixels` checks one limit for
+// every format); libpng's own per-side limit is lifted to PNG's maximum.
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "shim_status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/// Header facts and the first failure. `failed` is 0 on success; when it is 1, `message` holds a
-/// one-line, NUL-terminated description without the file name.
-typedef struct cpng_status {
-    uint32_t width;
-    uint32_t height;
-    int failed;
-    char message[320];
-} cpng_status;
-
 typedef struct cpng_decoder cpng_decoder;
 
-/// Checks the signature and IHDR and reads every chunk up to the image data. Refuses
-/// width*height > max_pixels before allocating anything. `bytes` must stay alive and unchanged
-/// until `cpng_decoder_close`. Returns NULL only when the decoder itself cannot be allocated
-/// (then `status->failed` is 1); otherwise check `status->failed`.
-cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, uint64_t max_pixels,
-                                cpng_status *status);
+/// Checks the signature and IHDR and reads every chunk up to the image data. `bytes` must stay
+/// alive and unchanged until `cpng_decoder_close`. Returns NULL only when the decoder itself
+/// cannot be allocated (then `status->failed` is 1); otherwise check `status->failed`.
+cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, shim_status *status);
 
 /// Decodes all pixels into `rgb_out`, which must hold width*height*3 bytes (row-major,
 /// interleaved R,G,B). Returns 0 on success, 1 on failure (see `status->message`); on failure
 /// the content of `rgb_out` is unspecified. Call at most once per decoder.
-int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, cpng_status *status);
+int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, shim_status *status);
 
-/// Checks only the start of a PNG, without decoding or allocating pixels: the signature, that the
-/// first chunk is a whole IHDR with a correct CRC and legal fields (libpng's own IHDR checks), and
-/// width*height <= max_pixels. Reads at most the first 33 bytes (signature and IHDR); pass at
-/// least those (fewer is reported as truncation). Returns 0 when the header is sound (`status`
-/// then holds the size), 1 otherwise with `status->message` set. Damage after IHDR (a truncated
-/// or corrupt IDAT) is found only by decoding.
-int cpng_check_header(const uint8_t *bytes, size_t count, uint64_t max_pixels, cpng_status *status);
+/// Checks only the start of a PNG, without decoding or allocating pixels: the signature, and that
+/// the first chunk is a whole IHDR with a correct CRC and legal fields (libpng's own IHDR checks).
+/// Reads at most the first 33 bytes (signature and IHDR); pass at least those (fewer is reported
+/// as truncation). Returns 0 when the header is sound (`status` then holds the size), 1 otherwise
+/// with `status->message` set. Damage after IHDR (a truncated or corrupt IDAT) is found only by
+/// decoding.
+int cpng_check_header(const uint8_t *bytes, size_t count, shim_status *status);
 
 /// Releases everything the decoder owns. Accepts NULL.
 void cpng_decoder_close(cpng_decoder *decoder);
