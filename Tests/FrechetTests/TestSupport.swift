@@ -11,16 +11,10 @@ struct TestRandom {
 
     init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func uniform() -> Double {
-        Double(generator.next() >> 11) * 0x1p-53
-    }
+    mutating func uniform() -> Double { generator.uniform() }
 
     /// Standard normal (Box-Muller).
-    mutating func normal() -> Double {
-        let u1 = max(uniform(), 0x1p-60)
-        let u2 = uniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
+    mutating func normal() -> Double { generator.normal() }
 
     mutating func normals(_ count: Int, scale: Double = 1) -> [Double] {
         (0..<count).map { _ in scale * normal() }
