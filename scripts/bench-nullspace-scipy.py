@@ -12,7 +12,10 @@ on the features the Swift side wrote:
 
     swift run -c release fidviz-bench --nullspace --n 2500 --d 256 --export /tmp/ns.npz
     python3 scripts/bench-nullspace-scipy.py /tmp/ns.npz [--parameterisation bounded|softmax]
-        [--ftol F] [--gtol G] [--maxiter K]
+        [--ftol F] [--gtol G] [--maxiter K] [--compare weights.npz] [--save-weights out.npz]
+
+`--compare` evaluates other weights (`weights` in an .npz, e.g. from `fidviz-bench --nullspace
+--save-weights`) with this script's FID, so two minima are compared by one evaluator.
 
 Parameterisations: `bounded` (default), w = v / sum v with v >= 0 (L-BFGS-B bounds), started
 at v = 1; `softmax`, w = softmax(theta), started at theta = 0. scipy's own stopping defaults
@@ -60,6 +63,8 @@ def main():
     parser.add_argument("--ftol", type=float, default=None)
     parser.add_argument("--gtol", type=float, default=None)
     parser.add_argument("--maxiter", type=int, default=15000)
+    parser.add_argument("--compare", help="an .npz with `weights` to evaluate as well")
+    parser.add_argument("--save-weights", help="write the minimising weights to this .npz")
     args = parser.parse_args()
 
     data = np.load(args.features)
@@ -68,13 +73,15 @@ def main():
     fg = objective(rows, data["mu_r"], data["sigma_r"])
     print(f"scipy L-BFGS-B ({args.parameterisation}), N={n} d={d}: FID uniform {fg(np.full(n, 1 / n))[0]!r}")
 
-    trace = []
+    evaluations = []  # (seconds since start, FID) of every evaluation scipy asks for
+    iterations = []  # evaluations done when each iteration ended
     start = time.perf_counter()
     if args.parameterisation == "bounded":
         def fun(v):
             total = v.sum()
             w = v / total
             fid, g = fg(w)
+            evaluations.append((time.perf_counter() - start, fid))
             return fid, (g - w @ g) / total
         x0, bounds = np.ones(n), [(0, None)] * n
         weights = lambda v: v / v.sum()
@@ -86,11 +93,12 @@ def main():
         def fun(theta):
             w = weights(theta)
             fid, g = fg(w)
+            evaluations.append((time.perf_counter() - start, fid))
             return fid, w * (g - w @ g)
         x0, bounds = np.zeros(n), None
 
     def callback(xk):
-        trace.append((time.perf_counter() - start, fg(weights(xk))[0]))
+        iterations.append(len(evaluations))
 
     options = {"maxiter": args.maxiter}
     if args.ftol is not None:
@@ -100,14 +108,20 @@ def main():
     result = scipy.optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                                      options=options, callback=callback)
     elapsed = time.perf_counter() - start
-    callback_time = sum(1 for _ in trace)  # callbacks re-evaluate FID; reported separately
-    for k, (t, f) in enumerate(trace, 1):
-        if k <= 5 or k % 10 == 0 or k == len(trace):
-            print(f"  iteration {k}: FID {f!r}  [{t:.3f} s]")
+    for k, done in enumerate(iterations, 1):
+        if k <= 5 or k % 10 == 0 or k == len(iterations):
+            t, _ = evaluations[done - 1]
+            best = min(f for _, f in evaluations[:done])
+            print(f"  iteration {k}: FID {best!r}  [{t:.3f} s]")
     w = weights(result.x)
     print(f"minimum FID {fg(w)[0]!r} after {result.nit} iterations, {result.nfev} evaluations, "
-          f"{elapsed:.3f} s wall (including {callback_time} callback FID evaluations): "
-          f"{result.message}; zero weights {(w == 0).sum()}, ESS {1 / (w ** 2).sum():.1f}")
+          f"{elapsed:.3f} s wall: {result.message}; zero weights {(w == 0).sum()}, "
+          f"ESS {1 / (w ** 2).sum():.1f}")
+    if args.save_weights:
+        np.savez(args.save_weights, weights=w)
+    if args.compare:
+        other = np.load(args.compare)["weights"]
+        print(f"FID of the weights in {args.compare}, by this script: {fg(other / other.sum())[0]!r}")
 
 
 if __name__ == "__main__":

@@ -21,9 +21,9 @@
 /// rounding noise of order eps * lambda_max, each adding up to about sqrt(eps * lambda_max)
 /// to the trace, and that amount differs between any two float64 routes (this one,
 /// eigh-based scipy code, pytorch-fid's `sqrtm`). On statistics of fewer samples than
-/// dimensions FID is therefore determined only to about 1e-8 relative, by any float64
-/// implementation; exactly zero rows and columns (constant features) and positive definite
-/// statistics add no such noise. pytorch-fid's 1e-6 diagonal offset, used only when `sqrtm`
+/// dimensions, FID is therefore determined only to that many sqrt(eps * lambda_max), by any
+/// float64 implementation; exactly zero rows and columns (constant features) and positive
+/// definite statistics add no such noise. pytorch-fid's 1e-6 diagonal offset, used only when `sqrtm`
 /// returns non-finite values, is not reproduced.
 public enum FrechetDistance {
     /// FID of `generated` against `reference` (O(d^3): a factorisation of S_r, two

@@ -14,9 +14,12 @@
 /// 2. free set: v_i > 0, or v_i = 0 with g_v,i < 0; direction p = -P H P g_v, P the
 ///    projection onto the free set, H the L-BFGS inverse Hessian (`memory` pairs, scaled by
 ///    s.y / y.y) — a descent direction whenever H is positive definite; steepest descent
-///    (with step doubling) when there is no history or after a failed search;
+///    (its step extended by quadratic interpolation) when there is no history or after a
+///    failed search;
 /// 3. projected Armijo search on v(alpha) = max(v + alpha p, 0): f(v(alpha)) <= f +
-///    1e-4 g_v . (v(alpha) - v), backtracking by safeguarded quadratic interpolation. The
+///    1e-4 g_v . (v(alpha) - v), backtracking by safeguarded quadratic interpolation, given up
+///    once the predicted decrease falls below FID's rounding level (eps times the sum of
+///    its terms), where differences of computed FIDs no longer mean anything. The
 ///    moments of v(alpha) are those of v plus alpha times those of p (one co-moment of p per
 ///    iteration) minus the rows clipped at 0, so a trial costs O(d^3) plus O(d^2) per clipped
 ///    row, not a pass over the N rows;
@@ -224,13 +227,17 @@ private struct Search {
                                      vectors: attempt == 0 && !steepest)
             var predicted = 0.0  // g_v . (v(alpha) - v)
             for i in 0..<v.count where p[i] != 0 { predicted += gv[i] * (trial.v[i] - v[i]) }
+            if -predicted < point.roundingLevel { break }  // below what FID can resolve
             let sufficient = trial.point.distance <= fid + Self.armijo * predicted
             if sufficient {
                 if let previous = accepted, previous.point.distance <= trial.point.distance { break }
                 accepted = trial
-                // Steepest descent starts small: double while it keeps paying.
-                if steepest && attempt < 30 && accepted != nil {
-                    alpha *= 2
+                // Steepest descent starts small: jump to the minimiser of the quadratic through
+                // f, the slope and f(alpha) while that lies well beyond alpha (at most 100x).
+                let curvature = trial.point.distance - fid - slope * alpha
+                let quadratic = curvature > 0 ? -slope * alpha * alpha / (2 * curvature) : 100 * alpha
+                if steepest && attempt < 10 && quadratic > 1.5 * alpha {
+                    alpha = min(quadratic, 100 * alpha)
                     continue
                 }
                 break

@@ -6,8 +6,8 @@ import CBLAS
 /// Tr (S_r S)^{1/2} = Tr (F^T S F)^{1/2} for every such F, and the per-sample gradient's
 /// A M'^{-1/2} A (A = S_r^{1/2}) equals F (F^T S' F)^{-1/2} F^T.
 ///
-/// - `cholesky`: F = L, lower triangular, from LAPACK `dpotrf` (about 20x cheaper than an
-///   eigendecomposition at d = 2048). Used whenever S_r is numerically positive definite.
+/// - `cholesky`: F = L, lower triangular, from LAPACK `dpotrf` (d^3/3 flops, a fraction of an
+///   eigendecomposition's). Used whenever S_r is numerically positive definite.
 /// - `eigen`: F = V diag(sqrt(max(s, 0))) from S_r = V diag(s) V^T, when `dpotrf` finds a
 ///   non-positive pivot (rank-deficient S_r); negative eigenvalues are clamped to 0. The
 ///   columns run from the largest s to the smallest, so F^T S F is graded from its top-left

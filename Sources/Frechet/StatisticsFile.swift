@@ -49,7 +49,7 @@ public struct StatisticsFile: Sendable, Equatable {
     /// - Parameters:
     ///   - expectedDimension: the feature dimension d the arrays must have (nil: any).
     ///   - expectedClassCount: the length `top1_hist` must have, when present (nil: any).
-    ///   - checkPositiveSemidefinite: run the O(d^3) PSD test on `sigma` (about a second).
+    ///   - checkPositiveSemidefinite: run the O(d^3) PSD test on `sigma`.
     public static func read(
         contentsOf url: URL, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
         checkPositiveSemidefinite: Bool = true,

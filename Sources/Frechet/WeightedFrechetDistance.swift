@@ -124,6 +124,8 @@ public final class WeightedFrechetDistance: Sendable {
         /// mu_w - c.
         let offset: [Double]
         let spectrum: CongruenceSpectrum?
+        /// Rounding level of `distance`: eps times the sum of its terms' magnitudes.
+        let roundingLevel: Double
     }
 
     func evaluate(_ moments: Moments, vectors: Bool) throws -> Point {
@@ -151,7 +153,10 @@ public final class WeightedFrechetDistance: Sendable {
         }
         let distance = FrechetDistance.meanTerm(offset, referenceOffset) + reference.traceOfSigma
             + traceOfSigma - 2 * traceOfSquareRoot
-        return Point(distance: distance, offset: offset, spectrum: spectrum)
+        let magnitude = reference.traceOfSigma + traceOfSigma + 2 * traceOfSquareRoot
+            + FrechetDistance.meanTerm(offset, referenceOffset)
+        return Point(distance: distance, offset: offset, spectrum: spectrum,
+                     roundingLevel: 0.1 * Double.ulpOfOne * magnitude)
     }
 
     /// dFID/dw_i at `point` (which must carry its spectrum), [N]. With x_i = f_i - c,

@@ -77,7 +77,11 @@ enum NullSpaceBenchmark {
         var maximumIterations = 200
         var precision = GEMMPrecision.float32
         var export: String? = nil
+        var saveWeights: String? = nil
+        var evaluateWeights: String? = nil
         var checkPrecision = false
+        /// Start the optimiser at the Top-1 weights instead of uniform ones.
+        var startAtTop1 = true
     }
 
     static func run(_ options: Options) throws {
@@ -118,12 +122,21 @@ enum NullSpaceBenchmark {
         let matched = try objective.distance(weights: top1.weights)
         print("FID (Top-1 matched): \(matched), ESS \(format(top1.effectiveSampleSize))  [\(clock.lap())]")
         if options.checkPrecision { try comparePrecisions(objective, weights: top1.weights) }
+        if let path = options.evaluateWeights {
+            let other = try readWeights(path)
+            let total = other.reduce(0, +)
+            print("FID of the weights in \(path): \(try objective.distance(weights: other.map { $0 / total }))")
+        }
 
         clock.restart()
         var total = FrechetBenchmark.Stopwatch()
         let optimizer = NullSpaceOptimizer(maximumIterations: options.maximumIterations,
                                            relativeTolerance: options.tolerance)
-        let result = try optimizer.minimize(objective) { iteration, value in
+        print("optimising from \(options.startAtTop1 ? "the Top-1" : "uniform") weights, tolerance "
+              + "\(options.tolerance) (relative decrease) over 3 iterations")
+        let result = try optimizer.minimize(
+            objective, initialWeights: options.startAtTop1 ? top1.weights : nil
+        ) { iteration, value in
             print("  iteration \(iteration): FID \(value)  [\(clock.lap())]")
         }
         print("minimum FID \(result.fid) after \(result.iterations) iterations: \(result.reason.rawValue), "
@@ -131,6 +144,10 @@ enum NullSpaceBenchmark {
               + "\(result.gradientEvaluations) gradients; Frank-Wolfe gap \(result.frankWolfeGap), "
               + "ESS \(format(result.effectiveSampleSize)), zero weights "
               + "\(result.weights.filter { $0 == 0 }.count)  [total \(total.lap())]")
+        if let path = options.saveWeights {
+            try Npz.write([("weights", NpyArray(result.weights))], to: URL(fileURLWithPath: path),
+                          compressed: false)
+        }
         let resampled = try Resampling.medianFID(objective, weights: result.weights, seed: 1)
         print("FID of resamples at the minimising weights: median \(resampled.median) of \(resampled.values)  "
               + "[\(total.lap())]")
@@ -157,6 +174,14 @@ enum NullSpaceBenchmark {
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
+    /// `weights` of an .npz.
+    static func readWeights(_ path: String) throws -> [Double] {
+        guard let weights = try Npz.read(contentsOf: URL(fileURLWithPath: path))["weights"]?.doubles() else {
+            throw FrechetError.invalidWeights(source: path, reason: "no float64 array 'weights'")
+        }
+        return weights
+    }
+
     static func options(from arguments: [String]) -> Options {
         var options = Options()
         func value(_ name: String) -> String? {
@@ -171,7 +196,10 @@ enum NullSpaceBenchmark {
         if let v = value("--max-iterations").flatMap(Int.init) { options.maximumIterations = v }
         if let v = value("--precision").flatMap(GEMMPrecision.init(rawValue:)) { options.precision = v }
         options.export = value("--export")
+        options.saveWeights = value("--save-weights")
+        options.evaluateWeights = value("--evaluate-weights")
         options.checkPrecision = arguments.contains("--check-precision")
+        if let v = value("--start") { options.startAtTop1 = v != "uniform" }
         return options
     }
 }

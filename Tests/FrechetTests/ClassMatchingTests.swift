@@ -138,3 +138,88 @@ final class ClassMatchingTests: XCTestCase {
         XCTAssertLessThan(matching.optimization.fid, 1e-4 * uniformFD)
     }
 }
+
+final class ClassMatchingReportTests: XCTestCase {
+    /// The report's numbers are the library's definitions applied one by one.
+    func testReportAgreesWithTheDefinitions() throws {
+        var random = TestRandom(seed: 54)
+        let (d, classes, n) = (6, 5, 60)
+        let features = ClassFeatures(classes: classes, dimension: d, random: &random)
+        let generated = features.rows(classCounts: [6, 12, 18, 24, 0],
+                                      noise: (0..<24).map { _ in random.normals(d, scale: 0.5) })
+        // Logits: the class's own entry highest, so Top-1 = the class.
+        var logits: [Float] = []
+        for c in generated.labels {
+            var row = (0..<classes).map { _ in Float(random.uniform()) }
+            row[c] = 5
+            row[(c + 1) % classes] = 4
+            logits += row
+        }
+        let referenceRows = features.rows(classCounts: [20, 20, 20, 20, 20],
+                                          noise: (0..<20).map { _ in random.normals(d, scale: 0.5) })
+        let referenceLogits = (0..<100).flatMap { i -> [Float] in
+            var row = (0..<classes).map { _ in Float(random.uniform()) }
+            row[referenceRows.labels[i]] = 5
+            row[(referenceRows.labels[i] + 1) % classes] = 4
+            return row
+        }
+        let pool3 = try statistics(ofRows: referenceRows.rows, dimension: d)
+        let logitStatistics = try statistics(ofRows: referenceLogits.map(Double.init), dimension: classes)
+        let multiHot = try ClassMatching.topNStatistics(scores: referenceLogits, classCount: classes, n: 2)
+        let clip = random.statistics(dimension: 3, columns: 5, ridge: 0.2)
+        let clipRows = FeatureRows(random.normals(n * 3), dimension: 3)
+        var options = ClassMatchingReport.Options()
+        options.topN = 2
+        options.optimizer = NullSpaceOptimizer(maximumIterations: 30)
+        let report = try ClassMatchingReport(
+            reference: .init(pool3: pool3, top1Histogram: [20, 20, 20, 20, 20], logits: logitStatistics,
+                             topNMultiHot: multiHot, otherFeatures: ["clip": clip]),
+            generated: .init(pool3: FeatureRows(generated.rows, dimension: d),
+                             logits: FeatureRows(logits, dimension: classes),
+                             otherFeatures: ["clip": clipRows]),
+            options: options)
+
+        let rows = FeatureRows(generated.rows, dimension: d)
+        let uniform = WeightedStatistics.uniformWeights(count: n)
+        let top1 = try ClassMatching.top1Weights(referenceHistogram: [20, 20, 20, 20, 20] as [Int64],
+                                                 generatedTop1: generated.labels)
+        XCTAssertEqual(report.top1, top1)
+        XCTAssertEqual(report.unmatchedReferenceMass, 0.2, accuracy: 1e-15)  // class 4
+        XCTAssertEqual(report.fidPool3, try FrechetDistance.distance(reference: pool3, rows: rows, weights: uniform))
+        XCTAssertEqual(report.fidPool3Top1Matched,
+                       try FrechetDistance.distance(reference: pool3, rows: rows, weights: top1.weights))
+        let topN = try ClassMatching.topNWeights(reference: multiHot, generatedScores: logits, n: 2,
+                                                 optimizer: options.optimizer)
+        XCTAssertEqual(report.topN?.weights, topN.weights)
+        XCTAssertEqual(report.fidPool3TopNMatched,
+                       try FrechetDistance.distance(reference: pool3, rows: rows, weights: topN.weights))
+        let objective = try WeightedFrechetDistance(reference: pool3, rows: rows)
+        let matched = try options.optimizer.minimize(objective, initialWeights: top1.weights)
+        XCTAssertEqual(report.pool3Matched.weights, matched.weights)
+        XCTAssertLessThanOrEqual(report.fidPool3Matched, report.fidPool3Top1Matched)
+        XCTAssertEqual(report.fidPool3Resampled,
+                       try Resampling.medianFID(objective, weights: matched.weights))
+        let logitRows = FeatureRows(logits, dimension: classes)
+        XCTAssertEqual(report.fdLogits,
+                       try FrechetDistance.distance(reference: logitStatistics, rows: logitRows, weights: uniform))
+        XCTAssertEqual(report.fdLogitsTop1Matched,
+                       try FrechetDistance.distance(reference: logitStatistics, rows: logitRows,
+                                                    weights: top1.weights))
+        XCTAssertEqual(report.otherFeatures.map(\.name), ["clip"])
+        XCTAssertEqual(report.otherFeatures[0].pool3Matched,
+                       try FrechetDistance.distance(reference: clip, rows: clipRows, weights: matched.weights))
+        XCTAssertEqual(report.otherFeatures[0].uniform,
+                       try FrechetDistance.distance(reference: clip, rows: clipRows, weights: uniform))
+    }
+
+    func testMismatchedRowCountsThrow() {
+        let statistics = FrechetStatistics(mu: [0, 0], sigma: [1, 0, 0, 1])
+        assertThrowsFrechetError(
+            try ClassMatchingReport(
+                reference: .init(pool3: statistics, top1Histogram: [1, 1]),
+                generated: .init(pool3: FeatureRows([1, 2, 3, 4, 5, 6] as [Float], dimension: 2),
+                                 logits: FeatureRows([1, 2, 3, 4] as [Float], dimension: 2))),
+            containing: "generated logits: key 'logits' has shape [2, 2] but [3, 2] was expected "
+                + "(one row per generated image)")
+    }
+}
