@@ -38,8 +38,9 @@ public struct SampleContribution: Sendable, Equatable {
 /// clamped to 0, and every positive eigenvalue of M and of M' counts in Tr sqrt, so
 /// FID_after equals `FrechetDistance.distance` of (mu', S') up to rounding; on singular
 /// statistics that rounding includes the sqrt of each near-zero eigenvalue (see
-/// `FrechetDistance`), so fast and direct routes agree to about 2 sqrt(eps * lambda_max) per
-/// such eigenvalue rather than to 1e-12. Only M'^{-1/2} uses a cutoff: eigenvalues at or
+/// `FrechetDistance`): with each route's eigenvalues within delta = d * eps * lambda_max of
+/// the exact ones, fast and direct FIDs agree to within 2 sqrt(delta) per such eigenvalue
+/// (the bound the tests use) rather than to 1e-12. Only M'^{-1/2} uses a cutoff: eigenvalues at or
 /// below d * eps * (largest eigenvalue) have their eigenvectors dropped (the Moore-Penrose
 /// convention, NumPy's `pinv` default rcond), so the gradient stays finite when S' is
 /// rank-deficient: directions that S' does not span receive no -A M'^{-1/2} A term.

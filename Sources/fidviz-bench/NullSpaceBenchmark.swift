@@ -75,6 +75,7 @@ enum NullSpaceBenchmark {
         var seed: UInt64 = 1
         var tolerance = 1e-6
         var maximumIterations = 200
+        var memory = 10
         var precision = GEMMPrecision.float32
         var export: String? = nil
         var saveWeights: String? = nil
@@ -131,7 +132,8 @@ enum NullSpaceBenchmark {
         clock.restart()
         var total = FrechetBenchmark.Stopwatch()
         let optimizer = NullSpaceOptimizer(maximumIterations: options.maximumIterations,
-                                           relativeTolerance: options.tolerance)
+                                           relativeTolerance: options.tolerance,
+                                           memory: options.memory)
         print("optimising from \(options.startAtTop1 ? "the Top-1" : "uniform") weights, tolerance "
               + "\(options.tolerance) (relative decrease) over 3 iterations")
         let result = try optimizer.minimize(
@@ -194,6 +196,7 @@ enum NullSpaceBenchmark {
         if let v = value("--seed").flatMap(UInt64.init) { options.seed = v }
         if let v = value("--tolerance").flatMap(Double.init) { options.tolerance = v }
         if let v = value("--max-iterations").flatMap(Int.init) { options.maximumIterations = v }
+        if let v = value("--memory").flatMap(Int.init) { options.memory = v }
         if let v = value("--precision").flatMap(GEMMPrecision.init(rawValue:)) { options.precision = v }
         options.export = value("--export")
         options.saveWeights = value("--save-weights")

@@ -11,7 +11,7 @@ import SeededWeights
 //   swift run -c release fidviz-bench [--batch 16] [--repeats 3] [--skip-network] [--skip-frechet]
 //   swift run -c release fidviz-bench --nullspace [--n 50000] [--d 2048] [--classes 20] [--seed 1]
 //       [--tolerance 1e-6] [--max-iterations 200] [--precision float32|float64] [--check-precision]
-//       [--start top1|uniform]
+//       [--start top1|uniform] [--memory 10]
 //       [--export features.npz] [--save-weights weights.npz] [--evaluate-weights other.npz]
 //       (minimum FID over image weights; the files are shared with scripts/bench-nullspace-scipy.py)
 
