@@ -72,7 +72,8 @@ let package = Package(
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
         .target(name: "SeededWeights", dependencies: ["InceptionGraph"]),
         .executableTarget(
-            name: "fidviz-bench", dependencies: ["Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
+            name: "fidviz-bench",
+            dependencies: ["Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "NumpyFiles", "Heatmap"]),
 
         // MARK: - Tests
         .target(

@@ -2,7 +2,7 @@ import Dispatch
 
 // MARK: - Eigen-structure of D + z z^T in O(n^2)
 
-/// The symmetric eigenproblem of X = D + z z^T (D = diag(d), d ascending and >= 0), solved
+/// The symmetric eigenproblem of X = D + z z^T (D = diag(d), d ascending), solved
 /// the way LAPACK's divide-and-conquer does (dlaed2/dlaed4/dlaed3), in O(n^2):
 ///
 /// 1. Deflation, tolerance tol = 8 eps max(max|d|, |z|^2):
@@ -59,13 +59,14 @@ struct DiagonalPlusRankOne {
         case never
     }
 
-    /// Decomposes diag(d) + z z^T. `d` must be ascending with d[0] >= 0.
+    /// Decomposes diag(d) + z z^T. `d` must be ascending; the spectral functions (square
+    /// roots) also need d[0] >= 0.
     init(diagonal d: [Double], vector z: [Double], weightCorrection: WeightCorrection = .automatic) {
         precondition(d.count == z.count,
                      "DiagonalPlusRankOne: diagonal [\(d.count)] and vector [\(z.count)] differ")
         for i in 0..<d.count {
-            precondition(d[i] >= 0 && (i == 0 || d[i - 1] <= d[i]),
-                         "DiagonalPlusRankOne: diagonal must be ascending and >= 0 (index \(i))")
+            precondition(i == 0 || d[i - 1] <= d[i],
+                         "DiagonalPlusRankOne: diagonal must be ascending (index \(i))")
         }
         size = d.count
         originalDiagonal = d
@@ -229,6 +230,8 @@ extension DiagonalPlusRankOne {
     /// (a - b) / (sqrt a + sqrt b) from exactly known gaps, so it stays accurate when it is
     /// tiny compared with the sums themselves.
     func squareRootTraceChange() -> Double {
+        precondition(originalDiagonal.first.map { $0 >= 0 } ?? true,
+                     "DiagonalPlusRankOne.squareRootTraceChange: diagonal must be >= 0")
         func sqrtDifference(_ a: Double, _ b: Double, _ aMinusB: Double) -> Double {
             let denominator = a.squareRoot() + b.squareRoot()
             return denominator > 0 ? aMinusB / denominator : 0
@@ -261,6 +264,8 @@ extension DiagonalPlusRankOne {
     }
 
     private func inverseSquareRoot(_ y: [Double], cutoff: Double, isOwnVector: Bool) -> [Double] {
+        precondition(originalDiagonal.first.map { $0 >= 0 } ?? true,
+                     "DiagonalPlusRankOne.inverseSquareRoot: diagonal must be >= 0")
         precondition(y.count == size,
                      "DiagonalPlusRankOne.inverseSquareRoot: vector [\(y.count)], size \(size)")
         var rotated = y

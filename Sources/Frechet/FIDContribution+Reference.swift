@@ -5,9 +5,10 @@ extension FIDContribution {
     /// form mu' and S', compute FID_after with `FrechetDistance`, and the gradient from
     /// A = S_r^{1/2} (eigendecomposition, not the Cholesky factor the fast path prefers) and
     /// a full eigendecomposition M' = A S' A = W diag(t) W^T, with the same pseudo-inverse
-    /// rule (t <= d * eps * t_max counts as 0). deltaFID is the plain difference of two FIDs.
+    /// rule (t <= d * eps * t_max dropped from M'^{-1/2}). deltaFID is the plain difference of
+    /// two FIDs.
     ///
-    /// Several seconds at d = 2048; meant for tests and for auditing the fast path.
+    /// Meant for tests and for auditing the fast path.
     public static func referenceContribution(
         reference: FrechetStatistics, generated: FrechetStatistics, n: Int, feature f: [Double]
     ) throws -> SampleContribution {
@@ -37,7 +38,7 @@ extension FIDContribution {
             for j in 0..<d { symmetric[i * d + j] = 0.5 * (m[i * d + j] + m[j * d + i]) }
         }
         let eigen = try SymmetricEigen(symmetric: symmetric, dimension: d)
-        let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigen.eigenvalues)
+        let cutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: eigen.eigenvalues)
         let inverseSqrt = eigen.reconstruct { $0 > cutoff ? 1 / $0.squareRoot() : 0 }
         let au = multiply(a, vector: u, dimension: d)
         let aMau = multiply(a, vector: multiply(inverseSqrt, vector: au, dimension: d), dimension: d)

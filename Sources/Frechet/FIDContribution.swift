@@ -16,10 +16,8 @@ public struct SampleContribution: Sendable, Equatable {
 }
 
 /// Evaluates `SampleContribution` for many features against one (reference, generated)
-/// pair: O(d^3) once in `init`, then O(d^2) per feature. Measured at d = 2048 with
-/// `FrechetBenchmark` (two cores, OpenBLAS): about 4.3 s of CPU once (2.4 s wall with both
-/// cores free), then about 20 ms of CPU per feature (11-14 ms wall with both cores free; the
-/// rank-one solver splits its work over two threads).
+/// pair: O(d^3) once in `init`, then O(d^2) per feature (the rank-one solver splits its work
+/// over two threads; `fidviz-bench` times both).
 ///
 /// Precompute: a factor F F^T = S_r (`ReferenceFactor`, Cholesky when possible), then
 /// M = F^T S_g F = Q diag(lambda) Q^T (same spectrum as A S_g A), and B = F Q. Per feature,
@@ -36,12 +34,16 @@ public struct SampleContribution: Sendable, Equatable {
 /// is formed from differences directly (no cancellation of two large FIDs).
 ///
 /// Singular spectra, as in `FrechetDistance`: a rank-deficient S_r is factored through its
-/// eigendecomposition with negative eigenvalues clamped to 0, and eigenvalues of M (and of
-/// M') at or below the cutoff d * eps * (largest eigenvalue) count as exactly 0. In
-/// Tr sqrt(M') they contribute nothing; in M'^{-1/2} their
-/// eigenvectors are dropped (the Moore-Penrose convention, NumPy's `pinv` default rcond), so
-/// the gradient stays finite when S' is rank-deficient: directions that S' does not span
-/// receive no -A M'^{-1/2} A term.
+/// eigendecomposition with negative eigenvalues clamped to 0, negative eigenvalues of M are
+/// clamped to 0, and every positive eigenvalue of M and of M' counts in Tr sqrt, so
+/// FID_after equals `FrechetDistance.distance` of (mu', S') up to rounding; on singular
+/// statistics that rounding includes the sqrt of each near-zero eigenvalue (see
+/// `FrechetDistance`): with each route's eigenvalues within delta = d * eps * lambda_max of
+/// the exact ones, fast and direct FIDs agree to within 2 sqrt(delta) per such eigenvalue
+/// (the bound the tests use) rather than to 1e-12. Only M'^{-1/2} uses a cutoff: eigenvalues at or
+/// below d * eps * (largest eigenvalue) have their eigenvectors dropped (the Moore-Penrose
+/// convention, NumPy's `pinv` default rcond), so the gradient stays finite when S' is
+/// rank-deficient: directions that S' does not span receive no -A M'^{-1/2} A term.
 ///
 /// All state is immutable after `init`, so `evaluate` may run on several threads at once.
 public final class FIDContribution: Sendable {
@@ -55,7 +57,7 @@ public final class FIDContribution: Sendable {
     private let referenceMean: [Double]
     private let generatedMean: [Double]
     private let generatedTrace: Double
-    /// Eigenvalues of M = A S_g A, those at or below the cutoff set to 0, ascending, [d].
+    /// Eigenvalues of M = A S_g A, negative ones set to 0, ascending, [d].
     private let lambda: [Double]
     private let sumSqrtLambda: Double
     /// B = F Q, row-major [d, d].
@@ -69,21 +71,19 @@ public final class FIDContribution: Sendable {
         guard n >= 2 else {
             throw FrechetError.tooFewSamples(source: "generated set", count: n, needed: 2)
         }
-        let d = reference.dimension
-        dimension = d
+        dimension = reference.dimension
         self.n = n
         referenceMean = reference.mu
         generatedMean = generated.mu
         generatedTrace = generated.traceOfSigma
 
-        let factor = try ReferenceFactor(reference: reference)
-        let eigen = try SymmetricEigen(symmetric: factor.congruence(generated.sigma), dimension: d)
-        let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigen.eigenvalues)
-        lambda = eigen.eigenvalues.map { $0 > cutoff ? $0 : 0 }
-        sumSqrtLambda = FrechetDistance.traceOfSquareRoot(eigenvalues: lambda)
-        fidBefore = FrechetDistance.meanTerm(reference.mu, generated.mu) + reference.traceOfSigma
-            + generated.traceOfSigma - 2 * sumSqrtLambda
-        transform = factor.times(transposeOf: eigen.eigenvectors)
+        let spectrum = try CongruenceSpectrum(factor: ReferenceFactor(reference: reference),
+                                              sigma: generated.sigma)
+        lambda = spectrum.lambda
+        sumSqrtLambda = spectrum.traceOfSquareRoot
+        transform = spectrum.transform
+        fidBefore = FrechetDistance.distance(reference: reference, generated: generated,
+                                             traceOfSquareRoot: sumSqrtLambda)
     }
 
     /// The contribution of the sample with feature `f` [d] in O(d^2).
@@ -111,17 +111,13 @@ public final class FIDContribution: Sendable {
         for j in 0..<d { z[j] *= scale }
         let diagonal = lambda.map { c * $0 }
         let update = DiagonalPlusRankOne(diagonal: diagonal, vector: z)
-        let eigenvaluesAfter = update.eigenvalues
-        let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigenvaluesAfter)
-        var belowCutoff = 0.0  // sqrt of eigenvalues of M' counted as 0
-        for t in eigenvaluesAfter where t > 0 && t <= cutoff { belowCutoff += t.squareRoot() }
+        let cutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: update.eigenvalues)
         let h = update.inverseSquareRootOfVector(cutoff: cutoff)
         let bh = multiply(transform, vector: h, dimension: d)
 
         // sqrt(c) - 1 = (c - 1)/(sqrt(c) + 1) = -1 / ((N - 1)(sqrt(c) + 1)).
         let sqrtCMinusOne = -1 / ((count - 1) * (c.squareRoot() + 1))
         let sqrtTraceChange = sqrtCMinusOne * sumSqrtLambda + update.squareRootTraceChange()
-            - belowCutoff
         let delta = 2 * offsetDotU / count + uu / (count * count) + uu / count
             - generatedTrace / (count - 1) - 2 * sqrtTraceChange
 

@@ -9,21 +9,25 @@
 /// equally Tr (F^T S_g F)^{1/2} for any factor F F^T = S_r (`ReferenceFactor`: Cholesky when
 /// S_r is positive definite, V diag(sqrt s) from its eigendecomposition otherwise). The
 /// square root is taken through the symmetric eigendecomposition of F^T S_g F (no general
-/// `sqrtm`, no complex arithmetic), which is exact on PSD input and stays finite on singular
-/// input.
+/// `sqrtm`, no complex arithmetic).
 ///
-/// Rank-deficient or slightly indefinite input (covariances of N < d samples, or rounding):
-/// when S_r is not positive definite, its eigenvalues below 0 are clamped to 0, so F is a
-/// factor of S_r's positive part. Eigenvalues lambda of F^T S_g F at or below
-/// `spectralCutoff` = d * eps * lambda_max (NumPy's `pinv`/`matrix_rank` default) are rounding
-/// noise around 0 and contribute 0 to Tr (A S_g A)^{1/2}; without this, each exactly-zero
-/// eigenvalue would add sqrt(noise) ~ 1e-8 sqrt(lambda_max) to the trace. Well-conditioned
-/// statistics are unaffected (their eigenvalues sit far above the cutoff). pytorch-fid
-/// instead adds 1e-6 to the diagonals when `sqrtm` fails and drops small imaginary parts; on
-/// PSD input both give the same value.
+/// Singular or slightly indefinite input (covariances of N < d samples, dead features,
+/// rounding) follows pytorch-fid and scipy: negative eigenvalues of S_r (when it is not
+/// positive definite) and of F^T S_g F are clamped to 0, and every positive eigenvalue lambda
+/// contributes sqrt(lambda) to the trace, however small; nothing is cut off. pytorch-fid takes
+/// the real part of `sqrtm(S_r S_g)`, so its negative rounding eigenvalues likewise add 0.
+///
+/// What that means for accuracy: eigenvalues that are 0 in exact arithmetic come out as
+/// rounding noise of order eps * lambda_max, each adding up to about sqrt(eps * lambda_max)
+/// to the trace, and that amount differs between any two float64 routes (this one,
+/// eigh-based scipy code, pytorch-fid's `sqrtm`). On statistics of fewer samples than
+/// dimensions, FID is therefore determined only to that many sqrt(eps * lambda_max), by any
+/// float64 implementation; exactly zero rows and columns (constant features) and positive
+/// definite statistics add no such noise. pytorch-fid's 1e-6 diagonal offset, used only when `sqrtm`
+/// returns non-finite values, is not reproduced.
 public enum FrechetDistance {
-    /// FID of `generated` against `reference` (O(d^3): a Cholesky factorisation, two
-    /// triangular products and one eigenvalue-only decomposition; about 1.5 s at d = 2048).
+    /// FID of `generated` against `reference` (O(d^3): a factorisation of S_r, two
+    /// triangular products and one eigenvalue-only decomposition).
     ///
     /// - Throws: `FrechetError.dimensionMismatch` when the dimensions differ,
     ///   `.nonFinite` for NaN/Inf, `.eigendecompositionFailed` from LAPACK.
@@ -36,9 +40,15 @@ public enum FrechetDistance {
             symmetric: factor.congruence(generated.sigma), dimension: factor.dimension,
             vectors: false
         ).eigenvalues
-        let traceSqrt = traceOfSquareRoot(eigenvalues: lambda)
-        return meanTerm(reference.mu, generated.mu) + reference.traceOfSigma
-            + generated.traceOfSigma - 2 * traceSqrt
+        return distance(reference: reference, generated: generated,
+                        traceOfSquareRoot: traceOfSquareRoot(eigenvalues: lambda))
+    }
+
+    /// |mu_r - mu_g|^2 + Tr S_r + Tr S_g - 2 traceOfSquareRoot.
+    static func distance(reference: FrechetStatistics, generated: FrechetStatistics,
+                         traceOfSquareRoot: Double) -> Double {
+        meanTerm(reference.mu, generated.mu) + reference.traceOfSigma + generated.traceOfSigma
+            - 2 * traceOfSquareRoot
     }
 
     /// Checks what `distance` needs and costs O(d^2): equal dimensions and finite values.
@@ -57,16 +67,17 @@ public enum FrechetDistance {
         }
     }
 
-    /// Eigenvalues at or below d * eps * max(eigenvalues) are treated as 0.
-    static func spectralCutoff(eigenvalues: [Double]) -> Double {
+    /// d * eps * max(eigenvalues) (NumPy's `pinv`/`matrix_rank` default): eigenvalues at or
+    /// below it are dropped from inverse square roots (M'^{-1/2} in the gradients), never from
+    /// Tr sqrt.
+    static func pseudoInverseCutoff(eigenvalues: [Double]) -> Double {
         Double(eigenvalues.count) * Double.ulpOfOne * max(eigenvalues.max() ?? 0, 0)
     }
 
-    /// sum over eigenvalues above `spectralCutoff` of sqrt(lambda).
+    /// sum over all eigenvalues of sqrt(max(lambda, 0)).
     static func traceOfSquareRoot(eigenvalues: [Double]) -> Double {
-        let cutoff = spectralCutoff(eigenvalues: eigenvalues)
         var sum = 0.0
-        for value in eigenvalues where value > cutoff { sum += value.squareRoot() }
+        for value in eigenvalues where value > 0 { sum += value.squareRoot() }
         return sum
     }
 
@@ -80,4 +91,3 @@ public enum FrechetDistance {
         return sum
     }
 }
-

@@ -31,6 +31,9 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
     case negativeCount(source: String, key: String, index: Int, value: Int64)
     /// The file could not be read or written at all.
     case unreadable(source: String, reason: String)
+    /// Image weights that are not a probability vector over the rows (or class data that
+    /// cannot give one).
+    case invalidWeights(source: String, reason: String)
 
     public var description: String {
         switch self {
@@ -71,6 +74,8 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
                 + "negative: the file is corrupt"
         case .unreadable(let source, let reason):
             return "\(source): cannot be read or written: \(reason)"
+        case .invalidWeights(let source, let reason):
+            return "\(source): \(reason); weights must be finite, >= 0, one per image, and sum to 1"
         }
     }
 }

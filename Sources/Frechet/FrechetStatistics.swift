@@ -49,7 +49,7 @@ extension FrechetStatistics {
     /// - Symmetric: max over i < j of |sigma_ij - sigma_ji| <= symmetryTolerance * max|sigma|;
     ///   the error names the worst pair.
     /// - PSD: lambda_min >= -psdTolerance * max(lambda_max, 0). This costs one O(d^3)
-    ///   eigenvalue computation (about a second at d = 2048).
+    ///   eigenvalue computation.
     ///
     /// - Parameter source: names the statistics in errors (a file path or a label).
     public func validate(

@@ -117,32 +117,3 @@ public struct KernelInceptionDistance: Sendable, Equatable {
         return out
     }
 }
-
-// MARK: - Deterministic random numbers
-
-/// SplitMix64 (Steele, Lea and Flood): a tiny, well-mixed 64-bit generator, fully
-/// determined by its seed on every platform.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// `count` distinct indices of 0..<population (partial Fisher-Yates), in draw order.
-    mutating func sample(_ count: Int, from population: Int) -> [Int] {
-        precondition(count <= population, "sample: \(count) of \(population)")
-        var indices = Array(0..<population)
-        for i in 0..<count {
-            let j = i + Int(next(upperBound: UInt64(population - i)))
-            indices.swapAt(i, j)
-        }
-        return Array(indices.prefix(count))
-    }
-}

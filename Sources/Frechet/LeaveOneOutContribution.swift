@@ -10,11 +10,15 @@
 /// - FID_after = FID(ref; mu, S) for every member; FID_before = FID(ref; mu_-, S_-), whose
 ///   Tr sqrt(A S_- A) is that of a diagonal-minus-rank-one matrix a Lambda - b z z^T in the
 ///   eigenbasis of M = A S A = Q Lambda Q^T (z = Q^T A u). It is solved as the diagonal-plus-
-///   rank-one problem (s - a Lambda) + b z z^T, shifted by s = a max(Lambda), whose eigenvalues
-///   are s minus the wanted ones; the shift costs ~eps * s absolute per eigenvalue;
+///   rank-one problem -a Lambda + b z z^T, whose eigenvalues are minus the wanted ones (no
+///   shift, so an eigenvalue near 0 keeps its accuracy relative to itself);
 /// - dFID/df = 2 (mu - mu_r) / N + (2/N) (I - A M^{-1/2} A)(f - mu_-), with M^{-1/2} the
-///   pseudo-inverse square root (eigenvalues at or below the spectral cutoff dropped), the same
+///   pseudo-inverse square root (eigenvalues at or below d * eps * max dropped), the same
 ///   convention as `FIDContribution`.
+///
+/// Every positive eigenvalue counts in both traces (see `FrechetDistance`), so when N <= d
+/// (singular S and S_-) the rounding noise of the zero eigenvalues enters deltaFID, as it
+/// does on any float64 route.
 public final class LeaveOneOutContribution: Sendable {
     public let dimension: Int
     /// N, the number of members.
@@ -26,29 +30,29 @@ public final class LeaveOneOutContribution: Sendable {
     private let referenceTrace: Double
     private let mean: [Double]
     private let trace: Double
-    /// Eigenvalues of M (ascending, cutoff entries zeroed) and B = F Q.
+    /// Eigenvalues of M (ascending, negatives zeroed) and B = F Q.
     private let lambda: [Double]
     private let transform: [Double]
+    /// Eigenvalues of M at or below this are dropped from M^{-1/2}.
+    private let inverseCutoff: Double
 
     /// - Parameter set: the full set's statistics; `set.n` (N >= 3) must be given.
     public init(reference: FrechetStatistics, set: FrechetStatistics) throws {
         try FrechetDistance.checkCompatible(reference: reference, generated: set)
         let n = set.n ?? 0
         guard n >= 3 else { throw FrechetError.tooFewSamples(source: "leave-one-out set", count: n, needed: 3) }
-        let d = reference.dimension
-        dimension = d
+        dimension = reference.dimension
         self.n = n
         referenceMean = reference.mu
         referenceTrace = reference.traceOfSigma
         mean = set.mu
         trace = set.traceOfSigma
-        let factor = try ReferenceFactor(reference: reference)
-        let eigen = try SymmetricEigen(symmetric: factor.congruence(set.sigma), dimension: d)
-        let cutoff = FrechetDistance.spectralCutoff(eigenvalues: eigen.eigenvalues)
-        lambda = eigen.eigenvalues.map { $0 > cutoff ? $0 : 0 }
-        fidFull = FrechetDistance.meanTerm(reference.mu, set.mu) + reference.traceOfSigma + set.traceOfSigma
-            - 2 * FrechetDistance.traceOfSquareRoot(eigenvalues: lambda)
-        transform = factor.times(transposeOf: eigen.eigenvectors)
+        let spectrum = try CongruenceSpectrum(factor: ReferenceFactor(reference: reference), sigma: set.sigma)
+        lambda = spectrum.lambda
+        transform = spectrum.transform
+        inverseCutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: lambda)
+        fidFull = FrechetDistance.distance(reference: reference, generated: set,
+                                           traceOfSquareRoot: spectrum.traceOfSquareRoot)
     }
 
     /// The contribution of member `f` (a feature vector of the set) in O(d^2).
@@ -65,23 +69,19 @@ public final class LeaveOneOutContribution: Sendable {
         let othersMean = (0 ..< d).map { mean[$0] - u[$0] / (count - 1) }
         let othersTrace = a * trace - b * uu
 
-        // Eigenvalues of a Lambda - b z z^T via the shifted diagonal-plus-rank-one problem.
+        // Eigenvalues of a Lambda - b z z^T: minus those of -a Lambda + b z z^T.
         let z = multiply(transform, transpose: true, vector: u, dimension: d)
-        let shift = a * (lambda.last ?? 0)
-        let shiftedDiagonal = lambda.reversed().map { shift - a * $0 }
-        let shiftedVector = z.reversed().map { b.squareRoot() * $0 }
-        // s - e carries ~eps * s absolute error, so values within that of 0 are the zeros a
-        // rank-dropping downdate creates (N <= d), not spectrum: they count as 0.
-        let shiftNoise = 16 * Double(d) * Double.ulpOfOne * shift
-        let others = DiagonalPlusRankOne(diagonal: shiftedDiagonal, vector: shiftedVector).eigenvalues
-            .map { shift - $0 > shiftNoise ? shift - $0 : 0 }
+        let negatedDiagonal = lambda.reversed().map { -a * $0 }
+        let scaledVector = z.reversed().map { b.squareRoot() * $0 }
+        let others = DiagonalPlusRankOne(diagonal: negatedDiagonal, vector: scaledVector).eigenvalues
+            .map { max(-$0, 0) }
         let fidBefore = FrechetDistance.meanTerm(referenceMean, othersMean) + referenceTrace + othersTrace
             - 2 * FrechetDistance.traceOfSquareRoot(eigenvalues: others)
 
         // (I - B Lambda^{-1/2} B^T) v with v = f - mu_- = u N / (N - 1).
         let v = u.map { $0 * count / (count - 1) }
         var h = multiply(transform, transpose: true, vector: v, dimension: d)
-        for k in 0 ..< d { h[k] = lambda[k] > 0 ? h[k] / lambda[k].squareRoot() : 0 }
+        for k in 0 ..< d { h[k] = lambda[k] > inverseCutoff ? h[k] / lambda[k].squareRoot() : 0 }
         let bh = multiply(transform, vector: h, dimension: d)
         var gradient = [Double](repeating: 0, count: d)
         for j in 0 ..< d {

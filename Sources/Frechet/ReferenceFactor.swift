@@ -6,10 +6,13 @@ import CBLAS
 /// Tr (S_r S)^{1/2} = Tr (F^T S F)^{1/2} for every such F, and the per-sample gradient's
 /// A M'^{-1/2} A (A = S_r^{1/2}) equals F (F^T S' F)^{-1/2} F^T.
 ///
-/// - `cholesky`: F = L, lower triangular, from LAPACK `dpotrf` (about 20x cheaper than an
-///   eigendecomposition at d = 2048). Used whenever S_r is numerically positive definite.
+/// - `cholesky`: F = L, lower triangular, from LAPACK `dpotrf` (d^3/3 flops, a fraction of an
+///   eigendecomposition's). Used whenever S_r is numerically positive definite.
 /// - `eigen`: F = V diag(sqrt(max(s, 0))) from S_r = V diag(s) V^T, when `dpotrf` finds a
-///   non-positive pivot (rank-deficient S_r); negative eigenvalues are clamped to 0.
+///   non-positive pivot (rank-deficient S_r); negative eigenvalues are clamped to 0. The
+///   columns run from the largest s to the smallest, so F^T S F is graded from its top-left
+///   corner, the order in which LAPACK's Householder reduction keeps the small eigenvalues
+///   of a graded matrix accurate (ascending order loses several digits on them).
 struct ReferenceFactor {
     enum Method: Equatable { case cholesky, eigen }
 
@@ -29,9 +32,10 @@ struct ReferenceFactor {
         }
         let eigen = try SymmetricEigen(symmetric: reference.sigma, dimension: d)
         var f = [Double](repeating: 0, count: d * d)
-        for k in 0..<d {
+        for column in 0..<d {
+            let k = d - 1 - column  // eigenvalues ascend; columns descend
             let scale = max(eigen.eigenvalues[k], 0).squareRoot()
-            for i in 0..<d { f[i * d + k] = eigen.eigenvectors[k * d + i] * scale }
+            for i in 0..<d { f[i * d + column] = eigen.eigenvectors[k * d + i] * scale }
         }
         method = .eigen
         matrix = f
@@ -110,5 +114,27 @@ struct ReferenceFactor {
         case .eigen:
             return multiply(matrix, rows, transposeB: true, dimension: d)
         }
+    }
+}
+
+// MARK: - The spectrum FID sees
+
+/// M = F^T S F = Q diag(lambda) Q^T for the reference factor F and a covariance S, with
+/// B = F Q: what FID, its per-sample contributions and its weight gradient start from
+/// (Tr (A S A)^{1/2} = sum sqrt(lambda), A M^{-1/2} A = B diag(lambda^{-1/2}) B^T).
+struct CongruenceSpectrum: Sendable {
+    /// Eigenvalues of M, ascending, negative ones (rounding) set to 0, [d].
+    let lambda: [Double]
+    /// B = F Q, row-major [d, d] (column k belongs to lambda[k]).
+    let transform: [Double]
+    /// sum sqrt(lambda): every positive eigenvalue counts (see `FrechetDistance`).
+    let traceOfSquareRoot: Double
+
+    init(factor: ReferenceFactor, sigma: [Double]) throws {
+        let eigen = try SymmetricEigen(symmetric: factor.congruence(sigma),
+                                       dimension: factor.dimension)
+        lambda = eigen.eigenvalues.map { max($0, 0) }
+        traceOfSquareRoot = FrechetDistance.traceOfSquareRoot(eigenvalues: lambda)
+        transform = factor.times(transposeOf: eigen.eigenvectors)
     }
 }

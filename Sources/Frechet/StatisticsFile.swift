@@ -57,7 +57,7 @@ public struct StatisticsFile: Sendable, Equatable {
     /// - Parameters:
     ///   - expectedDimension: the feature dimension d the arrays must have (nil: any).
     ///   - expectedClassCount: the length `top1_hist` must have, when present (nil: any).
-    ///   - checkPositiveSemidefinite: run the O(d^3) PSD test on `sigma` (about a second).
+    ///   - checkPositiveSemidefinite: run the O(d^3) PSD test on `sigma`.
     ///   - logits: also read a features file's `logits` (its statistics and Top-1 histogram).
     ///   - keepRows: keep a features file's rows (`features`, `logits`, `files`).
     public static func read(

@@ -9,6 +9,11 @@ import SeededWeights
 // Weights are the seeded stand-ins (speed does not depend on their values).
 //
 //   swift run -c release fidviz-bench [--batch 16] [--repeats 3] [--skip-network] [--skip-frechet]
+//   swift run -c release fidviz-bench --nullspace [--n 50000] [--d 2048] [--classes 20] [--seed 1]
+//       [--tolerance 1e-6] [--max-iterations 200] [--precision float32|float64] [--check-precision]
+//       [--start top1|uniform] [--memory 10]
+//       [--export features.npz] [--save-weights weights.npz] [--evaluate-weights other.npz]
+//       (minimum FID over image weights; the files are shared with scripts/bench-nullspace-scipy.py)
 
 func argument(_ name: String, default value: Int) -> Int {
     let args = CommandLine.arguments
@@ -38,6 +43,11 @@ if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < Comman
     let count = argument("--count", default: 100)
     try makeImages(count: count, folder: folder, samples: URL(fileURLWithPath: "samples"))
     print("wrote \(count) images to \(folder.path)")
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--nullspace") {
+    try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments))
     exit(0)
 }
 
@@ -80,7 +90,5 @@ print(String(format: "peak memory: %.2f GiB", Double(peakResidentBytes()) / Doub
 
 if !skipFrechet {
     // The per-image FID gradient in closed form (issue: exact contribution), at d = 2048.
-    // Kynkäänniemi et al.'s route, autograd through a general 2048x2048 eigendecomposition,
-    // took 7.3 s per image in PyTorch on this 2-core machine.
     print(try FrechetBenchmark.run(dimension: 2048, features: 20))
 }

@@ -11,16 +11,10 @@ struct TestRandom {
 
     init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func uniform() -> Double {
-        Double(generator.next() >> 11) * 0x1p-53
-    }
+    mutating func uniform() -> Double { generator.uniform() }
 
     /// Standard normal (Box-Muller).
-    mutating func normal() -> Double {
-        let u1 = max(uniform(), 0x1p-60)
-        let u2 = uniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
+    mutating func normal() -> Double { generator.normal() }
 
     mutating func normals(_ count: Int, scale: Double = 1) -> [Double] {
         (0..<count).map { _ in scale * normal() }
@@ -120,4 +114,37 @@ func denseDiagonalPlusRankOne(_ d: [Double], _ z: [Double]) -> [Double] {
 func matrixVector(_ m: [Double], _ x: [Double]) -> [Double] {
     let n = x.count
     return (0..<n).map { i in (0..<n).reduce(0) { $0 + m[i * n + $1] * x[$1] } }
+}
+
+// MARK: - How precisely float64 fixes FID on singular statistics
+
+/// How far two float64 evaluations of FID = ... - 2 Tr sqrt(M) may differ because of M's
+/// spectrum alone: each route's eigenvalue lambda_i is within delta = d * eps * lambda_max
+/// of the exact one (the rank tolerance of NumPy's `matrix_rank`; backward stability of the
+/// symmetric eigensolver), so its sqrt lies in [sqrt(lambda_i - delta), sqrt(lambda_i + delta)]
+/// and FID moves by at most 2 sum_i of that width. An eigenvalue near 0 can move FID by
+/// 2 sqrt(delta); one far above delta by about delta / sqrt(lambda_i), so on positive definite
+/// statistics the bound is negligible.
+func fidSpectralTolerance(eigenvalues lambda: [Double]) -> Double {
+    let delta = Double(lambda.count) * Double.ulpOfOne * max(lambda.max() ?? 0, 0)
+    var width = 0.0
+    for value in lambda {
+        width += (max(value, 0) + delta).squareRoot() - max(value - delta, 0).squareRoot()
+    }
+    return 2 * width
+}
+
+/// The eigenvalues of A S_g A, A = S_r^{1/2} (A from `SymmetricEigen`, negatives clamped).
+func symmetricRootSpectrum(reference: FrechetStatistics, generated: FrechetStatistics) throws
+    -> [Double]
+{
+    let d = reference.dimension
+    let a = try SymmetricEigen(symmetric: reference.sigma, dimension: d)
+        .reconstruct { max($0, 0).squareRoot() }
+    let m = multiply(multiply(a, generated.sigma, dimension: d), a, dimension: d)
+    var symmetric = m
+    for i in 0..<d {
+        for j in 0..<d { symmetric[i * d + j] = 0.5 * (m[i * d + j] + m[j * d + i]) }
+    }
+    return try SymmetricEigen(symmetric: symmetric, dimension: d, vectors: false).eigenvalues
 }

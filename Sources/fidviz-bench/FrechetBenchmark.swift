@@ -1,5 +1,5 @@
-import CBLAS
 import Dispatch
+import Frechet
 
 #if canImport(Glibc)
     import Glibc
@@ -13,13 +13,13 @@ import Dispatch
 /// evaluation on synthetic full-rank statistics (the worst case for the rank-one solver:
 /// no clusters, so nothing deflates), and the plain FID for comparison.
 ///
-/// Build in release for meaningful numbers, e.g. from a test run with `-c release`. Each line
+/// `swift run -c release fidviz-bench --skip-network`. Each line
 /// gives wall-clock time and, in brackets, the CPU time of all threads of the process, which
 /// stays meaningful when other processes compete for the cores (wall time is about CPU time
 /// divided by the number of free cores the work spreads over).
-public enum FrechetBenchmark {
+enum FrechetBenchmark {
     /// Runs the benchmark and returns a human-readable report, one measurement a line.
-    public static func run(dimension d: Int = 2048, features: Int = 5) throws -> String {
+    static func run(dimension d: Int = 2048, features: Int = 5) throws -> String {
         precondition(d > 0 && features > 0, "FrechetBenchmark: dimension \(d), features \(features)")
         var generator = SplitMix64(seed: 7)
         let reference = syntheticStatistics(dimension: d, generator: &generator, shift: 0)
@@ -37,7 +37,7 @@ public enum FrechetBenchmark {
         var walls: [Double] = []
         var cpus: [Double] = []
         for _ in 0..<features {
-            let feature = (0..<d).map { _ in gaussian(&generator) + 0.3 }
+            let feature = (0..<d).map { _ in generator.normal() + 0.3 }
             clock.restart()
             _ = contribution.evaluate(feature: feature)
             let (wall, cpu) = clock.elapsed()
@@ -52,8 +52,8 @@ public enum FrechetBenchmark {
                      + "\(features) features")
 
         let rows = 1000
-        let features1 = (0..<(rows * d)).map { _ in Float(gaussian(&generator)) }
-        let features2 = (0..<(rows * d)).map { _ in Float(gaussian(&generator) + 0.1) }
+        let features1 = (0..<(rows * d)).map { _ in Float(generator.normal()) }
+        let features2 = (0..<(rows * d)).map { _ in Float(generator.normal() + 0.1) }
         clock.restart()
         _ = try KernelInceptionDistance.compute(features1: features1, features2: features2,
                                                 dimension: d, subsets: 1, subsetSize: rows)
@@ -62,27 +62,17 @@ public enum FrechetBenchmark {
         return lines.joined(separator: "\n")
     }
 
-    /// sigma = G G^T / (d + 64) + 1e-3 I with a Gaussian d x (d + 64) matrix G: full rank,
-    /// a spread (Marchenko-Pastur) spectrum without repeated eigenvalues.
+    /// The covariance of d + 64 standard normal vectors plus 1e-3 I: full rank, a spread
+    /// (Marchenko-Pastur) spectrum without repeated eigenvalues.
     static func syntheticStatistics(dimension d: Int, generator: inout SplitMix64, shift: Double)
         -> FrechetStatistics
     {
-        let columns = d + 64
-        let g = (0..<(d * columns)).map { _ in gaussian(&generator) }
-        var sigma = [Double](repeating: 0, count: d * d)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(d), Int32(columns),
-                    1 / Double(columns), g, Int32(columns), 0, &sigma, Int32(d))
+        let accumulator = StatisticsAccumulator(dimension: d)
+        accumulator.add(rows: (0..<(d * (d + 64))).map { _ in generator.normal() })
+        var sigma = try! accumulator.statistics().sigma
         for i in 0..<d { sigma[i * d + i] += 1e-3 }
-        mirrorUpperToLower(&sigma, dimension: d)
-        let mu = (0..<d).map { _ in gaussian(&generator) + shift }
+        let mu = (0..<d).map { _ in generator.normal() + shift }
         return FrechetStatistics(mu: mu, sigma: sigma)
-    }
-
-    static func gaussian(_ generator: inout SplitMix64) -> Double {
-        // Sum of 12 uniforms minus 6: cheap, deterministic, close enough to normal here.
-        var sum = 0.0
-        for _ in 0..<12 { sum += Double(generator.next() >> 11) * 0x1p-53 }
-        return sum - 6
     }
 
     /// Wall-clock and process CPU time since the last restart.

@@ -1,0 +1,161 @@
+// MARK: - Every number of the class-matching analysis
+
+/// FID before and after each class-matching weighting of one generated set, in pool3, logit
+/// and any other feature space, by the definitions of `ClassMatching`, `NullSpaceOptimizer`
+/// and `Resampling` (the numbers `fidviz classes` reports):
+///
+/// - `fidPool3`: FID of the generated pool3 rows (uniform weights);
+/// - `top1`, `fidPool3Top1Matched`: Top-1 weights (their ESS and `unmatchedReferenceMass`)
+///   and FID at them;
+/// - `topN`, `fidPool3TopNMatched`: Top-N weights (when the reference has multi-hot
+///   statistics) and pool3 FID at them;
+/// - `pool3Matched`, `fidPool3Matched`: the weights minimising pool3 FID itself, started at
+///   the Top-1 weights, and that minimum;
+/// - `fidPool3Resampled`: median FID of 3 resamples drawn with the pool3-matched weights;
+/// - `fdLogits`, `fdLogitsTop1Matched`: the Fréchet distance of the 1008 logits, uniform and at
+///   the Top-1 weights (when the reference has logit statistics);
+/// - `otherFeatures`: for each further feature space (CLIP, DINOv2, ... computed elsewhere),
+///   its Fréchet distance at uniform, Top-1, Top-N and pool3-matched weights.
+///
+/// The reference side is statistics only (pool3, logits, multi-hot, others) plus its Top-1
+/// histogram; the generated side is rows. Each generated image's Top-1 and Top-N classes
+/// come from its logits.
+public struct ClassMatchingReport: Sendable {
+    public struct Reference: Sendable {
+        public var pool3: FrechetStatistics
+        /// `top1_hist`: Top-1 class counts, [classes].
+        public var top1Histogram: [Int64]
+        /// Statistics of the 1008 logits.
+        public var logits: FrechetStatistics?
+        /// `ClassMatching.topNStatistics` of the reference images (N = `Options.topN`).
+        public var topNMultiHot: FrechetStatistics?
+        /// Further feature spaces by name.
+        public var otherFeatures: [String: FrechetStatistics]
+
+        public init(pool3: FrechetStatistics, top1Histogram: [Int64],
+                    logits: FrechetStatistics? = nil, topNMultiHot: FrechetStatistics? = nil,
+                    otherFeatures: [String: FrechetStatistics] = [:]) {
+            self.pool3 = pool3
+            self.top1Histogram = top1Histogram
+            self.logits = logits
+            self.topNMultiHot = topNMultiHot
+            self.otherFeatures = otherFeatures
+        }
+    }
+
+    public struct Generated: Sendable {
+        public var pool3: FeatureRows
+        /// [N, classes] logits, in the order of `pool3`'s rows.
+        public var logits: FeatureRows
+        /// Further feature spaces by name, rows in the same order.
+        public var otherFeatures: [String: FeatureRows]
+
+        public init(pool3: FeatureRows, logits: FeatureRows,
+                    otherFeatures: [String: FeatureRows] = [:]) {
+            self.pool3 = pool3
+            self.logits = logits
+            self.otherFeatures = otherFeatures
+        }
+    }
+
+    public struct Options: Sendable {
+        public var topN = 5
+        public var optimizer = NullSpaceOptimizer()
+        public var resamplingDraws = 3
+        public var resamplingSeed: UInt64 = 0
+
+        public init() {}
+    }
+
+    /// One further feature space: its Fréchet distance under each weighting.
+    public struct OtherFeatures: Sendable, Equatable {
+        public let name: String
+        public let uniform: Double
+        public let top1Matched: Double
+        public let topNMatched: Double?
+        public let pool3Matched: Double
+    }
+
+    public let fidPool3: Double
+    public let top1: ClassMatching.Top1Matching
+    public let fidPool3Top1Matched: Double
+    public let topN: ClassMatching.TopNMatching?
+    public let fidPool3TopNMatched: Double?
+    public let pool3Matched: NullSpaceOptimizer.Result
+    public var fidPool3Matched: Double { pool3Matched.fid }
+    public let fidPool3Resampled: Resampling.Result
+    public let fdLogits: Double?
+    public let fdLogitsTop1Matched: Double?
+    /// Sorted by name.
+    public let otherFeatures: [OtherFeatures]
+    /// `top1.unmatchedReferenceMass`.
+    public var unmatchedReferenceMass: Double { top1.unmatchedReferenceMass }
+
+    /// Every name in `generated.otherFeatures` must have reference statistics (a precondition:
+    /// callers match the two sides before).
+    ///
+    /// - Throws: `FrechetError` for mismatched shapes or row counts, unusable class data, and
+    ///   failures of the linear algebra.
+    public init(reference: Reference, generated: Generated, options: Options = Options()) throws {
+        let n = generated.pool3.count
+        let rowSets = [("logits", generated.logits)]
+            + generated.otherFeatures.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        for (name, rows) in rowSets where rows.count != n {
+            throw FrechetError.shapeMismatch(
+                source: "generated \(name)", key: name, shape: [rows.count, rows.dimension],
+                expected: [n, rows.dimension], reason: "one row per generated image")
+        }
+        let scores: [Float]
+        switch generated.logits.storage {
+        case .float32(let values): scores = values
+        case .float64(let values): scores = values.map(Float.init)
+        }
+        let classes = generated.logits.dimension
+        let top1Classes = ClassMatching.topClasses(scores: scores, classCount: classes, n: 1)
+            .map { $0[0] }
+        let uniform = WeightedStatistics.uniformWeights(count: n)
+        let pool3 = try WeightedFrechetDistance(reference: reference.pool3, rows: generated.pool3)
+
+        fidPool3 = try pool3.distance(weights: uniform)
+        top1 = try ClassMatching.top1Weights(referenceHistogram: reference.top1Histogram,
+                                             generatedTop1: top1Classes)
+        fidPool3Top1Matched = try pool3.distance(weights: top1.weights)
+        if let multiHot = reference.topNMultiHot {
+            let matching = try ClassMatching.topNWeights(
+                reference: multiHot, generatedScores: scores, n: options.topN,
+                optimizer: options.optimizer)
+            topN = matching
+            fidPool3TopNMatched = try pool3.distance(weights: matching.weights)
+        } else {
+            topN = nil
+            fidPool3TopNMatched = nil
+        }
+        pool3Matched = try options.optimizer.minimize(pool3, initialWeights: top1.weights)
+        fidPool3Resampled = try Resampling.medianFID(
+            pool3, weights: pool3Matched.weights, draws: options.resamplingDraws,
+            seed: options.resamplingSeed)
+        if let logits = reference.logits {
+            let distance = try WeightedFrechetDistance(reference: logits, rows: generated.logits)
+            fdLogits = try distance.distance(weights: uniform)
+            fdLogitsTop1Matched = try distance.distance(weights: top1.weights)
+        } else {
+            fdLogits = nil
+            fdLogitsTop1Matched = nil
+        }
+        var others: [OtherFeatures] = []
+        for (name, rows) in generated.otherFeatures.sorted(by: { $0.key < $1.key }) {
+            guard let statistics = reference.otherFeatures[name] else {
+                preconditionFailure("ClassMatchingReport: generated features '\(name)' have no "
+                                    + "reference statistics (reference has "
+                                    + "\(reference.otherFeatures.keys.sorted()))")
+            }
+            let distance = try WeightedFrechetDistance(reference: statistics, rows: rows)
+            others.append(OtherFeatures(
+                name: name, uniform: try distance.distance(weights: uniform),
+                top1Matched: try distance.distance(weights: top1.weights),
+                topNMatched: try topN.map { try distance.distance(weights: $0.weights) },
+                pool3Matched: try distance.distance(weights: pool3Matched.weights)))
+        }
+        otherFeatures = others
+    }
+}

@@ -1,0 +1,214 @@
+import CBLAS
+
+// MARK: - A set's feature vectors
+
+/// The feature vectors of N images as a row-major [N, d] matrix, Float32 (as fidviz stores
+/// pool3 and logits) or Float64, held as given (no copy). The weighted statistics, the weight
+/// gradient and the null-space optimiser read it block by block, converting one block of rows
+/// at a time, so no second full-size copy is ever made.
+public struct FeatureRows: Sendable {
+    /// N.
+    public let count: Int
+    /// d.
+    public let dimension: Int
+    let storage: Storage
+
+    enum Storage: Sendable {
+        case float32([Float])
+        case float64([Double])
+    }
+
+    /// Rows from a row-major [N, d] Float32 array (N = values.count / dimension).
+    public init(_ values: [Float], dimension: Int) {
+        self.init(.float32(values), valueCount: values.count, dimension: dimension)
+    }
+
+    /// Rows from a row-major [N, d] Float64 array (N = values.count / dimension).
+    public init(_ values: [Double], dimension: Int) {
+        self.init(.float64(values), valueCount: values.count, dimension: dimension)
+    }
+
+    private init(_ storage: Storage, valueCount: Int, dimension: Int) {
+        precondition(dimension > 0 && valueCount % dimension == 0,
+                     "FeatureRows: \(valueCount) values are not whole rows of dimension \(dimension)")
+        self.dimension = dimension
+        count = valueCount / dimension
+        self.storage = storage
+    }
+
+    /// Row i in Float64, [d].
+    public func row(_ i: Int) -> [Double] {
+        precondition(i >= 0 && i < count, "FeatureRows.row: \(i) of \(count)")
+        let range = (i * dimension)..<((i + 1) * dimension)
+        switch storage {
+        case .float32(let values): return values[range].map(Double.init)
+        case .float64(let values): return Array(values[range])
+        }
+    }
+
+    /// Throws `FrechetError.nonFinite` (key "rows", index [row, column]) for the first NaN/Inf.
+    func checkFinite(source: String) throws {
+        let index: Int?
+        switch storage {
+        case .float32(let values): index = values.firstIndex { !$0.isFinite }
+        case .float64(let values): index = values.firstIndex { !$0.isFinite }
+        }
+        if let i = index {
+            let value: Double
+            switch storage {
+            case .float32(let values): value = Double(values[i])
+            case .float64(let values): value = values[i]
+            }
+            throw FrechetError.nonFinite(source: source, key: "rows",
+                                         index: [i / dimension, i % dimension], value: value)
+        }
+    }
+}
+
+// MARK: - Block kernels
+
+extension FeatureRows {
+    /// Rows converted per block.
+    static let blockRows = 1024
+
+    /// Writes (f_i - centre) * factor_k for i = indices[k] into `out`, row-major
+    /// [indices.count, d], as `T`.
+    func fillCentred<T: BLASScalar>(
+        _ indices: ArraySlice<Int>, centre: [Double], factors: ArraySlice<Double>?,
+        into out: UnsafeMutablePointer<T>
+    ) {
+        let d = dimension
+        centre.withUnsafeBufferPointer { c in
+            func fill<S: BinaryFloatingPoint>(_ source: UnsafeBufferPointer<S>) {
+                for (k, i) in indices.enumerated() {
+                    let factor = factors.map { f in f[f.startIndex + k] } ?? 1
+                    let row = source.baseAddress! + i * d
+                    let target = out + k * d
+                    for j in 0..<d { target[j] = T((Double(row[j]) - c[j]) * factor) }
+                }
+            }
+            switch storage {
+            case .float32(let values): values.withUnsafeBufferPointer { fill($0) }
+            case .float64(let values): values.withUnsafeBufferPointer { fill($0) }
+            }
+        }
+    }
+
+    /// sum_i w_i (f_i - c) over the rows with w_i != 0, [d].
+    func weightedSum(_ weights: [Double], centre: [Double]) -> [Double] {
+        precondition(weights.count == count,
+                     "FeatureRows.weightedSum: \(weights.count) weights for \(count) rows")
+        let d = dimension
+        let indices = weights.indices.filter { weights[$0] != 0 }
+        var sum = [Double](repeating: 0, count: d)
+        var block = [Double](repeating: 0, count: Self.blockRows * d)
+        var start = 0
+        while start < indices.count {
+            let end = min(start + Self.blockRows, indices.count)
+            let blockWeights = indices[start..<end].map { weights[$0] }
+            block.withUnsafeMutableBufferPointer { b in
+                fillCentred(indices[start..<end], centre: centre, factors: nil, into: b.baseAddress!)
+                cblas_dgemv(CblasRowMajor, CblasTrans, Int32(end - start), Int32(d), 1.0,
+                            b.baseAddress, Int32(d), blockWeights, 1, 1.0, &sum, 1)
+            }
+            start = end
+        }
+        return sum
+    }
+
+    /// sum_i w_i (f_i - c)(f_i - c)^T, row-major [d, d] and symmetric, plus sum_i w_i (f_i - c)
+    /// [d], over the rows with w_i != 0 (any sign: positive and negative weights go through
+    /// separate `dsyrk` updates).
+    func weightedMoments(_ weights: [Double], centre: [Double]) -> (gram: [Double], sum: [Double]) {
+        precondition(weights.count == count,
+                     "FeatureRows.weightedMoments: \(weights.count) weights for \(count) rows")
+        let d = dimension
+        var gram = [Double](repeating: 0, count: d * d)
+        var sum = [Double](repeating: 0, count: d)
+        var block = [Double](repeating: 0, count: Self.blockRows * d)
+        for sign in [1.0, -1.0] {
+            let indices = weights.indices.filter { sign * weights[$0] > 0 }
+            let roots = indices.map { (sign * weights[$0]).squareRoot() }
+            var start = 0
+            while start < indices.count {
+                let end = min(start + Self.blockRows, indices.count)
+                block.withUnsafeMutableBufferPointer { b in
+                    fillCentred(indices[start..<end], centre: centre, factors: roots[start..<end],
+                                into: b.baseAddress!)
+                    // sum += sign * X^T sqrt(|w|), since each row already carries sqrt(|w|).
+                    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(end - start), Int32(d), sign,
+                                b.baseAddress, Int32(d), Array(roots[start..<end]), 1, 1.0, &sum, 1)
+                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(end - start),
+                                sign, b.baseAddress, Int32(d), 1.0, &gram, Int32(d))
+                }
+                start = end
+            }
+        }
+        mirrorUpperToLower(&gram, dimension: d)
+        return (gram, sum)
+    }
+
+    /// r_i = (f_i - c)^T K (f_i - c) + l . (f_i - c) for every row, K symmetric [d, d]; the
+    /// product with K is a GEMM in `T` (Float32 halves its cost), the row dots are summed in
+    /// Float64.
+    func quadraticForms<T: BLASScalar>(_ k: [Double], linear l: [Double], centre: [Double],
+                                       as _: T.Type) -> [Double] {
+        let d = dimension
+        precondition(k.count == d * d && l.count == d && centre.count == d,
+                     "FeatureRows.quadraticForms: K [\(k.count)], l [\(l.count)], d = \(d)")
+        let matrix = k.map { T($0) }
+        let linear = l.map { T($0) }
+        var block = [T](repeating: 0, count: Self.blockRows * d)
+        var product = [T](repeating: 0, count: Self.blockRows * d)
+        var result = [Double](repeating: 0, count: count)
+        var start = 0
+        while start < count {
+            let end = min(start + Self.blockRows, count)
+            let rows = end - start
+            block.withUnsafeMutableBufferPointer { x in
+                product.withUnsafeMutableBufferPointer { p in
+                    fillCentred(Array(start..<end)[...], centre: centre, factors: nil,
+                                into: x.baseAddress!)
+                    // P = 1 l^T, then P += X K.
+                    for r in 0..<rows {
+                        for j in 0..<d { p[r * d + j] = linear[j] }
+                    }
+                    T.gemm(rows: rows, columns: d, inner: d, x.baseAddress!, matrix, p.baseAddress!,
+                           beta: 1)
+                    for r in 0..<rows {
+                        var dot = 0.0
+                        for j in 0..<d { dot += Double(p[r * d + j]) * Double(x[r * d + j]) }
+                        result[start + r] = dot
+                    }
+                }
+            }
+            start = end
+        }
+        return result
+    }
+}
+
+// MARK: - Float32 and Float64 through one BLAS interface
+
+/// The scalar types the block kernels run BLAS in.
+protocol BLASScalar: BinaryFloatingPoint {
+    /// Row-major C = A B + beta C with A [rows, inner], B [inner, columns].
+    static func gemm(rows: Int, columns: Int, inner: Int, _ a: UnsafePointer<Self>,
+                     _ b: UnsafePointer<Self>, _ c: UnsafeMutablePointer<Self>, beta: Self)
+}
+
+extension Float: BLASScalar {
+    static func gemm(rows: Int, columns: Int, inner: Int, _ a: UnsafePointer<Float>,
+                     _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, beta: Float) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns),
+                    Int32(inner), 1, a, Int32(inner), b, Int32(columns), beta, c, Int32(columns))
+    }
+}
+
+extension Double: BLASScalar {
+    static func gemm(rows: Int, columns: Int, inner: Int, _ a: UnsafePointer<Double>,
+                     _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, beta: Double) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns),
+                    Int32(inner), 1, a, Int32(inner), b, Int32(columns), beta, c, Int32(columns))
+    }
+}

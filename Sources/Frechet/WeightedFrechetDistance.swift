@@ -1,0 +1,221 @@
+import CBLAS
+
+// MARK: - FID as a function of image weights
+
+/// Which scalar type the N x d x d product of the weight gradient runs in.
+public enum GEMMPrecision: String, Sendable {
+    case float32, float64
+}
+
+/// FID of weighted generated images against fixed reference statistics, as a function of
+/// the weights (Kynkäänniemi et al.'s resampling, without the resampling):
+///
+///     FID(w) = |mu_w - mu_r|^2 + Tr S_r + Tr S_w - 2 Tr (A S_w A)^{1/2},   A = S_r^{1/2},
+///
+/// with mu_w, S_w as in `WeightedStatistics` (uniform weights give the ordinary FID of the
+/// rows), and its gradient with respect to the weights,
+///
+///     dFID/dw_i = 2 (mu_w - mu_r).f_i + s (|f_i|^2 - 2 mu_w.f_i)
+///                 - s [(f_i - mu_w)^T G (f_i - mu_w) - mu_w^T G mu_w],
+///     s = N/(N-1),  G = A M^{-1/2} A,  M = A S_w A,
+///
+/// the derivative of FID with S_w written as s (sum_i w_i f_i f_i^T - mu_w mu_w^T), i.e. with
+/// the weights as free variables. On the simplex only differences g_i - g_j matter (adding a
+/// constant to every g_i changes no feasible directional derivative). G is the linear map
+/// of the optimal transport from N(mu_w, S_w) to N(mu_r, S_r); M^{-1/2} is the pseudo-inverse
+/// square root (eigenvalues at or below d * eps * max dropped), as in `FIDContribution`.
+///
+/// Convexity: S_w is matrix-concave in w (it is s times a weighted covariance), Tr sqrt is
+/// concave and monotone on PSD matrices, so -2 Tr (A S_w A)^{1/2} is convex in w; the mean
+/// and trace terms add a linear function of w and -|mu_w|^2 / (N - 1). FID(w) is therefore
+/// convex up to that one small concave quadratic.
+///
+/// Cost: the reference factor once (O(d^3)); per FID, one co-moment over the rows with
+/// w_i > 0 (N d^2 / 2 multiply-adds, Float64 `dsyrk`) and one eigenvalue decomposition
+/// (O(d^3)); the gradient adds the eigenvectors and one N x d x d GEMM for the quadratic
+/// forms (`precision`: Float32 by default; the row dots are summed in Float64). Rows are
+/// read block by block; nothing of size N x d is allocated.
+public final class WeightedFrechetDistance: Sendable {
+    public let reference: FrechetStatistics
+    public let rows: FeatureRows
+    /// Scalar type of the gradient's N x d x d product.
+    public let precision: GEMMPrecision
+
+    let factor: ReferenceFactor
+    /// c, the unweighted mean of the rows: every row enters as f_i - c.
+    let centre: [Double]
+    /// mu_r - c.
+    let referenceOffset: [Double]
+    /// s = N / (N - 1).
+    let scale: Double
+
+    /// - Throws: `FrechetError.tooFewSamples` for N < 2, `.dimensionMismatch` when the rows'
+    ///   dimension differs from the reference's, `.nonFinite` for NaN/Inf in either.
+    public init(reference: FrechetStatistics, rows: FeatureRows,
+                precision: GEMMPrecision = .float32) throws {
+        guard rows.count >= 2 else {
+            throw FrechetError.tooFewSamples(source: "weighted rows", count: rows.count, needed: 2)
+        }
+        guard rows.dimension == reference.dimension else {
+            throw FrechetError.dimensionMismatch(what: "feature rows against reference statistics",
+                                                 expected: reference.dimension,
+                                                 found: rows.dimension)
+        }
+        try reference.checkFinite(source: "reference statistics")
+        try rows.checkFinite(source: "feature rows")
+        self.reference = reference
+        self.rows = rows
+        self.precision = precision
+        factor = try ReferenceFactor(reference: reference)
+        let n = Double(rows.count)
+        let zero = [Double](repeating: 0, count: rows.dimension)
+        let centre = rows.weightedSum(WeightedStatistics.uniformWeights(count: rows.count),
+                                      centre: zero)
+        self.centre = centre
+        referenceOffset = (0..<rows.dimension).map { reference.mu[$0] - centre[$0] }
+        scale = n / (n - 1)
+    }
+
+    /// FID(reference; mu_w, S_w).
+    ///
+    /// - Throws: `FrechetError.invalidWeights` unless `weights` is a probability vector over
+    ///   the rows; `.eigendecompositionFailed` from LAPACK.
+    public func distance(weights: [Double]) throws -> Double {
+        try WeightedStatistics.checkWeights(weights, count: rows.count)
+        return try evaluate(moments(weights), vectors: false).distance
+    }
+
+    /// FID(w) and dFID/dw (the formula above, constant included), [N].
+    public func distanceAndGradient(weights: [Double]) throws
+        -> (distance: Double, gradient: [Double])
+    {
+        try WeightedStatistics.checkWeights(weights, count: rows.count)
+        let point = try evaluate(moments(weights), vectors: true)
+        return (point.distance, gradient(at: point))
+    }
+
+    // MARK: - Building blocks (the optimiser combines them)
+
+    /// sum v_i (f_i - c)(f_i - c)^T, sum v_i (f_i - c) and sum v_i for unnormalised weights v:
+    /// all linear in v, so the moments of v + alpha p are those of v plus alpha times p's.
+    struct Moments {
+        var gram: [Double]
+        var sum: [Double]
+        var total: Double
+
+        /// self + alpha * other.
+        func adding(_ other: Moments, times alpha: Double) -> Moments {
+            var result = self
+            for k in 0..<gram.count { result.gram[k] += alpha * other.gram[k] }
+            for k in 0..<sum.count { result.sum[k] += alpha * other.sum[k] }
+            result.total += alpha * other.total
+            return result
+        }
+    }
+
+    func moments(_ v: [Double]) -> Moments {
+        let (gram, sum) = rows.weightedMoments(v, centre: centre)
+        return Moments(gram: gram, sum: sum, total: v.reduce(0, +))
+    }
+
+    /// FID at the weights v / sum v behind `moments`, with the spectrum of M when `vectors`.
+    struct Point {
+        let distance: Double
+        /// mu_w - c.
+        let offset: [Double]
+        let spectrum: CongruenceSpectrum?
+        /// Rounding level of `distance`: eps times the sum of its terms' magnitudes.
+        let roundingLevel: Double
+    }
+
+    func evaluate(_ moments: Moments, vectors: Bool) throws -> Point {
+        let d = rows.dimension
+        let total = moments.total
+        let offset = moments.sum.map { $0 / total }
+        var sigma = [Double](repeating: 0, count: d * d)
+        var traceOfSigma = 0.0
+        for i in 0..<d {
+            for j in 0..<d {
+                sigma[i * d + j] = scale * (moments.gram[i * d + j] / total - offset[i] * offset[j])
+            }
+            traceOfSigma += sigma[i * d + i]
+        }
+        let spectrum: CongruenceSpectrum?
+        let traceOfSquareRoot: Double
+        if vectors {
+            spectrum = try CongruenceSpectrum(factor: factor, sigma: sigma)
+            traceOfSquareRoot = spectrum!.traceOfSquareRoot
+        } else {
+            spectrum = nil
+            traceOfSquareRoot = FrechetDistance.traceOfSquareRoot(
+                eigenvalues: try SymmetricEigen(symmetric: factor.congruence(sigma), dimension: d,
+                                                vectors: false).eigenvalues)
+        }
+        let distance = FrechetDistance.meanTerm(offset, referenceOffset) + reference.traceOfSigma
+            + traceOfSigma - 2 * traceOfSquareRoot
+        let magnitude = reference.traceOfSigma + traceOfSigma + 2 * traceOfSquareRoot
+            + FrechetDistance.meanTerm(offset, referenceOffset)
+        return Point(distance: distance, offset: offset, spectrum: spectrum,
+                     roundingLevel: 0.1 * Double.ulpOfOne * magnitude)
+    }
+
+    /// dFID/dw_i at `point` (which must carry its spectrum), [N]. With x_i = f_i - c,
+    /// delta = mu_w - c and K = I - G, the formula above is
+    /// s x_i^T K x_i + (2 (mu_w - mu_r) - 2 s K delta) . x_i + const.
+    func gradient(at point: Point) -> [Double] {
+        guard let spectrum = point.spectrum else {
+            preconditionFailure("WeightedFrechetDistance.gradient needs the eigenvectors of M")
+        }
+        let d = rows.dimension
+        let delta = point.offset
+        // G = R R^T, R = B diag(lambda^{-1/4}) (B = F Q), eigenvalues at the cutoff dropped.
+        let cutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: spectrum.lambda)
+        var r = spectrum.transform
+        for k in 0..<d {
+            let lambda = spectrum.lambda[k]
+            let factor = lambda > cutoff ? 1 / lambda.squareRoot().squareRoot() : 0
+            for i in 0..<d { r[i * d + k] *= factor }
+        }
+        var g = [Double](repeating: 0, count: d * d)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(d), Int32(d), 1.0, r, Int32(d),
+                    0.0, &g, Int32(d))
+        mirrorUpperToLower(&g, dimension: d)
+        // sK and the linear term.
+        var scaledK = g
+        for k in 0..<scaledK.count { scaledK[k] *= -scale }
+        for i in 0..<d { scaledK[i * d + i] += scale }
+        let scaledKDelta = multiply(scaledK, vector: delta, dimension: d)
+        let linear = (0..<d).map { 2 * (delta[$0] - referenceOffset[$0]) - 2 * scaledKDelta[$0] }
+        var forms: [Double]
+        switch precision {
+        case .float32:
+            forms = rows.quadraticForms(scaledK, linear: linear, centre: centre, as: Float.self)
+        case .float64:
+            forms = rows.quadraticForms(scaledK, linear: linear, centre: centre, as: Double.self)
+        }
+        // The constant that makes this the formula above exactly:
+        // 2 (mu_w - mu_r).c + s (|c|^2 - 2 mu_w.c) - s (delta^T G delta - mu_w^T G mu_w).
+        let mu = (0..<d).map { centre[$0] + delta[$0] }
+        let gDelta = multiply(g, vector: delta, dimension: d)
+        let gMu = multiply(g, vector: mu, dimension: d)
+        var constant = 0.0
+        for j in 0..<d {
+            constant += 2 * (delta[j] - referenceOffset[j]) * centre[j]
+                + scale * (centre[j] * centre[j] - 2 * mu[j] * centre[j])
+                - scale * (delta[j] * gDelta[j] - mu[j] * gMu[j])
+        }
+        for i in 0..<forms.count { forms[i] += constant }
+        return forms
+    }
+}
+
+// MARK: - Convenience
+
+extension FrechetDistance {
+    /// FID(reference; mu_w, S_w) of feature rows under image weights (`WeightedFrechetDistance`
+    /// for several weightings of the same rows, or the gradient).
+    public static func distance(reference: FrechetStatistics, rows: FeatureRows,
+                                weights: [Double]) throws -> Double {
+        try WeightedFrechetDistance(reference: reference, rows: rows).distance(weights: weights)
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Frechet
+import NumpyFiles
+
+// MARK: - Constructed features with class structure
+
+/// A Gaussian mixture standing in for pool3 features: C classes with means m_c ~ N(0, 0.5^2 I)
+/// and one within-class diagonal covariance with standard deviations 0.1 + 0.9 exp(-3 j / d),
+/// all drawn from `SplitMix64(seed)`. The reference side is the mixture's exact statistics at
+/// given class proportions; the generated side is a sample at other proportions, so its FID
+/// mixes a class-proportion part (what Top-1 matching removes) with finite-sample noise.
+struct ClassMixture {
+    let classes: Int
+    let dimension: Int
+    let means: [Double]  // [C, d]
+    let deviations: [Double]  // [d]
+
+    init(classes: Int, dimension d: Int, generator: inout SplitMix64) {
+        self.classes = classes
+        dimension = d
+        means = (0..<(classes * d)).map { _ in 0.5 * generator.normal() }
+        deviations = (0..<d).map { 0.1 + 0.9 * exp(-3 * Double($0) / Double(d)) }
+    }
+
+    /// mu = sum pi_c m_c, sigma = diag(deviations^2) + sum pi_c (m_c - mu)(m_c - mu)^T.
+    func statistics(proportions: [Double]) -> FrechetStatistics {
+        let d = dimension
+        var mu = [Double](repeating: 0, count: d)
+        for c in 0..<classes {
+            for j in 0..<d { mu[j] += proportions[c] * means[c * d + j] }
+        }
+        var sigma = [Double](repeating: 0, count: d * d)
+        for c in 0..<classes {
+            let offset = (0..<d).map { means[c * d + $0] - mu[$0] }
+            for i in 0..<d {
+                let scaled = proportions[c] * offset[i]
+                for j in 0..<d { sigma[i * d + j] += scaled * offset[j] }
+            }
+        }
+        for j in 0..<d { sigma[j * d + j] += deviations[j] * deviations[j] }
+        return FrechetStatistics(mu: mu, sigma: sigma)
+    }
+
+    /// `count` rows, class c exactly round(pi_c count) times (the last class takes the rest),
+    /// Float32 [count, d], with their classes.
+    func sample(count: Int, proportions: [Double], generator: inout SplitMix64)
+        -> (rows: [Float], labels: [Int])
+    {
+        let d = dimension
+        var labels: [Int] = []
+        for c in 0..<classes {
+            let size = c == classes - 1 ? count - labels.count
+                : Int((proportions[c] * Double(count)).rounded())
+            labels += [Int](repeating: c, count: size)
+        }
+        var rows = [Float](repeating: 0, count: count * d)
+        for (i, c) in labels.enumerated() {
+            for j in 0..<d {
+                rows[i * d + j] = Float(means[c * d + j] + deviations[j] * generator.normal())
+            }
+        }
+        return (rows, labels)
+    }
+}
+
+// MARK: - The null-space optimisation, timed
+
+/// `fidviz-bench --nullspace`: FID at uniform and at Top-1 weights, then the minimum over
+/// the weights (`NullSpaceOptimizer`), with wall and CPU time per iteration.
+enum NullSpaceBenchmark {
+    struct Options {
+        var count = 50_000
+        var dimension = 2048
+        var classes = 20
+        var seed: UInt64 = 1
+        var tolerance = 1e-6
+        var maximumIterations = 200
+        var memory = 10
+        var precision = GEMMPrecision.float32
+        var export: String? = nil
+        var saveWeights: String? = nil
+        var evaluateWeights: String? = nil
+        var checkPrecision = false
+        /// Start the optimiser at the Top-1 weights instead of uniform ones.
+        var startAtTop1 = true
+    }
+
+    static func run(_ options: Options) throws {
+        var clock = FrechetBenchmark.Stopwatch()
+        var generator = SplitMix64(seed: options.seed)
+        let mixture = ClassMixture(classes: options.classes, dimension: options.dimension,
+                                   generator: &generator)
+        let uniform = [Double](repeating: 1 / Double(options.classes), count: options.classes)
+        var skew = (0..<options.classes).map { 1 + 2 * Double($0) / Double(max(options.classes - 1, 1)) }
+        let skewTotal = skew.reduce(0, +)
+        skew = skew.map { $0 / skewTotal }
+        let reference = mixture.statistics(proportions: uniform)
+        let (rows, labels) = mixture.sample(count: options.count, proportions: skew,
+                                            generator: &generator)
+        print("nullspace: N=\(options.count) d=\(options.dimension) classes=\(options.classes) "
+              + "seed=\(options.seed) precision=\(options.precision.rawValue): features and "
+              + "reference statistics constructed in \(clock.lap())")
+        if let path = options.export {
+            try Npz.write(
+                [("rows", NpyArray(rows, shape: [options.count, options.dimension])),
+                 ("labels", NpyArray(labels.map(Int64.init))),
+                 ("mu_r", NpyArray(reference.mu)),
+                 ("sigma_r", NpyArray(reference.sigma, shape: [options.dimension, options.dimension])),
+                 ("reference_proportions", NpyArray(uniform))],
+                to: URL(fileURLWithPath: path), compressed: false)
+            print("wrote \(path) in \(clock.lap())")
+        }
+
+        let features = FeatureRows(rows, dimension: options.dimension)
+        let objective = try WeightedFrechetDistance(reference: reference, rows: features,
+                                                    precision: options.precision)
+        print("reference factor: \(clock.lap())")
+        let uniformWeights = WeightedStatistics.uniformWeights(count: options.count)
+        let fid = try objective.distance(weights: uniformWeights)
+        print("FID (uniform weights): \(fid)  [\(clock.lap())]")
+        let top1 = try ClassMatching.top1Weights(
+            referenceHistogram: uniform, generatedTop1: labels)
+        let matched = try objective.distance(weights: top1.weights)
+        print("FID (Top-1 matched): \(matched), ESS \(format(top1.effectiveSampleSize))  [\(clock.lap())]")
+        if options.checkPrecision { try comparePrecisions(objective, weights: top1.weights) }
+        if let path = options.evaluateWeights {
+            let other = try readWeights(path)
+            let total = other.reduce(0, +)
+            print("FID of the weights in \(path): \(try objective.distance(weights: other.map { $0 / total }))")
+        }
+
+        clock.restart()
+        var total = FrechetBenchmark.Stopwatch()
+        let optimizer = NullSpaceOptimizer(maximumIterations: options.maximumIterations,
+                                           relativeTolerance: options.tolerance,
+                                           memory: options.memory)
+        print("optimising from \(options.startAtTop1 ? "the Top-1" : "uniform") weights, tolerance "
+              + "\(options.tolerance) (relative decrease) over 3 iterations")
+        let result = try optimizer.minimize(
+            objective, initialWeights: options.startAtTop1 ? top1.weights : nil
+        ) { iteration, value in
+            print("  iteration \(iteration): FID \(value)  [\(clock.lap())]")
+        }
+        print("minimum FID \(result.fid) after \(result.iterations) iterations: \(result.reason.rawValue), "
+              + "converged \(result.converged); \(result.fidEvaluations) FID evaluations, "
+              + "\(result.gradientEvaluations) gradients; Frank-Wolfe gap \(result.frankWolfeGap), "
+              + "ESS \(format(result.effectiveSampleSize)), zero weights "
+              + "\(result.weights.filter { $0 == 0 }.count)  [total \(total.lap())]")
+        if let path = options.saveWeights {
+            try Npz.write([("weights", NpyArray(result.weights))], to: URL(fileURLWithPath: path),
+                          compressed: false)
+        }
+        let resampled = try Resampling.medianFID(objective, weights: result.weights, seed: 1)
+        print("FID of resamples at the minimising weights: median \(resampled.median) of \(resampled.values)  "
+              + "[\(total.lap())]")
+        print(String(format: "peak memory: %.2f GiB", Double(peakResidentBytes()) / Double(1 << 30)))
+    }
+
+    /// The gradient with Float32 and Float64 GEMMs: time and largest difference relative to
+    /// the spread of the Float64 gradient (what the optimiser's steps depend on).
+    static func comparePrecisions(_ objective: WeightedFrechetDistance, weights: [Double]) throws {
+        var clock = FrechetBenchmark.Stopwatch()
+        let single = try WeightedFrechetDistance(reference: objective.reference,
+                                                 rows: objective.rows, precision: .float32)
+            .distanceAndGradient(weights: weights).gradient
+        let singleTime = clock.lap()
+        let double = try WeightedFrechetDistance(reference: objective.reference,
+                                                 rows: objective.rows, precision: .float64)
+            .distanceAndGradient(weights: weights).gradient
+        let doubleTime = clock.lap()
+        let spread = (double.max() ?? 0) - (double.min() ?? 0)
+        let worst = zip(single, double).map { abs($0 - $1) }.max() ?? 0
+        print("gradient at Top-1 weights: Float32 GEMM \(singleTime), Float64 GEMM \(doubleTime); "
+              + "max |g32 - g64| / (max g64 - min g64) = \(worst / spread)")
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// `weights` of an .npz.
+    static func readWeights(_ path: String) throws -> [Double] {
+        guard let weights = try Npz.read(contentsOf: URL(fileURLWithPath: path))["weights"]?.doubles() else {
+            throw FrechetError.invalidWeights(source: path, reason: "no float64 array 'weights'")
+        }
+        return weights
+    }
+
+    static func options(from arguments: [String]) -> Options {
+        var options = Options()
+        func value(_ name: String) -> String? {
+            guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+            return arguments[i + 1]
+        }
+        if let v = value("--n").flatMap(Int.init) { options.count = v }
+        if let v = value("--d").flatMap(Int.init) { options.dimension = v }
+        if let v = value("--classes").flatMap(Int.init) { options.classes = v }
+        if let v = value("--seed").flatMap(UInt64.init) { options.seed = v }
+        if let v = value("--tolerance").flatMap(Double.init) { options.tolerance = v }
+        if let v = value("--max-iterations").flatMap(Int.init) { options.maximumIterations = v }
+        if let v = value("--memory").flatMap(Int.init) { options.memory = v }
+        if let v = value("--precision").flatMap(GEMMPrecision.init(rawValue:)) { options.precision = v }
+        options.export = value("--export")
+        options.saveWeights = value("--save-weights")
+        options.evaluateWeights = value("--evaluate-weights")
+        options.checkPrecision = arguments.contains("--check-precision")
+        if let v = value("--start") { options.startAtTop1 = v != "uniform" }
+        return options
+    }
+}

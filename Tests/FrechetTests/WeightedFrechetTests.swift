@@ -1,0 +1,176 @@
+import XCTest
+
+@testable import Frechet
+
+/// Constructed feature sets with known answers: class means plus small noise.
+struct ClassFeatures {
+    let dimension: Int
+    let means: [[Double]]
+
+    init(classes: Int, dimension d: Int, random: inout TestRandom) {
+        dimension = d
+        means = (0..<classes).map { _ in random.normals(d, scale: 3) }
+    }
+
+    /// `noise[k]` (one [d] vector per k) added to the mean of class c: the k-th image of
+    /// every class uses the same noise, so two sets with the same images per class differ
+    /// only in how many times each class occurs.
+    func rows(classCounts: [Int], noise: [[Double]]) -> (rows: [Double], labels: [Int]) {
+        var rows: [Double] = []
+        var labels: [Int] = []
+        for (c, count) in classCounts.enumerated() {
+            for k in 0..<count {
+                let n = noise[k % noise.count]
+                rows += (0..<dimension).map { means[c][$0] + n[$0] }
+                labels.append(c)
+            }
+        }
+        return (rows, labels)
+    }
+}
+
+func statistics(ofRows rows: [Double], dimension d: Int) throws -> FrechetStatistics {
+    let accumulator = StatisticsAccumulator(dimension: d)
+    accumulator.add(rows: rows)
+    return try accumulator.statistics()
+}
+
+final class WeightedFrechetTests: XCTestCase {
+    func testUniformWeightsGiveThePlainFIDOfTheRows() throws {
+        var random = TestRandom(seed: 41)
+        let d = 12
+        let reference = random.statistics(dimension: d, columns: 30, ridge: 0.1)
+        let values = random.normals(300 * d, scale: 1.3).map { $0 + 0.2 }
+        let plain = try FrechetDistance.distance(
+            reference: reference, generated: statistics(ofRows: values, dimension: d))
+        let uniform = WeightedStatistics.uniformWeights(count: 300)
+        for rows in [FeatureRows(values, dimension: d), FeatureRows(values.map { Float($0) }, dimension: d)] {
+            let floatPlain = try FrechetDistance.distance(
+                reference: reference,
+                generated: statistics(ofRows: (0..<300).flatMap { rows.row($0) }, dimension: d))
+            let weighted = try FrechetDistance.distance(reference: reference, rows: rows, weights: uniform)
+            XCTAssertEqual(weighted, floatPlain, accuracy: 1e-12 * floatPlain)
+            let statistics = try WeightedStatistics(rows: rows, weights: uniform)
+            XCTAssertEqual(statistics.effectiveSampleSize, 300, accuracy: 1e-9)
+            XCTAssertEqual(statistics.statistics.n, 300)
+        }
+        let weighted = try FrechetDistance.distance(reference: reference,
+                                                    rows: FeatureRows(values, dimension: d), weights: uniform)
+        XCTAssertEqual(weighted, plain, accuracy: 1e-12 * plain)
+    }
+
+    /// mu_w and S_w by the definition, naively.
+    func testWeightedStatisticsFollowTheDefinition() throws {
+        var random = TestRandom(seed: 42)
+        let (n, d) = (9, 4)
+        let values = random.normals(n * d)
+        var weights = (0..<n).map { _ in random.uniform() }
+        weights[3] = 0
+        let total = weights.reduce(0, +)
+        weights = weights.map { $0 / total }
+        let statistics = try WeightedStatistics(rows: FeatureRows(values, dimension: d), weights: weights)
+        let mu = (0..<d).map { j in (0..<n).reduce(0) { $0 + weights[$1] * values[$1 * d + j] } }
+        var sigma = [Double](repeating: 0, count: d * d)
+        for i in 0..<n {
+            for a in 0..<d {
+                for b in 0..<d {
+                    sigma[a * d + b] += Double(n) / Double(n - 1) * weights[i]
+                        * (values[i * d + a] - mu[a]) * (values[i * d + b] - mu[b])
+                }
+            }
+        }
+        assertClose(statistics.statistics.mu, mu, rtol: 1e-14, "mu_w")
+        assertClose(statistics.statistics.sigma, sigma, rtol: 1e-13, "S_w")
+        XCTAssertEqual(statistics.effectiveSampleSize, 1 / weights.reduce(0) { $0 + $1 * $1 },
+                       accuracy: 1e-12)
+    }
+
+    /// dFID/dw against central differences along feasible directions e_i - e_j, and against
+    /// the formula evaluated naively: 2 (mu_w - mu_r).f_i + s (|f_i|^2 - 2 mu_w.f_i)
+    /// - s [(f_i - mu_w)^T G (f_i - mu_w) - mu_w^T G mu_w], G = A M^{-1/2} A.
+    func testWeightGradientMatchesFiniteDifferencesAndTheFormula() throws {
+        var random = TestRandom(seed: 43)
+        let (n, d) = (40, 6)
+        let reference = random.statistics(dimension: d, columns: 20, ridge: 0.3, shift: 0.4)
+        let values = random.normals(n * d, scale: 1.2)
+        var weights = (0..<n).map { _ in 0.5 + random.uniform() }
+        let total = weights.reduce(0, +)
+        weights = weights.map { $0 / total }
+        let objective = try WeightedFrechetDistance(
+            reference: reference, rows: FeatureRows(values, dimension: d), precision: .float64)
+        let (fid, gradient) = try objective.distanceAndGradient(weights: weights)
+        XCTAssertEqual(fid, try objective.distance(weights: weights), accuracy: 1e-13 * fid)
+
+        let step = 1e-6
+        var numeric: [Double] = []
+        var analytic: [Double] = []
+        for (i, j) in [(0, 1), (5, 17), (39, 2), (20, 21), (11, 30)] {
+            var plus = weights
+            var minus = weights
+            plus[i] += step; plus[j] -= step
+            minus[i] -= step; minus[j] += step
+            numeric.append((try objective.distance(weights: plus) - objective.distance(weights: minus))
+                           / (2 * step))
+            analytic.append(gradient[i] - gradient[j])
+        }
+        assertClose(analytic, numeric, rtol: 1e-7, "g_i - g_j")
+        XCTAssertGreaterThan(numeric.map(abs).max()!, 0.1, "the check must not be vacuous")
+
+        // The formula, naively, with G from an eigendecomposition route of its own.
+        let weighted = try WeightedStatistics(rows: FeatureRows(values, dimension: d), weights: weights)
+            .statistics
+        let a = try SymmetricEigen(symmetric: reference.sigma, dimension: d)
+            .reconstruct { max($0, 0).squareRoot() }
+        let m = multiply(multiply(a, weighted.sigma, dimension: d), a, dimension: d)
+        let inverseRoot = try SymmetricEigen(symmetric: m, dimension: d)
+            .reconstruct { 1 / $0.squareRoot() }
+        let g = multiply(multiply(a, inverseRoot, dimension: d), a, dimension: d)
+        let mu = weighted.mu
+        let s = Double(n) / Double(n - 1)
+        func quadratic(_ x: [Double]) -> Double {
+            let gx = matrixVector(g, x)
+            return zip(x, gx).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let formula = (0..<n).map { i -> Double in
+            let f = Array(values[(i * d)..<((i + 1) * d)])
+            var value = 0.0
+            for k in 0..<d {
+                value += 2 * (mu[k] - reference.mu[k]) * f[k] + s * (f[k] * f[k] - 2 * mu[k] * f[k])
+            }
+            return value - s * (quadratic((0..<d).map { f[$0] - mu[$0] }) - quadratic(mu))
+        }
+        assertClose(gradient, formula, rtol: 1e-11, "dFID/dw against the formula")
+
+        // Float32 GEMM: the same gradient to Float32 rounding of the quadratic forms.
+        let single = try WeightedFrechetDistance(reference: reference, rows: FeatureRows(values, dimension: d))
+            .distanceAndGradient(weights: weights).gradient
+        let spread = gradient.max()! - gradient.min()!
+        XCTAssertLessThan(zip(single, gradient).map { abs($0 - $1) }.max()!, 1e-5 * spread)
+    }
+
+    func testBrokenWeightsAndRowsThrowNamedErrors() throws {
+        let reference = FrechetStatistics(mu: [0, 0], sigma: [1, 0, 0, 1])
+        let rows = FeatureRows([1, 2, 3, 4, 5, 7] as [Double], dimension: 2)
+        let objective = try WeightedFrechetDistance(reference: reference, rows: rows)
+        XCTAssertThrowsError(try objective.distance(weights: [0.5, 0.5])) {
+            XCTAssertEqual("\($0)", "weights: 2 weights given for 3 images; weights must be finite, "
+                           + ">= 0, one per image, and sum to 1")
+        }
+        assertThrowsFrechetError(try objective.distance(weights: [0.5, 0.6, -0.1]),
+                                 containing: "weights: weight 2 is -0.1;")
+        assertThrowsFrechetError(try objective.distance(weights: [0.5, 0.5, 0.5]),
+                                 containing: "weights: the weights sum to 1.5;")
+        assertThrowsFrechetError(try objective.distance(weights: [0.5, .nan, 0.5]),
+                                 containing: "weights: weight 1 is nan;")
+        assertThrowsFrechetError(
+            try WeightedFrechetDistance(reference: reference,
+                                        rows: FeatureRows([1, .infinity, 3, 4] as [Float], dimension: 2)),
+            containing: "feature rows: key 'rows' holds inf at index [0, 1]")
+        assertThrowsFrechetError(
+            try WeightedFrechetDistance(reference: reference, rows: FeatureRows([1, 2, 3] as [Float], dimension: 3)),
+            containing: "weighted rows: 1 sample(s) given but at least 2")
+        assertThrowsFrechetError(
+            try WeightedFrechetDistance(reference: reference, rows: FeatureRows([1, 2, 3, 4, 5, 6] as [Float], dimension: 3)),
+            containing: "feature rows against reference statistics: feature dimension 3 does not match 2")
+    }
+}
