@@ -18,8 +18,8 @@ public struct NpzArchive {
     /// end in ".npy" are not arrays and are not listed (numpy never writes them).
     public let keys: [String]
 
-    private let data: Data
-    private let members: [String: ZipMember]
+    let data: Data
+    let members: [String: ZipMember]
 
     // MARK: - Opening
 
