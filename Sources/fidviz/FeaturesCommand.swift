@@ -22,7 +22,7 @@ struct FeaturesCommand: ParsableCommand {
             counted from 0) and records the slice; `fidviz merge` concatenates the K files in order.
 
             Examples:
-              fidviz features samples/ -o feats.npz --json
+              fidviz features samples/reference -o feats.npz --json
               fidviz features generated/ --shard 3/8 -o feats-3.npz
             """)
 

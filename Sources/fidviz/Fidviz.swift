@@ -25,7 +25,7 @@ struct Fidviz: ParsableCommand {
             Examples:
               fidviz sample.png --ref stats.npz          (explain: the default command)
               fidviz weights download
-              fidviz features samples/ -o feats.npz --json
+              fidviz features samples/reference -o feats.npz --json
               fidviz stats reference_images/ -o ref.npz
               fidviz fid generated/ --ref ref.npz
               fidviz stats reference/ --shard 0/4 -o ref-0.npz     (... 3/4, then:)
