@@ -181,9 +181,10 @@ final class ChunkedStatistics {
     }
 }
 
-/// A note when a covariance of `n` samples in d = 2048 dimensions is singular.
-func noteIfTooFewSamples(_ n: Int?, set: String, quiet: Bool) {
-    let d = InceptionArchitecture.featureCount
+/// A note when a covariance of `n` samples in `dimension` dimensions (2048 for pool3) is singular.
+func noteIfTooFewSamples(_ n: Int?, dimension d: Int = InceptionArchitecture.featureCount, set: String, quiet: Bool) {
     guard let n, n < d else { return }
-    note("warning: the \(set) has \(n) samples, fewer than the \(d) feature dimensions: its covariance is singular and FID is biased upwards; use at least \(d) (ideally 50000)", quiet: quiet)
+    let advice = d == InceptionArchitecture.featureCount
+        ? "FID is biased upwards; use at least \(d) (ideally 50000)" : "the distance is biased upwards; use at least \(d)"
+    note("warning: the \(set) has \(n) samples, fewer than the \(d) feature dimensions: its covariance is singular and \(advice)", quiet: quiet)
 }
