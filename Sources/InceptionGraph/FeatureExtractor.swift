@@ -15,19 +15,11 @@ public struct ImageFeatures {
 }
 
 /// Images the network reads one at a time, in a fixed order: files decoded when their batch
-/// starts, or the rows of an array of pixels.
+/// starts, or the rows of an array of pixels (the command line's `ImageFiles` and `ImageBatch`).
 public protocol ImageSource {
     var count: Int { get }
     /// The image at `index` (0 ..< count); throws when it cannot be read or decoded, naming it.
     func image(at index: Int) throws -> RGBImage
-}
-
-/// Image files, decoded when asked for.
-public struct ImageFileList: ImageSource {
-    public let files: [URL]
-    public init(_ files: [URL]) { self.files = files }
-    public var count: Int { files.count }
-    public func image(at index: Int) throws -> RGBImage { try ImageDecoder.decode(contentsOf: files[index]) }
 }
 
 /// Preprocessing exactly as pytorch-fid reads an image, up to the network input:
