@@ -1,3 +1,5 @@
+import NumpyFiles
+
 // MARK: - Errors from statistics, their files, and the linear algebra behind FID
 
 /// Everything in this module that depends on outside data (statistics handed in by a caller,
@@ -23,6 +25,10 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
     case notPositiveSemidefinite(source: String, key: String, eigenvalue: Double, tolerance: Double)
     /// Statistics need at least two samples (the covariance divides by N - 1).
     case tooFewSamples(source: String, count: Int, needed: Int)
+    /// Statistics whose number of samples is unknown (pytorch-fid files omit `n`) cannot be merged.
+    case sampleCountUnknown(source: String)
+    /// A key holds a value that contradicts the file's other keys (e.g. a shard record).
+    case inconsistent(source: String, key: String, reason: String)
     /// A key the file must contain is absent.
     case missingKey(source: String, key: String, available: [String])
     /// An array has an element type that cannot be used (e.g. a string where numbers belong).
@@ -63,6 +69,11 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
         case .tooFewSamples(let source, let count, let needed):
             return "\(source): \(count) sample(s) given but at least \(needed) are needed "
                 + "for a covariance with the N-1 denominator; add more images"
+        case .sampleCountUnknown(let source):
+            return "\(source): the number of samples (n) is not recorded, so these statistics cannot be merged "
+                + "exactly; merge files written by `fidviz stats`, which record n"
+        case .inconsistent(let source, let key, let reason):
+            return "\(source): key '\(key)' \(reason); the file is corrupt or was edited"
         case .missingKey(let source, let key, let available):
             return "\(source): key '\(key)' is missing (keys present: "
                 + "\(available.sorted().joined(separator: ", "))); expected pytorch-fid/clean-fid "
@@ -77,5 +88,16 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
         case .invalidWeights(let source, let reason):
             return "\(source): \(reason); weights must be finite, >= 0, one per image, and sum to 1"
         }
+    }
+}
+
+extension FrechetError {
+    /// `unreadable`, from a `.npy`/`.npz` reading error: the member and byte offset it names go
+    /// into the reason.
+    public static func unreadable(_ error: NumpyFileError, source: String) -> FrechetError {
+        var reason = error.reason
+        if let member = error.member { reason = "member '\(member)': " + reason }
+        if let offset = error.offset { reason += " (at byte \(offset))" }
+        return .unreadable(source: source, reason: reason)
     }
 }

@@ -33,6 +33,32 @@ public struct FrechetStatistics: Sendable, Equatable {
     }
 }
 
+// MARK: - Merging
+
+extension FrechetStatistics {
+    /// The statistics of the union of disjoint sets, from each set's n, mu and sigma (Chan, Golub
+    /// and LeVeque's pairwise update, in Float64; see `StatisticsAccumulator`): for parts a, b,
+    ///
+    ///     n = n_a + n_b,   delta = mu_b - mu_a,   mu = mu_a + delta n_b / n,
+    ///     (n - 1) sigma = (n_a - 1) sigma_a + (n_b - 1) sigma_b + delta delta^T n_a n_b / n.
+    ///
+    /// Merging the shards of a set gives the statistics of the whole set up to rounding (about
+    /// 1e-15 relative). `sources` name the parts in errors (default "part 1", "part 2", ...).
+    ///
+    /// - Throws: `sampleCountUnknown` for a part without `n`, `dimensionMismatch` for parts of
+    ///   different dimensions, `tooFewSamples` when there is no part.
+    public static func merged(_ parts: [FrechetStatistics], sources: [String]? = nil) throws -> FrechetStatistics {
+        precondition(sources == nil || sources!.count == parts.count,
+                     "FrechetStatistics.merged: \(parts.count) parts but \(sources!.count) sources")
+        guard let first = parts.first else { throw FrechetError.tooFewSamples(source: "merge", count: 0, needed: 2) }
+        let accumulator = StatisticsAccumulator(dimension: first.dimension)
+        for (k, part) in parts.enumerated() {
+            try accumulator.merge(part, source: sources?[k] ?? "part \(k + 1)")
+        }
+        return try accumulator.statistics(source: "merge")
+    }
+}
+
 // MARK: - Validation
 
 extension FrechetStatistics {

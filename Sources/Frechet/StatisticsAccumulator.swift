@@ -70,6 +70,25 @@ public final class StatisticsAccumulator {
         }
     }
 
+    /// Merges statistics computed elsewhere (a shard's file): n rows with mean mu and covariance
+    /// sigma (N - 1 denominator), whose co-moment is C = sigma (n - 1). Exact up to rounding: the
+    /// result equals adding the rows themselves.
+    ///
+    /// - Throws: `FrechetError.sampleCountUnknown` when `statistics.n` is nil, and
+    ///   `dimensionMismatch` when its dimension is not this accumulator's.
+    public func merge(_ statistics: FrechetStatistics, source: String = "statistics") throws {
+        guard let n = statistics.n else { throw FrechetError.sampleCountUnknown(source: source) }
+        guard statistics.dimension == dimension else {
+            throw FrechetError.dimensionMismatch(what: source, expected: dimension, found: statistics.dimension)
+        }
+        let scale = Double(n - 1)
+        combine(batchCount: n, batchMean: statistics.mu) { comoment, beta in
+            statistics.sigma.withUnsafeBufferPointer { sigma in
+                for i in 0..<comoment.count { comoment[i] = beta * comoment[i] + scale * sigma[i] }
+            }
+        }
+    }
+
     /// The statistics of all rows added so far: mu [d], sigma [d, d] = C / (N - 1), n = N.
     ///
     /// - Throws: `FrechetError.tooFewSamples` when fewer than two rows were added.

@@ -10,8 +10,9 @@ import NumpyFiles
 /// - clean-fid: `mu` f4 [d], `sigma` f8 [d, d];
 /// - ADM / guided-diffusion reference batches: `mu`, `sigma` plus `arr_0` (the images) and
 ///   spatial statistics `mu_s`, `sigma_s`; only `mu` and `sigma` are used;
-/// - fidviz statistics (what `write` produces): `mu`, `sigma`, `n`, optional `top1_hist`,
-///   `fidviz` (a provenance string);
+/// - fidviz statistics (what `arrays` produces): `mu`, `sigma`, `n`, optional `top1_hist`,
+///   `mu_logits`/`sigma_logits`, `fidviz` (a provenance string), plus the record keys of
+///   `recordArrays`: `weights_sha256`, `preprocessing` and, for a shard, `shard_*`;
 /// - fidviz feature files: `pool3` [N, d] (f4 or f8; `logits` ignored): the statistics are
 ///   computed with `StatisticsAccumulator`.
 ///
@@ -48,6 +49,11 @@ public struct StatisticsFile: Sendable, Equatable {
     public var features: [Float]?
     public var logits: [Float]?
     public var files: [String]?
+    /// The weights and preprocessing a fidviz file's features came from (`weights_sha256`,
+    /// `preprocessing`), when recorded.
+    public var origin: FeatureOrigin?
+    /// The slice a shard's file holds (`fidviz stats --shard`, `features --shard`), when it is one.
+    public var shard: ShardRecord?
 
     /// Rows of `pool3` fed to the accumulator at a time.
     static let featureBatchRows = 256
@@ -76,12 +82,9 @@ public struct StatisticsFile: Sendable, Equatable {
             let wanted = archive.contains("mu") || archive.contains("sigma")
                 ? ["mu", "sigma", "n", "mu_logits", "sigma_logits"]
                 : ["pool3", "feats", "files"] + (logits || keepRows ? ["logits"] : [])
-            arrays = try archive.arrays(wanted + ["top1_hist", "fidviz"])
+            arrays = try archive.arrays(wanted + ["top1_hist", "fidviz"] + recordKeys)
         } catch let error as NumpyFileError {
-            var reason = error.reason
-            if let member = error.member { reason = "member '\(member)': " + reason }
-            if let offset = error.offset { reason += " (at byte \(offset))" }
-            throw FrechetError.unreadable(source: source, reason: reason)
+            throw FrechetError.unreadable(error, source: source)
         } catch {
             throw FrechetError.unreadable(source: source, reason: "\(error)")
         }
@@ -99,6 +102,7 @@ public struct StatisticsFile: Sendable, Equatable {
             source: source, checkPositiveSemidefinite: checkPositiveSemidefinite,
             symmetryTolerance: symmetryTolerance, psdTolerance: psdTolerance)
         try file.readExtras(arrays, source: source, expectedClassCount: expectedClassCount)
+        try file.readRecord(arrays, source: source, rows: file.statistics.n)
         return file
     }
 

@@ -5,12 +5,21 @@ import Pixels
 
 /// One image's network outputs.
 public struct ImageFeatures {
-    public let file: URL
+    /// The image's position in its `ImageSource`.
+    public let index: Int
     public let width: Int, height: Int
     /// [2048] pool3 features.
     public let pool3: [Float]
     /// [1008] logits.
     public let logits: [Float]
+}
+
+/// Images the network reads one at a time, in a fixed order: files decoded when their batch
+/// starts, or the rows of an array of pixels (the command line's `ImageFiles` and `ImageBatch`).
+public protocol ImageSource {
+    var count: Int { get }
+    /// The image at `index` (0 ..< count); throws when it cannot be read or decoded, naming it.
+    func image(at index: Int) throws -> RGBImage
 }
 
 /// Preprocessing exactly as pytorch-fid reads an image, up to the network input:
@@ -45,17 +54,17 @@ public struct FeatureExtractor {
         self.batchSize = batchSize
     }
 
-    /// Decodes and runs `files`; `progress(done, total)` is called after each batch and `consume`
-    /// receives the results in file order. A file that fails to decode throws (naming the file).
-    public func run(_ files: [URL], progress: (Int, Int) -> Void = { _, _ in },
+    /// Reads and runs `images`; `progress(done, total)` is called after each batch and `consume`
+    /// receives the results in order. An image that cannot be read throws (naming it).
+    public func run(_ images: some ImageSource, progress: (Int, Int) -> Void = { _, _ in },
                     consume: (ImageFeatures) throws -> Void) throws {
         var start = 0
-        while start < files.count {
-            let batchFiles = Array(files[start ..< min(start + batchSize, files.count)])
+        while start < images.count {
+            let batch = start ..< min(start + batchSize, images.count)
             var inputs: [Tensor] = []
             var sizes: [(Int, Int)] = []
-            for file in batchFiles {
-                let image = try ImageDecoder.decode(contentsOf: file)
+            for index in batch {
+                let image = try images.image(at: index)
                 inputs.append(ImagePreprocessing.resizedInput(of: image))
                 sizes.append((image.width, image.height))
             }
@@ -63,14 +72,14 @@ public struct FeatureExtractor {
             let output = model.forwardInParallel(Tensor.stack(inputs))
             onNetworkTime?(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
             let features = InceptionArchitecture.featureCount, classes = InceptionArchitecture.classCount
-            for (i, file) in batchFiles.enumerated() {
+            for (i, index) in batch.enumerated() {
                 try consume(ImageFeatures(
-                    file: file, width: sizes[i].0, height: sizes[i].1,
+                    index: index, width: sizes[i].0, height: sizes[i].1,
                     pool3: Array(output.pool3.data[i * features ..< (i + 1) * features]),
                     logits: Array(output.logits.data[i * classes ..< (i + 1) * classes])))
             }
-            start += batchFiles.count
-            progress(start, files.count)
+            start = batch.upperBound
+            progress(start, images.count)
         }
     }
 }

@@ -49,6 +49,17 @@ public enum Npy {
     static func decode(_ bytes: UnsafeRawBufferPointer, at location: NumpyLocation) throws
         -> NpyArray
     {
+        let layout = try Self.layout(bytes, at: location)
+        var values = try readValues(
+            layout.body, type: layout.elementType, count: layout.count, location: location,
+            dataStart: layout.dataStart)
+        if layout.header.fortranOrder { values = fortranToCOrder(values, shape: layout.header.shape) }
+        return NpyArray(shape: layout.header.shape, values: values)
+    }
+
+    /// Parses the header of .npy bytes and locates the elements, checking that they are all
+    /// present; decodes nothing.
+    static func layout(_ bytes: UnsafeRawBufferPointer, at location: NumpyLocation) throws -> NpyLayout {
         let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw location.error(
@@ -119,11 +130,7 @@ public enum Npy {
                 at: dataStart)
         }
         let body = UnsafeRawBufferPointer(rebasing: bytes[dataStart..<dataStart + byteCount])
-        var values = try readValues(
-            body, type: elementType, count: count, location: location,
-            dataStart: dataStart)
-        if header.fortranOrder { values = fortranToCOrder(values, shape: header.shape) }
-        return NpyArray(shape: header.shape, values: values)
+        return NpyLayout(header: header, elementType: elementType, count: count, dataStart: dataStart, body: body)
     }
 
     // MARK: - Element decoding
@@ -212,4 +219,18 @@ public enum Npy {
         }
         return out
     }
+}
+
+// MARK: - Layout
+
+/// Where an array's elements are in .npy bytes, after its header was parsed and checked.
+struct NpyLayout {
+    let header: NpyHeader
+    let elementType: NpyElementType
+    /// Number of elements (the shape's product).
+    let count: Int
+    /// Offset of the first element in the .npy bytes.
+    let dataStart: Int
+    /// The elements' bytes, exactly `count * itemSize` of them.
+    let body: UnsafeRawBufferPointer
 }

@@ -20,9 +20,9 @@ public struct NpzArchive {
     /// end in ".npy" are not arrays and are not listed (numpy never writes them).
     public let keys: [String]
 
-    private let data: Data
-    private let zip: ZipReader
-    private let members: [String: ZipMember]
+    let data: Data
+    let zip: ZipReader
+    let members: [String: ZipMember]
 
     // MARK: - Opening
 

@@ -3,7 +3,7 @@ import Heatmap
 import InceptionGraph
 import Pixels
 
-/// Writes `count` PNG test images into `folder`: crops of the photos in samples/ at varied
+/// Writes `count` PNG test images into `folder`: crops of the photos in samples/reference at varied
 /// positions and sizes (150 to 400 pixels a side), deterministic. For timing whole runs.
 func makeImages(count: Int, folder: URL, samples: URL) throws {
     let photos = try FileManager.default.contentsOfDirectory(atPath: samples.path)

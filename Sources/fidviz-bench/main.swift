@@ -41,7 +41,7 @@ if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < Comman
     // fidviz-bench --make-images DIR [--count 100]: test images for timing whole runs.
     let folder = URL(fileURLWithPath: CommandLine.arguments[i + 1])
     let count = argument("--count", default: 100)
-    try makeImages(count: count, folder: folder, samples: URL(fileURLWithPath: "samples"))
+    try makeImages(count: count, folder: folder, samples: URL(fileURLWithPath: "samples/reference"))
     print("wrote \(count) images to \(folder.path)")
     exit(0)
 }

@@ -38,7 +38,7 @@ struct ExplainCommand: ParsableCommand {
             report untouched.
 
             Examples:
-              fidviz samples/chelsea.png --ref ref.npz
+              fidviz samples/generated/chelsea-blur.png --ref ref.npz
               fidviz generated/ --ref ref.npz --top 20 --best 5 -o report
               fidviz --features gen_features.npz --ref ref.npz --pixel-gradient
             """)

@@ -23,9 +23,14 @@ struct FIDCommand: ParsableCommand {
             --kid-subset-size rows (clamped to the set sizes), seeded so that runs repeat. KID needs \
             feature vectors, so each side must be images or a features .npz, not statistics.
 
+            Two .npz files may hold statistics or features of any one dimension d (another feature \
+            extractor): for d other than 2048 the number is a Fréchet distance, printed as `FD: \
+            <value>`. A clean-fid KID file (`feats` [N,2048]) is a features file.
+
             Output: `FID: <value>` (and `KID: <mean> ± <std>`) on stdout; --json prints one object \
             with fid, n_gen, n_ref (null when a statistics file does not record n) and kid_mean, \
-            kid_std, kid_subsets, kid_subset_size with --kid.
+            kid_std, kid_subsets, kid_subset_size with --kid; for d other than 2048, fd and \
+            dimension instead of fid.
 
             Examples:
               fidviz fid generated/ --ref ref.npz
@@ -88,8 +93,8 @@ struct FIDCommand: ParsableCommand {
                                                keepRows: kid, label: "generated", quiet: quiet)
         let reference = try refSource.measured(refFile, model: model, batchSize: batchOptions.batchSize,
                                                keepRows: kid, label: "reference", quiet: quiet)
-        noteIfTooFewSamples(generated.statistics.n, set: "generated set", quiet: quiet)
-        noteIfTooFewSamples(reference.statistics.n, set: "reference set", quiet: quiet)
+        noteIfTooFewSamples(generated.statistics.n, dimension: generated.statistics.dimension, set: "generated set", quiet: quiet)
+        noteIfTooFewSamples(reference.statistics.n, dimension: reference.statistics.dimension, set: "reference set", quiet: quiet)
 
         let result = try compare(generated: generated, reference: reference)
         if json {

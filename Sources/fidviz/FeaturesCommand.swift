@@ -1,6 +1,6 @@
 import ArgumentParser
-import Autograd
 import Foundation
+import Frechet
 import InceptionGraph
 import NumpyFiles
 import Report
@@ -15,10 +15,16 @@ struct FeaturesCommand: ParsableCommand {
             walked recursively in sorted order; files other than .png, .jpg, .jpeg and .webp are \
             skipped and counted.
 
-            The .npz holds `files` (unicode), `pool3` float32 [N,2048] and `logits` float32 [N,1008]; \
-            load it with numpy.load. With --json, stdout gets each image's Top-1 ImageNet class.
+            The .npz holds `files` (unicode), `pool3` float32 [N,2048] and `logits` float32 [N,1008], \
+            plus `weights_sha256`, `preprocessing` and `fidviz` (how it was made); load it with \
+            numpy.load. With --json, stdout gets each image's Top-1 ImageNet class.
 
-            Example: fidviz features samples/ -o feats.npz --json
+            Shards: --shard I/K computes only images [I*N/K, (I+1)*N/K) of the N sorted images (I \
+            counted from 0) and records the slice; `fidviz merge` concatenates the K files in order.
+
+            Examples:
+              fidviz features samples/reference -o feats.npz --json
+              fidviz features generated/ --shard 3/8 -o feats-3.npz
             """)
 
     @Argument(help: ArgumentHelp("PNG, JPEG or WebP files, or folders.", valueName: "images"))
@@ -27,6 +33,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))
     var output: String
 
+    @OptionGroup var shardOptions: ShardOptions
     @OptionGroup var weightsOptions: WeightsOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -41,36 +48,38 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         try OutputPath.checkFile(output, flag: "-o")
-        guard case .images(let images) = try SetSource(inputs, flag: nil) else {
+        guard case .images(let all) = try SetSource(inputs, flag: nil) else {
             throw InputError("\(inputs.joined(separator: " ")): `fidviz features` computes the features of images; give image files or folders")
         }
         let quiet = outputOptions.quiet
-        if let skipped = images.skippedNote { note(skipped, quiet: quiet) }
+        if let skipped = all.skippedNote { note(skipped, quiet: quiet) }
+        let (images, shard) = try shardOptions.select(all)
         let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
-
-        let progress = ProgressBar(label: "features", quiet: quiet)
-        var pool3: [Float] = [], logits: [Float] = []
-        var predictions: [JSONValue] = []
-        // Single-threaded BLAS per image, as in `fidviz stats`: results do not depend on the batch size.
-        try ComputeRuntime.withThreads(1) {
-            try FeatureExtractor(model: loaded.model, batchSize: batchOptions.batchSize).run(images.files, progress: {
-                progress.update(done: $0, total: $1)
-            }) { result in
-                pool3 += result.pool3
-                logits += result.logits
-                if json {
-                    predictions.append(.object(["file": .string(result.file.relativePath),
-                                                "top1": ClassScore.top(1, logits: result.logits)[0].json]))
-                }
+        let rows = try MeasuredSet.rows(images, model: loaded.model, batchSize: batchOptions.batchSize,
+                                        label: "features", quiet: quiet)
+        let provenance = Provenance.text(origin: Provenance.origin(loaded), weightsName: loaded.weightsFile.lastPathComponent,
+                                         contents: "pool3 and logits of \(images.count) images", shard: shard)
+        try NpzFile.write(Self.arrays(files: rows.names, pool3: rows.pool3, logits: rows.logits!, provenance: provenance)
+                          + StatisticsFile.recordArrays(origin: Provenance.origin(loaded), shard: shard),
+                          to: URL(fileURLWithPath: output))
+        note("wrote \(images.count) feature vectors to \(output)" + (shard.map { ": \($0)" } ?? ""), quiet: quiet)
+        if json {
+            let predictions = (0 ..< rows.count).map { i in
+                JSONValue.object(["file": .string(rows.names[i]), "top1": ClassScore.top(1, logits: rows.logits(i)!)[0].json])
             }
+            print(String(decoding: JSONValue.array(predictions).serialized(pretty: true), as: UTF8.self), terminator: "")
         }
-        let n = images.count
-        try NpzFile.write([
-            (name: "files", array: NpyArray(shape: [n], values: .unicode((0 ..< n).map(images.name)))),
+    }
+
+    /// A features file's arrays: `files` [N], `pool3` f4 [N, 2048], `logits` f4 [N, 1008], `fidviz`.
+    static func arrays(files: [String], pool3: [Float], logits: [Float], provenance: String)
+        -> [(name: String, array: NpyArray)] {
+        let n = files.count
+        return [
+            (name: "files", array: NpyArray(shape: [n], values: .unicode(files))),
             (name: "pool3", array: NpyArray(shape: [n, InceptionArchitecture.featureCount], values: .float32(pool3))),
             (name: "logits", array: NpyArray(shape: [n, InceptionArchitecture.classCount], values: .float32(logits))),
-        ], to: URL(fileURLWithPath: output))
-        note("wrote \(n) feature vectors to \(output)", quiet: quiet)
-        if json { print(String(decoding: JSONValue.array(predictions).serialized(pretty: true), as: UTF8.self), terminator: "") }
+            (name: "fidviz", array: NpyArray(scalar: provenance)),
+        ]
     }
 }

@@ -16,16 +16,23 @@ struct Fidviz: ParsableCommand {
             $FIDVIZ_WEIGHTS, ~/.cache/fidviz, then torch hub's cache ($TORCH_HOME or ~/.cache/torch, \
             hub/checkpoints), where pytorch-fid and torch-fidelity keep it. `fidviz weights download` fetches it.
 
+            Large sets: `fidviz stats --shard I/K` and `fidviz features --shard I/K` measure only \
+            slice I of K (counted from 0: images [I*N/K, (I+1)*N/K) of the N sorted images), one job \
+            per slice (a Slurm array, a Kubernetes Indexed Job, GNU parallel); `fidviz merge` \
+            combines the K files exactly into what one run gives.
+
             Examples:
               fidviz sample.png --ref stats.npz          (explain: the default command)
               fidviz weights download
-              fidviz features samples/ -o feats.npz --json
+              fidviz features samples/reference -o feats.npz --json
               fidviz stats reference_images/ -o ref.npz
               fidviz fid generated/ --ref ref.npz
+              fidviz stats reference/ --shard 0/4 -o ref-0.npz     (... 3/4, then:)
+              fidviz merge ref-0.npz ref-1.npz ref-2.npz ref-3.npz -o ref.npz
             """,
         version: FidvizVersion.string,
         subcommands: [ExplainCommand.self, FeaturesCommand.self, StatsCommand.self, FIDCommand.self,
-                      WeightsCommand.self],
+                      MergeCommand.self, WeightsCommand.self],
         defaultSubcommand: ExplainCommand.self)
 
     /// ArgumentParser's `main`, with two changes: Ctrl-C handling (`Interrupts`) is installed

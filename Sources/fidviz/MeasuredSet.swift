@@ -54,9 +54,6 @@ struct MeasuredSet {
     /// Rows handed to the accumulators at a time (fixed, so results are batch-size independent).
     static let chunkRows = 256
 
-    /// How pytorch-fid prepares an image, as recorded in fidviz statistics files.
-    static let preprocessingDescription = "PIL-RGB /255 bilinear299 align_corners=False 2x-1"
-
     // MARK: - Reading a file
 
     /// A statistics or features `.npz`, read and validated (`StatisticsFile.read`: every problem
@@ -89,7 +86,7 @@ struct MeasuredSet {
     /// one), while a lone image would otherwise run multi-threaded GEMMs that round differently.
     /// So the whole extraction runs with OpenBLAS limited to one thread; batches of two or more
     /// still use every core. `onNetworkTime` receives the seconds each batch spent in the network.
-    static func measure(_ images: ImageFiles, model: InceptionV3, batchSize: Int, keepRows: Bool, label: String,
+    static func measure(_ images: some ImageSet, model: InceptionV3, batchSize: Int, keepRows: Bool, label: String,
                         quiet: Bool, onNetworkTime: ((Double) -> Void)? = nil) throws -> MeasuredSet {
         guard images.count >= 2 else {
             throw InputError("\(images.name(0)): 1 image in the \(label) set, but statistics need at least 2 (the covariance divides by N-1)")
@@ -109,12 +106,12 @@ struct MeasuredSet {
         return MeasuredSet(statistics: try features.statistics(source: source),
                            logitStatistics: try logitStatistics.statistics(source: source),
                            top1Histogram: histogram, rows: kept?.rows(of: images),
-                           provenance: "computed by fidviz from \(images.count) images in \(images.arguments.joined(separator: ", "))",
-                           path: images.arguments.joined(separator: ", "))
+                           provenance: "computed by fidviz from \(images.count) images in \(images.label)",
+                           path: images.label)
     }
 
     /// Every image's rows, without statistics (so one image will do).
-    static func rows(_ images: ImageFiles, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
+    static func rows(_ images: some ImageSet, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
                      onNetworkTime: ((Double) -> Void)? = nil) throws -> SetFeatures {
         let kept = RowCollector(count: images.count)
         try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
@@ -124,22 +121,14 @@ struct MeasuredSet {
 
     /// Runs the images through the network with single-threaded BLAS (see `measure`), handing
     /// each image's outputs to `consume` in order.
-    private static func stream(_ images: ImageFiles, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
+    private static func stream(_ images: some ImageSet, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
                                onNetworkTime: ((Double) -> Void)?, consume: (ImageFeatures) -> Void) throws {
         let progress = ProgressBar(label: label, quiet: quiet)
         try ComputeRuntime.withThreads(1) {
             var extractor = FeatureExtractor(model: model, batchSize: batchSize)
             extractor.onNetworkTime = onNetworkTime
-            try extractor.run(images.files, progress: { progress.update(done: $0, total: $1) }) { consume($0) }
+            try extractor.run(images, progress: { progress.update(done: $0, total: $1) }) { consume($0) }
         }
-    }
-
-    /// The `fidviz` provenance string of a statistics file made from `count` images.
-    static func provenance(weights: LoadedModel, count: Int) -> String {
-        let official = weights.isOfficial ? "official FID weights" : "NOT the official FID weights"
-        return "fidviz \(FidvizVersion.string); weights \(weights.weightsFile.lastPathComponent) "
-            + "SHA-256 \(weights.sha256.prefix(8)) (\(official)); preprocessing \(preprocessingDescription); "
-            + "pool3 of \(count) images; mu and sigma in float64, sigma with the N-1 denominator"
     }
 }
 
@@ -157,9 +146,10 @@ private final class RowCollector {
         logits += result.logits
     }
 
-    func rows(of images: ImageFiles) -> SetFeatures {
-        SetFeatures(names: (0 ..< images.count).map(images.name), urls: images.files, sizes: images.sizes.map { $0 },
-                    pool3: pool3, logits: logits)
+    func rows(of images: some ImageSet) -> SetFeatures {
+        let all = 0 ..< images.count
+        return SetFeatures(names: all.map(images.name), urls: all.map(images.url), sizes: all.map(images.size),
+                           pool3: pool3, logits: logits)
     }
 }
 
@@ -191,9 +181,10 @@ final class ChunkedStatistics {
     }
 }
 
-/// A note when a covariance of `n` samples in d = 2048 dimensions is singular.
-func noteIfTooFewSamples(_ n: Int?, set: String, quiet: Bool) {
-    let d = InceptionArchitecture.featureCount
+/// A note when a covariance of `n` samples in `dimension` dimensions (2048 for pool3) is singular.
+func noteIfTooFewSamples(_ n: Int?, dimension d: Int = InceptionArchitecture.featureCount, set: String, quiet: Bool) {
     guard let n, n < d else { return }
-    note("warning: the \(set) has \(n) samples, fewer than the \(d) feature dimensions: its covariance is singular and FID is biased upwards; use at least \(d) (ideally 50000)", quiet: quiet)
+    let advice = d == InceptionArchitecture.featureCount
+        ? "FID is biased upwards; use at least \(d) (ideally 50000)" : "the distance is biased upwards; use at least \(d)"
+    note("warning: the \(set) has \(n) samples, fewer than the \(d) feature dimensions: its covariance is singular and \(advice)", quiet: quiet)
 }

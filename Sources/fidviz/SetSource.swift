@@ -36,9 +36,24 @@ enum SetSource {
     var name: String {
         switch self {
         case .npz(let url): return url.path
-        case .images(let files): return files.arguments.joined(separator: ", ")
+        case .images(let files): return files.label
         }
     }
+}
+
+// MARK: - Image sets
+
+/// Images measured as one set, in a fixed order: image files (`ImageFiles`) or the images of an
+/// ADM batch's `arr_0` (`ImageBatch`).
+protocol ImageSet: ImageSource {
+    /// How messages and reports name the set (the arguments, or the .npz).
+    var label: String { get }
+    /// How reports name image `i`.
+    func name(_ i: Int) -> String
+    /// Where image `i` can be read again (its file; for an array, the .npz).
+    func url(_ i: Int) -> URL
+    /// Image `i`'s width and height, where known before decoding.
+    func size(_ i: Int) -> (width: Int, height: Int)?
 }
 
 // MARK: - Image files
@@ -48,7 +63,7 @@ enum SetSource {
 /// read by its content). Every file's header is checked (a few dozen bytes each), so a broken or
 /// oversized picture anywhere in a large folder ends the run at once, by name; damage deeper in a
 /// file is found when it is decoded.
-struct ImageFiles {
+struct ImageFiles: ImageSet {
     /// The arguments as given.
     let arguments: [String]
     /// The image files, in a deterministic order.
@@ -62,6 +77,23 @@ struct ImageFiles {
 
     /// How `files[i]` is named in reports: its path as the user gave or walked it.
     func name(_ i: Int) -> String { files[i].relativePath }
+
+    var label: String { arguments.joined(separator: ", ") }
+    func url(_ i: Int) -> URL { files[i] }
+    func size(_ i: Int) -> (width: Int, height: Int)? { sizes[i] }
+    func image(at index: Int) throws -> RGBImage { try ImageDecoder.decode(contentsOf: files[index]) }
+
+    /// The files of `range` (a shard), in order.
+    func slice(_ range: Range<Int>) -> ImageFiles {
+        ImageFiles(arguments: arguments, files: Array(files[range]), sizes: Array(sizes[range]), skipped: skipped)
+    }
+
+    private init(arguments: [String], files: [URL], sizes: [(width: Int, height: Int)], skipped: [String]) {
+        self.arguments = arguments
+        self.files = files
+        self.sizes = sizes
+        self.skipped = skipped
+    }
 
     init(arguments: [String], flag: String? = nil) throws {
         let prefix = flag.map { $0 + " " } ?? ""

@@ -10,9 +10,9 @@ import XCTest
 
 /// `fidviz <image> --ref REF` end to end: the figure, index.html and report.json.
 final class ExplainCommandTests: FidvizTestCase {
-    static let samples = Fixtures.repository.appendingPathComponent("samples")
+    static let samples = Fixtures.repository.appendingPathComponent("samples/reference")
 
-    /// REF = `fidviz stats samples/` with the seeded weights; made once per run.
+    /// REF = `fidviz stats samples/reference` with the seeded weights; made once per run.
     static let reference: Result<URL, Error> = Result {
         let folder = try TestRun.folder("explain-reference")
         let url = folder.appendingPathComponent("ref.npz")

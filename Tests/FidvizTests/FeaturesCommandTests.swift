@@ -94,7 +94,10 @@ final class FeaturesCommandTests: FidvizTestCase {
         -> (files: [String], pool3: [Float], logits: [Float])
     {
         let arrays = try Npz.read(contentsOf: npz)
-        XCTAssertEqual(Set(arrays.keys), ["files", "pool3", "logits"], file: file, line: line)
+        XCTAssertEqual(Set(arrays.keys), ["files", "pool3", "logits", "fidviz", "weights_sha256", "preprocessing"],
+                       file: file, line: line)
+        XCTAssertEqual(arrays["preprocessing"]?.strings(), ["PIL-RGB /255 bilinear299 align_corners=False 2x-1"],
+                       file: file, line: line)
         let files = try XCTUnwrap(arrays["files"]?.strings(), file: file, line: line)
         let expectedFiles = (names ?? stems.map { "\($0).png" }).map { folder.path + "/" + $0 }
         XCTAssertEqual(files, expectedFiles, file: file, line: line)

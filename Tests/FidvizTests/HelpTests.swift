@@ -27,14 +27,31 @@ final class HelpTests: FidvizTestCase {
         let text = unwrapped(try help([]))
         assertMentions(text, ["USAGE: fidviz <subcommand>", "features", "weights",
                               "--weights PATH, $FIDVIZ_WEIGHTS, ~/.cache/fidviz, then torch hub's cache",
-                              "fidviz weights download", "fidviz features samples/ -o feats.npz --json"])
+                              "fidviz weights download", "fidviz features samples/reference -o feats.npz --json",
+                              "--shard I/K", "fidviz merge", "merge"])
     }
 
     func testFeaturesHelpGivesAnExampleAndTheWeightsDefault() throws {
         let text = unwrapped(try help(["features"]))
         assertMentions(text, ["USAGE: fidviz features", "-o, --output <file>", "--weights <path>", "--json",
                               "Default: $FIDVIZ_WEIGHTS, then the fidviz and torch hub caches.",
-                              "Example: fidviz features samples/ -o feats.npz --json"])
+                              "Examples: fidviz features samples/reference -o feats.npz --json",
+                              "--shard <I/K>", "fidviz merge"])
+    }
+
+    func testStatsHelpExplainsShardsAndADMBatches() throws {
+        let text = unwrapped(try help(["stats"]))
+        assertMentions(text, ["--shard <I/K>", "0-based: 0 <= I < K", "images [I*N/K, (I+1)*N/K)",
+                              "$JOB_COMPLETION_INDEX", "fidviz merge", "shard_index", "weights_sha256",
+                              "VIRTUAL_imagenet256_labeled.npz", "keeps the batch's own `mu` and `sigma`"])
+    }
+
+    func testMergeHelpGivesTheRulesAndExamples() throws {
+        let text = unwrapped(try help(["merge"]))
+        assertMentions(text, ["USAGE: fidviz merge <shards> ... --output <file>", "Chan et al.", "in float64",
+                              "concatenated in slice order", "a slice given twice; a slice missing",
+                              "Examples: fidviz stats reference/ --shard 0/2 -o ref-0.npz",
+                              "fidviz merge ref-0.npz ref-1.npz -o ref.npz"])
     }
 
     func testDownloadHelpGivesTheSearchOrderAndTheMirrorVariable() throws {

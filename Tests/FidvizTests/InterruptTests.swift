@@ -62,7 +62,7 @@ final class InterruptTests: FidvizTestCase {
         return condition()
     }
 
-    /// Six pictures (samples/ and golden/images), enough for the run to take several seconds.
+    /// Six pictures (samples/reference and golden/images), enough for the run to take several seconds.
     private func sixImages() throws -> URL {
         let folder = try makeFolder("six")
         let sources = ["golden/images/astronaut.png", "golden/images/camera.png", "golden/images/horse.png",
@@ -70,7 +70,7 @@ final class InterruptTests: FidvizTestCase {
         for (index, source) in sources.enumerated() {
             try FileManager.default.copyItem(at: Fixtures.url(source), to: folder.appendingPathComponent("\(index).png"))
         }
-        try FileManager.default.copyItem(at: Fixtures.repository.appendingPathComponent("samples/chelsea.png"),
+        try FileManager.default.copyItem(at: Fixtures.repository.appendingPathComponent("samples/reference/chelsea.png"),
                                          to: folder.appendingPathComponent("5.png"))
         return folder
     }

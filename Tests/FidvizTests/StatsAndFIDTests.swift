@@ -236,7 +236,8 @@ final class StatsAndFIDTests: FidvizTestCase {
             files[batch] = try Npz.read(contentsOf: output)
         }
         let one = files[1]!, five = files[5]!
-        XCTAssertEqual(Set(one.keys), ["mu", "sigma", "n", "top1_hist", "mu_logits", "sigma_logits", "fidviz"])
+        XCTAssertEqual(Set(one.keys), ["mu", "sigma", "n", "top1_hist", "mu_logits", "sigma_logits", "fidviz",
+                                       "weights_sha256", "preprocessing"])
         XCTAssertEqual(one["mu_logits"]!.shape, [1008])
         XCTAssertEqual(one["sigma_logits"]!.shape, [1008, 1008])
         XCTAssertEqual(one["mu"]!.dtype, "<f8")

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Frechet
+import Report
+
+/// `fidviz merge`: the K shards of `stats --shard` or `features --shard` combined into one file.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the K shard files of `fidviz stats --shard` or `fidviz features --shard` into one, exactly.",
+        discussion: """
+            Statistics shards merge into the statistics of the whole set: n summed, mu and sigma \
+            by the pairwise update of Chan et al. from each shard's n, mu and sigma (N-1 denominator), \
+            in float64, so the result equals a single run over all the images up to rounding (1e-15 \
+            relative); `top1_hist` is summed and `mu_logits`/`sigma_logits` merged the same way when \
+            every shard has them. Features shards are concatenated in slice order (`files`, `pool3`, \
+            `logits`): the rows of a single run, in its order.
+
+            The shards may be given in any order (they are sorted by their shard index). Merge refuses, \
+            in one line: files of both kinds; a file without `n` or without a shard record; shards \
+            made with other weights (SHA-256) or preprocessing; shards that disagree on K or on the \
+            number of images N; a slice given twice; a slice missing.
+
+            Examples:
+              fidviz stats reference/ --shard 0/2 -o ref-0.npz
+              fidviz stats reference/ --shard 1/2 -o ref-1.npz
+              fidviz merge ref-0.npz ref-1.npz -o ref.npz
+              fidviz merge shards/feats-*.npz -o feats.npz
+            """)
+
+    @Argument(help: ArgumentHelp("The shard files (.npz), in any order.", valueName: "shards"))
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))
+    var output: String
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard output.hasSuffix(".npz") else { throw ValidationError("-o \(output): the output must end in .npz") }
+        guard !inputs.isEmpty else { throw ValidationError("give the shard files to merge") }
+    }
+
+    func run() throws {
+        try OutputPath.checkFile(output, flag: "-o")
+        let shards = try ShardFiles(paths: inputs)
+        let url = URL(fileURLWithPath: output)
+        let merged = "merged by fidviz merge from \(shards.shards.count) shards"
+        if shards.areFeatures {
+            var names: [String] = [], pool3: [Float] = [], logits: [Float] = []
+            for shard in shards.shards {
+                guard let files = shard.file.files, let rows = shard.file.features, let classes = shard.file.logits else {
+                    throw InputError("\(shard.path): a features shard needs files, pool3 and logits")
+                }
+                names += files
+                pool3 += rows
+                logits += classes
+            }
+            let provenance = Provenance.text(origin: shards.origin, weightsName: nil,
+                                             contents: "pool3 and logits of \(shards.total) images; \(merged)", shard: nil)
+            try NpzFile.write(FeaturesCommand.arrays(files: names, pool3: pool3, logits: logits, provenance: provenance)
+                              + StatisticsFile.recordArrays(origin: shards.origin, shard: nil), to: url)
+        } else {
+            let files = shards.shards.map(\.file), sources = shards.shards.map(\.path)
+            let statistics = try FrechetStatistics.merged(files.map(\.statistics), sources: sources)
+            let logitParts = files.compactMap(\.logitStatistics)
+            let logitStatistics = logitParts.count == files.count
+                ? try FrechetStatistics.merged(logitParts, sources: sources) : nil
+            let histograms = files.compactMap(\.top1Histogram)
+            let histogram = histograms.count == files.count && Set(histograms.map(\.count)).count == 1
+                ? histograms.dropFirst().reduce(histograms[0]) { zip($0, $1).map { $0 + $1 } } : nil
+            let provenance = Provenance.text(origin: shards.origin, weightsName: nil,
+                                             contents: Provenance.statisticsContents(count: shards.total) + "; \(merged)",
+                                             shard: nil)
+            try NpzFile.write(StatisticsFile.arrays(statistics, top1Histogram: histogram, logitStatistics: logitStatistics,
+                                                    provenance: provenance)
+                              + StatisticsFile.recordArrays(origin: shards.origin, shard: nil), to: url)
+        }
+        note("wrote \(shards.areFeatures ? "features" : "statistics") of \(shards.total) images "
+            + "(\(shards.shards.count) shards) to \(output)", quiet: outputOptions.quiet)
+    }
+}
