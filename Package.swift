@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
         .testTarget(
             name: "FidvizTests",
             dependencies: ["fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),

@@ -5,7 +5,7 @@ import Pixels
 
 /// One image's network outputs.
 public struct ImageFeatures {
-    public let file: URL
+    public let file: ImagePath
     public let width: Int, height: Int
     /// [2048] pool3 features.
     public let pool3: [Float]
@@ -47,7 +47,7 @@ public struct FeatureExtractor {
 
     /// Decodes and runs `files`; `progress(done, total)` is called after each batch and `consume`
     /// receives the results in file order. A file that fails to decode throws (naming the file).
-    public func run(_ files: [URL], progress: (Int, Int) -> Void = { _, _ in },
+    public func run(_ files: [ImagePath], progress: (Int, Int) -> Void = { _, _ in },
                     consume: (ImageFeatures) throws -> Void) throws {
         var start = 0
         while start < files.count {
@@ -55,7 +55,7 @@ public struct FeatureExtractor {
             var inputs: [Tensor] = []
             var sizes: [(Int, Int)] = []
             for file in batchFiles {
-                let image = try ImageDecoder.decode(contentsOf: file)
+                let image = try ImageDecoder.decode(file)
                 inputs.append(ImagePreprocessing.resizedInput(of: image))
                 sizes.append((image.width, image.height))
             }

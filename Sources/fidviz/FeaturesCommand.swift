@@ -58,7 +58,7 @@ struct FeaturesCommand: ParsableCommand {
                 pool3 += result.pool3
                 logits += result.logits
                 if json {
-                    predictions.append(.object(["file": .string(result.file.relativePath),
+                    predictions.append(.object(["file": .string(result.file.description),
                                                 "top1": ClassScore.top(1, logits: result.logits)[0].json]))
                 }
             }

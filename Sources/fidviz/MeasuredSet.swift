@@ -11,7 +11,7 @@ struct SetFeatures {
     /// How reports name each image (its path as given or walked, or as a features file lists it).
     let names: [String]
     /// Where each image can be read.
-    let urls: [URL]
+    let paths: [ImagePath]
     /// Each image's size, where known (from its header).
     let sizes: [(width: Int, height: Int)?]
     /// pool3 rows [N, 2048].
@@ -70,7 +70,7 @@ struct MeasuredSet {
         if keepRows, let pool3 = file.features {
             let count = pool3.count / file.statistics.dimension
             let names = file.files ?? (0 ..< count).map { "row \($0)" }
-            rows = SetFeatures(names: names, urls: names.map { URL(fileURLWithPath: $0) },
+            rows = SetFeatures(names: names, paths: names.map { ImagePath($0) },
                                sizes: names.map { _ in nil }, pool3: pool3, logits: file.logits)
         }
         return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
@@ -158,7 +158,7 @@ private final class RowCollector {
     }
 
     func rows(of images: ImageFiles) -> SetFeatures {
-        SetFeatures(names: (0 ..< images.count).map(images.name), urls: images.files, sizes: images.sizes.map { $0 },
+        SetFeatures(names: (0 ..< images.count).map(images.name), paths: images.files, sizes: images.sizes.map { $0 },
                     pool3: pool3, logits: logits)
     }
 }

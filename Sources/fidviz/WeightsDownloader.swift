@@ -87,9 +87,7 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
             throw InputError("cannot download the FID weights: HTTP \(status) from \(url.absoluteString); "
                 + "fetch it by hand and place it at \(destination.path), or pass --weights PATH")
         }
-        guard expected < 0 || received == expected else {
-            throw refused("the transfer ended after \(received) of the \(expected) bytes announced")
-        }
+        guard expected < 0 || received == expected else { throw refused(shortTransfer) }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         guard digest.hasPrefix(WeightsLocator.officialSHA256Prefix) else {
             throw InputError("downloaded file has SHA-256 \(digest.prefix(16))…, expected \(WeightsLocator.officialSHA256Prefix)…; "
@@ -144,8 +142,13 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         progress?.update(done: received >> 20, total: total >> 20, unit: "MiB")
     }
 
+    /// A connection that closes early is a short transfer, whatever URLSession calls it.
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        if let error, failure == nil, status == 0 || status == 200 { failure = error.localizedDescription }
+        if let error, failure == nil, status == 0 || status == 200 {
+            failure = status == 200 && expected >= 0 && received < expected ? shortTransfer : error.localizedDescription
+        }
         finished.signal()
     }
+
+    private var shortTransfer: String { "the transfer ended after \(received) of the \(expected) bytes announced" }
 }
