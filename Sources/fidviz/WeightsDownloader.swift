@@ -56,11 +56,20 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         let writer = try AtomicFile.Writer(destination: destination)
         self.writer = writer
         defer { writer.abandon() }
+        let foundationCache = Self.foundationCacheFolders().filter { !fm.fileExists(atPath: $0.path) }
+        defer {
+            // URLSession on Linux makes an (empty) disk-cache folder even when told not to cache.
+            for folder in foundationCache where (try? fm.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+                try? fm.removeItem(at: folder)
+            }
+        }
 
         note("downloading \(url.absoluteString)", quiet: quiet)
         progress = ProgressBar(label: "weights", quiet: quiet)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = stallSeconds
+        configuration.urlCache = nil  // nothing of the download is kept anywhere but in `writer`
+        configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
         let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
         let task = session.dataTask(with: url)
         lastProgress = Date()
@@ -97,16 +106,33 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         note("saved \(destination.path) (SHA-256 \(digest.prefix(8)))", quiet: quiet)
     }
 
+    /// The folders URLCache's default disk cache lives in, innermost first.
+    private static func foundationCacheFolders() -> [URL] {
+        guard let caches = FileManager.default.urls(for: .cachesDirectory, in: .userDomainMask).first else { return [] }
+        let parent = caches.appendingPathComponent("org.swift.foundation.URLCache")
+        let name = (Bundle.main.bundleIdentifier ?? ProcessInfo.processInfo.processName)
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "_")
+        return [parent.appendingPathComponent(name), parent]
+    }
+
     // MARK: - URLSessionDataDelegate
 
+    /// Follows a redirect only to http(s). The Location header is checked as the server sent it:
+    /// URLSession on Linux turns a target without a host (`file:///etc/passwd`) into a path on
+    /// the same http server before `request` gets here.
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        let scheme = request.url?.scheme?.lowercased()
-        guard scheme == "http" || scheme == "https" else {
-            failure = "the server redirected to \(request.url?.absoluteString ?? "an unknown address"), which is not http(s)"
-            completionHandler(nil)
-            task.cancel()
-            return
+        let location = response.value(forHTTPHeaderField: "Location")
+        let target = location.flatMap { URL(string: $0, relativeTo: response.url) } ?? request.url
+        for url in [target, request.url] {
+            let scheme = url?.scheme?.lowercased()
+            guard scheme == "http" || scheme == "https" else {
+                failure = "the server redirected to \(location ?? url?.absoluteString ?? "an unknown address"), "
+                    + "which is not http(s)"
+                completionHandler(nil)
+                task.cancel()
+                return
+            }
         }
         completionHandler(request)
     }
