@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
         .testTarget(
             name: "FidvizTests",
             dependencies: [

@@ -32,9 +32,9 @@ public enum AtomicFile {
     }
 
     /// Streams a file: `produce` appends to the writer as it goes. Nothing is visible at `url`
-    /// until `produce` returns and the file is complete.
-    public static func write(to url: URL, _ produce: (Writer) throws -> Void) throws {
-        let writer = try Writer(destination: url)
+    /// until `produce` returns and the file is complete. Errors name `name` (default: the path).
+    public static func write(to url: URL, named name: String? = nil, _ produce: (Writer) throws -> Void) throws {
+        let writer = try Writer(destination: url, named: name)
         do {
             try produce(writer)
             try writer.commit()
@@ -50,14 +50,18 @@ public enum AtomicFile {
     /// `abandon` (or deinit without `commit`) removes it.
     public final class Writer {
         public let destination: URL
+        /// How errors name the file: its path, or what the caller chose (a report names the file
+        /// as it will be once the report is in place, not its staging copy).
+        public let name: String
         let temporary: String
         private var descriptor: Int32
         private var finished = false
 
-        /// Creates the temporary file beside `destination`.
-        public init(destination: URL) throws {
+        /// Creates the temporary file beside `destination`; errors name `name` (default: the path).
+        public init(destination: URL, named name: String? = nil) throws {
             self.destination = destination
             let path = destination.path
+            self.name = name ?? path
             let folder = (path as NSString).deletingLastPathComponent
             let name = (path as NSString).lastPathComponent
             let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
@@ -66,7 +70,7 @@ public enum AtomicFile {
             descriptor = -1
             try Interrupts.critical {
                 let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { throw OutputError.write(path: path, step: "create", code: errno) }
+                guard fd >= 0 else { throw OutputError.write(path: self.name, step: "create", code: errno) }
                 descriptor = fd
                 Interrupts.removeOnInterrupt(temporaryURL)
             }
@@ -83,7 +87,7 @@ public enum AtomicFile {
                 let written = Foundation.write(descriptor, base + offset, bytes.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw OutputError.write(path: destination.path, step: "write", code: errno)
+                    throw OutputError.write(path: name, step: "write", code: errno)
                 }
                 offset += written
             }
@@ -98,16 +102,16 @@ public enum AtomicFile {
         public func commit() throws {
             precondition(!finished, "AtomicFile.Writer: commit after commit or abandon")
             let path = destination.path
-            if fsync(descriptor) != 0 { throw OutputError.write(path: path, step: "sync", code: errno) }
+            if fsync(descriptor) != 0 { throw OutputError.write(path: name, step: "sync", code: errno) }
             let closed = close(descriptor)
             descriptor = -1
-            if closed != 0 { throw OutputError.write(path: path, step: "close", code: errno) }
+            if closed != 0 { throw OutputError.write(path: name, step: "close", code: errno) }
             try Interrupts.critical {
-                if rename(temporary, path) != 0 { throw OutputError.write(path: path, step: "rename", code: errno) }
+                if rename(temporary, path) != 0 { throw OutputError.write(path: name, step: "rename", code: errno) }
                 finished = true
                 Interrupts.forget(URL(fileURLWithPath: temporary))
             }
-            try Self.syncFolder(of: path)
+            try Self.syncFolder(of: path, named: name)
         }
 
         /// Removes the temporary file; the destination keeps what it had.
@@ -124,13 +128,13 @@ public enum AtomicFile {
 
         /// fsync of the folder holding `path`, so that a rename into it is durable. File systems
         /// that cannot sync a folder (EINVAL) are left as they are.
-        static func syncFolder(of path: String) throws {
+        static func syncFolder(of path: String, named name: String) throws {
             let folder = (path as NSString).deletingLastPathComponent
             let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else { return }
             defer { close(fd) }
             if fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
-                throw OutputError.write(path: path, step: "sync the folder", code: errno)
+                throw OutputError.write(path: name, step: "sync the folder", code: errno)
             }
         }
     }

@@ -47,7 +47,8 @@ public struct ReportPage {
 /// Renders the self-contained index.html: inline CSS, no scripts, no network. A
 /// Content-Security-Policy forbids scripts, remote styles and remote images (images load from
 /// the report's own folder, also when opened as file://). Every caller-provided string is
-/// HTML-escaped and every path percent-encoded (`HTMLEscaping`).
+/// HTML-escaped and every path percent-encoded (`HTMLEscaping`); file names shown as text are
+/// isolated in `<bdi>`, so a right-to-left override in a name cannot reorder the text around it.
 ///
 /// The page: the title, the not-official-weights warning when it applies, the summary (FID, N,
 /// the generated set, the reference, the weights, links to images.csv and report.json), the
@@ -156,7 +157,7 @@ public enum HTMLReport {
                 html += "<tr><td>\(thumbnail)</td><td>#\(c.index) \(e(c.label))</td><td class=\"num\">\(c.count)</td>"
                     + "<td class=\"num \(deltaClass(c.deltaFIDSum))\">\(NumberText.signed(c.deltaFIDSum))</td>"
                     + "<td class=\"num \(deltaClass(c.deltaFIDMean))\">\(NumberText.signed(c.deltaFIDMean))</td>"
-                    + "<td>\(e(worst.file)) <span class=\"muted\">(#\(c.worstRow + 1))</span></td></tr>\n"
+                    + "<td><bdi>\(e(worst.file))</bdi> <span class=\"muted\">(#\(c.worstRow + 1))</span></td></tr>\n"
             }
             html += "</tbody>\n</table>\n"
         }
@@ -171,7 +172,7 @@ public enum HTMLReport {
     private static func cardBlock(_ c: ImageRow, rank: Int) -> String {
         let e = HTMLEscaping.text
         var html = "<article class=\"card\" id=\"image-\(rank)\">\n<header><span class=\"rank\">#\(rank)</span>"
-        html += "<h3>\(e(c.file))</h3><span class=\"dims\">\(c.width)×\(c.height)</span>"
+        html += "<h3><bdi>\(e(c.file))</bdi></h3><span class=\"dims\">\(c.width)×\(c.height)</span>"
         html += "<span class=\"top1\">\(e(c.top1.label)) <span class=\"muted\">(#\(c.top1.index), "
             + "p = \(NumberText.fixed(c.top1.probability, digits: 3)))</span></span>"
         html += "<span class=\"delta \(deltaClass(c.deltaFID))\">ΔFID \(NumberText.signed(c.deltaFID))</span></header>\n"

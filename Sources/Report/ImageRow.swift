@@ -1,6 +1,7 @@
 import Foundation
 import Heatmap
 import InceptionGraph
+import Pixels
 import Sensitivity
 
 // MARK: - One image in a report
@@ -11,7 +12,7 @@ public struct ImageRow: Sendable {
     /// The file as the user named it (a relative path when it came from a folder walk).
     public var file: String
     /// Where the image can be read again, for its figure and thumbnails.
-    public var source: URL
+    public var source: ImagePath
     public var width: Int
     public var height: Int
     /// The five most probable classes, most probable first.
@@ -29,7 +30,7 @@ public struct ImageRow: Sendable {
     /// Its pixel gradient's `.npy` path relative to the report folder, once written.
     public var pixelGradientFile: String?
 
-    public init(file: String, source: URL, width: Int, height: Int, top5: [ClassScore],
+    public init(file: String, source: ImagePath, width: Int, height: Int, top5: [ClassScore],
                 fidBefore: Double, fidAfter: Double, deltaFID: Double, maps: ImageMaps? = nil) {
         precondition(!top5.isEmpty, "ImageRow \(file): top5 is empty")
         self.file = file

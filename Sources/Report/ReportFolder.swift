@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The output folder of a report, written all-or-nothing.
 ///
@@ -47,10 +52,22 @@ public final class ReportFolder {
     /// Writes `bytes` to `relativePath` inside the staging folder (atomically, creating its
     /// folder if needed), never while an interrupt is cleaning up.
     public func write(_ bytes: [UInt8], to relativePath: String) throws {
+        try write(to: relativePath) { file in try bytes.withUnsafeBytes { try file.write($0) } }
+    }
+
+    /// Streams `relativePath` inside the staging folder through `AtomicFile`. Errors name the
+    /// file as it will be once the report is in place (`destination/relativePath`).
+    public func write(to relativePath: String, _ produce: (AtomicFile.Writer) throws -> Void) throws {
         try Interrupts.critical {
             let url = self.url(relativePath)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFile.write(bytes, to: url)
+            let name = destination.appendingPathComponent(relativePath).path
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(),
+                                                        withIntermediateDirectories: true)
+            } catch {
+                throw OutputError("Could not write '\(name)' (cannot create its folder: \(error.localizedDescription))")
+            }
+            try AtomicFile.write(to: url, named: name, produce)
         }
     }
 
@@ -65,9 +82,16 @@ public final class ReportFolder {
     }
 
     /// Moves the finished report into place, replacing the previous one; an interrupt waits
-    /// until the swap is done.
+    /// until the swap is done. The swap (previous report aside, this one in, previous removed)
+    /// holds an exclusive lock on the parent folder (`flock`), so two fidviz runs finishing at
+    /// once swap one after the other: the last one's report stays, whole, and neither fails.
     public func commit() throws {
         try Interrupts.critical {
+            let parent = open(destination.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if parent >= 0 {
+                while flock(parent, LOCK_EX) != 0 && errno == EINTR {}
+            }
+            defer { if parent >= 0 { close(parent) } }  // closing releases the lock
             let fm = FileManager.default
             let old = destination.deletingLastPathComponent()
                 .appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())")

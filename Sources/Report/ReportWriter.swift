@@ -60,7 +60,7 @@ public struct ReportWriter {
         var thumbnails: [Int: String] = [:]
         for c in shown {
             let path = "thumbs/class-\(c.index).png"
-            try folder.write(try Thumbnail.png(of: try ImageDecoder.decode(contentsOf: ranked[c.worstRow].source)), to: path)
+            try folder.write(try Thumbnail.png(of: try ImageDecoder.decode(ranked[c.worstRow].source)), to: path)
             thumbnails[c.index] = path
         }
         var deltaHistogram: String?
@@ -81,7 +81,7 @@ public struct ReportWriter {
                               classThumbnails: thumbnails, deltaHistogramPath: deltaHistogram,
                               classHistogramPath: classHistogram, sections: sections)
         try folder.write(HTMLReport.render(page), to: "index.html")
-        try AtomicFile.write(to: folder.url("images.csv")) { try ImagesCSV.write(ranked, to: $0) }
+        try folder.write(to: "images.csv") { try ImagesCSV.write(ranked, to: $0) }
         var document = ReportJSON.document(summary: summary, rows: ranked, classes: classes, layers: layers)
         if case .object(var members) = document {
             for (key, value) in extraJSON { members[key] = value }
@@ -122,7 +122,7 @@ public struct ReportWriter {
     }
 
     private func renderFigure(_ row: ImageRow) throws -> [UInt8] {
-        let image = try ImageDecoder.decode(contentsOf: row.source)
+        let image = try ImageDecoder.decode(row.source)
         var panels = [PanelSpec.original]
         if let maps = row.maps {
             for layer in layers {

@@ -107,7 +107,12 @@ struct ExplainCommand: ParsableCommand {
         // Every input is read and checked before the output folder is touched or the weights load.
         let generated: GeneratedInput
         if let features {
-            generated = .features(try MeasuredSet.read(URL(fileURLWithPath: features), logits: true, keepRows: true))
+            let set = try MeasuredSet.read(URL(fileURLWithPath: features), logits: true, keepRows: true)
+            guard set.rows != nil else {
+                throw InputError("--features \(features): holds \(set.layout?.rawValue ?? "statistics") (mu, sigma), "
+                    + "not each image's features; make them with `fidviz features IMAGES -o FEATS.npz`")
+            }
+            generated = .features(set)
         } else {
             guard case .images(let images) = try SetSource(inputs, flag: nil) else {
                 throw InputError("\(inputs[0]): give the images to explain (a features .npz goes to --features)")

@@ -104,7 +104,7 @@ struct ExplainRun {
             let top5 = rows.logits(i).map { ClassScore.top(5, logits: $0) }
                 ?? [ClassScore(index: 0, label: ImageNetLabels.label(0), probability: .nan)]
             let size = rows.sizes[i]
-            result.append(ImageRow(file: rows.names[i], source: rows.urls[i], width: size?.width ?? 0,
+            result.append(ImageRow(file: rows.names[i], source: rows.paths[i], width: size?.width ?? 0,
                                    height: size?.height ?? 0, top5: top5,
                                    fidBefore: contribution.fidAfter - contribution.deltaFID,
                                    fidAfter: contribution.fidAfter, deltaFID: contribution.deltaFID))
@@ -119,11 +119,11 @@ struct ExplainRun {
         let explainer = Explainer(model: model)
         let progress = ProgressBar(label: "explain", quiet: quiet)
         for (done, position) in positions.enumerated() {
-            let url = imageRows[position].source
-            guard FileManager.default.fileExists(atPath: url.path) else {
+            let path = imageRows[position].source
+            guard access(path.bytes.map { CChar(bitPattern: $0) } + [0], F_OK) == 0 else {
                 throw InputError("\(imageRows[position].file): listed in the features file but not found; run fidviz from the folder its paths are relative to")
             }
-            let image = try ImageDecoder.decode(contentsOf: url)
+            let image = try ImageDecoder.decode(path)
             var statisticsSeconds = 0.0
             let started = DispatchTime.now().uptimeNanoseconds
             // Single-threaded BLAS, as in phase 1: the same pool3 to the last bit, whatever the machine.

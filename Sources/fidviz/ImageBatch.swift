@@ -21,7 +21,7 @@ struct ImageBatch: ImageSet {
 
     var label: String { "\(file.path) (\(Self.key), \(count) images of \(width)x\(height))" }
     func name(_ i: Int) -> String { "\(file.lastPathComponent)[\(Self.key)][\(i)]" }
-    func url(_ i: Int) -> URL { file }
+    func path(_ i: Int) -> ImagePath { ImagePath(file) }
     func size(_ i: Int) -> (width: Int, height: Int)? { (width, height) }
 
     func image(at index: Int) throws -> RGBImage {

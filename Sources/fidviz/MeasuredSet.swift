@@ -11,7 +11,7 @@ struct SetFeatures {
     /// How reports name each image (its path as given or walked, or as a features file lists it).
     let names: [String]
     /// Where each image can be read.
-    let urls: [URL]
+    let paths: [ImagePath]
     /// Each image's size, where known (from its header).
     let sizes: [(width: Int, height: Int)?]
     /// pool3 rows [N, 2048].
@@ -67,7 +67,7 @@ struct MeasuredSet {
         if keepRows, let pool3 = file.features {
             let count = pool3.count / file.statistics.dimension
             let names = file.files ?? (0 ..< count).map { "row \($0)" }
-            rows = SetFeatures(names: names, urls: names.map { URL(fileURLWithPath: $0) },
+            rows = SetFeatures(names: names, paths: names.map { ImagePath($0) },
                                sizes: names.map { _ in nil }, pool3: pool3, logits: file.logits)
         }
         return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
@@ -148,7 +148,7 @@ private final class RowCollector {
 
     func rows(of images: some ImageSet) -> SetFeatures {
         let all = 0 ..< images.count
-        return SetFeatures(names: all.map(images.name), urls: all.map(images.url), sizes: all.map(images.size),
+        return SetFeatures(names: all.map(images.name), paths: all.map(images.path), sizes: all.map(images.size),
                            pool3: pool3, logits: logits)
     }
 }

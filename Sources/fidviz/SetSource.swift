@@ -51,23 +51,26 @@ protocol ImageSet: ImageSource {
     /// How reports name image `i`.
     func name(_ i: Int) -> String
     /// Where image `i` can be read again (its file; for an array, the .npz).
-    func url(_ i: Int) -> URL
+    func path(_ i: Int) -> ImagePath
     /// Image `i`'s width and height, where known before decoding.
     func size(_ i: Int) -> (width: Int, height: Int)?
 }
 
 // MARK: - Image files
 
-/// Image arguments expanded: files as given, folders walked recursively in sorted order,
-/// picking up the file types `ImageDecoder` reads (by extension, any letter case; each file is then
-/// read by its content). Every file's header is checked (a few dozen bytes each), so a broken or
-/// oversized picture anywhere in a large folder ends the run at once, by name; damage deeper in a
-/// file is found when it is decoded.
+/// Image arguments expanded: files as given, folders walked recursively (`FolderWalk`) in byte
+/// order, picking up the file types `ImageDecoder` reads (by extension, any letter case); every
+/// other entry under a folder is counted and named in `skipped`. Names are kept as bytes
+/// (`ImagePath`), so a file whose name is not UTF-8 is read too, and shown with its odd bytes
+/// escaped. Every file's header is checked (a few dozen bytes each), so a broken or oversized
+/// picture anywhere in a large folder ends the run at once, by name; damage deeper in a file is
+/// found when it is decoded. The walks of one set find at most `$FIDVIZ_MAX_FILES` entries
+/// (`FolderWalk.maxFiles`).
 struct ImageFiles: ImageSet {
     /// The arguments as given.
     let arguments: [String]
     /// The image files, in a deterministic order.
-    let files: [URL]
+    let files: [ImagePath]
     /// Each file's width and height, from its header.
     let sizes: [(width: Int, height: Int)]
     /// Files under the given folders that are not images fidviz reads, and were skipped.
@@ -76,62 +79,54 @@ struct ImageFiles: ImageSet {
     var count: Int { files.count }
 
     /// How `files[i]` is named in reports: its path as the user gave or walked it.
-    func name(_ i: Int) -> String { files[i].relativePath }
+    func name(_ i: Int) -> String { files[i].description }
 
     var label: String { arguments.joined(separator: ", ") }
-    func url(_ i: Int) -> URL { files[i] }
+    func path(_ i: Int) -> ImagePath { files[i] }
     func size(_ i: Int) -> (width: Int, height: Int)? { sizes[i] }
-    func image(at index: Int) throws -> RGBImage { try ImageDecoder.decode(contentsOf: files[index]) }
+    func image(at index: Int) throws -> RGBImage { try ImageDecoder.decode(files[index]) }
 
     /// The files of `range` (a shard), in order.
     func slice(_ range: Range<Int>) -> ImageFiles {
         ImageFiles(arguments: arguments, files: Array(files[range]), sizes: Array(sizes[range]), skipped: skipped)
     }
 
-    private init(arguments: [String], files: [URL], sizes: [(width: Int, height: Int)], skipped: [String]) {
+    private init(arguments: [String], files: [ImagePath], sizes: [(width: Int, height: Int)], skipped: [String]) {
         self.arguments = arguments
         self.files = files
         self.sizes = sizes
         self.skipped = skipped
     }
 
-    init(arguments: [String], flag: String? = nil) throws {
+    init(arguments: [String], flag: String? = nil,
+         environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let prefix = flag.map { $0 + " " } ?? ""
-        let fm = FileManager.default
-        var files: [URL] = []
+        let limit = try FolderWalk.maxFiles(environment: environment)
+        var files: [ImagePath] = []
         var skipped: [String] = []
+        var walked = 0
         for argument in arguments {
             var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
                 throw InputError("\(prefix)\(argument): no such file or folder")
             }
             if !isDirectory.boolValue {
-                files.append(URL(fileURLWithPath: argument))
+                files.append(ImagePath(argument))
                 continue
             }
-            guard let walker = fm.enumerator(atPath: argument) else {
-                throw InputError("\(prefix)\(argument): cannot read this folder")
-            }
-            var found: [URL] = []
-            let base = argument.hasSuffix("/") ? String(argument.dropLast()) : argument
-            for case let relative as String in walker {
-                let path = base + "/" + relative
-                var isFolder: ObjCBool = false
-                guard fm.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
-                if ImageDecoder.fileExtensions.contains((relative as NSString).pathExtension.lowercased()) {
-                    found.append(URL(fileURLWithPath: path))
-                } else {
-                    skipped.append(path)
-                }
-            }
-            files += found.sorted { $0.path < $1.path }
+            let base = argument.count > 1 && argument.hasSuffix("/") ? String(argument.dropLast()) : argument
+            let walk = try FolderWalk(ImagePath(base), alreadyFound: walked, limit: limit, name: argument, prefix: prefix)
+            walked += walk.files.count + walk.others.count
+            let isImage = { (file: ImagePath) in ImageDecoder.fileExtensions.contains(file.lowercasedExtension) }
+            files += walk.files.filter(isImage).sorted()
+            skipped += walk.files.filter { !isImage($0) }.map(\.description) + walk.others.map(\.description)
         }
         if files.isEmpty {
             throw InputError("\(prefix)no images in \(arguments.joined(separator: ", "))"
                 + (skipped.isEmpty ? "" : " (\(skipped.count) other files skipped; fidviz reads \(ImageDecoder.formatNames))"))
         }
         self.arguments = arguments
-        self.sizes = try files.map { try ImageDecoder.checkHeader(contentsOf: $0) }
+        self.sizes = try files.map { try ImageDecoder.checkHeader($0) }
         self.files = files
         self.skipped = skipped.sorted()
     }

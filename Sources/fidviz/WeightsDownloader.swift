@@ -56,11 +56,20 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         let writer = try AtomicFile.Writer(destination: destination)
         self.writer = writer
         defer { writer.abandon() }
+        let foundationCache = Self.foundationCacheFolders().filter { !fm.fileExists(atPath: $0.path) }
+        defer {
+            // URLSession on Linux makes an (empty) disk-cache folder even when told not to cache.
+            for folder in foundationCache where (try? fm.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+                try? fm.removeItem(at: folder)
+            }
+        }
 
         note("downloading \(url.absoluteString)", quiet: quiet)
         progress = ProgressBar(label: "weights", quiet: quiet)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = stallSeconds
+        configuration.urlCache = nil  // nothing of the download is kept anywhere but in `writer`
+        configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
         let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
         let task = session.dataTask(with: url)
         lastProgress = Date()
@@ -87,9 +96,7 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
             throw InputError("cannot download the FID weights: HTTP \(status) from \(url.absoluteString); "
                 + "fetch it by hand and place it at \(destination.path), or pass --weights PATH")
         }
-        guard expected < 0 || received == expected else {
-            throw refused("the transfer ended after \(received) of the \(expected) bytes announced")
-        }
+        guard expected < 0 || received == expected else { throw refused(shortTransfer) }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         guard digest.hasPrefix(WeightsLocator.officialSHA256Prefix) else {
             throw InputError("downloaded file has SHA-256 \(digest.prefix(16))…, expected \(WeightsLocator.officialSHA256Prefix)…; "
@@ -99,16 +106,33 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         note("saved \(destination.path) (SHA-256 \(digest.prefix(8)))", quiet: quiet)
     }
 
+    /// The folders URLCache's default disk cache lives in, innermost first.
+    private static func foundationCacheFolders() -> [URL] {
+        guard let caches = FileManager.default.urls(for: .cachesDirectory, in: .userDomainMask).first else { return [] }
+        let parent = caches.appendingPathComponent("org.swift.foundation.URLCache")
+        let name = (Bundle.main.bundleIdentifier ?? ProcessInfo.processInfo.processName)
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "_")
+        return [parent.appendingPathComponent(name), parent]
+    }
+
     // MARK: - URLSessionDataDelegate
 
+    /// Follows a redirect only to http(s). The Location header is checked as the server sent it:
+    /// URLSession on Linux turns a target without a host (`file:///etc/passwd`) into a path on
+    /// the same http server before `request` gets here.
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        let scheme = request.url?.scheme?.lowercased()
-        guard scheme == "http" || scheme == "https" else {
-            failure = "the server redirected to \(request.url?.absoluteString ?? "an unknown address"), which is not http(s)"
-            completionHandler(nil)
-            task.cancel()
-            return
+        let location = response.value(forHTTPHeaderField: "Location")
+        let target = location.flatMap { URL(string: $0, relativeTo: response.url) } ?? request.url
+        for url in [target, request.url] {
+            let scheme = url?.scheme?.lowercased()
+            guard scheme == "http" || scheme == "https" else {
+                failure = "the server redirected to \(location ?? url?.absoluteString ?? "an unknown address"), "
+                    + "which is not http(s)"
+                completionHandler(nil)
+                task.cancel()
+                return
+            }
         }
         completionHandler(request)
     }
@@ -144,8 +168,13 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         progress?.update(done: received >> 20, total: total >> 20, unit: "MiB")
     }
 
+    /// A connection that closes early is a short transfer, whatever URLSession calls it.
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        if let error, failure == nil, status == 0 || status == 200 { failure = error.localizedDescription }
+        if let error, failure == nil, status == 0 || status == 200 {
+            failure = status == 200 && expected >= 0 && received < expected ? shortTransfer : error.localizedDescription
+        }
         finished.signal()
     }
+
+    private var shortTransfer: String { "the transfer ended after \(received) of the \(expected) bytes announced" }
 }

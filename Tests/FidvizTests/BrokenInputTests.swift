@@ -130,4 +130,19 @@ final class BrokenInputTests: FidvizTestCase {
         XCTAssertEqual(run.stderrLines.first, "Error: -o \(output): the output must end in .npz")
         XCTAssertTrue(run.stderr.contains("Usage: fidviz features"), run.stderr)
     }
+
+    // MARK: - A statistics file where features are needed
+
+    /// `--features` needs every image's pool3; a statistics file there is refused by name (it
+    /// used to reach a force unwrap and trap).
+    func testStatisticsGivenAsFeaturesAreRefused() throws {
+        let statistics = try ExplainCommandTests.reference.get().path
+        let work = try makeFolder()
+        let run = try fidviz(["--features", statistics, "--ref", statistics, "-o", work.appendingPathComponent("out").path,
+                              "--weights", try TestRun.seededCheckpoint(.legacy).path])
+        XCTAssertEqual(assertFailsWithOneLine(run, containing: []),
+                       "Error: --features \(statistics): holds fidviz statistics (mu, sigma), not each image's features; "
+                       + "make them with `fidviz features IMAGES -o FEATS.npz`")
+        XCTAssertEqual(try contents(of: work), [])
+    }
 }

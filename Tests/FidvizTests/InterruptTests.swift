@@ -3,8 +3,8 @@ import NumpyFiles
 import TestSupport
 import XCTest
 
-/// Ctrl-C (SIGINT) in the middle of a run: the process stops with a non-zero status and leaves
-/// either its finished output or none, and never a staging folder or temporary file.
+/// Ctrl-C (SIGINT) or SIGTERM in the middle of a run: the process stops with a non-zero status
+/// and leaves either its finished output or none, and never a staging folder or temporary file.
 final class InterruptTests: FidvizTestCase {
 
     // MARK: - A run that can be interrupted
@@ -14,9 +14,9 @@ final class InterruptTests: FidvizTestCase {
         let process: Process
         let stderr: URL
 
-        /// Sends SIGINT, waits for the exit (at most `timeout` seconds) and returns the status.
-        func interrupt(timeout: Double = 60) throws -> Int32 {
-            kill(process.processIdentifier, SIGINT)
+        /// Sends `signal`, waits for the exit (at most `timeout` seconds) and returns the status.
+        func interrupt(with signal: Int32 = SIGINT, timeout: Double = 60) throws -> Int32 {
+            kill(process.processIdentifier, signal)
             return try wait(timeout: timeout)
         }
 
@@ -62,18 +62,8 @@ final class InterruptTests: FidvizTestCase {
         return condition()
     }
 
-    /// Six pictures (samples/reference and golden/images), enough for the run to take several seconds.
-    private func sixImages() throws -> URL {
-        let folder = try makeFolder("six")
-        let sources = ["golden/images/astronaut.png", "golden/images/camera.png", "golden/images/horse.png",
-                       "golden/images/chelsea_crop96.png", "golden/images/chessboard_RGB.png"]
-        for (index, source) in sources.enumerated() {
-            try FileManager.default.copyItem(at: Fixtures.url(source), to: folder.appendingPathComponent("\(index).png"))
-        }
-        try FileManager.default.copyItem(at: Fixtures.repository.appendingPathComponent("samples/reference/chelsea.png"),
-                                         to: folder.appendingPathComponent("5.png"))
-        return folder
-    }
+    /// Six pictures (samples/ and golden/images), enough for the run to take several seconds.
+    private func sixImages() throws -> URL { try imageFolder(6, name: "six") }
 
     private func hidden(in folder: URL) throws -> [String] {
         try contents(of: folder).filter { $0.hasPrefix(".") }
@@ -152,5 +142,51 @@ final class InterruptTests: FidvizTestCase {
         XCTAssertTrue(started.process.isRunning, "the run ended before it could be interrupted")
         XCTAssertEqual(try started.interrupt(), 128 + SIGINT, started.stderrText)
         XCTAssertEqual(try contents(of: work), [])
+    }
+
+    // MARK: - SIGTERM
+
+    /// SIGTERM (what `kill` and container runtimes send) while the report is being made.
+    func testTerminatedExplainLeavesNoReportAndNoStagingFolder() throws {
+        let work = try makeFolder()
+        let started = try start([try sixImages().path, "--ref", try ExplainCommandTests.reference.get().path,
+                                 "-o", "out", "--weights", try TestRun.seededCheckpoint(.legacy).path], in: work)
+        XCTAssertTrue(waitFor(started) { (try? self.hidden(in: work))?.contains { $0.hasPrefix(".out.partial-") } == true },
+                      "the staging folder never appeared: \(started.stderrText)")
+        usleep(300_000)
+        XCTAssertTrue(started.process.isRunning, "the run ended before it could be stopped; use more images")
+        XCTAssertEqual(try started.interrupt(with: SIGTERM), 128 + SIGTERM, started.stderrText)
+        XCTAssertEqual(try contents(of: work), [], "neither out/ nor .out.partial-* may be left")
+        XCTAssertTrue(started.stderrText.contains("fidviz: stopped by signal 15"), started.stderrText)
+    }
+
+    /// SIGTERM during `stats` and during `features`, while the images are read, and (if it can
+    /// be caught) while the .npz is written: a complete file or none, never a temporary file.
+    func testTerminatedStatsAndFeaturesLeaveNoTemporaryFile() throws {
+        let weights = try TestRun.seededCheckpoint(.legacy).path
+        let images = try sixImages().path
+        for command in ["stats", "features"] {
+            for duringTheWrite in [false, true] {
+                let work = try makeFolder()
+                let started = try start([command, images, "-o", "s.npz", "--quiet", "--weights", weights], in: work)
+                let status: Int32
+                if duringTheWrite {
+                    let caught = waitFor(started) { (try? self.hidden(in: work))?.isEmpty == false }
+                    status = caught ? try started.interrupt(with: SIGTERM) : try started.wait(timeout: 60)
+                    XCTAssertTrue([0, 128 + SIGTERM].contains(status), "\(command): status \(status): \(started.stderrText)")
+                } else {
+                    usleep(300_000)
+                    XCTAssertTrue(started.process.isRunning, "\(command) ended before it could be stopped")
+                    status = try started.interrupt(with: SIGTERM)
+                    XCTAssertEqual(status, 128 + SIGTERM, "\(command): \(started.stderrText)")
+                }
+                XCTAssertEqual(try hidden(in: work), [], "\(command): a temporary file was left behind")
+                let names = try contents(of: work)
+                XCTAssertTrue(names == [] || names == ["s.npz"], "\(command): \(names)")
+                if names == ["s.npz"] {
+                    XCTAssertNoThrow(try Npz.read(contentsOf: work.appendingPathComponent("s.npz")), command)
+                }
+            }
+        }
     }
 }

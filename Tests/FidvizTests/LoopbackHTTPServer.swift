@@ -1,6 +1,7 @@
 // A one-response HTTP server on 127.0.0.1, so `fidviz weights download` can be tested without
-// the network: it answers every request with the same status and body, and stops on `stop()`
-// or after its lifetime, whichever comes first.
+// the network: it answers every request the same scripted way (a status, extra headers, a body,
+// a Content-Length that may lie, bytes that may trickle), and stops on `stop()` or after its
+// lifetime, whichever comes first.
 
 import Foundation
 #if canImport(Glibc)
@@ -13,15 +14,27 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     private let listener: Int32
     private let status: Int
     private let body: [UInt8]
+    private let announcedLength: Int
+    private let extraHeaders: [String]
+    private let trickle: (bytes: Int, interval: Double)?
     private let deadline: Date
     private let stopped = NSLock()
     private var isStopped = false
     private let finished = DispatchSemaphore(value: 0)
 
     /// Listens on 127.0.0.1 (an ephemeral port) and serves in the background for at most `lifetime` seconds.
-    init(status: Int = 200, body: [UInt8], lifetime: Double = 60) throws {
+    /// Each response announces `announcedLength` bytes (default: the body's length) and sends
+    /// `body`, then closes the connection: announcing more than the body is a transfer cut short,
+    /// announcing less is a server sending more than it said. `extraHeaders` are whole header
+    /// lines ("Location: ftp://x"). With `trickle`, the body goes out `bytes` at a time, one
+    /// piece every `interval` seconds.
+    init(status: Int = 200, body: [UInt8], announcedLength: Int? = nil, extraHeaders: [String] = [],
+         trickle: (bytes: Int, interval: Double)? = nil, lifetime: Double = 60) throws {
         self.status = status
         self.body = body
+        self.announcedLength = announcedLength ?? body.count
+        self.extraHeaders = extraHeaders
+        self.trickle = trickle
         self.deadline = Date(timeIntervalSinceNow: lifetime)
         #if canImport(Glibc)
         let socketType = Int32(SOCK_STREAM.rawValue)
@@ -95,21 +108,38 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             guard count > 0 else { break }
             request += chunk[0 ..< count]
         }
-        let reason = status == 200 ? "OK" : status == 404 ? "Not Found" : "Status"
-        let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/octet-stream\r\n"
-            + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        let response = Array(head.utf8) + body
+        let reasons = [200: "OK", 302: "Found", 404: "Not Found", 500: "Internal Server Error"]
+        let head = "HTTP/1.1 \(status) \(reasons[status] ?? "Status")\r\nContent-Type: application/octet-stream\r\n"
+            + "Content-Length: \(announcedLength)\r\n" + extraHeaders.map { $0 + "\r\n" }.joined()
+            + "Connection: close\r\n\r\n"
+        guard sendAll(Array(head.utf8)[...], to: connection) else { return }
+        guard let trickle else {
+            _ = sendAll(body[...], to: connection)
+            return
+        }
+        var offset = 0
+        while offset < body.count && !shouldStop {
+            let end = min(offset + trickle.bytes, body.count)
+            guard sendAll(body[offset ..< end], to: connection) else { return }
+            offset = end
+            usleep(UInt32(trickle.interval * 1e6))
+        }
+    }
+
+    /// Sends all of `bytes`; false once the client has hung up.
+    private func sendAll(_ bytes: ArraySlice<UInt8>, to connection: Int32) -> Bool {
         #if os(Linux)
         let flags = Int32(MSG_NOSIGNAL)  // a client hanging up must not kill the test process
         #else
         let flags: Int32 = 0
         #endif
-        var sent = 0
-        while sent < response.count {
-            let count = response[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, flags) }
-            guard count > 0 else { return }
+        var sent = bytes.startIndex
+        while sent < bytes.endIndex {
+            let count = bytes[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, flags) }
+            guard count > 0 else { return false }
             sent += count
         }
+        return true
     }
 }
 

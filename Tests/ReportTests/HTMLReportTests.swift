@@ -20,7 +20,7 @@ final class HTMLReportTests: XCTestCase {
         let html = HTMLReport.render(page([Support.row(hostile, delta: 0.1, explained: true)]))
         XCTAssertFalse(html.contains(hostile), "the raw hostile name reached the page")
         XCTAssertFalse(html.contains("<img src=x"))
-        XCTAssertTrue(html.contains("<h3>&lt;img src=x onerror=alert(1)&gt;.png</h3>"))
+        XCTAssertTrue(html.contains("<h3><bdi>&lt;img src=x onerror=alert(1)&gt;.png</bdi></h3>"))
         XCTAssertTrue(html.contains("alt=\"panels for &lt;img src=x onerror=alert(1)&gt;.png\""))
         XCTAssertTrue(html.contains("src=\"panels/0-%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.png\""))
         XCTAssertFalse(html.contains("<script"))
@@ -47,10 +47,10 @@ final class HTMLReportTests: XCTestCase {
         let html = HTMLReport.render(page(rows))
         let cards = html.components(separatedBy: "<article class=\"card\"").count - 1
         XCTAssertEqual(cards, 4, "three worst and one best")
-        let order = ["i0.png", "i1.png", "i2.png", "i5.png"].map { html.range(of: "<h3>\($0)</h3>")!.lowerBound }
+        let order = ["i0.png", "i1.png", "i2.png", "i5.png"].map { html.range(of: "<h3><bdi>\($0)</bdi></h3>")!.lowerBound }
         XCTAssertEqual(order, order.sorted())
-        XCTAssertFalse(html.contains("<h3>quiet.png</h3>"), "an image that was not explained gets no card")
-        XCTAssertTrue(html.contains("id=\"image-7\">\n<header><span class=\"rank\">#7</span><h3>i5.png</h3>"),
+        XCTAssertFalse(html.contains("<h3><bdi>quiet.png</bdi></h3>"), "an image that was not explained gets no card")
+        XCTAssertTrue(html.contains("id=\"image-7\">\n<header><span class=\"rank\">#7</span><h3><bdi>i5.png</bdi></h3>"),
                       "the card's rank is the image's position among all images")
         XCTAssertTrue(html.contains("The 3 images with the largest ΔFID"))
         XCTAssertTrue(html.contains("The 1 images with the smallest ΔFID"))

@@ -1,6 +1,7 @@
 import Foundation
 import InceptionGraph
 import Report
+import TestSupport
 import XCTest
 
 /// The one order, the selection of explained images, per-class sums and images.csv.
@@ -56,7 +57,7 @@ final class ImageRowTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("images.csv")
         try AtomicFile.write(to: url) { try ImagesCSV.write(rows, to: $0) }
-        let records = Support.parseCSV(try String(contentsOf: url, encoding: .utf8))
+        let records = parseCSV(try String(contentsOf: url, encoding: .utf8))
         XCTAssertEqual(records.first, ImagesCSV.header.components(separatedBy: ","))
         XCTAssertEqual(records.count, rows.count + 1)
         for (i, row) in rows.enumerated() {

@@ -3,6 +3,7 @@ import Heatmap
 import NumpyFiles
 import Pixels
 @testable import Report
+import TestSupport
 import XCTest
 
 /// A whole report folder: every file, one order everywhere.
@@ -43,13 +44,13 @@ final class ReportWriterTests: XCTestCase {
         let figure = try ImageDecoder.decode(contentsOf: report.appendingPathComponent("panels/0002-b.png"))
         XCTAssertEqual([figure.width, figure.height], [3 * horse.width, horse.height], "original | sensitivity | Grad-CAM")
 
-        let csv = Support.parseCSV(try String(contentsOf: report.appendingPathComponent("images.csv"), encoding: .utf8))
+        let csv = parseCSV(try String(contentsOf: report.appendingPathComponent("images.csv"), encoding: .utf8))
         XCTAssertEqual(csv.dropFirst().map { $0[1] }, expected)
         XCTAssertEqual(csv.dropFirst().map { $0[0] }, ["1", "2", "3", "4", "5", "6"])
 
         let html = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
         for (rank, name) in [(1, "a.png"), (2, "b.png"), (4, "low.png")] {
-            XCTAssertTrue(html.contains("id=\"image-\(rank)\">\n<header><span class=\"rank\">#\(rank)</span><h3>\(name)</h3>"),
+            XCTAssertTrue(html.contains("id=\"image-\(rank)\">\n<header><span class=\"rank\">#\(rank)</span><h3><bdi>\(name)</bdi></h3>"),
                           "card #\(rank) is \(name)")
             XCTAssertTrue(html.contains("src=\"panels/\(String(format: "%04d", rank))-\(name)\""))
         }

@@ -18,7 +18,7 @@ enum Support {
     static func row(_ file: String, delta: Double, label: String = "tabby, tabby cat", index: Int = 282,
                     image: String = "chelsea_crop96.png", explained: Bool = false) -> ImageRow {
         let top1 = ClassScore(index: index, label: label, probability: 0.61)
-        var row = ImageRow(file: file, source: goldenImage(image), width: 96, height: 96,
+        var row = ImageRow(file: file, source: ImagePath(goldenImage(image)), width: 96, height: 96,
                            top5: [top1, ClassScore(index: 286, label: "Egyptian cat", probability: 0.2)],
                            fidBefore: 37006.7014598, fidAfter: 37006.7014598 + delta, deltaFID: delta)
         if explained {
@@ -46,29 +46,5 @@ enum Support {
             .appendingPathComponent("ReportTests-\(name.filter { $0.isLetter })-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
-    }
-
-    /// Parses RFC 4180 CSV text (quoted fields, doubled quotes, CRLF or LF line ends).
-    static func parseCSV(_ text: String) -> [[String]] {
-        var records: [[String]] = [], record: [String] = [], field = ""
-        var quoted = false, afterQuote = false
-        var scalars = Array(text.unicodeScalars)[...]
-        while let c = scalars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if scalars.first == "\"" { field.unicodeScalars.append("\""); scalars.removeFirst() } else { quoted = false; afterQuote = true }
-                } else { field.unicodeScalars.append(c) }
-                continue
-            }
-            switch c {
-            case "\"" where field.isEmpty && !afterQuote: quoted = true
-            case ",": record.append(field); field = ""; afterQuote = false
-            case "\r": break
-            case "\n": record.append(field); records.append(record); record = []; field = ""; afterQuote = false
-            default: field.unicodeScalars.append(c)
-            }
-        }
-        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
-        return records
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import XCTest
+
+/// Bad input must end in a typed error and one line, never a trap: no `try!`, `fatalError(` or
+/// `as!` in `Sources`, except the lines below, each with the reason it cannot be reached from a
+/// file, a flag or the network. A new one fails this test until it is turned into a thrown
+/// error or, if it guards a programmer error only, added here with its reason. Lines are
+/// matched by their text (trimmed), not their number, so edits elsewhere do not disturb it.
+final class SourceAuditTests: XCTestCase {
+    static let allowed: [String: String] = [
+        "try! InceptionWeights(parameters: parameters(seed: seed), source: \"seeded-\\(seed)\")":
+            "SeededWeights builds every parameter from the architecture's own table of shapes, so the "
+            + "check cannot fail; it is used by tests and the benchmark, never by the CLI",
+    ]
+
+    static let patterns = ["try!", "fatalError(", " as! "]
+
+    func testNoTrapsOnInputOutsideTheAllowList() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let walker = try XCTUnwrap(FileManager.default.enumerator(atPath: sources.path))
+        var found: [String] = []
+        var used = Set<String>()
+        var files = 0
+        for case let relative as String in walker where relative.hasSuffix(".swift") {
+            files += 1
+            let text = try String(contentsOf: sources.appendingPathComponent(relative), encoding: .utf8)
+            for (number, line) in text.components(separatedBy: "\n").enumerated() {
+                let code = line.trimmingCharacters(in: .whitespaces)
+                guard !code.hasPrefix("//"), Self.patterns.contains(where: code.contains) else { continue }
+                if Self.allowed[code] != nil {
+                    used.insert(code)
+                } else {
+                    found.append("Sources/\(relative):\(number + 1): \(code)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(files, 50, "the walk did not find the sources")
+        XCTAssertEqual(found, [], "turn these into thrown errors, or allow them with a reason")
+        XCTAssertEqual(Set(Self.allowed.keys).subtracting(used), [], "allowed lines that no longer exist")
+    }
+}
