@@ -30,15 +30,18 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // MARK: - Limits on files from outside, and quoting their text in messages
+        .target(name: "UntrustedInput", exclude: ["README.md"]),
+
         // MARK: - Zip archives (.pth checkpoints and .npz files)
-        .target(name: "ZipArchive", dependencies: ["CZlib"], exclude: ["README.md"]),
+        .target(name: "ZipArchive", dependencies: ["CZlib", "UntrustedInput"], exclude: ["README.md"]),
 
         // MARK: - The pipeline
-        .target(name: "Pixels", dependencies: ["CPNG"], exclude: ["README.md"]),
+        .target(name: "Pixels", dependencies: ["CPNG", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Autograd", dependencies: ["CBLAS"]),
-        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive"]),
-        .target(name: "NumpyFiles", dependencies: ["ZipArchive"], exclude: ["README.md"]),
-        .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles"]),
+        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive", "UntrustedInput"]),
+        .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
+        .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles", "UntrustedInput"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"], exclude: ["README.md"]),
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
@@ -48,6 +51,7 @@ let package = Package(
             name: "fidviz",
             dependencies: [
                 "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap", "Report",
+                "UntrustedInput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ], exclude: ["README.md"]),
@@ -57,23 +61,34 @@ let package = Package(
         .executableTarget(
             name: "fidviz-bench", dependencies: ["Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Heatmap"]),
 
+        // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)
+        .target(
+            name: "FuzzEntryPoints", dependencies: ["InceptionGraph", "NumpyFiles", "Frechet", "Pixels"],
+            exclude: ["README.md"]),
+
         // MARK: - Tests
         .target(
             name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights", "ZipArchive"],
             path: "Tests/TestSupport"),
-        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive"]),
+        .testTarget(name: "UntrustedInputTests", dependencies: ["UntrustedInput"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(
             name: "InceptionGraphTests",
-            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive"]),
-        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
+            dependencies: [
+                "InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
+                "UntrustedInput",
+            ]),
+        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles"]),
-        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "UntrustedInput"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles"]),
         .testTarget(
             name: "FidvizTests",
             dependencies: ["fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
+        .testTarget(
+            name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),
         .testTarget(
             name: "SensitivityTests",
             dependencies: ["Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),

@@ -96,7 +96,7 @@ static void fail_too_many_pixels(cpng_status *status, uint32_t width, uint32_t h
     status->failed = 1;
     snprintf(status->message, sizeof status->message,
              "%ux%u pixels exceeds the limit of %llu pixels "
-             "(a decompression-bomb guard, as in PIL)",
+             "(a decompression-bomb guard, as in PIL; FIDVIZ_MAX_IMAGE_PIXELS raises it)",
              width, height, (unsigned long long)max_pixels);
 }
 
@@ -112,8 +112,13 @@ static int precheck(const uint8_t *bytes, size_t count, uint64_t max_pixels, cpn
         fail_status(status, "not a PNG file (bad signature)");
         return 1;
     }
-    // signature(8) length(4) "IHDR"(4) width(4) height(4)
-    if (count >= 24 && memcmp(bytes + 12, "IHDR", 4) == 0) {
+    // signature(8) length(4) "IHDR"(4) width(4) height(4). The PNG specification puts IHDR
+    // first; libpng would skip an unknown chunk before it, and the header check could not.
+    if (count >= 16 && memcmp(bytes + 12, "IHDR", 4) != 0) {
+        fail_status(status, "corrupt PNG data: the first chunk is not IHDR");
+        return 1;
+    }
+    if (count >= 24) {
         uint32_t width = read_be32(bytes + 16);
         uint32_t height = read_be32(bytes + 20);
         status->width = width;

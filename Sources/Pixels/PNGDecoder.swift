@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import UntrustedInput
 
 // MARK: - PNGDecoder
 
@@ -12,9 +13,10 @@ import Foundation
 /// - Adam7 interlacing is undone; no gamma, sRGB or ICC correction is applied;
 /// - image-data (IDAT) CRC mismatches are ignored, as PIL ignores them; IHDR/PLTE CRCs are checked.
 public enum PNGDecoder {
-    /// PIL's `Image.MAX_IMAGE_PIXELS` (1024*1024*1024 / 4 / 3), above which PIL warns of a
-    /// decompression bomb. Larger pictures are refused before any pixel memory is allocated.
-    public static let defaultMaxPixels = 89_478_485
+    /// `Limits.current.maxImagePixels`: PIL's `Image.MAX_IMAGE_PIXELS` (1024*1024*1024 / 4 / 3),
+    /// above which PIL warns of a decompression bomb, unless `FIDVIZ_MAX_IMAGE_PIXELS` says
+    /// otherwise. Larger pictures are refused before any pixel memory is allocated.
+    public static var defaultMaxPixels: Int { Limits.current.maxImagePixels }
 
     /// Reads and decodes the PNG at `url`; errors name `url.path`.
     public static func decode(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws
@@ -90,13 +92,24 @@ public enum PNGDecoder {
                 file: url.path,
                 reason: "cannot read the file (\(readFailureReason(error))); check the path")
         }
+        return try checkHeader(data: head, name: url.path, maxPixels: maxPixels)
+    }
+
+    /// Checks the start of PNG bytes held in memory (see `checkHeader(contentsOf:)`; only the first
+    /// `headerByteCount` bytes matter); `name` only labels errors.
+    @discardableResult
+    public static func checkHeader(data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws
+        -> (width: Int, height: Int)
+    {
+        precondition(maxPixels > 0, "maxPixels must be positive, got \(maxPixels)")
+        let head = data.prefix(headerByteCount)
         var status = cpng_status()
         let failed = head.withUnsafeBytes { raw in
             cpng_check_header(
                 raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, UInt64(maxPixels),
                 &status)
         }
-        if failed != 0 { throw ImageDecodingError(file: url.path, reason: message(of: status)) }
+        if failed != 0 { throw ImageDecodingError(file: name, reason: message(of: status)) }
         return (Int(status.width), Int(status.height))
     }
 
