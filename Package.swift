@@ -47,15 +47,18 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // MARK: - Limits on files from outside, and quoting their text in messages
+        .target(name: "UntrustedInput", exclude: ["README.md"]),
+
         // MARK: - Zip archives (.pth checkpoints and .npz files)
-        .target(name: "ZipArchive", dependencies: ["CZlib"], exclude: ["README.md"]),
+        .target(name: "ZipArchive", dependencies: ["CZlib", "UntrustedInput"], exclude: ["README.md"]),
 
         // MARK: - The pipeline
-        .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP"], exclude: ["README.md"]),
+        .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
-        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive"]),
-        .target(name: "NumpyFiles", dependencies: ["ZipArchive"], exclude: ["README.md"]),
-        .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles"]),
+        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive", "UntrustedInput"]),
+        .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
+        .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles", "UntrustedInput"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"], exclude: ["README.md"]),
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
@@ -65,6 +68,7 @@ let package = Package(
             name: "fidviz",
             dependencies: [
                 "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap", "Report",
+                "UntrustedInput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ], exclude: ["README.md"]),
@@ -75,18 +79,28 @@ let package = Package(
             name: "fidviz-bench",
             dependencies: ["Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "NumpyFiles", "Heatmap"]),
 
+        // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)
+        .target(
+            name: "FuzzEntryPoints", dependencies: ["InceptionGraph", "NumpyFiles", "Frechet", "Pixels"],
+            exclude: ["README.md"]),
+
         // MARK: - Tests
         .target(
             name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights", "ZipArchive"],
             path: "Tests/TestSupport"),
-        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive"]),
+        .testTarget(name: "UntrustedInputTests", dependencies: ["UntrustedInput"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         .testTarget(
             name: "InceptionGraphTests",
-            dependencies: ["InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive"]),
-        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles"]),
+            dependencies: [
+            dependencies: [
+                "InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
+                "UntrustedInput",
+            ]),
+        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
-        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport", "UntrustedInput"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
         .testTarget(
@@ -95,6 +109,8 @@ let package = Package(
                 "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "Heatmap",
                 "TestSupport",
             ]),
+        .testTarget(
+            name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),
         .testTarget(
             name: "SensitivityTests",
             dependencies: ["Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),

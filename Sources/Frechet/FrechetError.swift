@@ -2,6 +2,8 @@ import NumpyFiles
 
 // MARK: - Errors from statistics, their files, and the linear algebra behind FID
 
+import UntrustedInput
+
 /// Everything in this module that depends on outside data (statistics handed in by a caller,
 /// statistics files, feature files) fails with a `FrechetError` instead of trapping.
 ///
@@ -76,7 +78,7 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
             return "\(source): key '\(key)' \(reason); the file is corrupt or was edited"
         case .missingKey(let source, let key, let available):
             return "\(source): key '\(key)' is missing (keys present: "
-                + "\(available.sorted().joined(separator: ", "))); expected pytorch-fid/clean-fid "
+                + "\(available.sorted().map { UntrustedText.printable($0) }.joined(separator: ", "))); expected pytorch-fid/clean-fid "
                 + "statistics ('mu', 'sigma') or fidviz features ('pool3')"
         case .unsupportedType(let source, let key, let found, let expected):
             return "\(source): key '\(key)' has element type \(found) but \(expected) was expected"

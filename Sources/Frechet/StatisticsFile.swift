@@ -1,5 +1,6 @@
 import Foundation
 import NumpyFiles
+import UntrustedInput
 
 // MARK: - Statistics files (.npz)
 
@@ -72,22 +73,27 @@ public struct StatisticsFile: Sendable, Equatable {
         symmetryTolerance: Double = FrechetStatistics.defaultSymmetryTolerance,
         psdTolerance: Double = FrechetStatistics.defaultPSDTolerance
     ) throws -> StatisticsFile {
-        let source = url.path
-        let keys: [String]
-        let arrays: [String: NpyArray]
-        do {
-            // Only the members fidviz uses are decoded; an ADM batch's `arr_0` images are skipped.
-            let archive = try NpzArchive(contentsOf: url)
-            keys = archive.keys
-            let wanted = archive.contains("mu") || archive.contains("sigma")
-                ? ["mu", "sigma", "n", "mu_logits", "sigma_logits"]
-                : ["pool3", "feats", "files"] + (logits || keepRows ? ["logits"] : [])
-            arrays = try archive.arrays(wanted + ["top1_hist", "fidviz"] + recordKeys)
-        } catch let error as NumpyFileError {
-            throw FrechetError.unreadable(error, source: source)
-        } catch {
-            throw FrechetError.unreadable(source: source, reason: "\(error)")
-        }
+        let archive = try unreadable(url.path) { try NpzArchive(contentsOf: url) }
+        return try read(archive, expectedDimension: expectedDimension, expectedClassCount: expectedClassCount,
+                        checkPositiveSemidefinite: checkPositiveSemidefinite, logits: logits, keepRows: keepRows,
+                        symmetryTolerance: symmetryTolerance, psdTolerance: psdTolerance)
+    }
+
+    /// Reads and validates the statistics in an opened .npz (see `read(contentsOf:)`); errors
+    /// name the file as `archive.name`.
+    public static func read(
+        _ archive: NpzArchive, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
+        checkPositiveSemidefinite: Bool = true, logits: Bool = false, keepRows: Bool = false,
+        symmetryTolerance: Double = FrechetStatistics.defaultSymmetryTolerance,
+        psdTolerance: Double = FrechetStatistics.defaultPSDTolerance
+    ) throws -> StatisticsFile {
+        let source = archive.name
+        let keys = archive.keys
+        // Only the members fidviz uses are decoded; an ADM batch's `arr_0` images are skipped.
+        let wanted = archive.contains("mu") || archive.contains("sigma")
+            ? ["mu", "sigma", "n", "mu_logits", "sigma_logits"]
+            : ["pool3", "feats", "files"] + (logits || keepRows ? ["logits"] : [])
+        let arrays = try unreadable(source) { try archive.arrays(wanted + ["top1_hist", "fidviz"] + recordKeys) }
         var file: StatisticsFile
         if arrays["mu"] != nil || arrays["sigma"] != nil {
             file = try readMoments(arrays, keys: keys, source: source,
@@ -104,6 +110,20 @@ public struct StatisticsFile: Sendable, Equatable {
         try file.readExtras(arrays, source: source, expectedClassCount: expectedClassCount)
         try file.readRecord(arrays, source: source, rows: file.statistics.n)
         return file
+    }
+
+    /// `body`'s result, with a `NumpyFileError` turned into `FrechetError.unreadable` naming `source`.
+    private static func unreadable<T>(_ source: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as NumpyFileError {
+            var reason = error.reason
+            if let member = error.member { reason = "member '\(UntrustedText.printable(member))': " + reason }
+            if let offset = error.offset { reason += " (at byte \(offset))" }
+            throw FrechetError.unreadable(source: source, reason: reason)
+        } catch {
+            throw FrechetError.unreadable(source: source, reason: "\(error)")
+        }
     }
 
     /// The arrays of a fidviz statistics file, in the order they are written: `mu` f8 [d],

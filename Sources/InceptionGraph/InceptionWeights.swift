@@ -1,4 +1,5 @@
 import Autograd
+import UntrustedInput
 
 /// A parameter tensor as read from a state dict: its shape and its values in row-major order.
 public struct NamedParameter {
@@ -20,15 +21,15 @@ public enum InceptionWeightsError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .missingKey(source, key, count):
-            return "\(source): not the FID Inception-v3 weights: missing key '\(key)'"
+            return "\(source): not the FID Inception-v3 weights: missing key '\(UntrustedText.printable(key))'"
                 + (count > 1 ? " (and \(count - 1) more)" : "")
                 + "; use pytorch-fid's pt_inception-2015-12-05-6726825d.pth"
         case let .unexpectedKey(source, key, count):
-            return "\(source): not the FID Inception-v3 weights: unexpected key '\(key)'"
+            return "\(source): not the FID Inception-v3 weights: unexpected key '\(UntrustedText.printable(key))'"
                 + (count > 1 ? " (and \(count - 1) more)" : "")
                 + "; use pytorch-fid's pt_inception-2015-12-05-6726825d.pth"
         case let .shapeMismatch(source, key, expected, found):
-            return "\(source): '\(key)' has shape \(found), the FID Inception-v3 needs \(expected)"
+            return "\(source): '\(UntrustedText.printable(key))' has shape \(found), the FID Inception-v3 needs \(expected)"
         }
     }
 }

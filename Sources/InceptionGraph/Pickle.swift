@@ -5,6 +5,8 @@
 // anything: the machine resolves globals, persistent ids and calls through a `PickleResolver`
 // that knows a handful of names and builds symbolic values for them.
 
+import UntrustedInput
+
 // MARK: - Values
 
 /// One value on the unpickler's stack.
@@ -52,7 +54,7 @@ enum PickleValue {
         case .tuple(let sequence): return "a tuple of \(sequence.items.count)"
         case .list: return "a list"
         case .dict: return "a dict"
-        case .global(let name): return "the global '\(name)'"
+        case .global(let name): return "the global '\(UntrustedText.printable(name))'"
         case .storage: return "a storage"
         case .tensor: return "a tensor"
         }
@@ -87,9 +89,15 @@ struct PickleSequence {
         self.depth = 1 + (items.lazy.map(\.depth).max() ?? 0)
     }
 
-    mutating func append(contentsOf newItems: some Collection<PickleValue>) {
+    /// Appends `newItems`; returns how many items already held were copied to make room (all of
+    /// them when the storage was shared with another value or had to grow, else 0).
+    @discardableResult
+    mutating func append(contentsOf newItems: some Collection<PickleValue>) -> Int {
+        let held = items.count
+        let storage = items.withUnsafeBufferPointer { $0.baseAddress }
         items.append(contentsOf: newItems)
         depth = max(depth, 1 + (newItems.lazy.map(\.depth).max() ?? 0))
+        return items.withUnsafeBufferPointer { $0.baseAddress } == storage ? 0 : held
     }
 }
 
@@ -98,17 +106,21 @@ struct PickleDictionary {
     private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
     private(set) var depth = 1
 
-    /// Appends pairs taken from a flat `[k0, v0, k1, v1, ...]` slice of even length.
-    mutating func append(pairs flat: ArraySlice<PickleValue>) {
+    /// Appends pairs taken from a flat `[k0, v0, k1, v1, ...]` slice of even length; returns how
+    /// many entries already held were copied to make room (see `PickleSequence.append`).
+    @discardableResult
+    mutating func append(pairs flat: ArraySlice<PickleValue>) -> Int {
         precondition(flat.count % 2 == 0, "dict items come in pairs, got \(flat.count) values")
-        entries.reserveCapacity(entries.count + flat.count / 2)
+        let held = entries.count
+        let storage = entries.withUnsafeBufferPointer { $0.baseAddress }
         var index = flat.startIndex
         while index < flat.endIndex {
             let key = flat[index], value = flat[index + 1]
-            entries.append((key, value))
+            entries.append((key, value))  // amortised growth: no reserveCapacity per batch
             depth = max(depth, 1 + max(key.depth, value.depth))
             index += 2
         }
+        return entries.withUnsafeBufferPointer { $0.baseAddress } == storage ? 0 : held
     }
 }
 
@@ -130,7 +142,7 @@ protocol PickleResolver {
 /// A resolver for pickles that may hold plain values only (torch's header pickles).
 struct PlainValuesOnly: PickleResolver {
     func resolveGlobal(module: String, name: String) throws -> PickleValue {
-        throw PickleRefusal(.forbidden, "refusing to load global '\(module).\(name)' in a header pickle, "
+        throw PickleRefusal(.forbidden, "refusing to load global '\(UntrustedText.printable("\(module).\(name)"))' in a header pickle, "
             + "which may hold plain values only; the file may be malicious")
     }
     func persistentLoad(_ id: PickleValue) throws -> PickleValue {

@@ -1,6 +1,8 @@
 // What a state-dict pickle may say: the few globals torch.save uses for a dict of tensors,
 // built symbolically into storage and tensor references. Nothing is ever called.
 
+import UntrustedInput
+
 // MARK: - References
 
 /// Element types of torch storages, keyed by their legacy storage class name (`torch.FloatStorage`).
@@ -68,7 +70,7 @@ struct StateDictResolver: PickleResolver {
         if Self.callables.contains(qualified) || (module == "torch" && TorchScalarType(rawValue: name) != nil) {
             return .global(qualified)
         }
-        throw PickleRefusal(.forbidden, "refusing to load global '\(qualified)': a state dict needs only "
+        throw PickleRefusal(.forbidden, "refusing to load global '\(UntrustedText.printable(qualified))': a state dict needs only "
             + "collections.OrderedDict, torch._utils._rebuild_tensor_v2 and torch.*Storage, so this file "
             + "may be malicious (do not open it with torch.load either)")
     }
@@ -90,13 +92,13 @@ struct StateDictResolver: PickleResolver {
         }
         if items.count == 6 {
             guard case .pythonNone = items[5] else {
-                throw PickleRefusal(.unsupported, "storage '\(key)' is a storage view (view_metadata), written "
+                throw PickleRefusal(.unsupported, "storage '\(UntrustedText.printable(key))' is a storage view (view_metadata), written "
                     + "only by very old PyTorch; re-save the state dict with a current torch.save")
             }
         }
         let storage = TorchStorageReference(key: key, scalarType: scalarType, elementCount: Int(elementCount))
         if let earlier = storages[key], earlier != storage {
-            throw PickleRefusal(.malformed, "storage '\(key)' is declared twice with different types or sizes; "
+            throw PickleRefusal(.malformed, "storage '\(UntrustedText.printable(key))' is declared twice with different types or sizes; "
                 + "the file is corrupt or hostile")
         }
         storages[key] = storage
@@ -186,9 +188,10 @@ extension TorchCheckpoint {
 
     /// Unpickles one pickle at `position`, mapping failures to checkpoint problems.
     static func unpickle<Resolver: PickleResolver>(
-        _ bytes: UnsafeRawBufferPointer, at position: Int, resolver: Resolver, entry: String? = nil
+        _ bytes: UnsafeRawBufferPointer, at position: Int, resolver: Resolver, entry: String? = nil,
+        limits: Limits = .current
     ) throws -> (value: PickleValue, end: Int, resolver: Resolver) {
-        var unpickler = Unpickler(bytes: bytes, position: position, resolver: resolver)
+        var unpickler = Unpickler(bytes: bytes, position: position, resolver: resolver, limits: limits)
         do {
             let value = try unpickler.load()
             return (value, unpickler.position, unpickler.resolver)

@@ -2,9 +2,11 @@
 //
 // The real pytorch-fid weights are not row-major: conv weights are HWIO storages viewed as OIHW
 // (size (32,3,3,3), stride (1,32,288,96)) and fc.weight is stored transposed (stride (1,1008)).
-// Every view is checked against its storage before a single value is allocated.
+// Every view is checked against its storage, and the elements all views allocate against the
+// elements their storages hold, before a single value is allocated.
 
 import Foundation
+import UntrustedInput
 
 // MARK: - Layout
 
@@ -18,10 +20,6 @@ struct StridedLayout {
     let offset: Int
     /// (size, stride) pairs, outermost first, every size > 1.
     let dimensions: [(size: Int, stride: Int)]
-
-    /// Most elements a view may have beyond its storage's element count (a broadcast view with
-    /// stride 0 legitimately repeats elements; a hostile one must not make us allocate terabytes).
-    static var maximumBroadcastElements: Int { 1 << 24 }
 
     /// Checks `tensor` against its storage: ranks agree, nothing is negative, nothing overflows,
     /// the last element addressed lies inside the storage. Throws a description of the lie.
@@ -54,12 +52,8 @@ struct StridedLayout {
             last = sum
         }
         guard elementCount == 0 || last < storage.elementCount else {
-            throw CheckpointProblem(.corrupt, "reaches element \(last) (\(view)) but storage '\(storage.key)' "
+            throw CheckpointProblem(.corrupt, "reaches element \(last) (\(view)) but storage '\(UntrustedText.printable(storage.key))' "
                 + "holds only \(storage.elementCount) elements; the file is corrupt or hostile")
-        }
-        guard elementCount <= max(storage.elementCount, Self.maximumBroadcastElements) else {
-            throw CheckpointProblem(.unsupported, "has \(elementCount) elements (\(view)), more than its storage "
-                + "'\(storage.key)' holds (\(storage.elementCount)) and more than fidviz expands from a broadcast view")
         }
         var dimensions: [(size: Int, stride: Int)] = []
         for (size, stride) in zip(shape, strides) where size != 1 {
@@ -119,13 +113,49 @@ struct StridedLayout {
     }
 }
 
+// MARK: - Elements allocated
+
+/// The elements a checkpoint's tensors have allocated so far, against the elements of their
+/// storages (each already checked against the bytes in the file) plus `Limits.maxTensorElements`.
+/// A stride-0 view legitimately repeats elements, and keys may share a storage, but a small file
+/// must not make fidviz allocate terabytes that way.
+struct TensorElementBudget {
+    let allowance: Int
+    private var storageElements = 0
+    private var tensorElements = 0
+    private var storagesCounted: Set<String> = []
+
+    init(limits: Limits) { allowance = limits.maxTensorElements }
+
+    /// Counts `layout`'s elements, or throws if they would exceed the budget.
+    mutating func admit(_ layout: StridedLayout, of tensor: TorchTensorReference, key: String) throws {
+        if storagesCounted.insert(tensor.storage.key).inserted {
+            storageElements = Self.sum(storageElements, tensor.storage.elementCount)
+        }
+        let total = Self.sum(tensorElements, layout.elementCount)
+        guard total <= Self.sum(storageElements, allowance) else {
+            throw CheckpointProblem(.unsupported, key: key, "has \(layout.elementCount) elements (size \(tensor.shape), "
+                + "stride \(tensor.strides), offset \(tensor.storageOffset)); the checkpoint's tensors would then hold "
+                + "\(total) elements, more than its storages (\(storageElements)) plus the limit of \(allowance) "
+                + "(FIDVIZ_MAX_TENSOR_ELEMENTS); the file is corrupt or hostile")
+        }
+        tensorElements = total
+    }
+
+    private static func sum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+}
+
 // MARK: - Values
 
 extension TorchCheckpoint {
     /// The values of `tensor`, whose storage's bytes are exactly `storage`
-    /// (`elementCount * byteWidth` little-endian bytes). Float16 is widened to Float.
-    static func materialize(_ tensor: TorchTensorReference, key: String,
-                            storage: UnsafeRawBufferPointer) throws -> CheckpointTensor {
+    /// (`elementCount * byteWidth` little-endian bytes), once `budget` has admitted them.
+    /// Float16 is widened to Float.
+    static func materialize(_ tensor: TorchTensorReference, key: String, storage: UnsafeRawBufferPointer,
+                            budget: inout TensorElementBudget) throws -> CheckpointTensor {
         let scalarType = tensor.storage.scalarType
         precondition(storage.count == tensor.storage.byteCount, "storage '\(tensor.storage.key)' has "
                      + "\(storage.count) bytes for \(tensor.storage.elementCount) elements of \(scalarType)")
@@ -140,6 +170,7 @@ extension TorchCheckpoint {
             problem.key = key
             throw problem
         }
+        try budget.admit(layout, of: tensor, key: key)
         let values: CheckpointValues
         switch scalarType {
         case .float32: values = .float32(gathered(layout, storage) { (bits: UInt32) in Float(bitPattern: bits) })

@@ -10,11 +10,12 @@
 // an archive with a compressed entry is refused.
 
 import Foundation
+import UntrustedInput
 import ZipArchive
 
 extension TorchCheckpoint {
     /// Reads a whole zip checkpoint. Storages are viewed in place; only tensors are allocated.
-    static func readZip(_ bytes: UnsafeRawBufferPointer) throws -> [String: CheckpointTensor] {
+    static func readZip(_ bytes: UnsafeRawBufferPointer, limits: Limits) throws -> [String: CheckpointTensor] {
         let archive: ZipReader
         do {
             archive = try ZipReader(bytes)
@@ -52,19 +53,20 @@ extension TorchCheckpoint {
         }
 
         let pickle = try contents(of: pickleEntry)
-        let object = try unpickle(pickle, at: 0, resolver: StateDictResolver(), entry: pickleEntry.name)
+        let object = try unpickle(pickle, at: 0, resolver: StateDictResolver(), entry: pickleEntry.name, limits: limits)
         let stateDict = try stateDictEntries(object.value)
 
         var storages: [String: UnsafeRawBufferPointer] = [:]
         var tensors: [String: CheckpointTensor] = [:]
         tensors.reserveCapacity(stateDict.count)
+        var budget = TensorElementBudget(limits: limits)
         for (key, tensor) in stateDict {
             let storage = tensor.storage
             if storages[storage.key] == nil {
                 let name = "\(top)/data/\(storage.key)"
                 guard let entry = archive[name] else {
-                    throw CheckpointProblem(.corrupt, key: key, "storage '\(storage.key)' has no entry \(name) "
-                        + "in the archive; the file is corrupt")
+                    throw CheckpointProblem(.corrupt, key: key, "storage '\(UntrustedText.printable(storage.key))' "
+                        + "has no entry \(UntrustedText.printable(name)) in the archive; the file is corrupt")
                 }
                 guard let byteCount = storage.byteCount, byteCount == entry.data.count else {
                     throw CheckpointProblem(.corrupt, entry: name, key: key, "the entry holds "
@@ -73,7 +75,7 @@ extension TorchCheckpoint {
                 }
                 storages[storage.key] = try contents(of: entry, key: key)
             }
-            tensors[key] = try materialize(tensor, key: key, storage: storages[storage.key]!)
+            tensors[key] = try materialize(tensor, key: key, storage: storages[storage.key]!, budget: &budget)
         }
         return tensors
     }

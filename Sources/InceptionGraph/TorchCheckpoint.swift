@@ -5,6 +5,7 @@
 // restricted unpickler that knows only the globals a state dict needs and never runs code.
 
 import Foundation
+import UntrustedInput
 
 // MARK: - Tensors
 
@@ -66,9 +67,10 @@ public enum TorchCheckpoint {
     /// The state dict in the file at `url`, key -> tensor.
     ///
     /// Throws `TorchCheckpointError` (naming the file by its path) if the file is unreadable,
-    /// not a torch.save checkpoint, truncated, inconsistent, or asks for anything beyond a
-    /// plain dict of float32/float64/float16/int64 tensors.
-    public static func load(contentsOf url: URL) throws -> [String: CheckpointTensor] {
+    /// not a torch.save checkpoint, truncated, inconsistent, asks for anything beyond a plain
+    /// dict of float32/float64/float16/int64 tensors, or exceeds `limits` (pickle values and
+    /// depth, tensor elements beyond the storages).
+    public static func load(contentsOf url: URL, limits: Limits = .current) throws -> [String: CheckpointTensor] {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -76,17 +78,17 @@ public enum TorchCheckpoint {
             throw TorchCheckpointError(kind: .unreadable, file: url.path, problem: "cannot read the file "
                 + "(\(error.localizedDescription)); check the path and its permissions")
         }
-        return try load(data: data, name: url.path)
+        return try load(data: data, name: url.path, limits: limits)
     }
 
     /// The state dict in `data`, a whole `.pth` file; `name` names the file in errors.
-    public static func load(data: Data, name: String) throws -> [String: CheckpointTensor] {
+    public static func load(data: Data, name: String, limits: Limits = .current) throws -> [String: CheckpointTensor] {
         do {
             let layout = try Layout(sniffing: data)
             return try data.withUnsafeBytes { bytes in
                 switch layout {
-                case .legacy: return try readLegacy(bytes)
-                case .zip: return try readZip(bytes)
+                case .legacy: return try readLegacy(bytes, limits: limits)
+                case .zip: return try readZip(bytes, limits: limits)
                 }
             }
         } catch let problem as CheckpointProblem {

@@ -1,5 +1,6 @@
 // Why a .pth file could not be read: one line that says what, where and what to do.
 
+import UntrustedInput
 import ZipArchive
 
 /// A checkpoint that could not be read. Thrown for every outside-world problem, never a trap.
@@ -47,8 +48,8 @@ public struct TorchCheckpointError: Error, Equatable, CustomStringConvertible, S
     /// `<file>[ (<entry>)][, key '<key>'][, byte offset <n>]: <problem>`
     public var description: String {
         var place = file
-        if let entry { place += " (\(entry))" }
-        if let key { place += ", key '\(key)'" }
+        if let entry { place += " (\(UntrustedText.printable(entry)))" }
+        if let key { place += ", key '\(UntrustedText.printable(key))'" }
         if let byteOffset { place += ", byte offset \(byteOffset)" }
         return "\(place): \(problem)"
     }

@@ -5,16 +5,22 @@
 // GLOBAL, REDUCE, BUILD and BINPERSID go through the resolver, which builds symbolic values only.
 // Every length is checked against the bytes that remain before anything is read or allocated.
 
+import UntrustedInput
+
 /// Reads one pickle (up to its STOP opcode) from a byte buffer.
 ///
 /// Edge cases: the memo is a dictionary, so a huge memo key allocates nothing; marks behave like
 /// Python's metastack (a pop never reaches below the newest mark); the number of values and the
-/// nesting depth are bounded, so a hostile pickle cannot exhaust memory or the stack.
+/// nesting depth are bounded (`Limits.maxPickleValues`, `maxPickleDepth`), so a hostile pickle
+/// cannot exhaust memory or the stack. Containers are values, so appending to one that is shared
+/// (DUP, a memo copy, an element of another) copies it; copied elements count as values, so a
+/// pickle cannot make memory grow with the square of its length.
 struct Unpickler<Resolver: PickleResolver> {
     /// Deepest container nesting accepted; a state dict needs about 5.
-    static var maximumDepth: Int { 32 }
-    /// Most values (stack pushes) and memo entries accepted; a 566-tensor state dict needs ~20k.
-    static var maximumValues: Int { 1 << 22 }
+    let maximumDepth: Int
+    /// Most values (stack pushes, memo entries, elements copied) accepted; a 566-tensor state
+    /// dict needs ~20k.
+    let maximumValues: Int
 
     private struct StackEntry {
         var value: PickleValue
@@ -33,11 +39,13 @@ struct Unpickler<Resolver: PickleResolver> {
     private var opcodeOffset = 0
     private var opcode: UInt8 = 0
 
-    init(bytes: UnsafeRawBufferPointer, position: Int = 0, resolver: Resolver) {
+    init(bytes: UnsafeRawBufferPointer, position: Int = 0, resolver: Resolver, limits: Limits = .current) {
         precondition(position >= 0 && position <= bytes.count, "start \(position) outside 0...\(bytes.count)")
         self.bytes = bytes
         self.position = position
         self.resolver = resolver
+        self.maximumDepth = limits.maxPickleDepth
+        self.maximumValues = limits.maxPickleValues
     }
 
     /// Runs from `position` to the STOP opcode and returns the pickled object; afterwards
@@ -115,7 +123,10 @@ struct Unpickler<Resolver: PickleResolver> {
         case 0x7d: try push(.dict(PickleDictionary()))                         // EMPTY_DICT
         case 0x64:                                                             // DICT
             let flat = try popToMark()
-            try push(.dict(try Self.pairs(flat, into: PickleDictionary(), offset: opcodeOffset)))
+            try Self.checkPairs(flat, offset: opcodeOffset)
+            var dictionary = PickleDictionary()
+            dictionary.append(pairs: flat[...])
+            try push(.dict(dictionary))
         case 0x61:                                                             // APPEND
             let item = try pop()
             try appendToTop(CollectionOfOne(item))
@@ -173,13 +184,18 @@ struct Unpickler<Resolver: PickleResolver> {
     private var markBase: Int { marks.last ?? 0 }
 
     private mutating func push(_ value: PickleValue) throws {
-        valuesCreated += 1
-        guard valuesCreated <= Self.maximumValues else {
-            throw failure(.unsupported, "the pickle holds more than \(Self.maximumValues) values, far more "
+        try count(1)
+        guard value.depth <= maximumDepth else { throw tooDeep() }
+        stack.append(StackEntry(value: value))
+    }
+
+    /// Counts `values` more values created (or elements copied) against `maximumValues`.
+    private mutating func count(_ values: Int) throws {
+        valuesCreated += values
+        guard valuesCreated <= maximumValues else {
+            throw failure(.unsupported, "the pickle holds more than \(maximumValues) values, far more "
                 + "than a state dict needs; refusing to continue")
         }
-        guard value.depth <= Self.maximumDepth else { throw tooDeep() }
-        stack.append(StackEntry(value: value))
     }
 
     private mutating func pop() throws -> PickleValue {
@@ -207,37 +223,39 @@ struct Unpickler<Resolver: PickleResolver> {
     /// Appends to the list on top of the stack (APPEND, APPENDS).
     private mutating func appendToTop(_ items: some Collection<PickleValue>) throws {
         let offset = opcodeOffset
+        var copied = 0
         try mutateTop { value in
             guard case .list(var sequence) = value else {
                 throw PickleFailure(kind: .malformed, offset: offset, message: "cannot append to \(value.kindName)")
             }
             value = .pythonNone  // drop the second reference so the append happens in place
-            sequence.append(contentsOf: items)
+            copied = sequence.append(contentsOf: items)
             value = .list(sequence)
         }
+        try count(copied)
     }
 
     /// Adds `[k0, v0, k1, v1, ...]` to the dict on top of the stack (SETITEM, SETITEMS).
     private mutating func setItemsOfTop(_ flat: [PickleValue]) throws {
         let offset = opcodeOffset
+        try Self.checkPairs(flat, offset: offset)
+        var copied = 0
         try mutateTop { value in
-            guard case .dict(let dictionary) = value else {
+            guard case .dict(var dictionary) = value else {
                 throw PickleFailure(kind: .malformed, offset: offset, message: "cannot set items of \(value.kindName)")
             }
-            value = .pythonNone
-            value = .dict(try Self.pairs(flat, into: dictionary, offset: offset))
+            value = .pythonNone  // drop the second reference so the items are added in place
+            copied = dictionary.append(pairs: flat[...])
+            value = .dict(dictionary)
         }
+        try count(copied)
     }
 
-    private static func pairs(_ flat: [PickleValue], into dictionary: PickleDictionary,
-                              offset: Int) throws -> PickleDictionary {
+    private static func checkPairs(_ flat: [PickleValue], offset: Int) throws {
         guard flat.count % 2 == 0 else {
             throw PickleFailure(kind: .malformed, offset: offset,
                                 message: "dict items must come in key-value pairs, got \(flat.count) values")
         }
-        var dictionary = dictionary
-        dictionary.append(pairs: flat[...])
-        return dictionary
     }
 
     /// Mutates the top value in place (no copy of a big container per opcode) and keeps its
@@ -250,7 +268,7 @@ struct Unpickler<Resolver: PickleResolver> {
         stack[index].value = .pythonNone
         if let memoKey { memo.removeValue(forKey: memoKey) }
         try body(&value)
-        guard value.depth <= Self.maximumDepth else { throw tooDeep() }
+        guard value.depth <= maximumDepth else { throw tooDeep() }
         stack[index].value = value
         if let memoKey { memo[memoKey] = value }
     }
@@ -259,8 +277,8 @@ struct Unpickler<Resolver: PickleResolver> {
 
     private mutating func memoize(key: Int) throws {
         guard stack.count > markBase else { throw underflow() }
-        guard memo.count < Self.maximumValues else {
-            throw failure(.unsupported, "the pickle memoizes more than \(Self.maximumValues) values; refusing to continue")
+        guard memo.count < maximumValues else {
+            throw failure(.unsupported, "the pickle memoizes more than \(maximumValues) values; refusing to continue")
         }
         memo[key] = stack[stack.count - 1].value
         stack[stack.count - 1].memoKey = key
@@ -351,7 +369,7 @@ struct Unpickler<Resolver: PickleResolver> {
     }
 
     private func tooDeep() -> PickleFailure {
-        failure(.unsupported, "the pickle nests containers deeper than \(Self.maximumDepth) levels; "
+        failure(.unsupported, "the pickle nests containers deeper than \(maximumDepth) levels; "
             + "a state dict never does")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import UntrustedInput
 
 /// Reads and writes single arrays in numpy's .npy format (versions 1.0, 2.0 and 3.0).
 ///
@@ -125,7 +126,7 @@ public enum Npy {
         guard !overflow, byteCount <= available else {
             let needed = overflow ? "more than \(Int.max)" : "\(byteCount)"
             throw location.error(
-                "header shape \(shapeText) needs \(needed) bytes of '\(header.descr)' data but only "
+                "header shape \(shapeText) needs \(needed) bytes of '\(UntrustedText.printable(header.descr))' data but only "
                     + "\(available) bytes follow the header (truncated file or lying header)",
                 at: dataStart)
         }

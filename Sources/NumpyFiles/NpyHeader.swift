@@ -1,4 +1,5 @@
 import Foundation
+import UntrustedInput
 
 // The .npy header is a Python dict literal, e.g.
 //   {'descr': '<f8', 'fortran_order': False, 'shape': (2048, 2048), }
@@ -55,17 +56,17 @@ enum NpyElementType: Equatable {
         if descr.dropFirst().hasPrefix("O") {
             return .failure(
                 DescrRefusal(
-                    "object arrays ('\(descr)') are refused: reading them needs pickle, which can "
+                    "object arrays ('\(UntrustedText.printable(descr))') are refused: reading them needs pickle, which can "
                         + "run arbitrary code; save the data with a numeric or string dtype"))
         }
         if descr.hasPrefix(">") {
             return .failure(
                 DescrRefusal(
-                    "big-endian dtype '\(descr)' is not supported; save it little-endian "
-                        + "(a.astype('<\(descr.dropFirst())'))"))
+                    "big-endian dtype '\(UntrustedText.printable(descr))' is not supported; save it little-endian "
+                        + "(a.astype('<\(UntrustedText.printable(descr.dropFirst()))'))"))
         }
         return .failure(
-            DescrRefusal("unsupported dtype '\(descr)' (fidviz reads \(supportedList))"))
+            DescrRefusal("unsupported dtype '\(UntrustedText.printable(descr))' (fidviz reads \(supportedList))"))
     }
 
     struct DescrRefusal: Error {
@@ -141,10 +142,10 @@ struct NpyHeader: Equatable {
                     return side
                 }
             case ("descr", _), ("fortran_order", _), ("shape", _):
-                throw HeaderSyntaxError(position: position, reason: "'\(key)' has the wrong type")
+                throw HeaderSyntaxError(position: position, reason: "'\(UntrustedText.printable(key))' has the wrong type")
             default:
                 throw HeaderSyntaxError(
-                    position: position, reason: "unexpected header key '\(key)'")
+                    position: position, reason: "unexpected header key '\(UntrustedText.printable(key))'")
             }
         }
         guard let descr, let fortranOrder, let shape else {
@@ -209,13 +210,14 @@ private struct LiteralParser {
                 index += word.utf8.count
                 return value
             }
-            throw failure("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+            throw failure("unexpected character '\(UntrustedText.printable(String(Unicode.Scalar(bytes[index]))))'")
         }
     }
 
     private mutating func parseDict(depth: Int) throws -> Literal {
         index += 1
         var entries: [(key: String, value: Literal, position: Int)] = []
+        var keys: Set<String> = []  // a header may hold many keys: no linear search per key
         while true {
             skipSpace()
             if consume(UInt8(ascii: "}")) { return .dict(entries) }
@@ -224,10 +226,10 @@ private struct LiteralParser {
                 throw HeaderSyntaxError(position: position, reason: "header keys must be strings")
             }
             skipSpace()
-            guard consume(UInt8(ascii: ":")) else { throw failure("expected ':' after '\(key)'") }
+            guard consume(UInt8(ascii: ":")) else { throw failure("expected ':' after '\(UntrustedText.printable(key))'") }
             let value = try parseValue(depth: depth + 1)
-            guard !entries.contains(where: { $0.key == key }) else {
-                throw HeaderSyntaxError(position: position, reason: "duplicate header key '\(key)'")
+            guard keys.insert(key).inserted else {
+                throw HeaderSyntaxError(position: position, reason: "duplicate header key '\(UntrustedText.printable(key))'")
             }
             entries.append((key, value, position))
             skipSpace()

@@ -1,4 +1,5 @@
 import Foundation
+import UntrustedInput
 import ZipArchive
 
 /// An opened .npz archive whose members are decoded one at a time, on request.
@@ -13,6 +14,9 @@ import ZipArchive
 /// A file is memory-mapped (`Data.ReadingOptions.alwaysMapped`), so skipped members are never
 /// read from disk; if the file cannot be mapped (a pipe), it is read whole instead. Like any
 /// mapped file, it must not be truncated by another process while it is being read.
+///
+/// A compressed member is refused before it is inflated when its directory entry declares more
+/// than `Limits.maxNpzMemberBytes` (a zip bomb stops at its directory).
 public struct NpzArchive {
     /// The file as the caller named it, for errors.
     public let name: String
@@ -23,11 +27,12 @@ public struct NpzArchive {
     let data: Data
     let zip: ZipReader
     let members: [String: ZipMember]
+    private let inflatedSizeLimit: Int
 
     // MARK: - Opening
 
     /// Maps the file at `url` and checks its directory (see the type's description).
-    public init(contentsOf url: URL) throws {
+    public init(contentsOf url: URL, limits: Limits = .current) throws {
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
@@ -42,11 +47,11 @@ public struct NpzArchive {
                     file: url.path, reason: "cannot read the file (\(fileSystemReason(mapError)))")
             }
         }
-        try self.init(data: data, name: url.path)
+        try self.init(data: data, name: url.path, limits: limits)
     }
 
     /// The archive held in `data`; `name` labels errors.
-    public init(data: Data, name: String) throws {
+    public init(data: Data, name: String, limits: Limits = .current) throws {
         let zip = try data.withUnsafeBytes { bytes in
             do {
                 return try ZipReader(bytes)
@@ -66,6 +71,7 @@ public struct NpzArchive {
         self.data = data
         self.zip = zip
         self.members = members
+        self.inflatedSizeLimit = limits.maxNpzMemberBytes
     }
 
     // MARK: - Members
@@ -79,7 +85,7 @@ public struct NpzArchive {
         guard let member = members[key] else { return nil }
         return try data.withUnsafeBytes { bytes in
             do {
-                return try zip.withContents(of: member, in: bytes) {
+                return try zip.withContents(of: member, in: bytes, inflatedSizeLimit: inflatedSizeLimit) {
                     try Npy.decode($0, at: NumpyLocation(file: name, member: member.name))
                 }
             } catch let error as ZipError {

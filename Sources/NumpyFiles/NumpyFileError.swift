@@ -1,4 +1,5 @@
 import Foundation
+import UntrustedInput
 import ZipArchive
 
 /// A .npy or .npz file that could not be read or written.
@@ -25,7 +26,7 @@ public struct NumpyFileError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         var location = file
-        if let member { location += " member '\(member)'" }
+        if let member { location += " member '\(UntrustedText.printable(member))'" }
         if let offset { location += " at byte \(offset)" }
         return "\(location): \(reason)"
     }
@@ -53,7 +54,8 @@ extension NumpyFileError {
             reason = "not a zip archive (no end-of-central-directory record); the file is truncated "
                 + "or is not an .npz"
         case (.checksumMismatch, _): reason = failure.reason + ": the member is corrupt"
-        case (.duplicateName, _), (_, .tooLarge): reason = failure.reason
+        case (.duplicateName, _): reason = failure.reason
+        case (_, .tooLarge): reason = failure.reason + " (FIDVIZ_MAX_NPZ_MEMBER_BYTES)"
         case (_, .unsupported): reason = failure.reason + " (numpy writes stored or deflated members)"
         case (_, .truncated): reason = "truncated zip: " + failure.reason
         case (_, .corrupt), (_, .notAZip): reason = "corrupt zip: " + failure.reason

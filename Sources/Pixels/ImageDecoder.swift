@@ -1,4 +1,5 @@
 import Foundation
+import UntrustedInput
 
 // MARK: - ImageDecoder
 
@@ -10,9 +11,10 @@ import Foundation
 /// (`defaultMaxPixels`, PIL's `MAX_IMAGE_PIXELS`); then the pixels. So a decompression bomb is
 /// refused before any pixel memory is allocated, and every failure is one `ImageDecodingError`.
 public enum ImageDecoder {
-    /// PIL's `Image.MAX_IMAGE_PIXELS` (1024*1024*1024 / 4 / 3), above which PIL warns of a
-    /// decompression bomb. Larger pictures are refused before any pixel memory is allocated.
-    public static let defaultMaxPixels = 89_478_485
+    /// `Limits.current.maxImagePixels`: PIL's `Image.MAX_IMAGE_PIXELS` (1024*1024*1024 / 4 / 3),
+    /// above which PIL warns of a decompression bomb, unless `FIDVIZ_MAX_IMAGE_PIXELS` says
+    /// otherwise. Larger pictures are refused before any pixel memory is allocated.
+    public static var defaultMaxPixels: Int { Limits.current.maxImagePixels }
 
     /// Decodes the image at `url`; errors name `url.path`.
     public static func decode(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
@@ -37,6 +39,15 @@ public enum ImageDecoder {
         try ImageBytes.withFile(url) { source in
             try checkHeader(source, maxPixels: maxPixels, as: ImageFormat(of: source).decoder)
         }
+    }
+
+    /// `checkHeader(contentsOf:)` for bytes held in memory; `name` only labels errors.
+    @discardableResult
+    public static func checkHeader(data: Data, name: String, maxPixels: Int = defaultMaxPixels) throws
+        -> (width: Int, height: Int)
+    {
+        let source = ImageBytes(data, name: name)
+        return try checkHeader(source, maxPixels: maxPixels, as: ImageFormat(of: source).decoder)
     }
 
     /// File name extensions (lower case) that folder walks pick up.

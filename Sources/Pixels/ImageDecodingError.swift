@@ -28,7 +28,7 @@ extension ImageDecodingError {
             throw ImageDecodingError(
                 file: file,
                 reason: "\(width)x\(height) pixels exceeds the limit of \(maxPixels) pixels "
-                    + "(a decompression-bomb guard, as in PIL)")
+                    + "(a decompression-bomb guard, as in PIL; FIDVIZ_MAX_IMAGE_PIXELS raises it)")
         }
     }
 

@@ -1,5 +1,7 @@
 // Why a zip archive could not be read: what is wrong, in which member, at which byte.
 
+import UntrustedInput
+
 /// An archive that `ZipReader` refuses. Every outside-world problem throws this, never a trap.
 ///
 /// `problem` says what is wrong, with the numbers involved, so that a caller can word it for its
@@ -121,14 +123,14 @@ public struct ZipError: Error, Equatable, CustomStringConvertible, Sendable {
             return "the member's local header is not at byte offset \(offset), where the central "
                 + "directory places it"
         case let .localNameDiffers(localName, offset):
-            return "the member's local header (at byte offset \(offset)) names it '\(localName)'"
+            return "the member's local header (at byte offset \(offset)) names it '\(UntrustedText.printable(localName))'"
         case let .dataPastEnd(size, start, fileSize):
             return "the member's \(size) bytes at byte \(start) run past the end of the file "
                 + "(\(fileSize) bytes)"
         case .duplicateName:
             return "the archive holds this member twice"
         case let .overlaps(other):
-            return "the member's bytes overlap " + (other.map { "those of '\($0)'" } ?? "the central directory")
+            return "the member's bytes overlap " + (other.map { "those of '\(UntrustedText.printable($0))'" } ?? "the central directory")
         case let .checksumMismatch(expected, actual):
             return "CRC-32 mismatch (the directory says 0x\(String(expected, radix: 16)), the data "
                 + "gives 0x\(String(actual, radix: 16)))"
@@ -147,7 +149,7 @@ public struct ZipError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public var description: String {
         var location = ""
-        if let member { location += "member '\(member)'" }
+        if let member { location += "member '\(UntrustedText.printable(member))'" }
         if let byteOffset { location += (location.isEmpty ? "" : " ") + "at byte \(byteOffset)" }
         return location.isEmpty ? reason : "\(location): \(reason)"
     }

@@ -17,10 +17,10 @@ extension ZipReader {
     /// only during `body`.
     ///
     /// Throws `ZipError` `.tooLarge` before allocating when a deflated member declares more than
-    /// `inflatedSizeLimit` bytes, and stops inflating as soon as the stream would produce more
-    /// than the declared size.
-    public func withContents<R>(of member: ZipMember, in bytes: UnsafeRawBufferPointer,
-                                inflatedSizeLimit: Int = ZipReader.defaultInflatedSizeLimit,
+    /// `inflatedSizeLimit` bytes (the caller's guard against archives whose small members claim
+    /// to inflate to more memory than there is; stored members are viewed in place and need
+    /// none), and stops inflating as soon as the stream would produce more than the declared size.
+    public func withContents<R>(of member: ZipMember, in bytes: UnsafeRawBufferPointer, inflatedSizeLimit: Int,
                                 _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         switch member.method {
         case .stored:

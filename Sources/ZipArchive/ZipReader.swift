@@ -41,11 +41,6 @@ public struct ZipReader: Sendable {
     public let archiveSize: Int
     private let index: [String: Int]
 
-    /// The largest a deflated member may inflate to unless the caller says otherwise: a guard
-    /// against archives whose small members claim to inflate to more memory than there is.
-    /// Stored members are viewed in place and need no limit.
-    public static let defaultInflatedSizeLimit = 1 << 33  // 8 GiB
-
     /// The member named `name`.
     public subscript(name: String) -> ZipMember? { index[name].map { members[$0] } }
 

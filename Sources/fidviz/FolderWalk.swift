@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import Pixels
+import UntrustedInput
 
 // MARK: - Every file under a folder
 
@@ -21,17 +22,10 @@ struct FolderWalk {
     private(set) var files: [ImagePath] = []
     private(set) var others: [ImagePath] = []
 
-    /// The most entries one run's folder walks may find, unless `$FIDVIZ_MAX_FILES` says otherwise.
-    static let defaultMaxFiles = 10_000_000
-
-    /// `$FIDVIZ_MAX_FILES` (a positive whole number) if set, else `defaultMaxFiles`.
-    static func maxFiles(environment: [String: String]) throws -> Int {
-        guard let text = environment["FIDVIZ_MAX_FILES"], !text.isEmpty else { return defaultMaxFiles }
-        guard let limit = Int(text), limit > 0 else {
-            throw InputError("$FIDVIZ_MAX_FILES is '\(text)', not a positive whole number; unset it for the default of \(defaultMaxFiles) files")
-        }
-        return limit
-    }
+    /// The most entries one run's folder walks may find: `Limits.maxFolderFiles`, which
+    /// `$FIDVIZ_MAX_FILES` overrides (like every limit, a value that is not a positive whole
+    /// number is ignored with a warning).
+    static var maxFiles: Int { Limits.current.maxFolderFiles }
 
     /// Walks `root` (a folder). Earlier walks of the run found `alreadyFound` entries, and all of
     /// them together may find `limit`; `name` is the folder as the user gave it, for errors (with

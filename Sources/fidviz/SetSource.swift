@@ -98,10 +98,9 @@ struct ImageFiles: ImageSet {
         self.skipped = skipped
     }
 
-    init(arguments: [String], flag: String? = nil,
-         environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init(arguments: [String], flag: String? = nil) throws {
         let prefix = flag.map { $0 + " " } ?? ""
-        let limit = try FolderWalk.maxFiles(environment: environment)
+        let limit = FolderWalk.maxFiles
         var files: [ImagePath] = []
         var skipped: [String] = []
         var walked = 0

@@ -63,8 +63,9 @@ final class TorchCheckpointHostileTests: XCTestCase {
     func testBroadcastViewCannotAskForTerabytes() {
         let object = stateDict([("w", { $0.tensor(key: "0", numel: 6, size: [1 << 40], stride: [0]) })])
         assertLegacyError(object, storages: [("0", 6, floats)], .unsupported, "x.pth, key 'w': has "
-            + "1099511627776 elements (size [1099511627776], stride [0], offset 0), more than its storage '0' "
-            + "holds (6) and more than fidviz expands from a broadcast view")
+            + "1099511627776 elements (size [1099511627776], stride [0], offset 0); the checkpoint's tensors would "
+            + "then hold 1099511627776 elements, more than its storages (6) plus the limit of 67108864 "
+            + "(FIDVIZ_MAX_TENSOR_ELEMENTS); the file is corrupt or hostile")
     }
 
     func testOverflowingSizesAreRejected() {
@@ -213,50 +214,5 @@ final class TorchCheckpointHostileTests: XCTestCase {
         zip[secondHeader + 10] = 8  // deflate
         assertError(zip, .unsupported, "x.pth (archive/data/0): the entry is compressed or encrypted, but "
             + "torch.save stores entries uncompressed; re-save the state dict with torch.save")
-    }
-
-    // MARK: - Helpers
-
-    private func assertLegacyError(_ object: [UInt8], storages: [(String, Int, [UInt8])],
-                                   _ kind: TorchCheckpointError.Kind, _ message: String,
-                                   file: StaticString = #filePath, line: UInt = #line) {
-        assertError(legacyFile(object, storages: storages), kind, message, file: file, line: line)
-    }
-
-    private func assertError(_ data: Data, _ kind: TorchCheckpointError.Kind, _ message: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try TorchCheckpoint.load(data: data, name: "x.pth"), file: file, line: line) {
-            let error = $0 as? TorchCheckpointError
-            XCTAssertEqual(error?.kind, kind, file: file, line: line)
-            XCTAssertEqual(error?.description, message, file: file, line: line)
-        }
-    }
-
-    /// A state-dict pickle without its STOP: `{key: value, ...}`, each value written by its closure.
-    private func stateDict(_ entries: [(String, (inout PickleWriter) -> Void)]) -> [UInt8] {
-        var pickle = PickleWriter()
-        pickle.raw([0x7d, 0x28])  // EMPTY_DICT, MARK
-        for (key, write) in entries {
-            pickle.string(key)
-            write(&pickle)
-        }
-        pickle.raw([0x75])  // SETITEMS
-        return pickle.bytes
-    }
-
-    /// tiny-legacy.pth's header pickles, `object` (STOP appended), the key list, then each
-    /// storage as an int64 element count and its bytes.
-    private func legacyFile(_ object: [UInt8], storages: [(key: String, count: Int, bytes: [UInt8])]) -> Data {
-        let tiny = try! Data(contentsOf: TorchCheckpointTests.fixture("tiny-legacy.pth"))
-        var file = [UInt8](tiny.prefix(137)) + object + [0x2e]
-        var keys = PickleWriter()
-        keys.raw([0x5d, 0x28])  // EMPTY_LIST, MARK
-        for storage in storages { keys.string(storage.key) }
-        keys.raw([0x65, 0x2e])  // APPENDS, STOP
-        file += keys.bytes
-        for storage in storages {
-            file += withUnsafeBytes(of: Int64(storage.count).littleEndian, Array.init) + storage.bytes
-        }
-        return Data(file)
     }
 }

@@ -82,7 +82,7 @@ final class PNGHeaderCheckTests: XCTestCase {
     func testMaxPixelsIsAParameter() throws {
         let url = Self.pngFolder.appendingPathComponent("rgb8.png")
         XCTAssertEqual(headerError(url, maxPixels: 19),
-                       "\(url.path): 5x4 pixels exceeds the limit of 19 pixels (a decompression-bomb guard, as in PIL)")
+                       "\(url.path): 5x4 pixels exceeds the limit of 19 pixels (a decompression-bomb guard, as in PIL; FIDVIZ_MAX_IMAGE_PIXELS raises it)")
         XCTAssertEqual(try PNGDecoder.checkHeader(contentsOf: url, maxPixels: 20).width, 5)
     }
 

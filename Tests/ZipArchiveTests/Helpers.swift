@@ -26,7 +26,7 @@ func zipped(_ members: [(name: String, bytes: [UInt8])], method: ZipMethod = .st
 }
 
 /// Every member's name and uncompressed bytes, in directory order.
-func unzipped(_ archive: [UInt8], inflatedSizeLimit: Int = ZipReader.defaultInflatedSizeLimit) throws
+func unzipped(_ archive: [UInt8], inflatedSizeLimit: Int = 1 << 33) throws
     -> [(name: String, bytes: [UInt8])] {
     try archive.withUnsafeBytes { bytes in
         let reader = try ZipReader(bytes)
@@ -62,7 +62,7 @@ func openingError(_ archive: [UInt8], file: StaticString = #filePath, line: UInt
 }
 
 /// The error reading member `name` of `archive` throws (opening must succeed).
-func readingError(_ archive: [UInt8], _ name: String, inflatedSizeLimit: Int = ZipReader.defaultInflatedSizeLimit,
+func readingError(_ archive: [UInt8], _ name: String, inflatedSizeLimit: Int = 1 << 33,
                   file: StaticString = #filePath, line: UInt = #line) -> ZipError? {
     zipError({
         try archive.withUnsafeBytes { bytes in

@@ -1,0 +1,7 @@
+// libFuzzer harness for FuzzTarget.npy (built and run by scripts/fuzz).
+import FuzzEntryPoints
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzTarget.npy.fuzzOneInput(data, size)
+}
