@@ -94,7 +94,6 @@ let package = Package(
         .testTarget(
             name: "InceptionGraphTests",
             dependencies: [
-            dependencies: [
                 "InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
                 "UntrustedInput",
             ]),

@@ -25,7 +25,7 @@ extension NpzArchive {
     /// True when the member `<key>.npy` is deflated (`np.savez_compressed`), false when stored
     /// (`np.savez`), nil when there is no such member.
     public func isCompressed(_ key: String) -> Bool? {
-        members[key].map { $0.method != 0 }
+        members[key].map { $0.method != .stored }
     }
 
     /// Calls `body` with the member `<key>.npy` undecoded (nil when there is no such member).
@@ -37,14 +37,11 @@ extension NpzArchive {
     /// runs (one sequential read), and the header is parsed and its sizes checked against the
     /// bytes present.
     public func withRawArray<R>(_ key: String, _ body: (NpyRawArray) throws -> R) throws -> R? {
-        guard let member = members[key] else { return nil }
-        return try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            try ZipDirectory.withContents(of: member, in: bytes, file: name) { contents in
-                let layout = try Npy.layout(contents, at: NumpyLocation(file: name, member: member.name))
-                return try body(NpyRawArray(
-                    descr: layout.header.descr, shape: layout.header.shape, fortranOrder: layout.header.fortranOrder,
-                    itemSize: layout.elementType.itemSize, bytes: layout.body, wasCompressed: member.method != 0))
-            }
+        try withContents(of: key) { contents, member in
+            let layout = try Npy.layout(contents, at: NumpyLocation(file: name, member: member.name))
+            return try body(NpyRawArray(
+                descr: layout.header.descr, shape: layout.header.shape, fortranOrder: layout.header.fortranOrder,
+                itemSize: layout.elementType.itemSize, bytes: layout.body, wasCompressed: member.method != .stored))
         }
     }
 }

@@ -24,8 +24,8 @@ public struct NpzArchive {
     /// end in ".npy" are not arrays and are not listed (numpy never writes them).
     public let keys: [String]
 
-    let data: Data
-    let zip: ZipReader
+    private let data: Data
+    private let zip: ZipReader
     let members: [String: ZipMember]
     private let inflatedSizeLimit: Int
 
@@ -82,11 +82,20 @@ public struct NpzArchive {
     /// Decodes the member `<key>.npy` (CRC-checked, every header size validated before any
     /// allocation), or nil when there is no such member.
     public func array(_ key: String) throws -> NpyArray? {
+        try withContents(of: key) { contents, member in
+            try Npy.decode(contents, at: NumpyLocation(file: name, member: member.name))
+        }
+    }
+
+    /// Calls `body` with the member `<key>.npy`'s uncompressed, CRC-checked bytes (a stored
+    /// member's in place, a deflated one's inflated within the size limit), or returns nil when
+    /// there is no such member. Zip errors become `NumpyFileError`s naming the file.
+    func withContents<R>(of key: String, _ body: (UnsafeRawBufferPointer, ZipMember) throws -> R) throws -> R? {
         guard let member = members[key] else { return nil }
         return try data.withUnsafeBytes { bytes in
             do {
                 return try zip.withContents(of: member, in: bytes, inflatedSizeLimit: inflatedSizeLimit) {
-                    try Npy.decode($0, at: NumpyLocation(file: name, member: member.name))
+                    try body($0, member)
                 }
             } catch let error as ZipError {
                 throw NumpyFileError(error, file: name)

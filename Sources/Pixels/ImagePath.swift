@@ -99,13 +99,13 @@ public struct ImagePath: Hashable, Comparable, Sendable, CustomStringConvertible
 
 extension ImageDecoder {
     /// Decodes the image at `path` (see `decode(contentsOf:)`); errors name `path.description`.
-    public static func decode(_ path: ImagePath, maxPixels: Int = PNGDecoder.defaultMaxPixels) throws -> RGBImage {
+    public static func decode(_ path: ImagePath, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
         try path.withReadableURL { try decode(contentsOf: $0, maxPixels: maxPixels) }
     }
 
     /// Checks the header of the image at `path` (see `checkHeader(contentsOf:)`).
     @discardableResult
-    public static func checkHeader(_ path: ImagePath, maxPixels: Int = PNGDecoder.defaultMaxPixels) throws
+    public static func checkHeader(_ path: ImagePath, maxPixels: Int = defaultMaxPixels) throws
         -> (width: Int, height: Int) {
         try path.withReadableURL { try checkHeader(contentsOf: $0, maxPixels: maxPixels) }
     }

@@ -101,13 +101,13 @@ enum NullSpaceBenchmark {
               + "seed=\(options.seed) precision=\(options.precision.rawValue): features and "
               + "reference statistics constructed in \(clock.lap())")
         if let path = options.export {
-            try Npz.write(
+            try Npz.encoded(
                 [("rows", NpyArray(rows, shape: [options.count, options.dimension])),
                  ("labels", NpyArray(labels.map(Int64.init))),
                  ("mu_r", NpyArray(reference.mu)),
                  ("sigma_r", NpyArray(reference.sigma, shape: [options.dimension, options.dimension])),
-                 ("reference_proportions", NpyArray(uniform))],
-                to: URL(fileURLWithPath: path), compressed: false)
+                 ("reference_proportions", NpyArray(uniform))]
+            ).write(to: URL(fileURLWithPath: path))
             print("wrote \(path) in \(clock.lap())")
         }
 
@@ -147,8 +147,7 @@ enum NullSpaceBenchmark {
               + "ESS \(format(result.effectiveSampleSize)), zero weights "
               + "\(result.weights.filter { $0 == 0 }.count)  [total \(total.lap())]")
         if let path = options.saveWeights {
-            try Npz.write([("weights", NpyArray(result.weights))], to: URL(fileURLWithPath: path),
-                          compressed: false)
+            try Npz.encoded([("weights", NpyArray(result.weights))]).write(to: URL(fileURLWithPath: path))
         }
         let resampled = try Resampling.medianFID(objective, weights: result.weights, seed: 1)
         print("FID of resamples at the minimising weights: median \(resampled.median) of \(resampled.values)  "

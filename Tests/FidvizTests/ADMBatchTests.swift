@@ -123,7 +123,7 @@ final class ADMBatchTests: FidvizTestCase {
         let noImages = try fidviz(["stats", statistics, "-o", output, "--weights", absent, "-q"])
         assertFailsWithOneLine(noImages, containing: ["\(statistics): holds no images (no 'arr_0'; keys: mu, sigma)"])
         let floats = work.appendingPathComponent("floats.npz")
-        try Npz.write([("arr_0", NpyArray([Float](repeating: 0.5, count: 2 * 4 * 4 * 3), shape: [2, 4, 4, 3]))], to: floats)
+        try Npz.encoded([("arr_0", NpyArray([Float](repeating: 0.5, count: 2 * 4 * 4 * 3), shape: [2, 4, 4, 3]))]).write(to: floats)
         let wrongType = try fidviz(["stats", floats.path, "-o", output, "--weights", absent, "-q"])
         assertFailsWithOneLine(wrongType, containing: [
             "\(floats.path): key 'arr_0' has element type <f4, but an ADM batch holds uint8 images ('|u1')",

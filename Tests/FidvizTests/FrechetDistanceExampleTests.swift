@@ -46,10 +46,8 @@ final class FrechetDistanceExampleTests: FidvizTestCase {
         let work = try makeFolder()
         for (name, rows) in [("r", Self.reference), ("g", Self.generated)] {
             let s = try Self.statistics(rows)
-            try Npz.write([("mu", NpyArray(s.mu)), ("sigma", NpyArray(s.sigma, shape: [3, 3])), ("n", NpyArray(scalar: Int64(2)))],
-                          to: work.appendingPathComponent("\(name)-stats.npz"))
-            try Npz.write([("pool3", NpyArray(rows.flatMap { $0 }, shape: [2, 3]))],
-                          to: work.appendingPathComponent("\(name)-features.npz"))
+            try Npz.encoded([("mu", NpyArray(s.mu)), ("sigma", NpyArray(s.sigma, shape: [3, 3])), ("n", NpyArray(scalar: Int64(2)))]).write(to: work.appendingPathComponent("\(name)-stats.npz"))
+            try Npz.encoded([("pool3", NpyArray(rows.flatMap { $0 }, shape: [2, 3]))]).write(to: work.appendingPathComponent("\(name)-features.npz"))
         }
         for kind in ["stats", "features"] {
             let g = work.appendingPathComponent("g-\(kind).npz").path, r = work.appendingPathComponent("r-\(kind).npz").path
@@ -86,8 +84,8 @@ final class FrechetDistanceExampleTests: FidvizTestCase {
             (0 ..< n * d).map { i in Float(sin(Double(i) * 0.37 + seed) * (1 + Double(i % d) / 16) + shift * Double(i % 3)) }
         }
         let a = rows(1, shift: 0), b = rows(2, shift: 0.25)
-        try Npz.write([("pool3", NpyArray(a, shape: [n, d]))], to: work.appendingPathComponent("a.npz"))
-        try Npz.write([("pool3", NpyArray(b, shape: [n, d]))], to: work.appendingPathComponent("b.npz"))
+        try Npz.encoded([("pool3", NpyArray(a, shape: [n, d]))]).write(to: work.appendingPathComponent("a.npz"))
+        try Npz.encoded([("pool3", NpyArray(b, shape: [n, d]))]).write(to: work.appendingPathComponent("b.npz"))
         let expected = try FrechetDistance.distance(reference: try Self.statistics(b, dimension: d),
                                                     generated: try Self.statistics(a, dimension: d))
         XCTAssertGreaterThan(expected, 0.1)
@@ -121,7 +119,7 @@ final class FrechetDistanceExampleTests: FidvizTestCase {
         for key in ["a", "b"] {
             let rows = try XCTUnwrap(arrays[key])
             XCTAssertEqual(rows.shape, [300, 2048])
-            try Npz.write([("feats", rows)], to: work.appendingPathComponent("\(key)_clean_custom_na_kid.npz"), compressed: true)
+            try Npz.encoded([("feats", rows)], compressed: true).write(to: work.appendingPathComponent("\(key)_clean_custom_na_kid.npz"))
         }
         let run = try fidviz(["fid", work.appendingPathComponent("a_clean_custom_na_kid.npz").path,
                               "--ref", work.appendingPathComponent("b_clean_custom_na_kid.npz").path, "--kid", "--json", "-q"])

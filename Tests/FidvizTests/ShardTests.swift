@@ -152,7 +152,7 @@ final class ShardTests: FidvizTestCase {
             var arrays = try Npz.read(contentsOf: run.shard(1))
             change(&arrays)
             let url = work.appendingPathComponent(name)
-            try Npz.write(arrays.sorted { $0.key < $1.key }.map { (name: $0.key, array: $0.value) }, to: url)
+            try Npz.encoded(arrays.sorted { $0.key < $1.key }.map { (name: $0.key, array: $0.value) }).write(to: url)
             return url.path
         }
         let sha = try XCTUnwrap(Npz.read(contentsOf: run.shard(0))["weights_sha256"]?.strings()?.first)

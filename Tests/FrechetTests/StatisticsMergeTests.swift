@@ -106,7 +106,7 @@ final class StatisticsMergeTests: XCTestCase {
                 + StatisticsFile.recordArrays(origin: origin, shard: shard)
             edit(&arrays)
             let url = folder.appendingPathComponent(name)
-            try Npz.write(arrays, to: url)
+            try Npz.encoded(arrays).write(to: url)
             return url
         }
         let good = try StatisticsFile.read(contentsOf: write("good.npz", shard: record), expectedDimension: 2)
