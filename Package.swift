@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
             name: "Report",
-            dependencies: ["Pixels", "InceptionGraph", "NumpyFiles", "Sensitivity", "Heatmap"], exclude: ["README.md"]),
+            dependencies: ["Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz",
             dependencies: [

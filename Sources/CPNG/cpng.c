@@ -68,8 +68,8 @@ static void read_from_memory(png_structp png, png_bytep out, size_t length) {
 
 // MARK: - Checks and settings before libpng reads
 
-/// Returns 0 when the file is not empty and starts with PNG's signature; otherwise fills `status`
-/// and returns 1.
+/// Returns 0 when the file is not empty, starts with PNG's signature and (when it is that long)
+/// names IHDR as its first chunk; otherwise fills `status` and returns 1.
 static int check_signature(const uint8_t *bytes, size_t count, shim_status *status) {
     if (count == 0) {
         shim_status_fail(status, "not a PNG file (the file is empty)");
@@ -77,6 +77,12 @@ static int check_signature(const uint8_t *bytes, size_t count, shim_status *stat
     }
     if (count < 8 || png_sig_cmp((png_const_bytep)bytes, 0, 8) != 0) {
         shim_status_fail(status, "not a PNG file (bad signature)");
+        return 1;
+    }
+    // signature(8) length(4) "IHDR"(4): the PNG specification puts IHDR first. libpng would
+    // skip an unknown chunk before it, which the header check, reading a fixed prefix, cannot.
+    if (count >= 16 && memcmp(bytes + 12, "IHDR", 4) != 0) {
+        shim_status_fail(status, "corrupt PNG data: the first chunk is not IHDR");
         return 1;
     }
     return 0;

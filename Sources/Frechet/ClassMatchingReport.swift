@@ -4,13 +4,14 @@
 /// and any other feature space, by the definitions of `ClassMatching`, `NullSpaceOptimizer`
 /// and `Resampling` (the numbers `fidviz classes` reports):
 ///
-/// - `fidPool3`: FID of the generated pool3 rows (uniform weights);
+/// - `fidPool3`: FID of the generated pool3 rows (uniform weights; from their accumulated
+///   statistics when given);
 /// - `top1`, `fidPool3Top1Matched`: Top-1 weights (their ESS and `unmatchedReferenceMass`)
-///   and FID at them;
+///   and FID at them, when both sides have classes (a Top-1 histogram and logits);
 /// - `topN`, `fidPool3TopNMatched`: Top-N weights (when the reference has multi-hot
 ///   statistics) and pool3 FID at them;
 /// - `pool3Matched`, `fidPool3Matched`: the weights minimising pool3 FID itself, started at
-///   the Top-1 weights, and that minimum;
+///   the Top-1 weights (uniform ones without classes), and that minimum;
 /// - `fidPool3Resampled`: median FID of 3 resamples drawn with the pool3-matched weights;
 /// - `fdLogits`, `fdLogitsTop1Matched`: the Fréchet distance of the 1008 logits, uniform and at
 ///   the Top-1 weights (when the reference has logit statistics);
@@ -23,8 +24,9 @@
 public struct ClassMatchingReport: Sendable {
     public struct Reference: Sendable {
         public var pool3: FrechetStatistics
-        /// `top1_hist`: Top-1 class counts, [classes].
-        public var top1Histogram: [Int64]
+        /// `top1_hist`: Top-1 class counts, [classes]; nil when the reference has no classes
+        /// (pytorch-fid and clean-fid statistics files).
+        public var top1Histogram: [Int64]?
         /// Statistics of the 1008 logits.
         public var logits: FrechetStatistics?
         /// `ClassMatching.topNStatistics` of the reference images (N = `Options.topN`).
@@ -32,7 +34,7 @@ public struct ClassMatchingReport: Sendable {
         /// Further feature spaces by name.
         public var otherFeatures: [String: FrechetStatistics]
 
-        public init(pool3: FrechetStatistics, top1Histogram: [Int64],
+        public init(pool3: FrechetStatistics, top1Histogram: [Int64]?,
                     logits: FrechetStatistics? = nil, topNMultiHot: FrechetStatistics? = nil,
                     otherFeatures: [String: FrechetStatistics] = [:]) {
             self.pool3 = pool3
@@ -45,16 +47,22 @@ public struct ClassMatchingReport: Sendable {
 
     public struct Generated: Sendable {
         public var pool3: FeatureRows
-        /// [N, classes] logits, in the order of `pool3`'s rows.
-        public var logits: FeatureRows
+        /// [N, classes] logits, in the order of `pool3`'s rows; nil when not known (a features
+        /// file of pool3 only).
+        public var logits: FeatureRows?
         /// Further feature spaces by name, rows in the same order.
         public var otherFeatures: [String: FeatureRows]
+        /// The pool3 statistics of the rows as the set's own accumulator made them, when known:
+        /// then `fidPool3` is `FrechetDistance.distance` of them, the FID `fidviz fid` prints, to
+        /// the last bit (the weighted route sums the same rows in another order).
+        public var pool3Statistics: FrechetStatistics?
 
-        public init(pool3: FeatureRows, logits: FeatureRows,
-                    otherFeatures: [String: FeatureRows] = [:]) {
+        public init(pool3: FeatureRows, logits: FeatureRows?,
+                    otherFeatures: [String: FeatureRows] = [:], pool3Statistics: FrechetStatistics? = nil) {
             self.pool3 = pool3
             self.logits = logits
             self.otherFeatures = otherFeatures
+            self.pool3Statistics = pool3Statistics
         }
     }
 
@@ -71,14 +79,14 @@ public struct ClassMatchingReport: Sendable {
     public struct OtherFeatures: Sendable, Equatable {
         public let name: String
         public let uniform: Double
-        public let top1Matched: Double
+        public let top1Matched: Double?
         public let topNMatched: Double?
         public let pool3Matched: Double
     }
 
     public let fidPool3: Double
-    public let top1: ClassMatching.Top1Matching
-    public let fidPool3Top1Matched: Double
+    public let top1: ClassMatching.Top1Matching?
+    public let fidPool3Top1Matched: Double?
     public let topN: ClassMatching.TopNMatching?
     public let fidPool3TopNMatched: Double?
     public let pool3Matched: NullSpaceOptimizer.Result
@@ -89,7 +97,9 @@ public struct ClassMatchingReport: Sendable {
     /// Sorted by name.
     public let otherFeatures: [OtherFeatures]
     /// `top1.unmatchedReferenceMass`.
-    public var unmatchedReferenceMass: Double { top1.unmatchedReferenceMass }
+    public var unmatchedReferenceMass: Double? { top1?.unmatchedReferenceMass }
+    /// 1 - `fidPool3Top1Matched` / `fidPool3`: the share of FID that Top-1 class mismatch explains.
+    public var explainedByTop1: Double? { fidPool3Top1Matched.map { 1 - $0 / fidPool3 } }
 
     /// Every name in `generated.otherFeatures` must have reference statistics (a precondition:
     /// callers match the two sides before).
@@ -98,29 +108,38 @@ public struct ClassMatchingReport: Sendable {
     ///   failures of the linear algebra.
     public init(reference: Reference, generated: Generated, options: Options = Options()) throws {
         let n = generated.pool3.count
-        let rowSets = [("logits", generated.logits)]
+        let rowSets = (generated.logits.map { [("logits", $0)] } ?? [])
             + generated.otherFeatures.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         for (name, rows) in rowSets where rows.count != n {
             throw FrechetError.shapeMismatch(
                 source: "generated \(name)", key: name, shape: [rows.count, rows.dimension],
                 expected: [n, rows.dimension], reason: "one row per generated image")
         }
-        let scores: [Float]
-        switch generated.logits.storage {
-        case .float32(let values): scores = values
-        case .float64(let values): scores = values.map(Float.init)
-        }
-        let classes = generated.logits.dimension
-        let top1Classes = ClassMatching.topClasses(scores: scores, classCount: classes, n: 1)
-            .map { $0[0] }
         let uniform = WeightedStatistics.uniformWeights(count: n)
         let pool3 = try WeightedFrechetDistance(reference: reference.pool3, rows: generated.pool3)
+        fidPool3 = try generated.pool3Statistics.map {
+            try FrechetDistance.distance(reference: reference.pool3, generated: $0)
+        } ?? pool3.distance(weights: uniform)
 
-        fidPool3 = try pool3.distance(weights: uniform)
-        top1 = try ClassMatching.top1Weights(referenceHistogram: reference.top1Histogram,
-                                             generatedTop1: top1Classes)
-        fidPool3Top1Matched = try pool3.distance(weights: top1.weights)
-        if let multiHot = reference.topNMultiHot {
+        // Class matching needs the generated logits and the reference's Top-1 histogram.
+        let scores: [Float]? = generated.logits.map { logits in
+            switch logits.storage {
+            case .float32(let values): return values
+            case .float64(let values): return values.map(Float.init)
+            }
+        }
+        if let scores, let logits = generated.logits, let histogram = reference.top1Histogram {
+            let top1Classes = ClassMatching.topClasses(scores: scores, classCount: logits.dimension, n: 1)
+                .map { $0[0] }
+            let matching = try ClassMatching.top1Weights(referenceHistogram: histogram,
+                                                         generatedTop1: top1Classes)
+            top1 = matching
+            fidPool3Top1Matched = try pool3.distance(weights: matching.weights)
+        } else {
+            top1 = nil
+            fidPool3Top1Matched = nil
+        }
+        if let scores, let multiHot = reference.topNMultiHot {
             let matching = try ClassMatching.topNWeights(
                 reference: multiHot, generatedScores: scores, n: options.topN,
                 optimizer: options.optimizer)
@@ -130,14 +149,14 @@ public struct ClassMatchingReport: Sendable {
             topN = nil
             fidPool3TopNMatched = nil
         }
-        pool3Matched = try options.optimizer.minimize(pool3, initialWeights: top1.weights)
+        pool3Matched = try options.optimizer.minimize(pool3, initialWeights: top1?.weights ?? uniform)
         fidPool3Resampled = try Resampling.medianFID(
             pool3, weights: pool3Matched.weights, draws: options.resamplingDraws,
             seed: options.resamplingSeed)
-        if let logits = reference.logits {
-            let distance = try WeightedFrechetDistance(reference: logits, rows: generated.logits)
+        if let logits = generated.logits, let statistics = reference.logits {
+            let distance = try WeightedFrechetDistance(reference: statistics, rows: logits)
             fdLogits = try distance.distance(weights: uniform)
-            fdLogitsTop1Matched = try distance.distance(weights: top1.weights)
+            fdLogitsTop1Matched = try top1.map { try distance.distance(weights: $0.weights) }
         } else {
             fdLogits = nil
             fdLogitsTop1Matched = nil
@@ -152,7 +171,7 @@ public struct ClassMatchingReport: Sendable {
             let distance = try WeightedFrechetDistance(reference: statistics, rows: rows)
             others.append(OtherFeatures(
                 name: name, uniform: try distance.distance(weights: uniform),
-                top1Matched: try distance.distance(weights: top1.weights),
+                top1Matched: try top1.map { try distance.distance(weights: $0.weights) },
                 topNMatched: try topN.map { try distance.distance(weights: $0.weights) },
                 pool3Matched: try distance.distance(weights: pool3Matched.weights)))
         }

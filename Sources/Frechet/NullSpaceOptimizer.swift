@@ -118,8 +118,7 @@ public struct NullSpaceOptimizer: Sendable {
         var wg = 0.0
         for i in 0..<n { wg += weights[i] * search.g[i] }
         return Result(
-            weights: weights, fid: try objective.evaluate(objective.moments(weights),
-                                                          vectors: false).distance,
+            weights: weights, fid: try objective.distance(weights: weights),
             fidTrace: trace, iterations: iterations, converged: reason != .iterationLimit,
             reason: reason, frankWolfeGap: wg - (search.g.min() ?? 0),
             effectiveSampleSize: WeightedStatistics.effectiveSampleSize(weights),

@@ -117,6 +117,25 @@ struct ReferenceFactor {
     }
 }
 
+extension ReferenceFactor {
+    /// Y F (`transposed`: Y F^T) for a row-major [k, d] Y, in place.
+    func multiplyRows(_ y: inout [Double], count k: Int, transposed: Bool) {
+        let d = dimension
+        precondition(y.count == k * d, "ReferenceFactor.multiplyRows: [\(y.count)], k = \(k), d = \(d)")
+        guard k > 0 && d > 0 else { return }
+        switch method {
+        case .cholesky:
+            cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, transposed ? CblasTrans : CblasNoTrans,
+                        CblasNonUnit, Int32(k), Int32(d), 1.0, matrix, Int32(d), &y, Int32(d))
+        case .eigen:
+            var product = [Double](repeating: 0, count: k * d)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, transposed ? CblasTrans : CblasNoTrans, Int32(k), Int32(d),
+                        Int32(d), 1.0, y, Int32(d), matrix, Int32(d), 0.0, &product, Int32(d))
+            y = product
+        }
+    }
+}
+
 // MARK: - The spectrum FID sees
 
 /// M = F^T S F = Q diag(lambda) Q^T for the reference factor F and a covariance S, with
@@ -129,6 +148,49 @@ struct CongruenceSpectrum: Sendable {
     let transform: [Double]
     /// sum sqrt(lambda): every positive eigenvalue counts (see `FrechetDistance`).
     let traceOfSquareRoot: Double
+
+    /// The spectrum of M = C^T C, C = Y F, for S = Y^T Y given by its k rows Y (row-major
+    /// [k, d]): the non-zero eigenvalues of M are those of the k x k C C^T, and for each such
+    /// eigenpair (lambda, u) the eigenvector of M is C^T u / sqrt(lambda). `lambda` holds d - k
+    /// zeros, then those k eigenvalues ascending; `transform`'s columns for the zeros are 0
+    /// (the gradient drops them). Without `vectors`, `transform` is empty.
+    init(factor: ReferenceFactor, rows y: [Double], count k: Int, vectors: Bool) throws {
+        let d = factor.dimension
+        precondition(k <= d, "CongruenceSpectrum: \(k) rows for dimension \(d); use the d x d route")
+        var c = y
+        factor.multiplyRows(&c, count: k, transposed: false)
+        var gram = [Double](repeating: 0, count: k * k)
+        if k > 0 {
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(k), Int32(d), 1.0, c, Int32(d),
+                        0.0, &gram, Int32(k))
+        }
+        mirrorUpperToLower(&gram, dimension: k)
+        let eigen = try SymmetricEigen(symmetric: gram, dimension: k, vectors: vectors)
+        let values = eigen.eigenvalues.map { max($0, 0) }
+        lambda = [Double](repeating: 0, count: d - k) + values
+        traceOfSquareRoot = FrechetDistance.traceOfSquareRoot(eigenvalues: lambda)
+        guard vectors else {
+            transform = []
+            return
+        }
+        // Row j of P = E C is (C^T u_j)^T (E's row j is u_j); scaled by 1/sqrt(lambda_j) it is
+        // q_j^T, and the rows of Q^T F^T are (F q_j)^T, the columns of B.
+        var p = [Double](repeating: 0, count: k * d)
+        if k > 0 {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(d), Int32(k), 1.0,
+                        eigen.eigenvectors, Int32(k), c, Int32(d), 0.0, &p, Int32(d))
+        }
+        for j in 0..<k {
+            let scale = values[j] > 0 ? 1 / values[j].squareRoot() : 0
+            for i in 0..<d { p[j * d + i] *= scale }
+        }
+        factor.multiplyRows(&p, count: k, transposed: true)
+        var b = [Double](repeating: 0, count: d * d)
+        for j in 0..<k {
+            for i in 0..<d { b[i * d + (d - k + j)] = p[j * d + i] }
+        }
+        transform = b
+    }
 
     init(factor: ReferenceFactor, sigma: [Double]) throws {
         let eigen = try SymmetricEigen(symmetric: factor.congruence(sigma),

@@ -45,6 +45,9 @@ public struct StatisticsFile: Sendable, Equatable {
     /// Statistics of the 1008 logits: a fidviz file's `mu_logits`/`sigma_logits`, or those of a
     /// features file's `logits` rows (when logits were asked for).
     public var logitStatistics: FrechetStatistics?
+    /// Statistics of the reference images' Top-N multi-hot vectors [classes] (`mu_top<N>`,
+    /// `sigma_top<N>`; `ClassMatching.topNStatistics`), by N, where recorded.
+    public var topNStatistics: [Int: FrechetStatistics] = [:]
     /// A features file's rows, when asked for (`keepRows`): `pool3` [N, d] as Float32,
     /// `logits` [N, 1008] (when present and asked for) and `files` [N] (when present).
     public var features: [Float]?
@@ -91,14 +94,14 @@ public struct StatisticsFile: Sendable, Equatable {
         let keys = archive.keys
         // Only the members fidviz uses are decoded; an ADM batch's `arr_0` images are skipped.
         let wanted = archive.contains("mu") || archive.contains("sigma")
-            ? ["mu", "sigma", "n", "mu_logits", "sigma_logits"]
-            : ["pool3", "feats", "files"] + (logits || keepRows ? ["logits"] : [])
+            ? ["mu", "sigma", "n", "mu_logits", "sigma_logits"] + keys.filter(isTopNKey)
+            : ["pool3", "feats", "features", "files"] + (logits || keepRows ? ["logits"] : [])
         let arrays = try unreadable(source) { try archive.arrays(wanted + ["top1_hist", "fidviz"] + recordKeys) }
         var file: StatisticsFile
         if arrays["mu"] != nil || arrays["sigma"] != nil {
             file = try readMoments(arrays, keys: keys, source: source,
                                    expectedDimension: expectedDimension)
-        } else if let key = ["pool3", "feats"].first(where: { arrays[$0] != nil }) {
+        } else if let key = ["pool3", "feats", "features"].first(where: { arrays[$0] != nil }) {
             file = try readFeatures(arrays, key: key, source: source, expectedDimension: expectedDimension,
                                     keepRows: keepRows)
         } else {
@@ -128,12 +131,14 @@ public struct StatisticsFile: Sendable, Equatable {
 
     /// The arrays of a fidviz statistics file, in the order they are written: `mu` f8 [d],
     /// `sigma` f8 [d, d], `n` int64 scalar (when known), `top1_hist` int64 [1008] (when given),
-    /// `mu_logits` f8 [1008] and `sigma_logits` f8 [1008, 1008] (when given) and `fidviz`
+    /// `mu_logits` f8 [1008] and `sigma_logits` f8 [1008, 1008] (when given), `mu_top<N>` f8
+    /// [1008] and `sigma_top<N>` f8 [1008, 1008] (Top-N multi-hot statistics, when given) and `fidviz`
     /// (provenance). pytorch-fid reads such a file as ordinary statistics; it ignores the extra
     /// keys.
     public static func arrays(
         _ statistics: FrechetStatistics, top1Histogram: [Int64]? = nil,
-        logitStatistics: FrechetStatistics? = nil, provenance: String
+        logitStatistics: FrechetStatistics? = nil, topNStatistics: [Int: FrechetStatistics] = [:],
+        provenance: String
     ) -> [(name: String, array: NpyArray)] {
         let d = statistics.dimension
         var arrays: [(name: String, array: NpyArray)] = [
@@ -146,6 +151,11 @@ public struct StatisticsFile: Sendable, Equatable {
             let c = logits.dimension
             arrays.append(("mu_logits", NpyArray(logits.mu, shape: [c])))
             arrays.append(("sigma_logits", NpyArray(logits.sigma, shape: [c, c])))
+        }
+        for (n, multiHot) in topNStatistics.sorted(by: { $0.key < $1.key }) {
+            let c = multiHot.dimension
+            arrays.append(("mu_top\(n)", NpyArray(multiHot.mu, shape: [c])))
+            arrays.append(("sigma_top\(n)", NpyArray(multiHot.sigma, shape: [c, c])))
         }
         arrays.append(("fidviz", NpyArray(scalar: provenance)))
         return arrays
@@ -316,25 +326,14 @@ public struct StatisticsFile: Sendable, Equatable {
             }
             top1Histogram = counts
         }
-        if arrays["mu_logits"] != nil || arrays["sigma_logits"] != nil {
-            for key in ["mu_logits", "sigma_logits"] where arrays[key] == nil {
-                throw FrechetError.missingKey(source: source, key: key, available: Array(arrays.keys).sorted())
-            }
-            let mu = try Self.numbers(arrays["mu_logits"]!, key: "mu_logits", source: source)
-            let sigma = try Self.numbers(arrays["sigma_logits"]!, key: "sigma_logits", source: source)
-            let classes = expectedClassCount ?? mu.count
-            guard arrays["mu_logits"]!.shape == [classes] else {
-                throw FrechetError.shapeMismatch(source: source, key: "mu_logits", shape: arrays["mu_logits"]!.shape,
-                                                 expected: [classes], reason: "one mean logit per class")
-            }
-            guard arrays["sigma_logits"]!.shape == [classes, classes] else {
-                throw FrechetError.shapeMismatch(source: source, key: "sigma_logits",
-                                                 shape: arrays["sigma_logits"]!.shape, expected: [classes, classes],
-                                                 reason: "sigma_logits must be square and match mu_logits")
-            }
-            let logits = FrechetStatistics(mu: mu, sigma: sigma, n: statistics.n)
-            try logits.validate(source: source, checkPositiveSemidefinite: false)
-            logitStatistics = logits
+        logitStatistics = try Self.classStatistics(arrays, suffix: "logits", n: statistics.n, source: source,
+                                                   expectedClassCount: expectedClassCount, what: "logit")
+        for key in arrays.keys.filter(Self.isTopNKey) where key.hasPrefix("mu_") {
+            let suffix = String(key.dropFirst(3))
+            guard let n = Int(suffix.dropFirst(3)) else { continue }
+            topNStatistics[n] = try Self.classStatistics(arrays, suffix: suffix, n: statistics.n, source: source,
+                                                         expectedClassCount: expectedClassCount,
+                                                         what: "Top-\(n) multi-hot")
         }
         if let array = arrays["fidviz"] {
             guard let text = array.strings(), text.count == 1 else {
@@ -343,6 +342,40 @@ public struct StatisticsFile: Sendable, Equatable {
             }
             provenance = text[0]
         }
+    }
+
+    /// `mu_top<N>` / `sigma_top<N>` for a whole number N >= 1.
+    static func isTopNKey(_ key: String) -> Bool {
+        for prefix in ["mu_top", "sigma_top"] where key.hasPrefix(prefix) {
+            return Int(key.dropFirst(prefix.count)).map { $0 >= 1 } ?? false
+        }
+        return false
+    }
+
+    /// The statistics `mu_<suffix>` [classes] and `sigma_<suffix>` [classes, classes] of
+    /// per-image class vectors, nil when neither key is present; both or neither must be.
+    private static func classStatistics(_ arrays: [String: NpyArray], suffix: String, n: Int?, source: String,
+                                        expectedClassCount: Int?, what: String) throws -> FrechetStatistics? {
+        let muKey = "mu_" + suffix, sigmaKey = "sigma_" + suffix
+        guard arrays[muKey] != nil || arrays[sigmaKey] != nil else { return nil }
+        for key in [muKey, sigmaKey] where arrays[key] == nil {
+            throw FrechetError.missingKey(source: source, key: key, available: Array(arrays.keys).sorted())
+        }
+        let mu = try numbers(arrays[muKey]!, key: muKey, source: source)
+        let sigma = try numbers(arrays[sigmaKey]!, key: sigmaKey, source: source)
+        let classes = expectedClassCount ?? mu.count
+        guard arrays[muKey]!.shape == [classes] else {
+            throw FrechetError.shapeMismatch(source: source, key: muKey, shape: arrays[muKey]!.shape,
+                                             expected: [classes], reason: "one mean \(what) value per class")
+        }
+        guard arrays[sigmaKey]!.shape == [classes, classes] else {
+            throw FrechetError.shapeMismatch(source: source, key: sigmaKey, shape: arrays[sigmaKey]!.shape,
+                                             expected: [classes, classes],
+                                             reason: "\(sigmaKey) must be square and match \(muKey)")
+        }
+        let statistics = FrechetStatistics(mu: mu, sigma: sigma, n: n)
+        try statistics.validate(source: source, checkPositiveSemidefinite: false)
+        return statistics
     }
 
     /// The array's values as Double, or `unsupportedType` for strings.

@@ -82,7 +82,7 @@ public final class WeightedFrechetDistance: Sendable {
     ///   the rows; `.eigendecompositionFailed` from LAPACK.
     public func distance(weights: [Double]) throws -> Double {
         try WeightedStatistics.checkWeights(weights, count: rows.count)
-        return try evaluate(moments(weights), vectors: false).distance
+        return try evaluate(moments(weights), vectors: false, route: .congruence).distance
     }
 
     /// FID(w) and dFID/dw (the formula above, constant included), [N].
@@ -98,10 +98,12 @@ public final class WeightedFrechetDistance: Sendable {
 
     /// sum v_i (f_i - c)(f_i - c)^T, sum v_i (f_i - c) and sum v_i for unnormalised weights v:
     /// all linear in v, so the moments of v + alpha p are those of v plus alpha times p's.
+    /// The weights v themselves are kept too (also linear), for the rows route.
     struct Moments {
         var gram: [Double]
         var sum: [Double]
         var total: Double
+        var weights: [Double]
 
         /// self + alpha * other.
         func adding(_ other: Moments, times alpha: Double) -> Moments {
@@ -109,14 +111,22 @@ public final class WeightedFrechetDistance: Sendable {
             for k in 0..<gram.count { result.gram[k] += alpha * other.gram[k] }
             for k in 0..<sum.count { result.sum[k] += alpha * other.sum[k] }
             result.total += alpha * other.total
+            for k in 0..<weights.count { result.weights[k] += alpha * other.weights[k] }
             return result
         }
     }
 
     func moments(_ v: [Double]) -> Moments {
         let (gram, sum) = rows.weightedMoments(v, centre: centre)
-        return Moments(gram: gram, sum: sum, total: v.reduce(0, +))
+        return Moments(gram: gram, sum: sum, total: v.reduce(0, +), weights: v)
     }
+
+    /// How the spectrum of M = F^T S_w F is found. `congruence`: M itself, d x d (what
+    /// `FrechetDistance` does, so uniform weights give its FID to the last bit). `rows`: with
+    /// S_w = Y^T Y for the k rows y_i = sqrt(s w_i) (f_i - mu_w) of positive weight, M = C^T C
+    /// for C = Y F, whose non-zero eigenvalues are those of the k x k matrix C C^T: O(k d^2)
+    /// instead of O(d^3) when k < d. `cheapest` picks `rows` when k <= d.
+    enum Route { case congruence, rows, cheapest }
 
     /// FID at the weights v / sum v behind `moments`, with the spectrum of M when `vectors`.
     struct Point {
@@ -128,7 +138,7 @@ public final class WeightedFrechetDistance: Sendable {
         let roundingLevel: Double
     }
 
-    func evaluate(_ moments: Moments, vectors: Bool) throws -> Point {
+    func evaluate(_ moments: Moments, vectors: Bool, route: Route = .cheapest) throws -> Point {
         let d = rows.dimension
         let total = moments.total
         let offset = moments.sum.map { $0 / total }
@@ -142,7 +152,18 @@ public final class WeightedFrechetDistance: Sendable {
         }
         let spectrum: CongruenceSpectrum?
         let traceOfSquareRoot: Double
-        if vectors {
+        let active = moments.weights.indices.filter { moments.weights[$0] > 0 }
+        if route == .rows || (route == .cheapest && active.count <= d) {
+            let factors = active.map { (scale * moments.weights[$0] / total).squareRoot() }
+            var y = [Double](repeating: 0, count: active.count * d)
+            let mean = (0..<d).map { centre[$0] + offset[$0] }
+            y.withUnsafeMutableBufferPointer {
+                rows.fillCentred(active[...], centre: mean, factors: factors[...], into: $0.baseAddress!)
+            }
+            let rowSpectrum = try CongruenceSpectrum(factor: factor, rows: y, count: active.count, vectors: vectors)
+            spectrum = vectors ? rowSpectrum : nil
+            traceOfSquareRoot = rowSpectrum.traceOfSquareRoot
+        } else if vectors {
             spectrum = try CongruenceSpectrum(factor: factor, sigma: sigma)
             traceOfSquareRoot = spectrum!.traceOfSquareRoot
         } else {
@@ -168,17 +189,21 @@ public final class WeightedFrechetDistance: Sendable {
         }
         let d = rows.dimension
         let delta = point.offset
-        // G = R R^T, R = B diag(lambda^{-1/4}) (B = F Q), eigenvalues at the cutoff dropped.
+        // G = R R^T, R = B diag(lambda^{-1/4}) (B = F Q) on the eigenvalues above the cutoff
+        // (the others are dropped): d x m for m such eigenvalues.
         let cutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: spectrum.lambda)
-        var r = spectrum.transform
-        for k in 0..<d {
-            let lambda = spectrum.lambda[k]
-            let factor = lambda > cutoff ? 1 / lambda.squareRoot().squareRoot() : 0
-            for i in 0..<d { r[i * d + k] *= factor }
+        let kept = (0..<d).filter { spectrum.lambda[$0] > cutoff }
+        let m = kept.count
+        var r = [Double](repeating: 0, count: d * max(m, 1))
+        for (a, k) in kept.enumerated() {
+            let factor = 1 / spectrum.lambda[k].squareRoot().squareRoot()
+            for i in 0..<d { r[i * m + a] = spectrum.transform[i * d + k] * factor }
         }
         var g = [Double](repeating: 0, count: d * d)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(d), Int32(d), 1.0, r, Int32(d),
-                    0.0, &g, Int32(d))
+        if m > 0 {
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(d), Int32(m), 1.0, r, Int32(m),
+                        0.0, &g, Int32(d))
+        }
         mirrorUpperToLower(&g, dimension: d)
         // sK and the linear term.
         var scaledK = g

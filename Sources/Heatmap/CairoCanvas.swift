@@ -168,7 +168,7 @@ extension RGBColor {
     static let black = RGBColor(r: 0, g: 0, b: 0)
 
     /// A colour from a 0xRRGGBB literal.
-    init(hex: UInt32) {
+    public init(hex: UInt32) {
         self.init(r: Float((hex >> 16) & 0xFF) / 255, g: Float((hex >> 8) & 0xFF) / 255, b: Float(hex & 0xFF) / 255)
     }
 }

@@ -10,12 +10,16 @@ public struct ClassCount: Equatable, Sendable {
     public var generated: Int
     /// nil when the reference set's classifications are not known.
     public var reference: Int?
+    /// The class's share of the generated set under image weights (e.g. after Top-1 matching),
+    /// nil when there are none.
+    public var weightedShare: Double?
 
-    public init(index: Int, label: String, generated: Int, reference: Int? = nil) {
+    public init(index: Int, label: String, generated: Int, reference: Int? = nil, weightedShare: Double? = nil) {
         self.index = index
         self.label = label
         self.generated = generated
         self.reference = reference
+        self.weightedShare = weightedShare
     }
 }
 
@@ -28,13 +32,16 @@ public struct ClassHistogram: Sendable {
     /// Number of images in the reference set, nil when no reference counts are given.
     public var referenceTotal: Int?
     public var title: String
+    /// The legend of the weighted bars (`ClassCount.weightedShare`).
+    public var weightedLabel: String
 
     public init(counts: [ClassCount], generatedTotal: Int, referenceTotal: Int? = nil,
-                title: String = "Top-1 classes") {
+                title: String = "Top-1 classes", weightedLabel: String = "generated, weighted") {
         self.counts = counts
         self.generatedTotal = generatedTotal
         self.referenceTotal = referenceTotal
         self.title = title
+        self.weightedLabel = weightedLabel
     }
 
     /// The `limit` most frequent classes: ordered by the larger of the two shares (descending),
@@ -70,6 +77,7 @@ public enum ClassHistogramChart {
     /// Colours of the two sets (matplotlib's tab:blue and tab:orange).
     static let generatedColor = RGBColor(hex: 0x1F77B4)
     static let referenceColor = RGBColor(hex: 0xFF7F0E)
+    static let weightedColor = RGBColor(hex: 0x2CA02C)
 
     public static func renderPNG(
         _ histogram: ClassHistogram, maxClasses: Int = 20, width: Int = 960, style: FigureStyle = FigureStyle()
@@ -77,6 +85,8 @@ public enum ClassHistogramChart {
         precondition(width >= 320, "ClassHistogramChart needs width >= 320, got \(width)")
         let rows = histogram.mostFrequent(maxClasses)
         let hasReference = histogram.referenceTotal != nil && rows.contains { $0.reference != nil }
+        let hasWeighted = rows.contains { $0.weightedShare != nil }
+        let barsPerRow = 1 + (hasReference ? 1 : 0) + (hasWeighted ? 1 : 0)
 
         let measure = try CairoCanvas(width: 1, height: 1)
         let text = TextRenderer(canvas: measure, families: style.fontFamilies, forceBitmapFont: style.forceBitmapFont)
@@ -95,7 +105,7 @@ public enum ClassHistogramChart {
         let plotWidth = max(60, Double(width) - plotX - valueRoom - margin)
 
         let barHeight = 12.0
-        let rowHeight = (hasReference ? 2 * barHeight + 2 : barHeight) + 10
+        let rowHeight = Double(barsPerRow) * (barHeight + 2) - 2 + 10
         let titleTop = margin
         let legendTop = titleTop + text.lineHeight(titleStyle) + 6
         let plotTop = legendTop + text.lineHeight(small) + 14
@@ -114,6 +124,7 @@ public enum ClassHistogramChart {
         if hasReference, let total = histogram.referenceTotal {
             entries.append(("reference (N = \(total))", referenceColor))
         }
+        if hasWeighted { entries.append((histogram.weightedLabel, weightedColor)) }
         for (name, color) in entries {
             canvas.fillRect(x: legendX, y: legendBaseline - 10, width: 12, height: 10, color: color)
             pen.draw(name, x: legendX + 17, baseline: legendBaseline, small)
@@ -121,7 +132,9 @@ public enum ClassHistogramChart {
         }
 
         // Axis: the largest share rounded up to a tidy value, gridlines at quarters.
-        let maxShare = rows.map { max(histogram.generatedShare($0), histogram.referenceShare($0) ?? 0) }.max() ?? 0
+        let maxShare = rows.map {
+            max(histogram.generatedShare($0), histogram.referenceShare($0) ?? 0, $0.weightedShare ?? 0)
+        }.max() ?? 0
         let axisMax = tidyCeiling(max(maxShare, 0.01))
         for q in 0...4 {
             let x = (plotX + plotWidth * Double(q) / 4).rounded() + 0.5
@@ -138,10 +151,15 @@ public enum ClassHistogramChart {
             let top = plotTop + Double(i) * rowHeight + 5
             let labelBaseline = top + (rowHeight - 10) / 2 + pen.ascent(body) / 2 - 1
             pen.drawRightAligned(labels[i], rightX: plotX - 10, baseline: labelBaseline, body)
-            var bars: [(count: Int?, share: Double, color: RGBColor)] = [
-                (row.generated, histogram.generatedShare(row), generatedColor)]
+            var bars: [(value: String, share: Double, color: RGBColor)] = [
+                ("\(row.generated) (\(percent(histogram.generatedShare(row))))", histogram.generatedShare(row),
+                 generatedColor)]
             if hasReference {
-                bars.append((row.reference, histogram.referenceShare(row) ?? 0, referenceColor))
+                let share = histogram.referenceShare(row) ?? 0
+                bars.append((row.reference.map { "\($0) (\(percent(share)))" } ?? "n/a", share, referenceColor))
+            }
+            if hasWeighted {
+                bars.append((row.weightedShare.map(percent) ?? "n/a", row.weightedShare ?? 0, weightedColor))
             }
             for (k, bar) in bars.enumerated() {
                 let y = top + Double(k) * (barHeight + 2)
@@ -149,8 +167,7 @@ public enum ClassHistogramChart {
                 if length > 0 {
                     canvas.fillRect(x: plotX + 1, y: y, width: length, height: barHeight, color: bar.color)
                 }
-                let value = bar.count.map { "\($0) (\(percent(bar.share)))" } ?? "n/a"
-                pen.draw(value, x: plotX + 1 + length + 5,
+                pen.draw(bar.value, x: plotX + 1 + length + 5,
                          baseline: y + barHeight / 2 + pen.ascent(small) / 2 - 1, small)
             }
         }

@@ -66,22 +66,7 @@ public enum HTMLReport {
         "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
     public static func render(_ page: ReportPage) -> String {
-        let e = HTMLEscaping.text
-        let title = e(page.summary.title)
-        var html = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(title)</title>
-        <style>\(HTMLReportStyle.stylesheet)</style>
-        </head>
-        <body>
-        <h1>\(title)</h1>
-
-        """
+        var html = head(title: page.summary.title)
         html += summaryBlock(page)
         html += page.sections.joined()
         html += distributionBlock(page)
@@ -98,16 +83,44 @@ public enum HTMLReport {
             html += "<h2 class=\"section\" id=\"best\">The \(page.best.count) images with the smallest ΔFID</h2>\n"
             html += page.best.map { cardBlock(page.rows[$0], rank: $0 + 1) }.joined()
         }
+        let e = HTMLEscaping.text
         html += "<footer>Written by fidviz. Panel figures are at each image's own resolution; click one to open it. "
             + "Every image's numbers: <a href=\"\(HTMLEscaping.relativeURL(page.csvPath))\">\(e(page.csvPath))</a>, "
             + "<a href=\"\(HTMLEscaping.relativeURL(page.jsonPath))\">\(e(page.jsonPath))</a>.</footer>\n"
-        html += "</body>\n</html>\n"
-        return html
+        return html + "</body>\n</html>\n"
+    }
+
+    /// A page of the summary and `sections` only (`fidviz classes -o`), with `jsonPath` linked.
+    public static func renderSections(summary: ReportSummary, sections: [String], jsonPath: String) -> String {
+        let page = ReportPage(summary: summary, rows: [], worst: [], best: [], classes: [], sections: sections,
+                              jsonPath: jsonPath)
+        var html = head(title: summary.title) + summaryBlock(page, listsImages: false) + sections.joined()
+        html += "<footer>Written by fidviz. Every number: <a href=\"\(HTMLEscaping.relativeURL(jsonPath))\">"
+            + "\(HTMLEscaping.text(jsonPath))</a>.</footer>\n"
+        return html + "</body>\n</html>\n"
+    }
+
+    private static func head(title: String) -> String {
+        let title = HTMLEscaping.text(title)
+        return """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <style>\(HTMLReportStyle.stylesheet)</style>
+        </head>
+        <body>
+        <h1>\(title)</h1>
+
+        """
     }
 
     // MARK: - Blocks
 
-    private static func summaryBlock(_ page: ReportPage) -> String {
+    private static func summaryBlock(_ page: ReportPage, listsImages: Bool = true) -> String {
         let e = HTMLEscaping.text
         let s = page.summary
         var html = ""
@@ -122,9 +135,9 @@ public enum HTMLReport {
         html += row("Reference", "<code>\(e(s.referencePath))</code><br>\(e(s.referenceProvenance))")
         html += row("Weights SHA-256", "<code title=\"\(e(s.weightsSHA256))\">\(e(sha))</code>"
             + (s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
-        html += row("Every image", "\(page.rows.count) images ranked in "
+        if listsImages { html += row("Every image", "\(page.rows.count) images ranked in "
             + "<a href=\"\(HTMLEscaping.relativeURL(page.csvPath))\">\(e(page.csvPath))</a> and "
-            + "<a href=\"\(HTMLEscaping.relativeURL(page.jsonPath))\">\(e(page.jsonPath))</a>, worst ΔFID first")
+            + "<a href=\"\(HTMLEscaping.relativeURL(page.jsonPath))\">\(e(page.jsonPath))</a>, worst ΔFID first") }
         for note in s.notes {
             html += "<dt>Note</dt><dd>\(e(note))</dd>\n"
         }

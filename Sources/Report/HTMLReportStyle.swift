@@ -31,6 +31,10 @@ enum HTMLReportStyle {
 
     figure.histogram { margin: 18px 0 0; } figure.histogram img { max-width: 100%; height: auto; }
     figcaption { color: var(--muted); font-size: 0.9em; }
+    p.lead { font-size: 1.15em; margin: 6px 0 8px; max-width: 110ch; }
+    table.matching { margin: 6px 0 12px; }
+    .grid { display: flex; flex-wrap: wrap; gap: 8px; margin: 4px 0 16px; }
+    .grid figure { margin: 0; width: 128px; } .grid img { display: block; max-width: 128px; max-height: 128px; }
 
     table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
     th { text-align: left; color: var(--muted); font-weight: normal; border-bottom: 1px solid var(--line); padding: 3px 12px 3px 0; }

@@ -22,6 +22,9 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// `value`, or `null` when nil.
     public static func optional(_ value: Int?) -> JSONValue { value.map { .int($0) } ?? .null }
 
+    /// `value`, or `null` when nil.
+    public static func optional(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
+
     /// UTF-8 text, indented with two spaces per level when `pretty`, ending in a newline when
     /// `pretty`.
     public func serialized(pretty: Bool = false) -> Data {

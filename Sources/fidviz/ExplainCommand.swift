@@ -123,7 +123,7 @@ struct ExplainCommand: ParsableCommand {
             throw InputError("2 images are too few for leave-one-out statistics; explain 1 image, 3 or more, or pass --gen STATS")
         }
         let reference = try SetSource([ref], flag: "--ref")
-        let referenceFile = try reference.readFile()
+        let referenceFile = try reference.readFile(logits: true)
         let generatedFile = try gen.map { try MeasuredSet.read(URL(fileURLWithPath: $0)) }
         let folder = try ReportFolder(path: output, force: force)
         do {

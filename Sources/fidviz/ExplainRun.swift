@@ -23,6 +23,11 @@ struct ExplainRun {
 
     let clock = PhaseClock()
 
+    /// Iterations of the null-space optimiser in the explain report (each one d x d
+    /// eigendecomposition), so that the report costs little beside the network; `fidviz classes`
+    /// runs it to convergence.
+    static let classMatchingIterations = 20
+
     var quiet: Bool { command.outputOptions.quiet }
 
     /// Returns the report.json bytes.
@@ -62,6 +67,18 @@ struct ExplainRun {
         }
         var imageRows = try clock.measure("statistics") { try rank(rows, evaluate: evaluate) }
 
+        // How much of this FID is ImageNet classes (from phase 1's rows; no network).
+        var classMatching: ClassMatchingView?
+        if rows.count >= 2 {
+            classMatching = try clock.measure("classes") {
+                try ClassAnalysis.run(generated: rows, statistics: generatedStatistics, reference: referenceSet,
+                                      referenceName: command.ref,
+                                      topN: MeasuredSet.recordedTopN, classesRequired: false, aux: nil,
+                                      optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
+                                      showImages: { if case .images = generated { return true } else { return false } }())
+            }
+        }
+
         // Phase 2: explain the images the report shows.
         imageRows = ImageRow.ranked(imageRows)
         let selection = ImageRow.selection(imageRows, top: command.top, best: command.best)
@@ -79,7 +96,10 @@ struct ExplainRun {
                                       warning: loaded.unofficialWarning)
             let progress = ProgressBar(label: "figures", quiet: quiet)
             writer.onFigure = { progress.update(done: $0, total: $1, unit: "fig") }
-            return try writer.write(rows: imageRows, summary: summary, referenceHistogram: referenceSet.top1Histogram)
+            let sections = try classMatching.map { [try ClassMatchingSection.write($0, to: folder, style: writer.style)] }
+            return try writer.write(rows: imageRows, summary: summary, referenceHistogram: referenceSet.top1Histogram,
+                                    sections: sections ?? [],
+                                    extraJSON: classMatching.map { ["class_matching": $0.json] } ?? [:])
         }
     }
 

@@ -31,7 +31,7 @@ struct Fidviz: ParsableCommand {
               fidviz merge ref-0.npz ref-1.npz ref-2.npz ref-3.npz -o ref.npz
             """,
         version: FidvizVersion.string,
-        subcommands: [ExplainCommand.self, FeaturesCommand.self, StatsCommand.self, FIDCommand.self,
+        subcommands: [ExplainCommand.self, FeaturesCommand.self, StatsCommand.self, FIDCommand.self, ClassesCommand.self,
                       MergeCommand.self, WeightsCommand.self],
         defaultSubcommand: ExplainCommand.self)
 

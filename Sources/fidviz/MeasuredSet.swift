@@ -42,6 +42,9 @@ struct MeasuredSet {
     let logitStatistics: FrechetStatistics?
     /// Top-1 class counts [1008], where known.
     let top1Histogram: [Int64]?
+    /// Statistics of the Top-N multi-hot class vectors [1008] by N, where known (measured sets
+    /// have `recordedTopN`'s).
+    var topNStatistics: [Int: FrechetStatistics] = [:]
     /// Every image's rows, when kept (features files and measured images, on request).
     let rows: SetFeatures?
     /// Where the statistics came from, for reports.
@@ -50,6 +53,10 @@ struct MeasuredSet {
     let path: String
     /// The file's layout, for a set read from a file.
     var layout: StatisticsFile.Layout? = nil
+
+    /// The Top-N whose multi-hot statistics measured sets record (`fidviz classes --top-n`'s
+    /// default, the paper's Top-N).
+    static let recordedTopN = ClassMatchingReport.Options().topN
 
     /// Rows handed to the accumulators at a time (fixed, so results are batch-size independent).
     static let chunkRows = 256
@@ -71,7 +78,7 @@ struct MeasuredSet {
                                sizes: names.map { _ in nil }, pool3: pool3, logits: file.logits)
         }
         return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
-                           top1Histogram: file.top1Histogram, rows: rows,
+                           top1Histogram: file.top1Histogram, topNStatistics: file.topNStatistics, rows: rows,
                            provenance: file.provenance ?? file.layout.rawValue, path: url.path, layout: file.layout)
     }
 
@@ -93,19 +100,23 @@ struct MeasuredSet {
         }
         let d = InceptionArchitecture.featureCount, classes = InceptionArchitecture.classCount
         let features = ChunkedStatistics(dimension: d), logitStatistics = ChunkedStatistics(dimension: classes)
+        let multiHot = ChunkedStatistics(dimension: classes)
         var histogram = [Int64](repeating: 0, count: classes)
         let kept = keepRows ? RowCollector(count: images.count) : nil
         try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
                    onNetworkTime: onNetworkTime) { result in
             features.add(result.pool3)
             logitStatistics.add(result.logits)
+            multiHot.add(ClassMatching.topNMultiHot(scores: result.logits, classCount: classes, n: recordedTopN))
             histogram[ClassScore.top1Index(logits: result.logits)] += 1
             kept?.add(result)
         }
         let source = "the \(label) images"
         return MeasuredSet(statistics: try features.statistics(source: source),
                            logitStatistics: try logitStatistics.statistics(source: source),
-                           top1Histogram: histogram, rows: kept?.rows(of: images),
+                           top1Histogram: histogram,
+                           topNStatistics: [recordedTopN: try multiHot.statistics(source: source)],
+                           rows: kept?.rows(of: images),
                            provenance: "computed by fidviz from \(images.count) images in \(images.label)",
                            path: images.label)
     }

@@ -66,6 +66,11 @@ struct MergeCommand: ParsableCommand {
             let logitParts = files.compactMap(\.logitStatistics)
             let logitStatistics = logitParts.count == files.count
                 ? try FrechetStatistics.merged(logitParts, sources: sources) : nil
+            var topNStatistics: [Int: FrechetStatistics] = [:]
+            for n in Set(files.flatMap(\.topNStatistics.keys)) {
+                let parts = files.compactMap { $0.topNStatistics[n] }
+                if parts.count == files.count { topNStatistics[n] = try FrechetStatistics.merged(parts, sources: sources) }
+            }
             let histograms = files.compactMap(\.top1Histogram)
             let histogram = histograms.count == files.count && Set(histograms.map(\.count)).count == 1
                 ? histograms.dropFirst().reduce(histograms[0]) { zip($0, $1).map { $0 + $1 } } : nil
@@ -73,7 +78,7 @@ struct MergeCommand: ParsableCommand {
                                              contents: Provenance.statisticsContents(count: shards.total) + "; \(merged)",
                                              shard: nil)
             try NpzFile.write(StatisticsFile.arrays(statistics, top1Histogram: histogram, logitStatistics: logitStatistics,
-                                                    provenance: provenance)
+                                                    topNStatistics: topNStatistics, provenance: provenance)
                               + StatisticsFile.recordArrays(origin: shards.origin, shard: nil), to: url)
         }
         note("wrote \(shards.areFeatures ? "features" : "statistics") of \(shards.total) images "

@@ -19,7 +19,8 @@ struct StatsCommand: ParsableCommand {
             The .npz holds `mu` float64 [2048] and `sigma` float64 [2048,2048] (N-1 denominator), as \
             pytorch-fid's --save-stats writes them, plus `n` (the number of images), `top1_hist` int64 \
             [1008] (Top-1 ImageNet class counts), `mu_logits`/`sigma_logits` (statistics of the 1008 \
-            logits), `weights_sha256` and `preprocessing` (what `fidviz merge` compares) and `fidviz` \
+            logits), `mu_top5`/`sigma_top5` (statistics of each image's Top-5 classes as a multi-hot \
+            vector, for `fidviz classes`), `weights_sha256` and `preprocessing` (what `fidviz merge` compares) and `fidviz` \
             (how the file was made). pytorch-fid reads it as ordinary statistics; use it with `fidviz \
             fid` or `fidviz --ref`.
 
@@ -134,7 +135,8 @@ struct StatsCommand: ParsableCommand {
     private func write(_ statistics: FrechetStatistics, of measured: MeasuredSet, weights: LoadedModel,
                        shard: ShardRecord?, provenance: String) throws {
         try NpzFile.write(StatisticsFile.arrays(statistics, top1Histogram: measured.top1Histogram,
-                                                logitStatistics: measured.logitStatistics, provenance: provenance)
+                                                logitStatistics: measured.logitStatistics,
+                                                topNStatistics: measured.topNStatistics, provenance: provenance)
                           + StatisticsFile.recordArrays(origin: Provenance.origin(weights), shard: shard),
                           to: URL(fileURLWithPath: output))
     }

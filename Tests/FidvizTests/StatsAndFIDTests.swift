@@ -236,8 +236,12 @@ final class StatsAndFIDTests: FidvizTestCase {
             files[batch] = try Npz.read(contentsOf: output)
         }
         let one = files[1]!, five = files[5]!
-        XCTAssertEqual(Set(one.keys), ["mu", "sigma", "n", "top1_hist", "mu_logits", "sigma_logits", "fidviz",
-                                       "weights_sha256", "preprocessing"])
+        XCTAssertEqual(Set(one.keys), ["mu", "sigma", "n", "top1_hist", "mu_logits", "sigma_logits", "mu_top5",
+                                       "sigma_top5", "fidviz", "weights_sha256", "preprocessing"])
+        XCTAssertEqual(one["mu_top5"]!.shape, [1008])
+        XCTAssertEqual(one["sigma_top5"]!.shape, [1008, 1008])
+        // Each image's Top-5 multi-hot vector has five ones: the means sum to 5.
+        XCTAssertEqual(one["mu_top5"]!.doubles()!.reduce(0, +), 5, accuracy: 1e-12)
         XCTAssertEqual(one["mu_logits"]!.shape, [1008])
         XCTAssertEqual(one["sigma_logits"]!.shape, [1008, 1008])
         XCTAssertEqual(one["mu"]!.dtype, "<f8")

@@ -148,6 +148,40 @@ final class WeightedFrechetTests: XCTestCase {
         XCTAssertLessThan(zip(single, gradient).map { abs($0 - $1) }.max()!, 1e-5 * spread)
     }
 
+    /// Fewer images of positive weight than dimensions: the k x k rows route gives the d x d
+    /// route's FID and gradient, with the reference positive definite (Cholesky factor) and
+    /// rank-deficient (eigen factor), and with some weights at 0.
+    func testRowsRouteAgreesWithTheCongruenceRoute() throws {
+        var random = TestRandom(seed: 47)
+        let (n, d) = (9, 16)
+        for columns in [40, 7] {
+            let reference = random.statistics(dimension: d, columns: columns, ridge: columns > d ? 0.2 : 0,
+                                              shift: 0.3)
+            let values = random.normals(n * d, scale: 1.1)
+            let objective = try WeightedFrechetDistance(reference: reference, rows: FeatureRows(values, dimension: d),
+                                                        precision: .float64)
+            var weights = (0..<n).map { _ in 0.2 + random.uniform() }
+            weights[3] = 0
+            let total = weights.reduce(0, +)
+            weights = weights.map { $0 / total }
+            let moments = objective.moments(weights)
+            let direct = try objective.evaluate(moments, vectors: true, route: .congruence)
+            let rows = try objective.evaluate(moments, vectors: true, route: .rows)
+            // Every positive eigenvalue counts (pytorch-fid's convention), so each route's FID
+            // carries the square roots of its rounding-level eigenvalues: those of the d - rank
+            // directions S_w does not span (each within delta = d eps lambda_max of 0). The
+            // routes agree to 2 sqrt(delta) per such eigenvalue, as in `FIDContribution`.
+            let lambdaMax = direct.spectrum!.lambda.max()!
+            let bound = Double(d) * 2 * (Double(d) * Double.ulpOfOne * lambdaMax).squareRoot()
+            XCTAssertEqual(rows.distance, direct.distance, accuracy: bound, "columns \(columns)")
+            XCTAssertGreaterThan(direct.distance, 100 * bound, "the check must not be vacuous")
+            let valueOnly = try objective.evaluate(moments, vectors: false, route: .rows)
+            XCTAssertEqual(valueOnly.distance, rows.distance, accuracy: bound)
+            assertClose(objective.gradient(at: rows), objective.gradient(at: direct), rtol: 1e-8,
+                        "gradient, columns \(columns)")
+        }
+    }
+
     func testBrokenWeightsAndRowsThrowNamedErrors() throws {
         let reference = FrechetStatistics(mu: [0, 0], sigma: [1, 0, 0, 1])
         let rows = FeatureRows([1, 2, 3, 4, 5, 7] as [Double], dimension: 2)

@@ -1,0 +1,236 @@
+import ArgumentParser
+import Foundation
+import Frechet
+import Heatmap
+import InceptionGraph
+import NumpyFiles
+import Report
+import UntrustedInput
+
+/// `fidviz classes`: how much of a generated set's FID is ImageNet classes, by reweighting its
+/// images (Kynkäänniemi et al., ICLR 2023).
+struct ClassesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classes",
+        abstract: "How much of this FID is ImageNet classes: FID after Top-1, Top-N and pool3 matching of image weights.",
+        discussion: """
+            Every number comes from weighting the generated images, never changing them: weights w_i >= 0 \
+            summing to 1 give mu_w = sum w_i f_i and Sigma_w = N/(N-1) sum w_i (f_i - mu_w)(f_i - mu_w)^T, and \
+            FID(w) against the reference (uniform weights give the ordinary FID).
+
+              fid_top1_matched   FID with importance weights p_ref(c_i)/p_gen(c_i) on each image's Top-1 \
+            class c_i: the weighted Top-1 histogram equals the reference's (classes the reference lacks get \
+            weight 0; unmatched_reference_mass is the reference's share in classes no generated image has). \
+            explained_top1 = 1 - fid_top1_matched/fid.
+              fid_topn_matched   FID at the weights that best match the reference's Top-N multi-hot class \
+            vectors (--top-n, the paper's Top-N).
+              fid_pool3_weighted the lowest FID over all weights ("matching all fringe features"): how far \
+            choosing among these images can lower FID. fid_pool3_resampled is the median FID of 3 draws of N \
+            images with replacement with those weights, as the paper measures it.
+              fd_logits          Fréchet distance of the 1008 logits, and at the Top-1 weights.
+              ess_*              effective sample size 1/sum w_i^2 of each weighting; under N/10 the \
+            weighted FID rests on few images.
+
+            The null-space optimiser is L-BFGS on the simplex with the analytic gradient; each iteration is \
+            one 2048x2048 eigendecomposition (FID(w) is convex up to one small term), and it stops when FID \
+            no longer falls by more than 1e-6 relative (--max-iterations bounds it; an unconverged result is \
+            an upper bound and says so).
+
+            GEN: images or folders, or a features .npz (`fidviz features`). REF: images, folders, a features \
+            .npz or a statistics .npz; `fidviz stats` records the classes (top1_hist, logit and Top-5 \
+            statistics). A pytorch-fid or clean-fid statistics file has no classes: then only FID and the \
+            pool3 null space are reported, with a note (an explicit --top-n is then an error).
+
+            --aux GEN.npz --aux-ref REF.npz: features from another extractor (CLIP, DINOv2, ...; `files` and \
+            `features` [N, d], any d), matched to the images by file name, report FD in that space under each \
+            weighting: if FID falls under class matching but FD there does not, the gain was not perceptual.
+
+            Examples:
+              fidviz classes generated/ --ref ref.npz
+              fidviz classes gen_features.npz --ref ref.npz --json --save-weights weights.npz
+              fidviz classes generated/ --ref reference/ -o classes-report --aux clip_gen.npz --aux-ref clip_ref.npz
+            """)
+
+    @Argument(help: ArgumentHelp("Generated set: image files or folders, or one features .npz.", valueName: "gen"))
+    var inputs: [String]
+
+    @Option(help: ArgumentHelp("Reference set: images or folders, a features .npz or a statistics .npz.",
+                               valueName: "ref"))
+    var ref: String
+
+    @Flag(help: "Print every number as one JSON object on stdout.")
+    var json = false
+
+    @Option(help: ArgumentHelp("N of Top-N matching: each image's N most probable classes (default 5).",
+                               valueName: "n"))
+    var topN: Int?
+
+    @Option(help: ArgumentHelp("Write the weights (files, top1, topn, pool3 [N] float64, in GEN's order) to this .npz.",
+                               valueName: "file"))
+    var saveWeights: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Also write an HTML report of the matching to this folder.",
+                                                    valueName: "dir"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Generated images' features from another extractor (files + features [N, d]).",
+                               valueName: "file"))
+    var aux: String?
+
+    @Option(help: ArgumentHelp("Reference images' features (or statistics) from the same extractor as --aux.",
+                               valueName: "file"))
+    var auxRef: String?
+
+    @Option(help: "Most iterations of the null-space optimiser (each one 2048x2048 eigendecomposition).")
+    var maxIterations = 200
+
+    @Flag(help: "Replace the -o folder even if it holds files fidviz did not write.")
+    var force = false
+
+    @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var batchOptions: BatchOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    var effectiveTopN: Int { topN ?? MeasuredSet.recordedTopN }
+
+    func validate() throws {
+        guard (1 ... InceptionArchitecture.classCount).contains(effectiveTopN) else {
+            throw ValidationError("--top-n must be between 1 and \(InceptionArchitecture.classCount)")
+        }
+        guard (aux == nil) == (auxRef == nil) else { throw ValidationError("give --aux and --aux-ref together") }
+        guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
+        if let saveWeights, !saveWeights.hasSuffix(".npz") {
+            throw ValidationError("--save-weights \(saveWeights): the file must end in .npz")
+        }
+    }
+
+    func run() throws {
+        let quiet = outputOptions.quiet
+        // Every input and output is checked before the network runs.
+        if let saveWeights { _ = try OutputPath.checkFile(saveWeights, flag: "--save-weights") }
+        if let output { try ReportFolder.check(path: output, force: force) }
+        let genSource = try SetSource(inputs, flag: nil)
+        let refSource = try SetSource([ref], flag: "--ref")
+        let genFile = try genSource.readFile(logits: true, keepRows: true)
+        if let genFile, genFile.rows == nil {
+            throw InputError("\(inputs[0]): holds statistics (mu, sigma), not each image's features, and class matching "
+                + "weighs each image; give the images or `fidviz features IMAGES -o FEATS.npz`")
+        }
+        let refFile = try refSource.readFile(logits: true, keepRows: true)
+        let auxFeatures = try aux.map { aux in
+            try AuxFeatures.read(generated: aux, reference: auxRef ?? "", generatedNames: Self.names(genSource, genFile),
+                                 referenceNames: refFile == nil ? Self.names(refSource, nil) : refFile?.rows?.names)
+        }
+
+        var model: LoadedModel?
+        func load() throws -> InceptionV3 {
+            if let model { return model.model }
+            let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
+            model = loaded
+            return loaded.model
+        }
+        let generated = try genSource.measured(genFile, model: load, batchSize: batchOptions.batchSize, keepRows: true,
+                                               label: "generated", quiet: quiet)
+        let reference = try refSource.measured(refFile, model: load, batchSize: batchOptions.batchSize,
+                                               keepRows: topN != nil && topN != MeasuredSet.recordedTopN,
+                                               label: "reference", quiet: quiet)
+        guard let rows = generated.rows else {
+            preconditionFailure("the generated set was measured with its rows kept")
+        }
+        note("class matching: \(rows.count) generated images; the null-space optimiser runs up to \(maxIterations) "
+            + "iterations of one 2048x2048 eigendecomposition each", quiet: quiet)
+        let view = try ClassAnalysis.run(
+            generated: rows, statistics: generated.statistics, reference: reference, referenceName: ref,
+            topN: effectiveTopN,
+            classesRequired: topN != nil, aux: auxFeatures,
+            optimizer: NullSpaceOptimizer(maximumIterations: maxIterations), showImages: genFile == nil)
+        for line in view.notes { note("note: " + line, quiet: quiet) }
+
+        if let saveWeights { try Self.writeWeights(view, names: rows.names, to: saveWeights) }
+        if let output {
+            try writeReport(view, to: output, model: model, reference: reference, quiet: quiet)
+        }
+        if json {
+            print(String(decoding: view.json.serialized(pretty: true), as: UTF8.self), terminator: "")
+        } else {
+            print(Self.text(view))
+        }
+    }
+
+    /// Image names of a set before it is measured: the walked files, or a features file's `files`.
+    private static func names(_ source: SetSource, _ file: MeasuredSet?) -> [String] {
+        if let names = file?.rows?.names { return names }
+        if case .images(let images) = source { return (0 ..< images.count).map(images.name) }
+        return []
+    }
+
+    // MARK: - Outputs
+
+    /// `files` [N] and the weight vectors [N] float64 that reproduce every reported number.
+    static func writeWeights(_ view: ClassMatchingView, names: [String], to path: String) throws {
+        let a = view.analysis
+        var arrays: [(name: String, array: NpyArray)] = [("files", NpyArray(shape: [names.count], values: .unicode(names)))]
+        if let top1 = a.top1 { arrays.append(("top1", NpyArray(top1.weights))) }
+        if let topN = a.topN { arrays.append(("topn", NpyArray(topN.weights))) }
+        arrays.append(("pool3", NpyArray(a.pool3Matched.weights)))
+        try NpzFile.write(arrays, to: URL(fileURLWithPath: path))
+    }
+
+    private func writeReport(_ view: ClassMatchingView, to path: String, model: LoadedModel?, reference: MeasuredSet,
+                             quiet: Bool) throws {
+        let folder = try ReportFolder(path: path, force: force)
+        do {
+            let style = FigureStyle()
+            let section = try ClassMatchingSection.write(view, to: folder, style: style)
+            let summary = ReportSummary(
+                title: "fidviz classes report", fid: view.analysis.fidPool3, n: view.generatedCount,
+                referencePath: ref, referenceProvenance: reference.provenance,
+                weightsSHA256: model?.sha256 ?? "not used (features and statistics given)", weightsAreOfficial: model?.isOfficial ?? true,
+                generatedSetDescription: inputs.joined(separator: ", "), warning: model?.unofficialWarning)
+            try folder.write(HTMLReport.renderSections(summary: summary, sections: [section], jsonPath: "classes.json"),
+                             to: "index.html")
+            try folder.write(view.json.serialized(pretty: true), to: "classes.json")
+            try folder.commit()
+            note("wrote \(folder.destination.path)/index.html", quiet: quiet)
+        } catch {
+            folder.discard()
+            throw error
+        }
+    }
+
+    /// The plain-text summary printed without --json.
+    static func text(_ view: ClassMatchingView) -> String {
+        let a = view.analysis
+        func number(_ value: Double) -> String { NumberText.fixed(value, digits: 4) }
+        func ess(_ value: Double) -> String {
+            let text = "ESS \(NumberText.fixed(value, digits: 1)) of \(view.generatedCount)"
+            return value < view.lowEffectiveSampleSize ? text + ", under N/10: too few images to trust" : text
+        }
+        var lines = ["FID: \(number(a.fidPool3))"]
+        if let fid = a.fidPool3Top1Matched, let top1 = a.top1 {
+            lines.append("Top-1 matched FID: \(number(fid)) (\(ess(top1.effectiveSampleSize)); reference mass in classes "
+                + "the generated set lacks: \(ClassMatchingView.percent(top1.unmatchedReferenceMass)))")
+        }
+        if let fid = a.fidPool3TopNMatched, let topN = a.topN {
+            lines.append("Top-\(view.topN) matched FID: \(number(fid)) (\(ess(topN.optimization.effectiveSampleSize)))")
+        }
+        let optimizer = a.pool3Matched
+        lines.append("pool3 matched FID (lowest by weighting): \(number(a.fidPool3Matched)) (\(ess(optimizer.effectiveSampleSize)); "
+            + "\(optimizer.iterations) iterations, "
+            + (optimizer.converged ? "converged" : "not converged: an upper bound") + ")")
+        lines.append("pool3 matched, resampled: \(number(a.fidPool3Resampled.median)) (median of "
+            + "\(a.fidPool3Resampled.values.count) draws)")
+        if let fd = a.fdLogits {
+            lines.append("FD logits: \(number(fd))" + (a.fdLogitsTop1Matched.map { ", Top-1 matched \(number($0))" } ?? ""))
+        }
+        for other in a.otherFeatures {
+            var parts = ["FD \(other.name): \(number(other.uniform))"]
+            if let v = other.top1Matched { parts.append("Top-1 matched \(number(v))") }
+            if let v = other.topNMatched { parts.append("Top-\(view.topN) matched \(number(v))") }
+            parts.append("pool3 matched \(number(other.pool3Matched))")
+            lines.append(parts.joined(separator: ", "))
+        }
+        lines.append(view.headline)
+        return lines.joined(separator: "\n")
+    }
+}
