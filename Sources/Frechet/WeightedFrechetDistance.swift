@@ -82,7 +82,7 @@ public final class WeightedFrechetDistance: Sendable {
     ///   the rows; `.eigendecompositionFailed` from LAPACK.
     public func distance(weights: [Double]) throws -> Double {
         try WeightedStatistics.checkWeights(weights, count: rows.count)
-        return try evaluate(moments(weights), vectors: false, route: .congruence).distance
+        return try evaluate(moments(weights), vectors: false).distance
     }
 
     /// FID(w) and dFID/dw (the formula above, constant included), [N].
@@ -121,8 +121,8 @@ public final class WeightedFrechetDistance: Sendable {
         return Moments(gram: gram, sum: sum, total: v.reduce(0, +), weights: v)
     }
 
-    /// How the spectrum of M = F^T S_w F is found. `congruence`: M itself, d x d (what
-    /// `FrechetDistance` does, so uniform weights give its FID to the last bit). `rows`: with
+    /// How the spectrum of M = F^T S_w F is found. `congruence`: M itself, d x d, as
+    /// `FrechetDistance` does. `rows`: with
     /// S_w = Y^T Y for the k rows y_i = sqrt(s w_i) (f_i - mu_w) of positive weight, M = C^T C
     /// for C = Y F, whose non-zero eigenvalues are those of the k x k matrix C C^T: O(k d^2)
     /// instead of O(d^3) when k < d. `cheapest` picks `rows` when k <= d.

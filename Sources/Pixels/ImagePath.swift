@@ -78,12 +78,18 @@ public struct ImagePath: Hashable, Comparable, Sendable, CustomStringConvertible
         validUTF8(bytes).map { URL(fileURLWithPath: $0) }
     }
 
+    /// Whether the file exists and this process may read it.
+    public var isReadable: Bool { access(cString, R_OK) == 0 }
+
+    /// The bytes, NUL-terminated, for C calls.
+    var cString: [CChar] { bytes.map { CChar(bitPattern: $0) } + [0] }
+
     /// Runs `body` with a file URL that reads this file: the path itself when it is UTF-8, else
     /// the descriptor of the file opened by its exact bytes (`/dev/fd/N`, open while `body`
     /// runs). `ImageDecodingError`s that `body` throws name `description`.
     public func withReadableURL<T>(_ body: (URL) throws -> T) throws -> T {
         if let url { return try body(url) }
-        let fd = open(bytes.map { CChar(bitPattern: $0) } + [0], O_RDONLY | O_CLOEXEC)
+        let fd = open(cString, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ImageDecodingError(file: description,
                                      reason: "cannot read the file (\(String(cString: strerror(errno)))); check the path")

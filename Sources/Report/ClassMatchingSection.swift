@@ -50,7 +50,8 @@ public struct ClassMatchingView: Sendable {
                 + "\(Self.percent(reducibleByWeighting)) (the reference records no ImageNet classes, so the "
                 + "share due to Top-1 class mismatch is unknown)."
         }
-        if explained <= 0 {
+        // Below half of the 0.1% the sentence shows, the share is rounding, not class mismatch.
+        if explained < 0.0005 {
             return "None of this FID is ImageNet Top-1 class mismatch (matching the reference's class histogram "
                 + "does not lower it); " + lower + "."
         }
@@ -171,7 +172,8 @@ public enum ClassMatchingSection {
                     + "trust its FID</span>"
             }
             return "<tr><td>\(HTMLEscaping.text(name))</td><td class=\"num\">\(NumberText.fixed(fid, digits: 3))</td>"
-                + "<td class=\"num\">\(change == 0 ? "" : ClassMatchingView.percent(change))</td><td>\(essText)</td>"
+                + "<td class=\"num\">\(change == 0 ? "" : ClassMatchingView.percent(abs(change) < 0.0005 ? 0 : change))</td>"
+                + "<td>\(essText)</td>"
                 + "<td>\(extra)</td></tr>\n"
         }
         var html = "<table class=\"classes matching\"><thead><tr><th>weighting</th><th class=\"num\">FID</th>"

@@ -133,8 +133,12 @@ public enum HTMLReport {
             + "<span class=\"label\">N = \(s.n) generated images</span></div>\n<dl>\n"
         html += row("Generated set", e(s.generatedSetDescription))
         html += row("Reference", "<code>\(e(s.referencePath))</code><br>\(e(s.referenceProvenance))")
-        html += row("Weights SHA-256", "<code title=\"\(e(s.weightsSHA256))\">\(e(sha))</code>"
-            + (s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
+        if s.weightsSHA256.isEmpty {
+            html += row("Weights", "not used: every set was given as features or statistics")
+        } else {
+            html += row("Weights SHA-256", "<code title=\"\(e(s.weightsSHA256))\">\(e(sha))</code>"
+                + (s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
+        }
         if listsImages { html += row("Every image", "\(page.rows.count) images ranked in "
             + "<a href=\"\(HTMLEscaping.relativeURL(page.csvPath))\">\(e(page.csvPath))</a> and "
             + "<a href=\"\(HTMLEscaping.relativeURL(page.jsonPath))\">\(e(page.jsonPath))</a>, worst ΔFID first") }

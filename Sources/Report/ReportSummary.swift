@@ -12,7 +12,8 @@ public struct ReportSummary: Sendable {
     public var referencePath: String
     /// Where the reference statistics came from (free text, e.g. "pytorch-fid statistics").
     public var referenceProvenance: String
-    /// Hex SHA-256 of the Inception weights file; the page shows its first 16 digits.
+    /// Hex SHA-256 of the Inception weights file; the page shows its first 16 digits. Empty
+    /// when no network ran (every set given as features or statistics).
     public var weightsSHA256: String
     /// False for anything but pytorch-fid's published weights; the page then shows `warning`.
     public var weightsAreOfficial: Bool

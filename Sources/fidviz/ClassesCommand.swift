@@ -143,7 +143,8 @@ struct ClassesCommand: ParsableCommand {
             generated: rows, statistics: generated.statistics, reference: reference, referenceName: ref,
             topN: effectiveTopN,
             classesRequired: topN != nil, aux: auxFeatures,
-            optimizer: NullSpaceOptimizer(maximumIterations: maxIterations), showImages: genFile == nil)
+            optimizer: NullSpaceOptimizer(maximumIterations: maxIterations),
+            showImages: rows.paths.allSatisfy(\.isReadable))
         for line in view.notes { note("note: " + line, quiet: quiet) }
 
         if let saveWeights { try Self.writeWeights(view, names: rows.names, to: saveWeights) }
@@ -185,7 +186,7 @@ struct ClassesCommand: ParsableCommand {
             let summary = ReportSummary(
                 title: "fidviz classes report", fid: view.analysis.fidPool3, n: view.generatedCount,
                 referencePath: ref, referenceProvenance: reference.provenance,
-                weightsSHA256: model?.sha256 ?? "not used (features and statistics given)", weightsAreOfficial: model?.isOfficial ?? true,
+                weightsSHA256: model?.sha256 ?? "", weightsAreOfficial: model?.isOfficial ?? true,
                 generatedSetDescription: inputs.joined(separator: ", "), warning: model?.unofficialWarning)
             try folder.write(HTMLReport.renderSections(summary: summary, sections: [section], jsonPath: "classes.json"),
                              to: "index.html")

@@ -75,7 +75,7 @@ struct ExplainRun {
                                       referenceName: command.ref,
                                       topN: MeasuredSet.recordedTopN, classesRequired: false, aux: nil,
                                       optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
-                                      showImages: { if case .images = generated { return true } else { return false } }())
+                                      showImages: rows.paths.allSatisfy(\.isReadable))
             }
         }
 
@@ -140,7 +140,7 @@ struct ExplainRun {
         let progress = ProgressBar(label: "explain", quiet: quiet)
         for (done, position) in positions.enumerated() {
             let path = imageRows[position].source
-            guard access(path.bytes.map { CChar(bitPattern: $0) } + [0], F_OK) == 0 else {
+            guard path.isReadable else {
                 throw InputError("\(imageRows[position].file): listed in the features file but not found; run fidviz from the folder its paths are relative to")
             }
             let image = try ImageDecoder.decode(path)
