@@ -27,6 +27,11 @@ struct ExplainCommand: ParsableCommand {
             Inception-v3 and draws: the original | the FID sensitivity map | Grad-CAM of the Top-1 \
             class, per --layer (and |dFID/dpixel| with --pixel-gradient).
 
+            With two or more images (or --features), the report also says how much of this FID is \
+            ImageNet classes: FID after Top-1 and Top-5 class matching of image weights and the lowest \
+            FID any weighting reaches (`fidviz classes`, whose null-space optimiser runs here for at \
+            most 20 iterations and is labelled an upper bound when it stops there).
+
             The generated set: --gen STATS if given; otherwise, for several images, each joins the \
             others (leave-one-out); for a single image, a "perfect generator" whose statistics equal \
             the reference. REF is a statistics or features .npz, or images.
