@@ -12,7 +12,7 @@ import PackageDescription
 //   InceptionGraph   network: the FID Inception-v3, .pth loading, preprocessing, labels, class scores
 //   NumpyFiles       .npy/.npz reading and writing
 //   Frechet          features -> statistics: statistics files, FID, KID, per-image contributions,
-//                    class matching, the seeded generator (SplitMix64)
+//                    class matching, the one seeded generator (SplitMix64)
 //   Sensitivity      statistics -> maps: backward passes from dFID and the Top-1 logit, Grad-CAM
 //   Heatmap          maps -> pictures: colormaps, overlays, figures and charts (Cairo)
 //   Report           pictures -> files: HTML, JSON, CSV, the staging folder, the one atomic writer
@@ -96,7 +96,7 @@ let package = Package(
             ], exclude: ["README.md"]),
 
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
-        .target(name: "_SeededWeights", dependencies: ["InceptionGraph"], exclude: ["README.md"]),
+        .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "Frechet"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz-bench",
             dependencies: ["Autograd", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "NumpyFiles", "Heatmap"]),
@@ -111,15 +111,15 @@ let package = Package(
             name: "TestSupport", dependencies: ["InceptionGraph", "_SeededWeights", "ZipArchive"],
             path: "Tests/TestSupport"),
         .testTarget(name: "UntrustedInputTests", dependencies: ["UntrustedInput"]),
-        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput"]),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "Frechet"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Frechet"]),
         .testTarget(
             name: "InceptionGraphTests",
             dependencies: [
                 "InceptionGraph", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
-                "UntrustedInput",
+                "UntrustedInput", "Frechet",
             ]),
-        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive"]),
+        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "Frechet"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport", "UntrustedInput"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
