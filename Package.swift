@@ -1,9 +1,31 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Data flows one way: pixels -> InceptionGraph -> features/activations
-// -> Frechet (statistics, FID and its gradient) -> Sensitivity (gradients back through the
-// network, maps) -> Heatmap (pictures, reports) -> files (fidviz).
+// The package map, one line per module. Data flows one way:
+//     pixels -> network -> features -> statistics -> maps -> files
+// and a module imports only modules above it in this list (and the C shims), never one below.
+//
+//   UntrustedInput   limits on files from outside (Limits) and their text quoted in one-line errors
+//   ZipArchive       the one zip reader (.pth and .npz), the streaming zip writer, CRC-32
+//   Pixels           pixels: PNG/JPEG/WebP decoding as PIL decodes; the RGB image and 2-D map types
+//   Autograd         NCHW tensors, the tape, each op with its backward; the float64 routing twin
+//   InceptionGraph   network: the FID Inception-v3, .pth loading, preprocessing, labels, class scores
+//   NumpyFiles       .npy/.npz reading and writing
+//   Frechet          features -> statistics: statistics files, FID, KID, per-image contributions,
+//                    class matching, the one seeded generator (SplitMix64)
+//   Sensitivity      statistics -> maps: backward passes from dFID and the Top-1 logit, Grad-CAM
+//   Heatmap          maps -> pictures: colormaps, overlays, figures and charts (Cairo)
+//   Report           pictures -> files: HTML, JSON, CSV, the staging folder, the one atomic writer
+//   fidviz           the command line: turns arguments into sets and wires the modules together
+//   C shims          the only places that import C: COpenBLAS + CBLAS (BLAS/LAPACK, set up before
+//                    main), CCairo, LibPNG + CPNG, LibJPEG + CJPEG, CShimStatus, CWebP, CZlib
+// Not part of the CLI:
+//   _SeededWeights   deterministic stand-in weights, for the tests and the benchmark only
+//   fidviz-bench     speed and memory benchmarks (also makes test images for scripts/bench-report)
+//   FuzzEntryPoints  each parser as a function of bytes, for Fuzz/ and FuzzRegressionTests
+//   TestSupport      fixtures and helpers shared by the test targets (Tests/TestSupport)
+// A newcomer reads this map, then README.md, then a module's Sources/<module>/README.md, which
+// names the file to start with.
 let package = Package(
     name: "fidviz",
     platforms: [.macOS(.v13)],
@@ -58,7 +80,7 @@ let package = Package(
         .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
         .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive", "UntrustedInput"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
-        .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles", "UntrustedInput"]),
+        .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"], exclude: ["README.md"]),
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
@@ -74,10 +96,10 @@ let package = Package(
             ], exclude: ["README.md"]),
 
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
-        .target(name: "SeededWeights", dependencies: ["InceptionGraph"]),
+        .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "Frechet"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz-bench",
-            dependencies: ["Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "NumpyFiles", "Heatmap"]),
+            dependencies: ["Autograd", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "NumpyFiles", "Heatmap"]),
 
         // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)
         .target(
@@ -86,18 +108,18 @@ let package = Package(
 
         // MARK: - Tests
         .target(
-            name: "TestSupport", dependencies: ["InceptionGraph", "SeededWeights", "ZipArchive"],
+            name: "TestSupport", dependencies: ["InceptionGraph", "_SeededWeights", "ZipArchive"],
             path: "Tests/TestSupport"),
         .testTarget(name: "UntrustedInputTests", dependencies: ["UntrustedInput"]),
-        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput"]),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "Frechet"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Frechet"]),
         .testTarget(
             name: "InceptionGraphTests",
             dependencies: [
-                "InceptionGraph", "SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
-                "UntrustedInput",
+                "InceptionGraph", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
+                "UntrustedInput", "Frechet",
             ]),
-        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive"]),
+        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "Frechet"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport", "UntrustedInput"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
@@ -105,14 +127,14 @@ let package = Package(
         .testTarget(
             name: "FidvizTests",
             dependencies: [
-                "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "Heatmap",
+                "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "Autograd", "Heatmap",
                 "TestSupport",
             ]),
         .testTarget(
             name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),
         .testTarget(
             name: "SensitivityTests",
-            dependencies: ["Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "Autograd", "TestSupport"]),
+            dependencies: ["Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "Autograd", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

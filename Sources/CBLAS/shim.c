@@ -20,8 +20,8 @@ const char *fidviz_supported_coretype(void) {
 }
 
 /// Debian's OpenBLAS picks its kernels at load time from the CPU model. OpenBLAS 0.3.21 does not
-/// know some newer Intel CPUs and falls back to its generic "Prescott" kernels, several times
-/// slower than what the CPU can run. In that case, if the CPU has AVX-512 or AVX2 and the user
+/// know some newer Intel CPUs and falls back to its generic "Prescott" kernels, which leave the
+/// CPU's AVX2 and AVX-512 units unused. In that case, if the CPU has AVX-512 or AVX2 and the user
 /// has not chosen a core with OPENBLAS_CORETYPE, OpenBLAS is re-initialised with the matching one.
 static void fidviz_select_openblas_kernels(void) {
     if (getenv("OPENBLAS_CORETYPE") != 0) return;

@@ -80,12 +80,8 @@ static void cmyk_row_to_rgb(const uint8_t *cmyk, uint8_t *rgb, size_t width) {
 // MARK: - Public entry points
 
 cjpeg_decoder *cjpeg_decoder_open(const uint8_t *bytes, size_t count, shim_status *status) {
-    memset(status, 0, sizeof *status);
-    cjpeg_decoder *decoder = (cjpeg_decoder *)calloc(1, sizeof *decoder);
-    if (decoder == NULL) {
-        shim_status_fail(status, "out of memory while creating the JPEG decoder");
-        return NULL;
-    }
+    cjpeg_decoder *decoder = (cjpeg_decoder *)shim_decoder_calloc(sizeof *decoder, "JPEG", status);
+    if (decoder == NULL) return NULL;
     decoder->count = count;
     decoder->info.err = jpeg_std_error(&decoder->errors);
     decoder->errors.error_exit = on_jpeg_error;

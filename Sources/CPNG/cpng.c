@@ -96,12 +96,8 @@ static void lift_side_limits(png_structp png) {
 // MARK: - Public entry points
 
 cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, shim_status *status) {
-    memset(status, 0, sizeof *status);
-    cpng_decoder *decoder = (cpng_decoder *)calloc(1, sizeof *decoder);
-    if (decoder == NULL) {
-        shim_status_fail(status, "out of memory while creating the PNG decoder");
-        return NULL;
-    }
+    cpng_decoder *decoder = (cpng_decoder *)shim_decoder_calloc(sizeof *decoder, "PNG", status);
+    if (decoder == NULL) return NULL;
     decoder->bytes = bytes;
     decoder->count = count;
     if (check_signature(bytes, count, status) != 0) {

@@ -2,6 +2,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 void shim_failure_record(shim_failure *failure, const char *format, ...) {
     if (failure->recorded) return;
@@ -19,4 +21,14 @@ void shim_status_fail(shim_status *status, const char *message) {
 
 void shim_status_fail_with(shim_status *status, const shim_failure *failure, const char *fallback) {
     shim_status_fail(status, failure->recorded ? failure->message : fallback);
+}
+
+void *shim_decoder_calloc(size_t size, const char *format, shim_status *status) {
+    memset(status, 0, sizeof *status);
+    void *decoder = calloc(1, size);
+    if (decoder == NULL) {
+        status->failed = 1;
+        snprintf(status->message, sizeof status->message, "out of memory while creating the %s decoder", format);
+    }
+    return decoder;
 }

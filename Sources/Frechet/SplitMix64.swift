@@ -3,14 +3,15 @@ import Foundation
 // MARK: - Deterministic random numbers
 
 /// SplitMix64 (Steele, Lea and Flood): a tiny, well-mixed 64-bit generator, fully
-/// determined by its seed on every platform. The one seeded generator of the module: KID's
-/// subsets, resampling by weights, and the benchmark's constructed features all draw from it.
+/// determined by its seed on every platform. The one seeded generator of the package: KID's
+/// subsets, resampling by weights, the seeded stand-in weights, the benchmark's constructed
+/// features and images, and the tests' random data all draw from it.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    @inlinable public init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    @inlinable public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

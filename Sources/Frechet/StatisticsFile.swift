@@ -62,33 +62,28 @@ public struct StatisticsFile: Sendable, Equatable {
     /// Rows of `pool3` fed to the accumulator at a time.
     static let featureBatchRows = 256
 
-    /// Reads and validates the statistics in the .npz at `url`.
+    /// Reads the statistics in the .npz at `url` and validates them (`FrechetStatistics.validate`,
+    /// with its default tolerances).
     ///
     /// - Parameters:
     ///   - expectedDimension: the feature dimension d the arrays must have (nil: any).
     ///   - expectedClassCount: the length `top1_hist` must have, when present (nil: any).
-    ///   - checkPositiveSemidefinite: run the O(d^3) PSD test on `sigma`.
     ///   - logits: also read a features file's `logits` (its statistics and Top-1 histogram).
     ///   - keepRows: keep a features file's rows (`features`, `logits`, `files`).
     public static func read(
         contentsOf url: URL, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
-        checkPositiveSemidefinite: Bool = true, logits: Bool = false, keepRows: Bool = false,
-        symmetryTolerance: Double = FrechetStatistics.defaultSymmetryTolerance,
-        psdTolerance: Double = FrechetStatistics.defaultPSDTolerance
+        logits: Bool = false, keepRows: Bool = false
     ) throws -> StatisticsFile {
         let archive = try unreadable(url.path) { try NpzArchive(contentsOf: url) }
         return try read(archive, expectedDimension: expectedDimension, expectedClassCount: expectedClassCount,
-                        checkPositiveSemidefinite: checkPositiveSemidefinite, logits: logits, keepRows: keepRows,
-                        symmetryTolerance: symmetryTolerance, psdTolerance: psdTolerance)
+                        logits: logits, keepRows: keepRows)
     }
 
     /// Reads and validates the statistics in an opened .npz (see `read(contentsOf:)`); errors
     /// name the file as `archive.name`.
     public static func read(
         _ archive: NpzArchive, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
-        checkPositiveSemidefinite: Bool = true, logits: Bool = false, keepRows: Bool = false,
-        symmetryTolerance: Double = FrechetStatistics.defaultSymmetryTolerance,
-        psdTolerance: Double = FrechetStatistics.defaultPSDTolerance
+        logits: Bool = false, keepRows: Bool = false
     ) throws -> StatisticsFile {
         let source = archive.name
         let keys = archive.keys
@@ -107,9 +102,7 @@ public struct StatisticsFile: Sendable, Equatable {
         } else {
             throw FrechetError.missingKey(source: source, key: "mu", available: keys)
         }
-        try file.statistics.validate(
-            source: source, checkPositiveSemidefinite: checkPositiveSemidefinite,
-            symmetryTolerance: symmetryTolerance, psdTolerance: psdTolerance)
+        try file.statistics.validate(source: source)
         try file.readExtras(arrays, source: source, expectedClassCount: expectedClassCount)
         try file.readRecord(arrays, source: source, rows: file.statistics.n)
         return file

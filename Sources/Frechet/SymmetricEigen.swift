@@ -18,7 +18,8 @@ public struct SymmetricEigen: Sendable {
 
     /// Decomposes the row-major symmetric d x d `matrix`.
     ///
-    /// - Parameter vectors: `false` computes eigenvalues only (several times faster).
+    /// - Parameter vectors: `false` computes eigenvalues only (`dsyevd` then never forms the
+    ///   eigenvectors, the larger part of its work).
     /// - Throws: `FrechetError.eigendecompositionFailed` when `dsyevd` reports `info != 0`.
     public init(symmetric matrix: [Double], dimension d: Int, vectors: Bool = true) throws {
         precondition(d >= 0 && matrix.count == d * d,

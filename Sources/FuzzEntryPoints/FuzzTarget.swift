@@ -127,8 +127,8 @@ public struct FuzzContractViolation: Error, CustomStringConvertible {
 
 extension FuzzTarget {
     /// The most CPU time one input may take. Measured as process CPU time rather than libFuzzer's
-    /// wall-clock `-timeout`, because campaigns run niced on a shared machine, where a 2 ms input
-    /// can wait seconds for a core.
+    /// wall-clock `-timeout`, because campaigns run niced on a shared machine, where an input can
+    /// wait for a core far longer than it runs.
     public static let cpuSecondsPerInput = 1.0
 
     /// The body of a harness's `LLVMFuzzerTestOneInput`: feeds the fuzzer's bytes in place (no

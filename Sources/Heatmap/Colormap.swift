@@ -15,12 +15,6 @@ public struct RGBColor: Equatable, Sendable {
     public var g: Float
     public var b: Float
 
-    public init(r: Float, g: Float, b: Float) {
-        self.r = r
-        self.g = g
-        self.b = b
-    }
-
     /// The colour as 8-bit components, each `round(255 * c)` after clamping to [0, 1].
     public var bytes: (r: UInt8, g: UInt8, b: UInt8) {
         func byte(_ c: Float) -> UInt8 { UInt8((Swift.min(1, Swift.max(0, c)) * 255).rounded()) }

@@ -86,13 +86,6 @@ public struct PixelRect: Equatable, Sendable {
     public var y: Int
     public var width: Int
     public var height: Int
-
-    public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
 }
 
 /// The geometry of a rendered figure, so callers and tests can find each panel's pixels.

@@ -8,18 +8,12 @@ public enum HTMLEscaping {
     public static func text(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
+        ScalarEscaping.append(text, to: &out) { entities[$0] }
         return out
     }
+
+    /// The five characters HTML reserves in text and quoted attributes, and their entities.
+    static let entities: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
 
     /// A relative file path as a URL reference for `src`/`href`: split at "/", each component
     /// percent-encoded as UTF-8 keeping only RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~),

@@ -89,20 +89,17 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// else (including non-ASCII text) written as UTF-8.
     private static func quote(_ text: String, into out: inout String) {
         out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20 || c.value == 0x2028 || c.value == 0x2029:
-                out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
+        ScalarEscaping.append(text, to: &out) { scalar in
+            if let escape = stringEscapes[scalar] { return escape }
+            let c = scalar.value
+            return c < 0x20 || c == 0x2028 || c == 0x2029 ? String(format: "\\u%04x", c) : nil
         }
         out += "\""
     }
+
+    /// JSON's two-character escapes; other control characters, and U+2028 and U+2029 (line
+    /// breaks to JavaScript), are written as `\uXXXX`.
+    private static let stringEscapes: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"]
 }
 
 // MARK: - fidviz's values as JSON

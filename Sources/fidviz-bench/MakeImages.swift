@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import Heatmap
 import InceptionGraph
 import Pixels
@@ -11,11 +12,8 @@ func makeImages(count: Int, folder: URL, samples: URL) throws {
         .map { try PNGDecoder.decode(contentsOf: samples.appendingPathComponent($0)) }
     precondition(!photos.isEmpty, "no PNGs in \(samples.path)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    var state: UInt64 = 2015
-    func next(_ bound: Int) -> Int {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return Int((state >> 33) % UInt64(max(bound, 1)))
-    }
+    var generator = SplitMix64(seed: 2015)
+    func next(_ bound: Int) -> Int { Int(generator.next(upperBound: UInt64(max(bound, 1)))) }
     for index in 0 ..< count {
         let photo = photos[index % photos.count]
         let width = min(photo.width, 150 + next(251)), height = min(photo.height, 150 + next(251))

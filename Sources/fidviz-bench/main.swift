@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 import Frechet
 import InceptionGraph
-import SeededWeights
+import _SeededWeights
 
 // fidviz-bench: speed and memory of the FID Inception-v3 on the Autograd engine.
 // Weights are the seeded stand-ins (speed does not depend on their values).

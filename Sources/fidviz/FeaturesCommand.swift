@@ -30,8 +30,7 @@ struct FeaturesCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("PNG, JPEG or WebP files, or folders.", valueName: "images"))
     var inputs: [String]
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))
-    var output: String
+    @OptionGroup var npzOutput: NpzOutputOptions
 
     @OptionGroup var shardOptions: ShardOptions
     @OptionGroup var weightsOptions: WeightsOptions
@@ -42,12 +41,8 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var batchOptions: BatchOptions
 
-    func validate() throws {
-        guard output.hasSuffix(".npz") else { throw ValidationError("-o \(output): the output must end in .npz") }
-    }
-
     func run() throws {
-        try OutputPath.checkFile(output, flag: "-o")
+        try npzOutput.checkWritable()
         guard case .images(let all) = try SetSource(inputs, flag: nil) else {
             throw InputError("\(inputs.joined(separator: " ")): `fidviz features` computes the features of images; give image files or folders")
         }
@@ -59,10 +54,9 @@ struct FeaturesCommand: ParsableCommand {
                                         label: "features", quiet: quiet)
         let provenance = Provenance.text(origin: Provenance.origin(loaded), weightsName: loaded.weightsFile.lastPathComponent,
                                          contents: "pool3 and logits of \(images.count) images", shard: shard)
-        try NpzFile.write(Self.arrays(files: rows.names, pool3: rows.pool3, logits: rows.logits!, provenance: provenance)
-                          + StatisticsFile.recordArrays(origin: Provenance.origin(loaded), shard: shard),
-                          to: URL(fileURLWithPath: output))
-        note("wrote \(images.count) feature vectors to \(output)" + (shard.map { ": \($0)" } ?? ""), quiet: quiet)
+        try npzOutput.write(Self.arrays(files: rows.names, pool3: rows.pool3, logits: rows.logits!, provenance: provenance),
+                            origin: Provenance.origin(loaded), shard: shard)
+        note("wrote \(images.count) feature vectors to \(npzOutput.output)" + (shard.map { ": \($0)" } ?? ""), quiet: quiet)
         if json {
             let predictions = (0 ..< rows.count).map { i in
                 JSONValue.object(["file": .string(rows.names[i]), "top1": ClassScore.top(1, logits: rows.logits(i)!)[0].json])

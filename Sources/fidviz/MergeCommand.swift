@@ -31,20 +31,17 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The shard files (.npz), in any order.", valueName: "shards"))
     var inputs: [String]
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))
-    var output: String
+    @OptionGroup var npzOutput: NpzOutputOptions
 
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
-        guard output.hasSuffix(".npz") else { throw ValidationError("-o \(output): the output must end in .npz") }
         guard !inputs.isEmpty else { throw ValidationError("give the shard files to merge") }
     }
 
     func run() throws {
-        try OutputPath.checkFile(output, flag: "-o")
+        try npzOutput.checkWritable()
         let shards = try ShardFiles(paths: inputs)
-        let url = URL(fileURLWithPath: output)
         let merged = "merged by fidviz merge from \(shards.shards.count) shards"
         if shards.areFeatures {
             var names: [String] = [], pool3: [Float] = [], logits: [Float] = []
@@ -58,8 +55,8 @@ struct MergeCommand: ParsableCommand {
             }
             let provenance = Provenance.text(origin: shards.origin, weightsName: nil,
                                              contents: "pool3 and logits of \(shards.total) images; \(merged)", shard: nil)
-            try NpzFile.write(FeaturesCommand.arrays(files: names, pool3: pool3, logits: logits, provenance: provenance)
-                              + StatisticsFile.recordArrays(origin: shards.origin, shard: nil), to: url)
+            try npzOutput.write(FeaturesCommand.arrays(files: names, pool3: pool3, logits: logits, provenance: provenance),
+                                origin: shards.origin, shard: nil)
         } else {
             let files = shards.shards.map(\.file), sources = shards.shards.map(\.path)
             let statistics = try FrechetStatistics.merged(files.map(\.statistics), sources: sources)
@@ -77,11 +74,11 @@ struct MergeCommand: ParsableCommand {
             let provenance = Provenance.text(origin: shards.origin, weightsName: nil,
                                              contents: Provenance.statisticsContents(count: shards.total) + "; \(merged)",
                                              shard: nil)
-            try NpzFile.write(StatisticsFile.arrays(statistics, top1Histogram: histogram, logitStatistics: logitStatistics,
-                                                    topNStatistics: topNStatistics, provenance: provenance)
-                              + StatisticsFile.recordArrays(origin: shards.origin, shard: nil), to: url)
+            try npzOutput.write(StatisticsFile.arrays(statistics, top1Histogram: histogram, logitStatistics: logitStatistics,
+                                                      topNStatistics: topNStatistics, provenance: provenance),
+                                origin: shards.origin, shard: nil)
         }
         note("wrote \(shards.areFeatures ? "features" : "statistics") of \(shards.total) images "
-            + "(\(shards.shards.count) shards) to \(output)", quiet: outputOptions.quiet)
+            + "(\(shards.shards.count) shards) to \(npzOutput.output)", quiet: outputOptions.quiet)
     }
 }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import Frechet
+import NumpyFiles
+import Report
 
 /// `--weights PATH`, accepted by every command that runs the network.
 struct WeightsOptions: ParsableArguments {
@@ -23,5 +26,26 @@ struct BatchOptions: ParsableArguments {
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
+}
+
+/// `-o FILE.npz`, for the commands that write one statistics or features file (stats, features,
+/// merge): the name is checked before any work starts, and the file gets its record keys.
+struct NpzOutputOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))
+    var output: String
+
+    func validate() throws {
+        guard output.hasSuffix(".npz") else { throw ValidationError("-o \(output): the output must end in .npz") }
+    }
+
+    /// Refuses an output that cannot be written (see `OutputPath.checkFile`); call it first in `run()`.
+    func checkWritable() throws { try OutputPath.checkFile(output, flag: "-o") }
+
+    /// Writes `arrays`, then the keys that record `origin` and, for a shard, its slice, through
+    /// the one atomic writer.
+    func write(_ arrays: [(name: String, array: NpyArray)], origin: FeatureOrigin, shard: ShardRecord?) throws {
+        try NpzFile.write(arrays + StatisticsFile.recordArrays(origin: origin, shard: shard),
+                          to: URL(fileURLWithPath: output))
     }
 }

@@ -44,8 +44,7 @@ struct StatsCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("PNG, JPEG or WebP files or folders, or one ADM batch .npz (images in arr_0).", valueName: "images"))
     var inputs: [String]
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npz file.", valueName: "file"))
-    var output: String
+    @OptionGroup var npzOutput: NpzOutputOptions
 
     @OptionGroup var shardOptions: ShardOptions
     @OptionGroup var weightsOptions: WeightsOptions
@@ -54,12 +53,8 @@ struct StatsCommand: ParsableCommand {
 
     var quiet: Bool { outputOptions.quiet }
 
-    func validate() throws {
-        guard output.hasSuffix(".npz") else { throw ValidationError("-o \(output): the output must end in .npz") }
-    }
-
     func run() throws {
-        try OutputPath.checkFile(output, flag: "-o")
+        try npzOutput.checkWritable()
         switch try SetSource(inputs, flag: nil) {
         case .images(let images): try measure(images)
         case .npz(let url): try measureBatch(url)
@@ -80,7 +75,7 @@ struct StatsCommand: ParsableCommand {
                                                keepRows: false, label: "stats", quiet: quiet)
         try write(measured.statistics, of: measured, weights: loaded, shard: shard,
                   provenance: Provenance.statistics(loaded, count: images.count, shard: shard))
-        note("wrote statistics of \(images.count) images to \(output)" + (shard.map { ": \($0)" } ?? ""), quiet: quiet)
+        note("wrote statistics of \(images.count) images to \(npzOutput.output)" + (shard.map { ": \($0)" } ?? ""), quiet: quiet)
     }
 
     // MARK: - ADM batches
@@ -111,7 +106,7 @@ struct StatsCommand: ParsableCommand {
                 if let own {
                     let distance = try FrechetDistance.distance(reference: own, generated: measured.statistics)
                     note("fidviz's own mu and sigma of the \(batch.count) images are at FID \(distance) from the batch's "
-                        + "(ADM computed those with TensorFlow's Inception and resizing); \(output) keeps the batch's", quiet: quiet)
+                        + "(ADM computed those with TensorFlow's Inception and resizing); \(npzOutput.output) keeps the batch's", quiet: quiet)
                 }
                 let name = url.lastPathComponent
                 let contents = own == nil
@@ -122,7 +117,7 @@ struct StatsCommand: ParsableCommand {
                           provenance: Provenance.text(origin: Provenance.origin(loaded),
                                                       weightsName: loaded.weightsFile.lastPathComponent,
                                                       contents: contents, shard: nil))
-                note("wrote statistics of \(batch.count) images (\(url.lastPathComponent) \(ImageBatch.key)) to \(output)", quiet: quiet)
+                note("wrote statistics of \(batch.count) images (\(url.lastPathComponent) \(ImageBatch.key)) to \(npzOutput.output)", quiet: quiet)
             }
         } catch let error as NumpyFileError {
             throw FrechetError.unreadable(error, source: url.path)
@@ -134,10 +129,9 @@ struct StatsCommand: ParsableCommand {
     /// `statistics` with `measured`'s class histogram and logit statistics, and the record keys.
     private func write(_ statistics: FrechetStatistics, of measured: MeasuredSet, weights: LoadedModel,
                        shard: ShardRecord?, provenance: String) throws {
-        try NpzFile.write(StatisticsFile.arrays(statistics, top1Histogram: measured.top1Histogram,
-                                                logitStatistics: measured.logitStatistics,
-                                                topNStatistics: measured.topNStatistics, provenance: provenance)
-                          + StatisticsFile.recordArrays(origin: Provenance.origin(weights), shard: shard),
-                          to: URL(fileURLWithPath: output))
+        try npzOutput.write(StatisticsFile.arrays(statistics, top1Histogram: measured.top1Histogram,
+                                                  logitStatistics: measured.logitStatistics,
+                                                  topNStatistics: measured.topNStatistics, provenance: provenance),
+                            origin: Provenance.origin(weights), shard: shard)
     }
 }

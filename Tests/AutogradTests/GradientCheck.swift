@@ -1,19 +1,13 @@
 import XCTest
 import Autograd
+import Frechet
 
-/// Deterministic pseudo-random values for tests (SplitMix64), uniform in [lo, hi).
+/// Deterministic pseudo-random values for tests (the package's `SplitMix64`), uniform in [lo, hi).
 struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
     mutating func uniform(_ lo: Float = -1, _ hi: Float = 1) -> Float {
-        lo + (hi - lo) * Float(Double(next() >> 11) / Double(1 << 53))
+        lo + (hi - lo) * Float(generator.uniform())
     }
     mutating func values(_ count: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
         (0 ..< count).map { _ in uniform(lo, hi) }

@@ -3,7 +3,7 @@ import Foundation
 import Frechet
 import InceptionGraph
 import Pixels
-import SeededWeights
+import _SeededWeights
 import Sensitivity
 import TestSupport
 import XCTest

@@ -1,5 +1,7 @@
 import Foundation
+import Frechet
 import XCTest
+@testable import fidviz
 
 /// The help a user reads first: it must exist, exit 0, and say where the weights come from and
 /// how a run looks.
@@ -61,9 +63,19 @@ final class HelpTests: FidvizTestCase {
                               "fidviz weights download"])
     }
 
+    /// `--version` prints the one version the source defines, `FidvizVersion.string`, which is
+    /// also the one every file's `fidviz` string records; it is MAJOR.MINOR.PATCH.
     func testVersionIsPrinted() throws {
+        let version = FidvizVersion.string
         let run = try fidviz(["--version"])
         XCTAssertEqual(run.status, 0, "\(run)")
-        XCTAssertEqual(run.stdout, "0.1.0\n")
+        XCTAssertEqual(run.stderr, "")
+        XCTAssertEqual(run.stdout, version + "\n")
+        let parts = version.split(separator: ".", omittingEmptySubsequences: false)
+        XCTAssertEqual(parts.count, 3, version)
+        XCTAssertTrue(parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { ("0" ... "9").contains($0) } }, version)
+        let origin = FeatureOrigin(weightsSHA256: String(repeating: "0", count: 64), preprocessing: Provenance.preprocessing)
+        let recorded = Provenance.text(origin: origin, weightsName: nil, contents: "pool3 of 2 images", shard: nil)
+        XCTAssertTrue(recorded.hasPrefix("fidviz \(version); "), recorded)
     }
 }

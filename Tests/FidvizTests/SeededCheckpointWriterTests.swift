@@ -1,5 +1,5 @@
 import Foundation
-import SeededWeights
+import _SeededWeights
 import TestSupport
 import XCTest
 @testable import InceptionGraph

@@ -39,4 +39,29 @@ final class SourceAuditTests: XCTestCase {
         XCTAssertEqual(found, [], "turn these into thrown errors, or allow them with a reason")
         XCTAssertEqual(Set(Self.allowed.keys).subtracting(used), [], "allowed lines that no longer exist")
     }
+
+    /// The seeded stand-in weights are for the tests and the benchmark only: no module in
+    /// `Sources` but fidviz-bench imports `_SeededWeights`, and the `fidviz` target does not
+    /// depend on it.
+    func testTheCommandLineNeverGetsTheSeededWeights() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let sources = root.appendingPathComponent("Sources")
+        let walker = try XCTUnwrap(FileManager.default.enumerator(atPath: sources.path))
+        var importers: [String] = []
+        for case let relative as String in walker where relative.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(relative), encoding: .utf8)
+            for line in text.components(separatedBy: "\n") {
+                let words = line.split(separator: " ")
+                if words.contains("import"), words.last == "_SeededWeights" { importers.append(relative) }
+            }
+        }
+        XCTAssertEqual(importers, ["fidviz-bench/main.swift"])
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let targets = manifest.components(separatedBy: ".executableTarget(").dropFirst()
+        let cli = try XCTUnwrap(targets.first { $0.contains("name: \"fidviz\",") }, "no fidviz target in Package.swift")
+        let declaration = cli.components(separatedBy: ".target(").first ?? cli
+        XCTAssertTrue(declaration.contains("\"Report\""), declaration)
+        XCTAssertFalse(declaration.contains("_SeededWeights"), declaration)
+    }
 }

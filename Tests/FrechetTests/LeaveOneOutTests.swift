@@ -5,11 +5,8 @@ import XCTest
 /// the others, then `FIDContribution` with N = the set size.
 final class LeaveOneOutTests: XCTestCase {
     func members(_ count: Int, dimension d: Int, seed: UInt64) -> [[Double]] {
-        var state = seed
-        func uniform() -> Double {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Double(state >> 11) / Double(1 << 53)
-        }
+        var generator = SplitMix64(seed: seed)
+        func uniform() -> Double { generator.uniform() }
         var rows: [[Double]] = []
         for _ in 0 ..< count {
             var row: [Double] = []

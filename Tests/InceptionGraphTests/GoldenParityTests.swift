@@ -3,7 +3,7 @@ import Foundation
 import InceptionGraph
 import Pixels
 import NumpyFiles
-import SeededWeights
+import _SeededWeights
 import TestSupport
 import XCTest
 

@@ -1,5 +1,5 @@
 import InceptionGraph
-import SeededWeights
+import _SeededWeights
 import TestSupport
 import XCTest
 

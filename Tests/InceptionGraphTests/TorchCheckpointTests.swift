@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import XCTest
 @testable import InceptionGraph
 
@@ -210,23 +211,5 @@ final class TorchCheckpointTests: XCTestCase {
             // Most flips land in the pickle, headers or CRC-guarded data, so most must be refused.
             XCTAssertGreaterThan(failures, trials / 3, name)
         }
-    }
-}
-
-/// A small deterministic generator for the fuzz tests.
-private struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next() -> UInt64 {
-        defer { state = state &+ 0x9E37_79B9_7F4A_7C15 }
-        return Self.mix(state)
     }
 }

@@ -4,7 +4,7 @@ import Frechet
 import InceptionGraph
 import NumpyFiles
 import Pixels
-import SeededWeights
+import _SeededWeights
 import Sensitivity
 import TestSupport
 import XCTest

@@ -12,7 +12,7 @@
 
 import Foundation
 import InceptionGraph
-import SeededWeights
+import _SeededWeights
 
 public enum SeededCheckpointWriter {
     public enum Format: String, CaseIterable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import XCTest
 @testable import ZipArchive
 
@@ -87,11 +88,8 @@ extension Array where Element == UInt8 {
 
 /// `count` bytes that deflate poorly (a fixed pseudo-random sequence).
 func noise(_ count: Int, seed: UInt64 = 1) -> [UInt8] {
-    var state = seed
-    return (0 ..< count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return UInt8(truncatingIfNeeded: state >> 56)
-    }
+    var generator = SplitMix64(seed: seed)
+    return (0 ..< count).map { _ in UInt8(truncatingIfNeeded: generator.next() >> 56) }
 }
 
 /// A raw deflate stored block (BFINAL `final`, BTYPE 00) holding `bytes` (at most 65535).

@@ -3,6 +3,7 @@
 
 // What the decoder shims (CPNG, CJPEG) hand back to Swift, and how they keep their first failure.
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -35,6 +36,10 @@ void shim_status_fail(shim_status *status, const char *message);
 
 /// Marks `status` failed with the kept failure's message, or `fallback` when none was kept.
 void shim_status_fail_with(shim_status *status, const shim_failure *failure, const char *fallback);
+
+/// The start of every decoder's open: clears `status` and returns `size` zeroed bytes for the
+/// decoder, or NULL with `status` failed ("out of memory while creating the <format> decoder").
+void *shim_decoder_calloc(size_t size, const char *format, shim_status *status);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import InceptionGraph
 
 /// Deterministic stand-in weights for the FID Inception-v3, for tests and benchmarks only.
@@ -7,7 +8,8 @@ import InceptionGraph
 /// generator bit for bit:
 ///     z = splitmix64(fnv1a64(key) XOR seed + i);  u = (z >> 40) / 2^24
 ///     value = Float(floor(rule(u) * 4096 + 0.5) / 4096)      (all in Double)
-/// with the rule chosen by key suffix (conv weights uniform in +-sqrt(6 / fan_in), etc.).
+/// with splitmix64(x) the first output of `SplitMix64(seed: x)` and the rule chosen by key
+/// suffix (conv weights uniform in +-sqrt(6 / fan_in), etc.).
 /// These are NOT the FID weights: numbers computed with them are not comparable to any FID.
 public enum SeededWeights {
     public static func parameters(seed: UInt64) -> [String: NamedParameter] {
@@ -31,7 +33,8 @@ public enum SeededWeights {
         let base = fnv1a64(key) ^ seed
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
             for i in 0 ..< count {
-                let z = splitmix64(base &+ UInt64(i))
+                var generator = SplitMix64(seed: base &+ UInt64(i))
+                let z = generator.next()
                 let u = Double(z >> 40) / Double(1 << 24)
                 buffer[i] = Float((rule(u) * 4096 + 0.5).rounded(.down) / 4096)
             }
@@ -62,13 +65,5 @@ public enum SeededWeights {
             hash = hash &* 0x0000_0100_0000_01B3
         }
         return hash
-    }
-
-    @inline(__always)
-    static func splitmix64(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
