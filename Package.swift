@@ -77,7 +77,10 @@ let package = Package(
         .target(name: "SeededWeights", dependencies: ["InceptionGraph"]),
         .executableTarget(
             name: "fidviz-bench",
-            dependencies: ["Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "NumpyFiles", "Heatmap"]),
+            dependencies: [
+                "CBLAS", "Autograd", "Pixels", "InceptionGraph", "SeededWeights", "Frechet", "NumpyFiles", "Heatmap",
+                "Sensitivity",
+            ]),
 
         // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)
         .target(

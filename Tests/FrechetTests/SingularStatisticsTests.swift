@@ -55,7 +55,7 @@ final class SingularStatisticsTests: XCTestCase {
     /// noise, each adding sqrt(noise) to the trace, differently on every float64 route. The
     /// fixture proves 1e-10 unreachable (pytorch-fid's sqrtm and numpy's eigh route disagree
     /// by more), so the bar is: no farther from the exact value than pytorch-fid itself, and
-    /// within the spectral bound `fidSpectralTolerance` of both float64 routes.
+    /// within the spectral bound `FrechetDistance.spectralTolerance` of both float64 routes.
     func testFewerSamplesThanDimensionsAsCloseAsPytorchFID() throws {
         for name in ["thin", "thin_generated"] {
             let fixture = try Self.load(name)
@@ -63,7 +63,7 @@ final class SingularStatisticsTests: XCTestCase {
                                                    generated: fixture.generated)
             let spectrum = try symmetricRootSpectrum(reference: fixture.reference,
                                                      generated: fixture.generated)
-            let bound = fidSpectralTolerance(eigenvalues: spectrum)
+            let bound = FrechetDistance.spectralTolerance(eigenvalues: spectrum)
             print("\(name): fidviz \(fid), exact \(fixture.exact); relative errors: fidviz "
                   + "\(relativeError(fid, fixture.exact)), numpy eigh \(relativeError(fixture.eigh, fixture.exact)), "
                   + "pytorch-fid sqrtm \(relativeError(fixture.sqrtm, fixture.exact)); sqrtm vs eigh "
