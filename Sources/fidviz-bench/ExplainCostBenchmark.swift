@@ -38,9 +38,12 @@ enum ExplainCostBenchmark {
     /// One route's per-image times.
     struct Timings {
         var total: [Double] = []
+        /// Process CPU time (all threads), which contention for the cores inflates less than wall time.
+        var cpu: [Double] = []
         var fid: [Double] = []
         var gradients: [[Double]] = []
         var deltas: [Double] = []
+        var pool3: [[Float]] = []
 
         var medianTotal: Double { median(total) }
         var medianFID: Double { median(fid) }
@@ -80,28 +83,59 @@ enum ExplainCostBenchmark {
             for image in images {
                 var fidSeconds = 0.0
                 var result: SampleContribution?
+                var pool3: [Float] = []
                 let body = {
-                    _ = explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: options.layers) {
+                    pool3 = explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: options.layers) {
                         feature in
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         defer { fidSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
                         result = evaluate(feature)
                         return result!
-                    }
+                    }.pool3
                 }
-                let total = seconds { if let threads { ComputeRuntime.withThreads(threads, body) } else { body() } }
+                let stopwatch = FrechetBenchmark.Stopwatch()
+                if let threads { ComputeRuntime.withThreads(threads, body) } else { body() }
+                let (total, cpu) = stopwatch.elapsed()
                 timings.total.append(total)
+                timings.cpu.append(cpu)
                 timings.fid.append(fidSeconds)
                 timings.gradients.append(result!.gradient)
                 timings.deltas.append(result!.deltaFID)
+                timings.pool3.append(pool3)
             }
             return timings
+        }
+
+        // Phase 2 could also explain `cores` images at once, one BLAS thread each (as phase 1
+        // runs its forward passes): the cost per image is then the batch's wall time / `cores`.
+        func timeConcurrently() -> (perImage: Double, pool3: [[Float]]) {
+            var pool3 = [[Float]](repeating: [], count: images.count)
+            let lock = NSLock()
+            let wall = seconds {
+                ComputeRuntime.withThreads(1) {
+                    DispatchQueue.concurrentPerform(iterations: cores) { worker in
+                        for i in stride(from: worker, to: images.count, by: cores) {
+                            let out = explainer.explain(pixels01: ImagePreprocessing.pixels01(of: images[i]),
+                                                        layers: options.layers) { fast.evaluate(feature: $0) }
+                            lock.lock()
+                            pool3[i] = out.pool3
+                            lock.unlock()
+                        }
+                    }
+                }
+            }
+            return (wall / Double(images.count), pool3)
         }
 
         let fidviz = time(threads: 1) { fast.evaluate(feature: $0) }
         report("fidviz (FIDContribution, 1 BLAS thread, as the CLI)", fidviz)
         let fidvizAllCores = time(threads: cores) { fast.evaluate(feature: $0) }
         report("fidviz (FIDContribution, \(cores) BLAS threads)", fidvizAllCores)
+        print("  pool3 bit-identical to 1 BLAS thread: \(fidvizAllCores.pool3 == fidviz.pool3 ? "yes" : "NO")")
+        let concurrent = timeConcurrently()
+        print(String(format: "fidviz (FIDContribution, %d images at once, 1 BLAS thread each): %.0f ms per image "
+                     + "(wall / images)", cores, concurrent.perImage * 1000))
+        print("  pool3 bit-identical to one at a time: \(concurrent.pool3 == fidviz.pool3 ? "yes" : "NO")")
         let paper = time(threads: nil) { general.evaluate(feature: $0) }
         report(general.decomposition.rawValue, paper)
         compare(paper, to: fidviz)
@@ -121,9 +155,9 @@ enum ExplainCostBenchmark {
     }
 
     static func report(_ name: String, _ timings: Timings) {
-        print(String(format: "%@: median %.0f ms per image (network %.0f ms, dFID/df %.1f ms); all: %@ ms", name,
-                     timings.medianTotal * 1000, (timings.medianTotal - timings.medianFID) * 1000,
-                     timings.medianFID * 1000,
+        print(String(format: "%@: median %.0f ms per image [CPU %.0f ms] (network %.0f ms, dFID/df %.1f ms); all: %@ ms",
+                     name, timings.medianTotal * 1000, timings.median(timings.cpu) * 1000,
+                     (timings.medianTotal - timings.medianFID) * 1000, timings.medianFID * 1000,
                      timings.total.map { String(format: "%.0f", $0 * 1000) }.joined(separator: " ")))
     }
 
