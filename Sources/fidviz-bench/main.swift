@@ -14,7 +14,7 @@ import SeededWeights
 //       [--start top1|uniform] [--memory 10]
 //       [--export features.npz] [--save-weights weights.npz] [--evaluate-weights other.npz]
 //       (minimum FID over image weights; the files are shared with scripts/bench-nullspace-scipy.py)
-//   swift run -c release fidviz-bench --explain-cost [--images 5] [--layer mixed_7c] [--skip-eigh]
+//   swift run -c release fidviz-bench --explain-cost [--images 5] [--layer mixed_7c] [--skip-eigh] [--skip-paper]
 //       (one explained image: fidviz's route against the paper's eig-autograd, side by side)
 //   swift run -c release fidviz-bench --tile-features IN.npz --count 50000 --links DIR -o OUT.npz
 //   swift run -c release fidviz-bench --make-images DIR [--count 100]
