@@ -9,11 +9,12 @@ import Sensitivity
 
 // MARK: - The cost of one explained image, fidviz's route against the paper's
 
-/// `fidviz-bench --explain-cost [--images 5] [--layer mixed_7c] [--skip-eigh] [--skip-paper]`: per image, the forward pass
-/// and the backward passes to the maps (FID sensitivity and Grad-CAM, float32), as `fidviz
-/// explain` runs them in phase 2, with dFID/df from one of:
+/// `fidviz-bench --explain-cost [--images 5] [--layer mixed_7c] [--skip-eigh] [--skip-paper]`:
+/// per image, the forward pass and the backward passes to the maps (FID sensitivity and Grad-CAM,
+/// float32), as `fidviz explain` runs them in phase 2, with dFID/df from one of:
 /// - fidviz: `FIDContribution` (O(d^3) once, O(d^2) per image), single-threaded BLAS as in the CLI;
-///   also with every core's BLAS, to show what the thread count does to single-image GEMMs;
+///   also with every core's BLAS, and one image per core at once, to show what the thread count
+///   does to single-image GEMMs (and whether pool3 stays bit-identical);
 /// - the paper's route and its symmetric variant (`EigAutogradRoute`), O(d^3) per image,
 ///   every core's BLAS.
 /// The same images, model and statistics (synthetic, full rank, d = 2048, N = 50,000) in one run;
