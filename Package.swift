@@ -99,7 +99,10 @@ let package = Package(
         .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "Frechet"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz-bench",
-            dependencies: ["Autograd", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "NumpyFiles", "Heatmap"]),
+            dependencies: [
+                "CBLAS", "Autograd", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "NumpyFiles", "Heatmap",
+                "Sensitivity",
+            ]),
 
         // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)
         .target(

@@ -13,6 +13,12 @@ public struct SampleContribution: Sendable, Equatable {
     /// dFID_after/df, [d]:
     /// 2 (mu' - mu_r)/N + (2/N) (I - A M'^{-1/2} A)(f - mu_g), A = S_r^{1/2}, M' = A S' A.
     public var gradient: [Double]
+
+    public init(fidAfter: Double, deltaFID: Double, gradient: [Double]) {
+        self.fidAfter = fidAfter
+        self.deltaFID = deltaFID
+        self.gradient = gradient
+    }
 }
 
 /// Evaluates `SampleContribution` for many features against one (reference, generated)

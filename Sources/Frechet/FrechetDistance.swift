@@ -74,6 +74,22 @@ public enum FrechetDistance {
         Double(eigenvalues.count) * Double.ulpOfOne * max(eigenvalues.max() ?? 0, 0)
     }
 
+    /// How far two float64 evaluations of FID = ... - 2 Tr sqrt(M) may differ because of M's
+    /// spectrum alone: each route's eigenvalue lambda_i is within delta = d * eps * lambda_max
+    /// of the exact one (the rank tolerance of NumPy's `matrix_rank`; backward stability of the
+    /// symmetric eigensolver), so its sqrt lies in [sqrt(lambda_i - delta), sqrt(lambda_i + delta)]
+    /// and FID moves by at most 2 sum_i of that width. An eigenvalue near 0 can move FID by
+    /// 2 sqrt(delta); one far above delta by about delta / sqrt(lambda_i), so on positive definite
+    /// statistics the bound is negligible. The tests compare routes to this bound.
+    static func spectralTolerance(eigenvalues lambda: [Double]) -> Double {
+        let delta = Double(lambda.count) * Double.ulpOfOne * max(lambda.max() ?? 0, 0)
+        var width = 0.0
+        for value in lambda {
+            width += (max(value, 0) + delta).squareRoot() - max(value - delta, 0).squareRoot()
+        }
+        return 2 * width
+    }
+
     /// sum over all eigenvalues of sqrt(max(lambda, 0)).
     static func traceOfSquareRoot(eigenvalues: [Double]) -> Double {
         var sum = 0.0

@@ -14,6 +14,10 @@ import _SeededWeights
 //       [--start top1|uniform] [--memory 10]
 //       [--export features.npz] [--save-weights weights.npz] [--evaluate-weights other.npz]
 //       (minimum FID over image weights; the files are shared with scripts/bench-nullspace-scipy.py)
+//   swift run -c release fidviz-bench --explain-cost [--images 5] [--layer mixed_7c] [--skip-eigh] [--skip-paper]
+//       (one explained image: fidviz's route against the paper's eig-autograd, side by side)
+//   swift run -c release fidviz-bench --tile-features IN.npz --count 50000 --links DIR -o OUT.npz
+//   swift run -c release fidviz-bench --make-images DIR [--count 100]
 
 func argument(_ name: String, default value: Int) -> Int {
     let args = CommandLine.arguments
@@ -43,6 +47,16 @@ if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < Comman
     let count = argument("--count", default: 100)
     try makeImages(count: count, folder: folder, samples: URL(fileURLWithPath: "samples/reference"))
     print("wrote \(count) images to \(folder.path)")
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--explain-cost") {
+    try ExplainCostBenchmark.run(ExplainCostBenchmark.options(from: CommandLine.arguments))
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--tile-features") {
+    try TileFeatures.run(CommandLine.arguments)
     exit(0)
 }
 

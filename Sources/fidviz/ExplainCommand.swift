@@ -61,7 +61,7 @@ struct ExplainCommand: ParsableCommand {
     var gen: String?
 
     @Option(help: ArgumentHelp(
-        "The generated set's features (from `fidviz features`, e.g. made in shards): phase 1 reads them instead of running the network. Its `files` must exist where they are listed, for the explained images.",
+        "The generated set's features (from `fidviz features`, e.g. made in shards): phase 1 reads them instead of running the network. Its `files` must exist where they are listed, for the explained images (and give every image's width and height where they do).",
         valueName: "features.npz"))
     var features: String?
 

@@ -52,7 +52,7 @@ struct ExplainRun {
             rows = measured.rows!
             generatedStatistics = measured.statistics
         case .features(let set):
-            rows = set.rows!
+            rows = set.rows!.sizesFromHeaders()
             generatedStatistics = set.statistics
         }
         let joined = formJoinedSet(rows: rows, statistics: generatedStatistics, reference: referenceSet)

@@ -30,6 +30,13 @@ struct SetFeatures {
         let c = InceptionArchitecture.classCount
         return logits.map { Array($0[i * c ..< (i + 1) * c]) }
     }
+
+    /// The same rows with each size read from its image's header where that file can be read (a
+    /// features file records no sizes); an image that is not there keeps none.
+    func sizesFromHeaders() -> SetFeatures {
+        SetFeatures(names: names, paths: paths, sizes: paths.map { try? ImageDecoder.checkHeader($0) },
+                    pool3: pool3, logits: logits)
+    }
 }
 
 /// What a set yields once measured (its images run through the network) or read (a statistics

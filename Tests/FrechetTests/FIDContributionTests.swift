@@ -5,7 +5,7 @@ import XCTest
 /// The O(d^2) contribution path against the plain O(d^3) path and finite differences.
 final class FIDContributionTests: XCTestCase {
     /// FIDs must agree to 1e-12 relative; on singular statistics (`singular`) also to within
-    /// `fidSpectralTolerance` of the spectra involved, since the sqrt of each near-zero
+    /// `FrechetDistance.spectralTolerance` of the spectra involved, since the sqrt of each near-zero
     /// eigenvalue is rounding noise that the rank-one update and a fresh eigendecomposition
     /// produce differently.
     private func compare(reference: FrechetStatistics, generated: FrechetStatistics, n: Int,
@@ -29,9 +29,9 @@ final class FIDContributionTests: XCTestCase {
                     return (count - 2) / (count - 1) * generated.sigma[k]
                         + (feature[i] - generated.mu[i]) * (feature[j] - generated.mu[j]) / count
                 })
-            boundBefore = fidSpectralTolerance(
+            boundBefore = FrechetDistance.spectralTolerance(
                 eigenvalues: try symmetricRootSpectrum(reference: reference, generated: generated))
-            boundAfter = fidSpectralTolerance(
+            boundAfter = FrechetDistance.spectralTolerance(
                 eigenvalues: try symmetricRootSpectrum(reference: reference, generated: after))
         }
         XCTAssertEqual(fast.fidBefore, plainBefore, accuracy: 1e-12 * plainBefore + boundBefore,

@@ -33,9 +33,9 @@ final class LeaveOneOutTests: XCTestCase {
         let set = members(setSize, dimension: d, seed: UInt64(setSize * 31 + d))
         let reference = statistics(members(3 * d, dimension: d, seed: 99))
         let fast = try LeaveOneOutContribution(reference: reference, set: statistics(set))
-        // N <= d: the zero eigenvalues' rounding noise counts (see `fidSpectralTolerance`).
+        // N <= d: the zero eigenvalues' rounding noise counts (see `FrechetDistance.spectralTolerance`).
         let boundFull = setSize <= d
-            ? fidSpectralTolerance(eigenvalues: try symmetricRootSpectrum(reference: reference, generated: statistics(set)))
+            ? FrechetDistance.spectralTolerance(eigenvalues: try symmetricRootSpectrum(reference: reference, generated: statistics(set)))
             : 0
         for i in 0 ..< setSize {
             var others = set
@@ -44,7 +44,7 @@ final class LeaveOneOutTests: XCTestCase {
                 .evaluate(feature: set[i])
             let result = fast.evaluate(member: set[i])
             let boundOthers = setSize <= d
-                ? fidSpectralTolerance(eigenvalues: try symmetricRootSpectrum(reference: reference, generated: statistics(others)))
+                ? FrechetDistance.spectralTolerance(eigenvalues: try symmetricRootSpectrum(reference: reference, generated: statistics(others)))
                 : 0
             let scale = abs(direct.fidAfter)
             XCTAssertEqual(result.fidAfter, direct.fidAfter, accuracy: 1e-9 * scale + boundFull + boundOthers,

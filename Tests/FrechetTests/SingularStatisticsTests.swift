@@ -10,7 +10,7 @@ final class SingularStatisticsTests: XCTestCase {
     struct Fixture {
         let reference: FrechetStatistics
         let generated: FrechetStatistics
-        let exact: Double, eigh: Double, sqrtm: Double, cutoff: Double
+        let exact: Double, eigh: Double, sqrtm: Double, eig: Double, cutoff: Double
     }
 
     static func load(_ name: String) throws -> Fixture {
@@ -21,7 +21,7 @@ final class SingularStatisticsTests: XCTestCase {
             reference: FrechetStatistics(mu: try values("mu_r"), sigma: try values("sigma_r")),
             generated: FrechetStatistics(mu: try values("mu_g"), sigma: try values("sigma_g")),
             exact: try scalar("fid_exact"), eigh: try scalar("fid_eigh"),
-            sqrtm: try scalar("fid_sqrtm"), cutoff: try scalar("fid_cutoff"))
+            sqrtm: try scalar("fid_sqrtm"), eig: try scalar("fid_eig"), cutoff: try scalar("fid_cutoff"))
     }
 
     /// Constant features (exact zero rows and columns) and real eigenvalues of A S_g A far
@@ -40,6 +40,8 @@ final class SingularStatisticsTests: XCTestCase {
               + "\(relativeError(fixture.cutoff, fixture.exact))")
         XCTAssertEqual(fid, fixture.exact, accuracy: 1e-10 * fixture.exact)
         XCTAssertEqual(fid, fixture.eigh, accuracy: 1e-10 * fixture.eigh)
+        // scipy-style through a general eig of S_r S_g (the paper's code): every positive eigenvalue.
+        XCTAssertEqual(fid, fixture.eig, accuracy: 1e-10 * fixture.eig)
         XCTAssertGreaterThan(abs(fixture.cutoff - fixture.exact), 1e-7 * fixture.exact,
                              "the fixture must separate the two conventions")
         // A second route in Swift: the symmetric square root A instead of a factor F.
@@ -55,7 +57,7 @@ final class SingularStatisticsTests: XCTestCase {
     /// noise, each adding sqrt(noise) to the trace, differently on every float64 route. The
     /// fixture proves 1e-10 unreachable (pytorch-fid's sqrtm and numpy's eigh route disagree
     /// by more), so the bar is: no farther from the exact value than pytorch-fid itself, and
-    /// within the spectral bound `fidSpectralTolerance` of both float64 routes.
+    /// within the spectral bound `FrechetDistance.spectralTolerance` of both float64 routes.
     func testFewerSamplesThanDimensionsAsCloseAsPytorchFID() throws {
         for name in ["thin", "thin_generated"] {
             let fixture = try Self.load(name)
@@ -63,7 +65,7 @@ final class SingularStatisticsTests: XCTestCase {
                                                    generated: fixture.generated)
             let spectrum = try symmetricRootSpectrum(reference: fixture.reference,
                                                      generated: fixture.generated)
-            let bound = fidSpectralTolerance(eigenvalues: spectrum)
+            let bound = FrechetDistance.spectralTolerance(eigenvalues: spectrum)
             print("\(name): fidviz \(fid), exact \(fixture.exact); relative errors: fidviz "
                   + "\(relativeError(fid, fixture.exact)), numpy eigh \(relativeError(fixture.eigh, fixture.exact)), "
                   + "pytorch-fid sqrtm \(relativeError(fixture.sqrtm, fixture.exact)); sqrtm vs eigh "
@@ -74,6 +76,7 @@ final class SingularStatisticsTests: XCTestCase {
                                      "\(name): no farther from exact than pytorch-fid")
             XCTAssertEqual(fid, fixture.eigh, accuracy: bound, name)
             XCTAssertEqual(fid, fixture.sqrtm, accuracy: bound, name)
+            XCTAssertEqual(fid, fixture.eig, accuracy: bound, name)
         }
     }
 }

@@ -118,22 +118,6 @@ func matrixVector(_ m: [Double], _ x: [Double]) -> [Double] {
 
 // MARK: - How precisely float64 fixes FID on singular statistics
 
-/// How far two float64 evaluations of FID = ... - 2 Tr sqrt(M) may differ because of M's
-/// spectrum alone: each route's eigenvalue lambda_i is within delta = d * eps * lambda_max
-/// of the exact one (the rank tolerance of NumPy's `matrix_rank`; backward stability of the
-/// symmetric eigensolver), so its sqrt lies in [sqrt(lambda_i - delta), sqrt(lambda_i + delta)]
-/// and FID moves by at most 2 sum_i of that width. An eigenvalue near 0 can move FID by
-/// 2 sqrt(delta); one far above delta by about delta / sqrt(lambda_i), so on positive definite
-/// statistics the bound is negligible.
-func fidSpectralTolerance(eigenvalues lambda: [Double]) -> Double {
-    let delta = Double(lambda.count) * Double.ulpOfOne * max(lambda.max() ?? 0, 0)
-    var width = 0.0
-    for value in lambda {
-        width += (max(value, 0) + delta).squareRoot() - max(value - delta, 0).squareRoot()
-    }
-    return 2 * width
-}
-
 /// The eigenvalues of A S_g A, A = S_r^{1/2} (A from `SymmetricEigen`, negatives clamped).
 func symmetricRootSpectrum(reference: FrechetStatistics, generated: FrechetStatistics) throws
     -> [Double]

@@ -1,9 +1,11 @@
 """Dev-time generator for the singular-statistics FID fixtures (tests never run it).
 
 Usage: python3 make_singular_fixtures.py   (needs numpy, scipy, mpmath; a few minutes)
+       python3 make_singular_fixtures.py --add-eig   (adds `fid_eig` to the existing files, keeping
+                                                      every other array as it is)
 
 Writes `singular_<case>.npz` with float64 statistics `mu_r`, `sigma_r`, `mu_g`, `sigma_g` (d = 96)
-and four FIDs of exactly those arrays:
+and five FIDs of exactly those arrays:
 - `fid_exact`: the arrays taken as exact rationals, Tr sqrt(A S_g A), A = S_r^{1/2}, evaluated in
   40-digit arithmetic (mpmath): symmetric eigendecompositions, negative eigenvalues clamped to 0,
   every positive one kept;
@@ -11,6 +13,9 @@ and four FIDs of exactly those arrays:
   A S_g A, negatives clamped, sqrt of every positive one summed);
 - `fid_sqrtm`: pytorch-fid's calculate_frechet_distance in float64 (scipy.linalg.sqrtm of
   S_r S_g, real part of the trace; the 1e-6 diagonal offset only if sqrtm returns non-finite);
+- `fid_eig`: Tr sqrt(S_r S_g) through a general eigendecomposition (numpy eig of S_r S_g, the way
+  the code of Kynkaanniemi et al. writes FID): negative real parts clamped to 0, sqrt of every
+  positive real part summed;
 - `fid_cutoff`: `fid_eigh`'s route but eigenvalues at or below d * eps * max count as 0 (the
   convention fidviz used before following pytorch-fid).
 
@@ -71,6 +76,21 @@ def sqrtm_route(s1, s2):
     return np.trace(covmean).real
 
 
+def eig_route(s1, s2):
+    values = np.linalg.eigvals(s1 @ s2).real
+    return np.sqrt(np.maximum(values, 0)).sum()
+
+
+def add_eig():
+    for name in ("dead", "thin", "thin_generated"):
+        path = os.path.join(HERE, f"singular_{name}.npz")
+        arrays = dict(np.load(path))
+        base = base_terms(arrays["mu_r"], arrays["sigma_r"], arrays["mu_g"], arrays["sigma_g"])
+        arrays["fid_eig"] = np.float64(float(base - 2 * eig_route(arrays["sigma_r"], arrays["sigma_g"])))
+        np.savez(path, **arrays)
+        print(name, "fid_eig", repr(float(arrays["fid_eig"])))
+
+
 def main():
     rng = np.random.default_rng(20240608)
     cases = [("dead", 600, 600, 8), ("thin", 40, 30, 0), ("thin_generated", 2000, 30, 0)]
@@ -83,6 +103,7 @@ def main():
         fids = {"fid_exact": exact,
                 "fid_eigh": float(base - 2 * eigh_route(s1, s2, False)),
                 "fid_sqrtm": float(base - 2 * mp.mpf(sqrtm_route(s1, s2))),
+                "fid_eig": float(base - 2 * eig_route(s1, s2)),
                 "fid_cutoff": float(base - 2 * eigh_route(s1, s2, True))}
         np.savez(os.path.join(HERE, f"singular_{name}.npz"), mu_r=m1, sigma_r=s1, mu_g=m2,
                  sigma_g=s2, **{k: np.float64(v) for k, v in fids.items()})
@@ -90,4 +111,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    add_eig() if sys.argv[1:] == ["--add-eig"] else main()
