@@ -50,7 +50,7 @@ final class BrokenInputTests: FidvizTestCase {
             "empty.png": "not a PNG, JPEG or WebP file (the file is empty)",
             "truncated.png": "truncated PNG data: the file ends at byte 344 but 24 more bytes were needed",
             "bomb_100000x100000.png": "100000x100000 pixels exceeds the limit of 89478485 pixels (a decompression-"
-                + "bomb guard, as in PIL)",
+                + "bomb guard, as in PIL; FIDVIZ_MAX_IMAGE_PIXELS raises it)",
         ]
         for (name, reason) in reasons.sorted(by: { $0.key < $1.key }) {
             let folder = try makeFolder("images")

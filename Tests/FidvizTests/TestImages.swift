@@ -5,11 +5,11 @@ import XCTest
 // Folders of the test pictures, and files whose names are any bytes.
 
 extension FidvizTestCase {
-    /// The pictures the folder tests copy: the five golden images, then samples/chelsea.png.
+    /// The pictures the folder tests copy: the five golden images, then samples/reference/chelsea.png.
     static let pictures = [Fixtures.url("golden/images/astronaut.png"), Fixtures.url("golden/images/camera.png"),
                            Fixtures.url("golden/images/horse.png"), Fixtures.url("golden/images/chelsea_crop96.png"),
                            Fixtures.url("golden/images/chessboard_RGB.png"),
-                           Fixtures.repository.appendingPathComponent("samples/chelsea.png")]
+                           Fixtures.repository.appendingPathComponent("samples/reference/chelsea.png")]
 
     /// A new folder holding the first `count` of `pictures` as 0.png, 1.png, ...
     func imageFolder(_ count: Int = 6, name: String = "images") throws -> URL {
