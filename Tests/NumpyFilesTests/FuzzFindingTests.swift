@@ -14,6 +14,14 @@ final class FuzzFindingTests: XCTestCase {
                 + #"\#u{FFFD}\u{1}\u{0}@aape'"#)
     }
 
+    /// A '<U<n>' width whose item size (4n bytes) overflows Int: computing the size trapped.
+    func testUnicodeWidthBeyondNumpysIsRefused() throws {
+        let data = try Data(contentsOf: Self.folder.appendingPathComponent("npy/unicode-width-overflows-item-size.npy"))
+        XCTAssertEqual(numpyError(try Npy.decode(data, name: "x.npy")),
+            "x.npy at byte 10: string dtype '<U2305843009213693952' is wider than numpy allows (at most 536870911 "
+                + "characters); the file is corrupt or hostile")
+    }
+
     /// An archive whose local header names a member with a newline.
     func testLocalNameWithANewlineIsQuotedOnOneLine() throws {
         let data = try Data(contentsOf: Self.folder.appendingPathComponent("npz/local-name-with-newline.npz"))
