@@ -48,12 +48,9 @@ static void read_from_memory(png_structp png, png_bytep out, size_t length) {
     cpng_decoder *decoder = (cpng_decoder *)png_get_io_ptr(png);
     size_t available = decoder->count - decoder->position;
     if (length > available && decoder->header_only && decoder->position >= header_bytes) {
-        // Only the first `header_bytes` were handed in: libpng wants the chunk after IHDR.
-        if (decoder->position == header_bytes && memcmp(decoder->bytes + 12, "IHDR", 4) == 0) {
-            decoder->header_complete = 1;
-        } else {
-            shim_failure_record(&decoder->failure, "corrupt PNG data: the first chunk is not IHDR");
-        }
+        // Only the first `header_bytes` were handed in, and `check_start` saw IHDR first: libpng
+        // has read all of IHDR and wants the chunk after it.
+        decoder->header_complete = 1;
         png_longjmp(png, 1);
     }
     if (length > available) {
@@ -68,9 +65,11 @@ static void read_from_memory(png_structp png, png_bytep out, size_t length) {
 
 // MARK: - Checks and settings before libpng reads
 
-/// Returns 0 when the file is not empty, starts with PNG's signature and (when it is that long)
-/// names IHDR as its first chunk; otherwise fills `status` and returns 1.
-static int check_signature(const uint8_t *bytes, size_t count, shim_status *status) {
+/// Returns 0 when the file is not empty, starts with PNG's signature and, if it is long enough
+/// to tell, names IHDR as its first chunk; otherwise fills `status` and returns 1. The PNG
+/// specification requires IHDR first; libpng would skip an unknown chunk before it, which the
+/// header check (reading only `header_bytes`) would see as a truncated IHDR, so both refuse it here.
+static int check_start(const uint8_t *bytes, size_t count, shim_status *status) {
     if (count == 0) {
         shim_status_fail(status, "not a PNG file (the file is empty)");
         return 1;
@@ -79,8 +78,6 @@ static int check_signature(const uint8_t *bytes, size_t count, shim_status *stat
         shim_status_fail(status, "not a PNG file (bad signature)");
         return 1;
     }
-    // signature(8) length(4) "IHDR"(4): the PNG specification puts IHDR first. libpng would
-    // skip an unknown chunk before it, which the header check, reading a fixed prefix, cannot.
     if (count >= 16 && memcmp(bytes + 12, "IHDR", 4) != 0) {
         shim_status_fail(status, "corrupt PNG data: the first chunk is not IHDR");
         return 1;
@@ -100,7 +97,7 @@ cpng_decoder *cpng_decoder_open(const uint8_t *bytes, size_t count, shim_status 
     if (decoder == NULL) return NULL;
     decoder->bytes = bytes;
     decoder->count = count;
-    if (check_signature(bytes, count, status) != 0) {
+    if (check_start(bytes, count, status) != 0) {
         decoder->unusable = 1;
         return decoder;
     }
@@ -172,7 +169,7 @@ int cpng_decoder_read_rgb(cpng_decoder *decoder, uint8_t *rgb_out, shim_status *
 
 int cpng_check_header(const uint8_t *bytes, size_t count, shim_status *status) {
     memset(status, 0, sizeof *status);
-    if (check_signature(bytes, count, status) != 0) return 1;
+    if (check_start(bytes, count, status) != 0) return 1;
     cpng_decoder decoder;
     memset(&decoder, 0, sizeof decoder);
     decoder.bytes = bytes;

@@ -38,6 +38,9 @@ enum NpyElementType: Equatable {
 
     static let supportedList = "'<f4', '<f8', '<i8', '<i4', '|u1' and '<U<n>'"
 
+    /// The widest '<U<n>' numpy can make: its item size (4n bytes) is a C int.
+    static let maxUnicodeWidth = Int(Int32.max) / 4
+
     /// Maps a 'descr' string to an element type, or returns why it is refused.
     static func parse(_ descr: String) -> Result<NpyElementType, DescrRefusal> {
         switch descr {
@@ -51,6 +54,10 @@ enum NpyElementType: Equatable {
         if descr.hasPrefix("<U"), let width = Int(descr.dropFirst(2)), width >= 0,
             String(width) == descr.dropFirst(2)
         {
+            guard width <= maxUnicodeWidth else {
+                return .failure(DescrRefusal("string dtype '\(UntrustedText.printable(descr))' is wider than numpy "
+                    + "allows (at most \(maxUnicodeWidth) characters); the file is corrupt or hostile"))
+            }
             return .success(.unicode(width: width))
         }
         if descr.dropFirst().hasPrefix("O") {

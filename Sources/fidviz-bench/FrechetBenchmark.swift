@@ -22,8 +22,8 @@ enum FrechetBenchmark {
     static func run(dimension d: Int = 2048, features: Int = 5) throws -> String {
         precondition(d > 0 && features > 0, "FrechetBenchmark: dimension \(d), features \(features)")
         var generator = SplitMix64(seed: 7)
-        let reference = syntheticStatistics(dimension: d, generator: &generator, shift: 0)
-        let generated = syntheticStatistics(dimension: d, generator: &generator, shift: 0.1)
+        let reference = try syntheticStatistics(dimension: d, generator: &generator, shift: 0)
+        let generated = try syntheticStatistics(dimension: d, generator: &generator, shift: 0.1)
         var lines: [String] = ["FrechetBenchmark d=\(d)"]
 
         var clock = Stopwatch()
@@ -64,12 +64,12 @@ enum FrechetBenchmark {
 
     /// The covariance of d + 64 standard normal vectors plus 1e-3 I: full rank, a spread
     /// (Marchenko-Pastur) spectrum without repeated eigenvalues.
-    static func syntheticStatistics(dimension d: Int, generator: inout SplitMix64, shift: Double)
+    static func syntheticStatistics(dimension d: Int, generator: inout SplitMix64, shift: Double) throws
         -> FrechetStatistics
     {
         let accumulator = StatisticsAccumulator(dimension: d)
         accumulator.add(rows: (0..<(d * (d + 64))).map { _ in generator.normal() })
-        var sigma = try! accumulator.statistics().sigma
+        var sigma = try accumulator.statistics().sigma
         for i in 0..<d { sigma[i * d + i] += 1e-3 }
         let mu = (0..<d).map { _ in generator.normal() + shift }
         return FrechetStatistics(mu: mu, sigma: sigma)

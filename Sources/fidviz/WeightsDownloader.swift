@@ -41,28 +41,21 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
     func download(_ url: URL, to destination: URL, searched: [(url: URL, origin: String)]) throws {
         let fm = FileManager.default
         let folder = destination.deletingLastPathComponent()
-        let folderExisted = fm.fileExists(atPath: folder.path)
+        let createdFolders = Self.missingFolders(folder)
         do {
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
             throw InputError("\(folder.path): cannot create the weights cache (\(error.localizedDescription)); pass --weights PATH")
         }
-        defer {
-            // A failed first download leaves no empty cache folder behind.
-            if !folderExisted, (try? fm.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
-                try? fm.removeItem(at: folder)
-            }
-        }
+        // A failed first download leaves no empty cache folder behind, nor the folders above it
+        // that were made for it ($XDG_CACHE_HOME itself, when it did not exist).
+        defer { Self.removeEmpty(createdFolders) }
         let writer = try AtomicFile.Writer(destination: destination)
         self.writer = writer
         defer { writer.abandon() }
-        let foundationCache = Self.foundationCacheFolders().filter { !fm.fileExists(atPath: $0.path) }
-        defer {
-            // URLSession on Linux makes an (empty) disk-cache folder even when told not to cache.
-            for folder in foundationCache where (try? fm.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
-                try? fm.removeItem(at: folder)
-            }
-        }
+        // URLSession on Linux makes an (empty) disk-cache folder even when told not to cache.
+        let foundationCache = Self.foundationCacheFolder().map(Self.missingFolders) ?? []
+        defer { Self.removeEmpty(foundationCache) }
 
         note("downloading \(url.absoluteString)", quiet: quiet)
         progress = ProgressBar(label: "weights", quiet: quiet)
@@ -106,13 +99,30 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         note("saved \(destination.path) (SHA-256 \(digest.prefix(8)))", quiet: quiet)
     }
 
-    /// The folders URLCache's default disk cache lives in, innermost first.
-    private static func foundationCacheFolders() -> [URL] {
-        guard let caches = FileManager.default.urls(for: .cachesDirectory, in: .userDomainMask).first else { return [] }
-        let parent = caches.appendingPathComponent("org.swift.foundation.URLCache")
+    /// The folder URLCache's default disk cache lives in.
+    private static func foundationCacheFolder() -> URL? {
+        guard let caches = FileManager.default.urls(for: .cachesDirectory, in: .userDomainMask).first else { return nil }
         let name = (Bundle.main.bundleIdentifier ?? ProcessInfo.processInfo.processName)
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "_")
-        return [parent.appendingPathComponent(name), parent]
+        return caches.appendingPathComponent("org.swift.foundation.URLCache").appendingPathComponent(name)
+    }
+
+    /// `folder` and those of its ancestors that do not exist yet, innermost first.
+    private static func missingFolders(_ folder: URL) -> [URL] {
+        var missing: [URL] = []
+        var current = folder.standardizedFileURL
+        while current.path != "/", !FileManager.default.fileExists(atPath: current.path) {
+            missing.append(current)
+            current = current.deletingLastPathComponent()
+        }
+        return missing
+    }
+
+    /// Removes each of `folders` (innermost first) that is an empty folder.
+    private static func removeEmpty(_ folders: [URL]) {
+        for folder in folders where (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: folder)
+        }
     }
 
     // MARK: - URLSessionDataDelegate

@@ -23,7 +23,8 @@ final class FolderWalkTests: FidvizTestCase {
         let run = try fidviz(["features", "imgs", "-o", "f.npz", "--json",
                               "--weights", try TestRun.seededCheckpoint(.legacy).path], in: work)
         XCTAssertEqual(run.status, 0, "\(run)")
-        XCTAssertTrue(run.stderr.contains("fidviz: skipped 2 files that are not PNG images (imgs/loop, imgs/notes\\xfe.txt)\n"),
+        XCTAssertTrue(run.stderr.contains("fidviz: skipped 2 files that fidviz does not read (PNG, JPEG and WebP only): "
+                                          + "imgs/loop, imgs/notes\\xfe.txt\n"),
                       run.stderr)
         XCTAssertTrue(run.stderr.contains("fidviz: wrote 2 feature vectors to f.npz\n"), run.stderr)
 
@@ -43,7 +44,7 @@ final class FolderWalkTests: FidvizTestCase {
         let run = try fidviz(["features", work.path, "-o", work.appendingPathComponent("f.npz").path,
                               "--weights", try TestRun.seededCheckpoint(.legacy).path])
         let line = assertFailsWithOneLine(run, containing: [])
-        XCTAssertEqual(line, "Error: \(work.path)/bad\\xffname.png: not a PNG file (bad signature)")
+        XCTAssertEqual(line, "Error: \(work.path)/bad\\xffname.png: not a PNG, JPEG or WebP file (unrecognised signature)")
     }
 
     func testFolderWalkStopsAtTheFileLimit() throws {

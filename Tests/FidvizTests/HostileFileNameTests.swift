@@ -21,7 +21,15 @@ final class HostileFileNameTests: FidvizTestCase {
         let images = work.appendingPathComponent("imgs")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: false)
         let picture = try Data(contentsOf: Fixtures.url("golden/images/chelsea_crop96.png"))
-        for name in names { try writeFile(named: name.bytes, in: images, contents: picture) }
+        for name in names {
+            // A name cannot hold '/': "</script>" puts that picture in a folder "<script>alert(1)<".
+            if let slash = name.bytes.lastIndex(of: UInt8(ascii: "/")) {
+                try FileManager.default.createDirectory(
+                    at: images.appendingPathComponent(String(decoding: name.bytes[..<slash], as: UTF8.self)),
+                    withIntermediateDirectories: true)
+            }
+            try writeFile(named: name.bytes, in: images, contents: picture)
+        }
 
         let run = try fidviz(["imgs", "-o", "out", "--top", "6", "--best", "0", "--quiet",
                               "--ref", try ExplainCommandTests.reference.get().path,

@@ -83,10 +83,12 @@ final class ImageFormatsCommandTests: FidvizTestCase {
         let weights = try TestRun.seededCheckpoint(.legacy).path
         let reasons = [
             "truncated.jpg": "truncated JPEG data: the file ends at byte 672 before the image is complete",
-            "bomb_65535x65535.jpg": "65535x65535 pixels exceeds the limit of 89478485 pixels (a decompression-bomb guard, as in PIL; FIDVIZ_MAX_IMAGE_PIXELS raises it)",
+            "bomb_65535x65535.jpg": "65535x65535 pixels exceeds the limit of 89478485 pixels (a decompression-bomb guard, as in PIL; "
+                + "FIDVIZ_MAX_IMAGE_PIXELS raises it)",
             "corrupt_chunk.webp": "corrupt WebP data: libwebp cannot decode the first frame",
             "truncated.webp": "truncated WebP data: the file ends at byte 217 but its RIFF header declares 434 bytes",
-            "bomb_100000x100000.webp": "100000x100000 pixels exceeds the limit of 89478485 pixels (a decompression-bomb guard, as in PIL; FIDVIZ_MAX_IMAGE_PIXELS raises it)",
+            "bomb_100000x100000.webp": "100000x100000 pixels exceeds the limit of 89478485 pixels (a decompression-bomb guard, as in PIL; "
+                + "FIDVIZ_MAX_IMAGE_PIXELS raises it)",
         ]
         for (name, reason) in reasons.sorted(by: { $0.key < $1.key }) {
             let images = try makeFolder("images")

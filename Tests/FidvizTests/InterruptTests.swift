@@ -62,7 +62,7 @@ final class InterruptTests: FidvizTestCase {
         return condition()
     }
 
-    /// Six pictures (samples/ and golden/images), enough for the run to take several seconds.
+    /// Six pictures (golden/images and samples/reference), enough for the run to take several seconds.
     private func sixImages() throws -> URL { try imageFolder(6, name: "six") }
 
     private func hidden(in folder: URL) throws -> [String] {

@@ -11,6 +11,12 @@ final class SourceAuditTests: XCTestCase {
         "try! InceptionWeights(parameters: parameters(seed: seed), source: \"seeded-\\(seed)\")":
             "SeededWeights builds every parameter from the architecture's own table of shapes, so the "
             + "check cannot fail; it is used by tests and the benchmark, never by the CLI",
+        "fatalError(\"\\(error)\")":
+            "FuzzTarget.fuzzOneInput, run only by the libFuzzer harnesses: a trap is how a harness "
+            + "reports a parser's broken contract to libFuzzer, which saves the input as a finding",
+        "fatalError(\"\\(rawValue): one input of \\(count) bytes took \\(seconds) s of CPU time, more than \"":
+            "FuzzTarget.fuzzOneInput, run only by the libFuzzer harnesses: an input over the CPU-time "
+            + "bound is reported to libFuzzer as a finding by trapping",
     ]
 
     static let patterns = ["try!", "fatalError(", " as! "]

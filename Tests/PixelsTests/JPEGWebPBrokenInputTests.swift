@@ -39,7 +39,8 @@ final class JPEGWebPBrokenInputTests: XCTestCase {
     func testMaxPixelsIsAParameterForEveryFormat() throws {
         for name in ["baseline_420.jpg", "lossy.webp", "lossless.webp"] {
             XCTAssertEqual(decodeFailure(url(name), maxPixels: 33 * 17 - 1),
-                           "\(url(name).path): 33x17 pixels exceeds the limit of 560 pixels (a decompression-bomb guard, as in PIL; FIDVIZ_MAX_IMAGE_PIXELS raises it)")
+                           "\(url(name).path): 33x17 pixels exceeds the limit of 560 pixels (a decompression-bomb guard, "
+                               + "as in PIL; FIDVIZ_MAX_IMAGE_PIXELS raises it)")
             XCTAssertEqual(try ImageDecoder.decode(contentsOf: url(name), maxPixels: 33 * 17).width, 33, name)
         }
     }

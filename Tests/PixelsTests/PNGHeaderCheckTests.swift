@@ -110,14 +110,17 @@ final class PNGHeaderCheckTests: XCTestCase {
         }
     }
 
+    /// Refused from the chunk type, before libpng reads it, whether libpng knows the type (tEXt)
+    /// or would skip it (quUx), and by the decoder with the same message.
     func testFirstChunkIsNotIHDR() throws {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("rgb8.png"))))
-        bytes.replaceSubrange(12..<16, with: Array("tEXt".utf8))
-        let known = try file("text-first.png", bytes)
-        XCTAssertEqual(headerError(known), "\(known.path): corrupt PNG data: tEXt: missing IHDR")
-        // A chunk type libpng does not know is skipped by libpng; the check still stops after it.
-        bytes.replaceSubrange(12..<16, with: Array("quUx".utf8))
-        let unknown = try file("unknown-first.png", bytes)
-        XCTAssertEqual(headerError(unknown), "\(unknown.path): corrupt PNG data: the first chunk is not IHDR")
+        for type in ["tEXt", "quUx"] {
+            bytes.replaceSubrange(12..<16, with: Array(type.utf8))
+            let url = try file("\(type)-first.png", bytes)
+            XCTAssertEqual(headerError(url), "\(url.path): corrupt PNG data: the first chunk is not IHDR", type)
+            XCTAssertThrowsError(try PNGDecoder.decode(contentsOf: url)) {
+                XCTAssertEqual("\($0)", "\(url.path): corrupt PNG data: the first chunk is not IHDR", type)
+            }
+        }
     }
 }
