@@ -65,8 +65,8 @@ enum ExplainCostBenchmark {
 
         let d = InceptionArchitecture.featureCount, n = 50_000
         var generator = SplitMix64(seed: 7)
-        let reference = FrechetBenchmark.syntheticStatistics(dimension: d, generator: &generator, shift: 0)
-        let generated = FrechetBenchmark.syntheticStatistics(dimension: d, generator: &generator, shift: 0.1)
+        let reference = try FrechetBenchmark.syntheticStatistics(dimension: d, generator: &generator, shift: 0)
+        let generated = try FrechetBenchmark.syntheticStatistics(dimension: d, generator: &generator, shift: 0.1)
         var clock = FrechetBenchmark.Stopwatch()
         let fast = try FIDContribution(reference: reference, generated: generated, n: n)
         print("fidviz: FIDContribution precompute (once per run): \(clock.lap())")
