@@ -63,7 +63,7 @@ final class EigAutogradRoute {
     }
 
     /// Forward and backward for the image with pool3 features `f` [d].
-    func evaluate(feature f: [Double]) -> SampleContribution {
+    func evaluate(feature f: [Double]) throws -> SampleContribution {
         let d = dimension
         precondition(f.count == d, "EigAutogradRoute: feature [\(f.count)], expected [\(d)]")
         let count = Double(n)
@@ -83,7 +83,7 @@ final class EigAutogradRoute {
         // G = dL/dS' minus the identity of Tr S', row-major and symmetric up to rounding.
         let (sumSqrt, g) = decomposition == .generalEig
             ? generalEigTraceAndGradient(sigmaAfter)
-            : symmetricEighTraceAndGradient(sigmaAfter)
+            : try symmetricEighTraceAndGradient(sigmaAfter)
         let fidAfter = meanTerm + referenceTrace + traceAfter - 2 * sumSqrt
 
         // S' = c S_g + u u^T / N: dL/du = (G + G^T) u / N + 2 u / N (the identity);
@@ -133,10 +133,10 @@ final class EigAutogradRoute {
     }
 
     /// sum sqrt(lambda + eps) over lambda = eigh(A S' A), and its gradient with respect to S'.
-    private func symmetricEighTraceAndGradient(_ sigmaAfter: [Double]) -> (Double, [Double]) {
+    private func symmetricEighTraceAndGradient(_ sigmaAfter: [Double]) throws -> (Double, [Double]) {
         let d = dimension
         let m = gemm(gemm(referenceRoot, sigmaAfter), referenceRoot)
-        let eigen = try! SymmetricEigen(symmetric: m, dimension: d)
+        let eigen = try SymmetricEigen(symmetric: m, dimension: d)
         let roots = eigen.eigenvalues.map { ($0 + Self.eps).squareRoot() }
         // dL/dM = V diag(-1/sqrt) V^T; rows of `eigenvectors` are the eigenvectors (V^T).
         var scaled = eigen.eigenvectors

@@ -82,23 +82,23 @@ enum ExplainCostBenchmark {
             }
         }
 
-        func time(threads: Int?, _ evaluate: @escaping ([Double]) -> SampleContribution) -> Timings {
+        func time(threads: Int?, _ evaluate: @escaping ([Double]) throws -> SampleContribution) throws -> Timings {
             var timings = Timings()
             for image in images {
                 var fidSeconds = 0.0
                 var result: SampleContribution?
                 var pool3: [Float] = []
                 let body = {
-                    pool3 = explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: options.layers) {
+                    pool3 = try explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: options.layers) {
                         feature in
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         defer { fidSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
-                        result = evaluate(feature)
+                        result = try evaluate(feature)
                         return result!
                     }.pool3
                 }
                 let stopwatch = FrechetBenchmark.Stopwatch()
-                if let threads { ComputeRuntime.withThreads(threads, body) } else { body() }
+                if let threads { try ComputeRuntime.withThreads(threads, body) } else { try body() }
                 let (total, cpu) = stopwatch.elapsed()
                 timings.total.append(total)
                 timings.cpu.append(cpu)
@@ -131,9 +131,9 @@ enum ExplainCostBenchmark {
             return (wall / Double(images.count), pool3)
         }
 
-        let fidviz = time(threads: 1) { fast.evaluate(feature: $0) }
+        let fidviz = try time(threads: 1) { fast.evaluate(feature: $0) }
         report("fidviz (FIDContribution, 1 BLAS thread, as the CLI)", fidviz)
-        let fidvizAllCores = time(threads: cores) { fast.evaluate(feature: $0) }
+        let fidvizAllCores = try time(threads: cores) { fast.evaluate(feature: $0) }
         report("fidviz (FIDContribution, \(cores) BLAS threads)", fidvizAllCores)
         print("  pool3 bit-identical to 1 BLAS thread: \(fidvizAllCores.pool3 == fidviz.pool3 ? "yes" : "NO")")
         let concurrent = timeConcurrently()
@@ -142,12 +142,12 @@ enum ExplainCostBenchmark {
         print("  pool3 bit-identical to one at a time: \(concurrent.pool3 == fidviz.pool3 ? "yes" : "NO")")
         print(String(format: "fidviz per explained image: %.0f ms (target <= 300 ms)", fidviz.medianTotal * 1000))
         if options.skipPaper { return }
-        let paper = time(threads: nil) { general.evaluate(feature: $0) }
+        let paper = try time(threads: nil) { try general.evaluate(feature: $0) }
         report(general.decomposition.rawValue, paper)
         compare(paper, to: fidviz)
         var eigh: Timings?
         if let symmetric {
-            eigh = time(threads: nil) { symmetric.evaluate(feature: $0) }
+            eigh = try time(threads: nil) { try symmetric.evaluate(feature: $0) }
             report(symmetric.decomposition.rawValue, eigh!)
             compare(eigh!, to: fidviz)
         }
