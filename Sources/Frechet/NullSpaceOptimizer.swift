@@ -294,6 +294,20 @@ private struct Search {
             history.append((s, y, sy))
             if history.count > memory { history.removeFirst() }
         }
+        // FID(v / sum v) does not depend on the scale of v, but the steps do: on a flat
+        // objective (FID at its noise floor) accepted jumps of up to 100x could grow v without
+        // bound until it overflows. Keep sum v within a factor 1e6 of N; the history, which
+        // lives in v's scale, starts again.
+        let total = v.reduce(0, +), n = Double(v.count)
+        if total > 1e6 * n || total < 1e-6 * n {
+            v = v.map { $0 * n / total }
+            history.removeAll()
+            moments = objective.moments(v)
+            point = try objective.evaluate(moments, vectors: true)
+            evaluations += 1
+            fid = point.distance
+            updateGradient()
+        }
     }
 }
 

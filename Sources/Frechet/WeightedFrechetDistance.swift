@@ -153,7 +153,7 @@ public final class WeightedFrechetDistance: Sendable {
         let spectrum: CongruenceSpectrum?
         let traceOfSquareRoot: Double
         let active = moments.weights.indices.filter { moments.weights[$0] > 0 }
-        if route == .rows || (route == .cheapest && active.count <= d) {
+        if route == .rows || (route == .cheapest && active.count < d) {
             let factors = active.map { (scale * moments.weights[$0] / total).squareRoot() }
             var y = [Double](repeating: 0, count: active.count * d)
             let mean = (0..<d).map { centre[$0] + offset[$0] }

@@ -68,14 +68,23 @@ struct ExplainRun {
         var imageRows = try clock.measure("statistics") { try rank(rows, evaluate: evaluate) }
 
         // How much of this FID is ImageNet classes (from phase 1's rows; no network).
+        // The section is a diagnostic beside the ranking: if it cannot be computed, the report
+        // says why and the rest of it is written.
         var classMatching: ClassMatchingView?
+        var classMatchingProblem: String?
         if rows.count >= 2 {
-            classMatching = try clock.measure("classes") {
-                try ClassAnalysis.run(generated: rows, statistics: generatedStatistics, reference: referenceSet,
+            do {
+                classMatching = try clock.measure("classes") {
+                    try ClassAnalysis.run(generated: rows, statistics: generatedStatistics, reference: referenceSet,
                                       referenceName: command.ref,
                                       topN: MeasuredSet.recordedTopN, classesRequired: false, aux: nil,
                                       optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
                                       showImages: rows.paths.allSatisfy(\.isReadable))
+                }
+            } catch {
+                let problem = "class matching left out: \(error)"
+                classMatchingProblem = problem
+                note("note: " + problem, quiet: quiet)
             }
         }
 
@@ -90,7 +99,8 @@ struct ExplainRun {
             let summary = ReportSummary(fid: setFID, n: joined.n, referencePath: referenceSet.path,
                                         referenceProvenance: referenceSet.provenance, weightsSHA256: loaded.sha256,
                                         weightsAreOfficial: loaded.isOfficial, generatedSetDescription: joined.description,
-                                        warning: loaded.unofficialWarning)
+                                        warning: loaded.unofficialWarning,
+                                        notes: classMatchingProblem.map { [$0] } ?? [])
             var writer = ReportWriter(folder: folder, style: FigureStyle(colormap: command.colormap),
                                       layers: command.effectiveLayers, top: command.top, best: command.best,
                                       warning: loaded.unofficialWarning)

@@ -37,8 +37,8 @@ final class ADMBatchTests: FidvizTestCase {
         let made = try Self.made.get()
         let batch = try Npz.read(contentsOf: Self.batch)
         let reference = try Npz.read(contentsOf: made.reference), own = try Npz.read(contentsOf: made.own)
-        XCTAssertEqual(Set(reference.keys), ["mu", "sigma", "n", "top1_hist", "mu_logits", "sigma_logits", "fidviz",
-                                             "weights_sha256", "preprocessing"])
+        XCTAssertEqual(Set(reference.keys), ["mu", "sigma", "n", "top1_hist", "mu_logits", "sigma_logits", "mu_top5",
+                                             "sigma_top5", "fidviz", "weights_sha256", "preprocessing"])
         XCTAssertEqual(reference["mu"], batch["mu"])
         XCTAssertEqual(reference["sigma"], batch["sigma"])
         XCTAssertEqual(reference["n"]?.int64s(), [6])
