@@ -213,22 +213,10 @@ public enum ClassMatchingSection {
     /// The Top-1 histogram of the generated set (counts, and shares under the Top-1 weights)
     /// and of the reference.
     static func histogram(_ view: ClassMatchingView, top1: [Int], reference: [Int64]) -> ClassHistogram {
-        var counts = [Int](repeating: 0, count: reference.count)
-        var weighted = [Double](repeating: 0, count: reference.count)
-        let weights = view.analysis.top1?.weights
-        for (i, c) in top1.enumerated() where c < reference.count {
-            counts[c] += 1
-            weighted[c] += weights?[i] ?? 0
-        }
-        let classes = (0 ..< reference.count).filter { counts[$0] > 0 || reference[$0] > 0 }.map { c in
-            ClassCount(index: c, label: ImageNetLabels.label(c), generated: counts[c], reference: Int(reference[c]),
-                       weightedShare: weights == nil ? nil : weighted[c])
-        }
         let ess = view.analysis.top1.map { NumberText.fixed($0.effectiveSampleSize, digits: 1) } ?? ""
-        return ClassHistogram(counts: classes, generatedTotal: top1.count,
-                              referenceTotal: Int(reference.reduce(0, +)),
-                              title: "Top-\(shownClasses) Top-1 classes, before and after Top-1 matching",
-                              weightedLabel: "generated, Top-1 matched (ESS \(ess))")
+        return ClassHistogram.top1(top1, reference: reference, weights: view.analysis.top1?.weights,
+                                   title: "Top-\(shownClasses) Top-1 classes, before and after Top-1 matching",
+                                   weightedLabel: "generated, Top-1 matched (ESS \(ess))")
     }
 
     /// The images with the lowest and the highest pool3-matched weights, as thumbnails.

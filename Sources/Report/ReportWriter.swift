@@ -152,16 +152,8 @@ public struct ReportWriter {
     // MARK: - Pieces
 
     private static func histogram(_ rows: [ImageRow], reference: [Int64]?) -> ClassHistogram {
-        var generated = [Int](repeating: 0, count: InceptionArchitecture.classCount)
-        for row in rows { generated[row.top1.index] += 1 }
-        let counts = (0 ..< InceptionArchitecture.classCount).compactMap { index -> ClassCount? in
-            let ref = reference.map { Int($0[index]) }
-            guard generated[index] > 0 || (ref ?? 0) > 0 else { return nil }
-            return ClassCount(index: index, label: ImageNetLabels.label(index), generated: generated[index], reference: ref)
-        }
-        return ClassHistogram(counts: counts, generatedTotal: rows.count,
-                              referenceTotal: reference.map { Int($0.reduce(0, +)) },
-                              title: "Top-1 ImageNet classes: generated vs reference")
+        ClassHistogram.top1(rows.map(\.top1.index), reference: reference,
+                            title: "Top-1 ImageNet classes: generated vs reference")
     }
 
     /// The file name without folder and extension, keeping only letters, digits, '-' and '_'
@@ -171,5 +163,30 @@ public struct ReportWriter {
         return String(stem.unicodeScalars.map {
             CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_"
         }.prefix(60))
+    }
+}
+
+extension ClassHistogram {
+    /// The Top-1 class histogram of generated images (`top1`, one class index each) against
+    /// the reference's counts, with each class's weighted share when `weights` (one per image)
+    /// are given. Classes absent from both sets are left out.
+    static func top1(_ top1: [Int], reference: [Int64]?, weights: [Double]? = nil, title: String,
+                     weightedLabel: String = "generated, weighted") -> ClassHistogram {
+        let classes = reference?.count ?? InceptionArchitecture.classCount
+        var generated = [Int](repeating: 0, count: classes)
+        var weighted = [Double](repeating: 0, count: classes)
+        for (i, c) in top1.enumerated() where c < classes {
+            generated[c] += 1
+            weighted[c] += weights?[i] ?? 0
+        }
+        let counts = (0 ..< classes).compactMap { index -> ClassCount? in
+            let ref = reference.map { Int($0[index]) }
+            guard generated[index] > 0 || (ref ?? 0) > 0 else { return nil }
+            return ClassCount(index: index, label: ImageNetLabels.label(index), generated: generated[index], reference: ref,
+                              weightedShare: weights == nil ? nil : weighted[index])
+        }
+        return ClassHistogram(counts: counts, generatedTotal: top1.count,
+                              referenceTotal: reference.map { Int($0.reduce(0, +)) }, title: title,
+                              weightedLabel: weightedLabel)
     }
 }
