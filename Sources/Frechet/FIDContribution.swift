@@ -83,7 +83,7 @@ public final class FIDContribution: Sendable {
         generatedMean = generated.mu
         generatedTrace = generated.traceOfSigma
 
-        let spectrum = try CongruenceSpectrum(factor: ReferenceFactor(reference: reference),
+        let spectrum = try CongruenceSpectrum(factor: ReferenceFactor.shared(for: reference),
                                               sigma: generated.sigma)
         lambda = spectrum.lambda
         sumSqrtLambda = spectrum.traceOfSquareRoot

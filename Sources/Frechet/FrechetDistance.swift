@@ -35,7 +35,7 @@ public enum FrechetDistance {
         throws -> Double
     {
         try checkCompatible(reference: reference, generated: generated)
-        let factor = try ReferenceFactor(reference: reference)
+        let factor = try ReferenceFactor.shared(for: reference)
         let lambda = try SymmetricEigen(
             symmetric: factor.congruence(generated.sigma), dimension: factor.dimension,
             vectors: false

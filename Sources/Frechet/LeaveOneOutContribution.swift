@@ -47,7 +47,7 @@ public final class LeaveOneOutContribution: Sendable {
         referenceTrace = reference.traceOfSigma
         mean = set.mu
         trace = set.traceOfSigma
-        let spectrum = try CongruenceSpectrum(factor: ReferenceFactor(reference: reference), sigma: set.sigma)
+        let spectrum = try CongruenceSpectrum(factor: ReferenceFactor.shared(for: reference), sigma: set.sigma)
         lambda = spectrum.lambda
         transform = spectrum.transform
         inverseCutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: lambda)

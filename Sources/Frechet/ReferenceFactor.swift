@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 // MARK: - A factor of the reference covariance
 
@@ -39,6 +40,17 @@ struct ReferenceFactor {
         }
         method = .eigen
         matrix = f
+    }
+
+    /// The factor of `reference.sigma`, computed once per process for the statistics most recently
+    /// asked about: one run measures the same reference several ways (ΔFID for every image, FID,
+    /// the class-matching weightings), and each would otherwise repeat the O(d^3) factorisation.
+    /// The last `FactorCache.capacity` covariances are kept and matched by content.
+    static func shared(for reference: FrechetStatistics) throws -> ReferenceFactor {
+        if let factor = FactorCache.shared.lookup(reference.sigma) { return factor }
+        let factor = try ReferenceFactor(reference: reference)
+        FactorCache.shared.insert(factor, for: reference.sigma)
+        return factor
     }
 
     /// The row-major lower-triangular L with L L^T = S, or nil when S is not numerically
@@ -198,5 +210,33 @@ struct CongruenceSpectrum: Sendable {
         lambda = eigen.eigenvalues.map { max($0, 0) }
         traceOfSquareRoot = FrechetDistance.traceOfSquareRoot(eigenvalues: lambda)
         transform = factor.times(transposeOf: eigen.eigenvectors)
+    }
+}
+
+/// The factors `ReferenceFactor.shared` keeps (each d x d doubles: 32 MiB at d = 2048).
+private final class FactorCache: @unchecked Sendable {
+    static let shared = FactorCache()
+    static let capacity = 2
+
+    private let lock = NSLock()
+    /// Most recent last. Holding `sigma` keeps its buffer alive, so the identity check that
+    /// `==` tries first cannot be fooled by a reused address.
+    private var entries: [(sigma: [Double], factor: ReferenceFactor)] = []
+
+    func lookup(_ sigma: [Double]) -> ReferenceFactor? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = entries.firstIndex(where: { $0.sigma == sigma }) else { return nil }
+        let entry = entries.remove(at: index)
+        entries.append(entry)
+        return entry.factor
+    }
+
+    func insert(_ factor: ReferenceFactor, for sigma: [Double]) {
+        lock.lock()
+        defer { lock.unlock() }
+        entries.removeAll { $0.sigma == sigma }
+        entries.append((sigma, factor))
+        if entries.count > Self.capacity { entries.removeFirst(entries.count - Self.capacity) }
     }
 }

@@ -66,7 +66,7 @@ public final class WeightedFrechetDistance: Sendable {
         self.reference = reference
         self.rows = rows
         self.precision = precision
-        factor = try ReferenceFactor(reference: reference)
+        factor = try ReferenceFactor.shared(for: reference)
         let n = Double(rows.count)
         let zero = [Double](repeating: 0, count: rows.dimension)
         let centre = rows.weightedSum(WeightedStatistics.uniformWeights(count: rows.count),

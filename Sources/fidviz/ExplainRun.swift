@@ -143,35 +143,61 @@ struct ExplainRun {
         return result
     }
 
-    /// Phase 2: the backward passes and maps of `positions` in `imageRows`.
+    /// Phase 2: the backward passes and maps of `positions` in `imageRows`, one image per core at
+    /// a time, each with single-threaded BLAS as in phase 1 (so an image's pool3 is the same to the
+    /// last bit whatever runs beside it).
     private func explain(_ positions: [Int], in imageRows: inout [ImageRow], rows: SetFeatures, model: InceptionV3,
                          evaluate: @escaping ([Double]) -> SampleContribution) throws {
+        for position in positions where !imageRows[position].source.isReadable {
+            throw InputError("\(imageRows[position].file): listed in the features file but not found; run fidviz from the folder its paths are relative to")
+        }
         let explainer = Explainer(model: model)
         let progress = ProgressBar(label: "explain", quiet: quiet)
-        for (done, position) in positions.enumerated() {
-            let path = imageRows[position].source
-            guard path.isReadable else {
-                throw InputError("\(imageRows[position].file): listed in the features file but not found; run fidviz from the folder its paths are relative to")
-            }
-            let image = try ImageDecoder.decode(path)
-            var statisticsSeconds = 0.0
-            let started = DispatchTime.now().uptimeNanoseconds
-            // Single-threaded BLAS, as in phase 1: the same pool3 to the last bit, whatever the machine.
-            let explanation = ComputeRuntime.withThreads(1) {
-                explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: command.effectiveLayers,
-                                  pixelGradient: command.pixelGradient) { feature in
+        let sources = positions.map { imageRows[$0].source }
+        let layers = command.effectiveLayers, pixelGradient = command.pixelGradient
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, positions.count))
+        var results = [Result<(Explanation, width: Int, height: Int), Error>?](repeating: nil, count: positions.count)
+        let lock = NSLock()
+        var done = 0, networkSeconds = 0.0, statisticsSeconds = 0.0
+        let started = DispatchTime.now().uptimeNanoseconds
+        ComputeRuntime.withThreads(1) {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for k in stride(from: worker, to: positions.count, by: workers) {
+                    var evaluateSeconds = 0.0
                     let t0 = DispatchTime.now().uptimeNanoseconds
-                    defer { statisticsSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
-                    return evaluate(feature)
+                    let result = Result { () throws -> (Explanation, width: Int, height: Int) in
+                        let image = try ImageDecoder.decode(sources[k])
+                        let explanation = explainer.explain(
+                            pixels01: ImagePreprocessing.pixels01(of: image), layers: layers,
+                            pixelGradient: pixelGradient) { feature in
+                                let t1 = DispatchTime.now().uptimeNanoseconds
+                                defer { evaluateSeconds += Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9 }
+                                return evaluate(feature)
+                            }
+                        return (explanation, image.width, image.height)
+                    }
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                    lock.lock()
+                    results[k] = result
+                    done += 1
+                    networkSeconds += seconds - evaluateSeconds
+                    statisticsSeconds += evaluateSeconds
+                    progress.update(done: done, total: positions.count)
+                    lock.unlock()
                 }
             }
-            clock.add("network", Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 - statisticsSeconds)
-            clock.add("statistics", statisticsSeconds)
-            imageRows[position].width = image.width
-            imageRows[position].height = image.height
+        }
+        // The phase's wall time, split between network and statistics as the workers' time was.
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let busy = max(networkSeconds + statisticsSeconds, .leastNormalMagnitude)
+        clock.add("network", wall * networkSeconds / busy)
+        clock.add("statistics", wall * statisticsSeconds / busy)
+        for (k, position) in positions.enumerated() {
+            let (explanation, width, height) = try results[k]!.get()
+            imageRows[position].width = width
+            imageRows[position].height = height
             imageRows[position].top5 = ClassScore.top(5, logits: explanation.logits)
             imageRows[position].maps = explanation.maps
-            progress.update(done: done + 1, total: positions.count)
         }
     }
 }
