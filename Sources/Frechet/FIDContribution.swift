@@ -12,6 +12,7 @@ public struct SampleContribution: Sendable, Equatable {
     public var deltaFID: Double
     /// dFID_after/df, [d]:
     /// 2 (mu' - mu_r)/N + (2/N) (I - A M'^{-1/2} A)(f - mu_g), A = S_r^{1/2}, M' = A S' A.
+    /// Empty when the evaluation was asked for ΔFID only.
     public var gradient: [Double]
 
     public init(fidAfter: Double, deltaFID: Double, gradient: [Double]) {
@@ -94,8 +95,9 @@ public final class FIDContribution: Sendable {
 
     /// The contribution of the sample with feature `f` [d] in O(d^2).
     ///
-    /// A feature with NaN or Inf entries yields NaN results.
-    public func evaluate(feature f: [Double]) -> SampleContribution {
+    /// A feature with NaN or Inf entries yields NaN results. The gradient (one more O(d^2)
+    /// product) is left empty when `gradient` is false, as ranking needs only ΔFID.
+    public func evaluate(feature f: [Double], gradient wantsGradient: Bool = true) -> SampleContribution {
         let d = dimension
         precondition(f.count == d, "FIDContribution.evaluate: feature [\(f.count)], expected [\(d)]")
         guard f.allSatisfy({ $0.isFinite }) else {
@@ -117,15 +119,16 @@ public final class FIDContribution: Sendable {
         for j in 0..<d { z[j] *= scale }
         let diagonal = lambda.map { c * $0 }
         let update = DiagonalPlusRankOne(diagonal: diagonal, vector: z)
-        let cutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: update.eigenvalues)
-        let h = update.inverseSquareRootOfVector(cutoff: cutoff)
-        let bh = multiply(transform, vector: h, dimension: d)
-
         // sqrt(c) - 1 = (c - 1)/(sqrt(c) + 1) = -1 / ((N - 1)(sqrt(c) + 1)).
         let sqrtCMinusOne = -1 / ((count - 1) * (c.squareRoot() + 1))
         let sqrtTraceChange = sqrtCMinusOne * sumSqrtLambda + update.squareRootTraceChange()
         let delta = 2 * offsetDotU / count + uu / (count * count) + uu / count
             - generatedTrace / (count - 1) - 2 * sqrtTraceChange
+        guard wantsGradient else { return SampleContribution(fidAfter: fidBefore + delta, deltaFID: delta, gradient: []) }
+
+        let cutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: update.eigenvalues)
+        let h = update.inverseSquareRootOfVector(cutoff: cutoff)
+        let bh = multiply(transform, vector: h, dimension: d)
 
         var gradient = [Double](repeating: 0, count: d)
         let sqrtN = count.squareRoot()

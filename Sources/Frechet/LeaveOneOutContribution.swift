@@ -55,8 +55,10 @@ public final class LeaveOneOutContribution: Sendable {
                                            traceOfSquareRoot: spectrum.traceOfSquareRoot)
     }
 
-    /// The contribution of member `f` (a feature vector of the set) in O(d^2).
-    public func evaluate(member f: [Double]) -> SampleContribution {
+    /// The contribution of member `f` (a feature vector of the set) in O(d^2): one product with
+    /// B^T for ΔFID, and one with B for the gradient (left empty when `gradient` is false, as
+    /// ranking needs only ΔFID).
+    public func evaluate(member f: [Double], gradient wantsGradient: Bool = true) -> SampleContribution {
         let d = dimension
         precondition(f.count == d, "LeaveOneOutContribution.evaluate: feature [\(f.count)], expected [\(d)]")
         guard f.allSatisfy({ $0.isFinite }) else {
@@ -78,9 +80,10 @@ public final class LeaveOneOutContribution: Sendable {
         let fidBefore = FrechetDistance.meanTerm(referenceMean, othersMean) + referenceTrace + othersTrace
             - 2 * FrechetDistance.traceOfSquareRoot(eigenvalues: others)
 
-        // (I - B Lambda^{-1/2} B^T) v with v = f - mu_- = u N / (N - 1).
+        guard wantsGradient else { return SampleContribution(fidAfter: fidFull, deltaFID: fidFull - fidBefore, gradient: []) }
+        // (I - B Lambda^{-1/2} B^T) v with v = f - mu_- = u N / (N - 1), so B^T v = z N / (N - 1).
         let v = u.map { $0 * count / (count - 1) }
-        var h = multiply(transform, transpose: true, vector: v, dimension: d)
+        var h = z.map { $0 * count / (count - 1) }
         for k in 0 ..< d { h[k] = lambda[k] > inverseCutoff ? h[k] / lambda[k].squareRoot() : 0 }
         let bh = multiply(transform, vector: h, dimension: d)
         var gradient = [Double](repeating: 0, count: d)

@@ -125,12 +125,12 @@ struct ExplainRun {
     }
 
     /// Phase 1's numbers for every image: FID without and with it, ΔFID, Top-5.
-    private func rank(_ rows: SetFeatures, evaluate: @escaping ([Double]) -> SampleContribution) throws -> [ImageRow] {
+    private func rank(_ rows: SetFeatures, evaluate: @escaping ([Double], Bool) -> SampleContribution) throws -> [ImageRow] {
         let progress = ProgressBar(label: "ΔFID", quiet: quiet)
         var result: [ImageRow] = []
         result.reserveCapacity(rows.count)
         for i in 0 ..< rows.count {
-            let contribution = evaluate(rows.pool3(i).map(Double.init))
+            let contribution = evaluate(rows.pool3(i).map(Double.init), false)
             let top5 = rows.logits(i).map { ClassScore.top(5, logits: $0) }
                 ?? [ClassScore(index: 0, label: ImageNetLabels.label(0), probability: .nan)]
             let size = rows.sizes[i]
@@ -147,7 +147,7 @@ struct ExplainRun {
     /// a time, each with single-threaded BLAS as in phase 1 (so an image's pool3 is the same to the
     /// last bit whatever runs beside it).
     private func explain(_ positions: [Int], in imageRows: inout [ImageRow], rows: SetFeatures, model: InceptionV3,
-                         evaluate: @escaping ([Double]) -> SampleContribution) throws {
+                         evaluate: @escaping ([Double], Bool) -> SampleContribution) throws {
         for position in positions where !imageRows[position].source.isReadable {
             throw InputError("\(imageRows[position].file): listed in the features file but not found; run fidviz from the folder its paths are relative to")
         }
@@ -172,7 +172,7 @@ struct ExplainRun {
                             pixelGradient: pixelGradient) { feature in
                                 let t1 = DispatchTime.now().uptimeNanoseconds
                                 defer { evaluateSeconds += Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9 }
-                                return evaluate(feature)
+                                return evaluate(feature, true)
                             }
                         return (explanation, image.width, image.height)
                     }

@@ -35,20 +35,20 @@ enum JoinedSet {
     }
 
     /// The FID of the generated set and the per-image evaluator (pool3 features as Double to the
-    /// image's contribution and gradient). The O(d^3) precomputation happens here, once per run;
-    /// each image then costs O(d^2).
+    /// image's contribution, with its gradient when the flag is true). The O(d^3) precomputation
+    /// happens here, once per run; each image then costs O(d^2).
     func contributions(reference: FrechetStatistics) throws
-        -> (setFID: Double, evaluate: ([Double]) -> SampleContribution) {
+        -> (setFID: Double, evaluate: (_ feature: [Double], _ gradient: Bool) -> SampleContribution) {
         switch self {
         case let .statistics(stats, n, _):
             let contribution = try FIDContribution(reference: reference, generated: stats, n: n)
-            return (contribution.fidBefore, { contribution.evaluate(feature: $0) })
+            return (contribution.fidBefore, { contribution.evaluate(feature: $0, gradient: $1) })
         case let .perfectGenerator(n):
             let contribution = try FIDContribution(reference: reference, generated: reference, n: n)
-            return (contribution.fidBefore, { contribution.evaluate(feature: $0) })
+            return (contribution.fidBefore, { contribution.evaluate(feature: $0, gradient: $1) })
         case let .leaveOneOut(set):
             let contribution = try LeaveOneOutContribution(reference: reference, set: set)
-            return (contribution.fidFull, { contribution.evaluate(member: $0) })
+            return (contribution.fidFull, { contribution.evaluate(member: $0, gradient: $1) })
         }
     }
 }

@@ -108,4 +108,24 @@ final class FrechetDistanceTests: XCTestCase {
         let almostPSD = FrechetStatistics(mu: [0, 0], sigma: [1, 1, 1, 1 - 1e-12])
         XCTAssertNoThrow(try almostPSD.validate())
     }
+
+    /// The PSD bound is lambda_min >= -1e-6 lambda_max, whichever route (shifted Cholesky or
+    /// eigenvalues) decides: a rotated diag(4, 1, lambda_min) on each side of -4e-6.
+    func testPositiveSemidefiniteBoundIsLambdaMinAgainstLambdaMax() throws {
+        let c = 0.6, s = 0.8
+        let q = [[c, -s, 0], [s * c, c * c, -s], [s * s, s * c, c]]  // rows orthonormal
+        func rotated(_ lambda: [Double]) -> FrechetStatistics {
+            var sigma = [Double](repeating: 0, count: 9)
+            for i in 0..<3 { for j in 0..<3 { for k in 0..<3 { sigma[i * 3 + j] += q[k][i] * lambda[k] * q[k][j] } } }
+            for i in 0..<3 { for j in 0..<i { sigma[i * 3 + j] = sigma[j * 3 + i] } }
+            return FrechetStatistics(mu: [0, 0, 0], sigma: sigma)
+        }
+        for smallest in [0, -1e-9, -3e-6, -3.9e-6] {
+            XCTAssertNoThrow(try rotated([4, 1, smallest]).validate(), "lambda_min = \(smallest)")
+        }
+        for smallest in [-4.2e-6, -1e-5, -0.5] {
+            assertThrowsFrechetError(try rotated([4, 1, smallest]).validate(source: "r.npz"),
+                                     containing: "r.npz: key 'sigma' is not positive semidefinite")
+        }
+    }
 }

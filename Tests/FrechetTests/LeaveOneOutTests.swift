@@ -43,6 +43,15 @@ final class LeaveOneOutTests: XCTestCase {
             let direct = try FIDContribution(reference: reference, generated: statistics(others), n: setSize)
                 .evaluate(feature: set[i])
             let result = fast.evaluate(member: set[i])
+            // Ranking asks for ΔFID alone: the same numbers, no gradient.
+            let ranking = fast.evaluate(member: set[i], gradient: false)
+            XCTAssertEqual(ranking.deltaFID, result.deltaFID, "member \(i) ΔFID without the gradient", file: file, line: line)
+            XCTAssertEqual(ranking.fidAfter, result.fidAfter, file: file, line: line)
+            XCTAssertTrue(ranking.gradient.isEmpty, file: file, line: line)
+            let directRanking = try FIDContribution(reference: reference, generated: statistics(others), n: setSize)
+                .evaluate(feature: set[i], gradient: false)
+            XCTAssertEqual(directRanking.deltaFID, direct.deltaFID, file: file, line: line)
+            XCTAssertTrue(directRanking.gradient.isEmpty, file: file, line: line)
             let boundOthers = setSize <= d
                 ? FrechetDistance.spectralTolerance(eigenvalues: try symmetricRootSpectrum(reference: reference, generated: statistics(others)))
                 : 0
