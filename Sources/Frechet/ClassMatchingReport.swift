@@ -27,21 +27,17 @@ public struct ClassMatchingReport: Sendable {
         /// `top1_hist`: Top-1 class counts, [classes]; nil when the reference has no classes
         /// (pytorch-fid and clean-fid statistics files).
         public var top1Histogram: [Int64]?
-        /// Statistics of the 1008 logits.
-        public var logits: FrechetStatistics?
-        /// `ClassMatching.topNStatistics` of the reference images (N = `Options.topN`).
-        public var topNMultiHot: FrechetStatistics?
+        /// Statistics of the 1008 logits, when known.
+        public var logits: FrechetStatistics? = nil
+        /// `ClassMatching.topNStatistics` of the reference images (N = `Options.topN`), when known.
+        public var topNMultiHot: FrechetStatistics? = nil
         /// Further feature spaces by name.
-        public var otherFeatures: [String: FrechetStatistics]
+        public var otherFeatures: [String: FrechetStatistics] = [:]
 
-        public init(pool3: FrechetStatistics, top1Histogram: [Int64]?,
-                    logits: FrechetStatistics? = nil, topNMultiHot: FrechetStatistics? = nil,
-                    otherFeatures: [String: FrechetStatistics] = [:]) {
+        /// The statistics every reference has; set the others when the reference records them.
+        public init(pool3: FrechetStatistics, top1Histogram: [Int64]?) {
             self.pool3 = pool3
             self.top1Histogram = top1Histogram
-            self.logits = logits
-            self.topNMultiHot = topNMultiHot
-            self.otherFeatures = otherFeatures
         }
     }
 

@@ -6,17 +6,8 @@ import Foundation
 /// matching): one row per bar, its label on the left, the bar from 0 and its value printed
 /// after it. Values that are not finite get no bar and read "n/a".
 public enum BarChart {
-    public struct Bar: Equatable, Sendable {
-        public var label: String
-        public var value: Double
-        public var color: RGBColor
-
-        public init(label: String, value: Double, color: RGBColor) {
-            self.label = label
-            self.value = value
-            self.color = color
-        }
-    }
+    /// One row of the chart.
+    public typealias Bar = (label: String, value: Double, color: RGBColor)
 
     public static func renderPNG(_ bars: [Bar], title: String, digits: Int = 2, width: Int = 960,
                                  style: FigureStyle = FigureStyle()) throws -> [UInt8] {

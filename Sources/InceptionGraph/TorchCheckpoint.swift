@@ -75,8 +75,8 @@ public enum TorchCheckpoint {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw TorchCheckpointError(kind: .unreadable, file: url.path, problem: "cannot read the file "
-                + "(\(error.localizedDescription)); check the path and its permissions")
+            throw CheckpointProblem(.unreadable, "cannot read the file (\(error.localizedDescription)); check the "
+                + "path and its permissions").inFile(url.path)
         }
         return try load(data: data, name: url.path, limits: limits)
     }

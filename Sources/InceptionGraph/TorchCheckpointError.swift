@@ -6,7 +6,8 @@ import ZipArchive
 /// A checkpoint that could not be read. Thrown for every outside-world problem, never a trap.
 ///
 /// `description` is the single line the CLI prints, e.g.
-/// `weights.pth, byte offset 139: refusing to load global 'posix.system': ...`.
+/// `weights.pth, byte offset 139: refusing to load global 'posix.system': ...`. Only the
+/// checkpoint readers make one (`CheckpointProblem.inFile`).
 public struct TorchCheckpointError: Error, Equatable, CustomStringConvertible, Sendable {
     public enum Kind: Equatable, Sendable {
         /// Neither a torch.save zip archive nor a legacy torch.save pickle stream.
@@ -34,16 +35,6 @@ public struct TorchCheckpointError: Error, Equatable, CustomStringConvertible, S
     public let byteOffset: Int?
     /// What is wrong and what to do about it.
     public let problem: String
-
-    public init(kind: Kind, file: String, entry: String? = nil, key: String? = nil,
-                byteOffset: Int? = nil, problem: String) {
-        self.kind = kind
-        self.file = file
-        self.entry = entry
-        self.key = key
-        self.byteOffset = byteOffset
-        self.problem = problem
-    }
 
     /// `<file>[ (<entry>)][, key '<key>'][, byte offset <n>]: <problem>`
     public var description: String {

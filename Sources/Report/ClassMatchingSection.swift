@@ -131,14 +131,17 @@ public enum ClassMatchingSection {
         for note in view.notes { html += "<p class=\"explain\">\(e(note))</p>\n" }
         html += table(view)
 
-        var bars = [BarChart.Bar(label: "FID (all images equal)", value: a.fidPool3, color: RGBColor(hex: 0x7F8C8D))]
-        if let v = a.fidPool3Top1Matched { bars.append(.init(label: "Top-1 matched", value: v, color: RGBColor(hex: 0x1F77B4))) }
-        if let v = a.fidPool3TopNMatched {
-            bars.append(.init(label: "Top-\(view.topN) matched", value: v, color: RGBColor(hex: 0x9467BD)))
+        var bars: [BarChart.Bar] = [
+            (label: "FID (all images equal)", value: a.fidPool3, color: RGBColor(hex: 0x7F8C8D))]
+        if let v = a.fidPool3Top1Matched {
+            bars.append((label: "Top-1 matched", value: v, color: RGBColor(hex: 0x1F77B4)))
         }
-        bars.append(.init(label: "pool3 matched (lowest)", value: a.fidPool3Matched, color: RGBColor(hex: 0x2CA02C)))
-        bars.append(.init(label: "pool3 matched, resampled", value: a.fidPool3Resampled.median,
-                          color: RGBColor(hex: 0x98DF8A)))
+        if let v = a.fidPool3TopNMatched {
+            bars.append((label: "Top-\(view.topN) matched", value: v, color: RGBColor(hex: 0x9467BD)))
+        }
+        bars.append((label: "pool3 matched (lowest)", value: a.fidPool3Matched, color: RGBColor(hex: 0x2CA02C)))
+        bars.append((label: "pool3 matched, resampled", value: a.fidPool3Resampled.median,
+                     color: RGBColor(hex: 0x98DF8A)))
         let fidChart = "\(directory)/fid.png"
         try folder.write(try BarChart.renderPNG(bars, title: "FID before and after each weighting", style: style),
                          to: fidChart)

@@ -34,27 +34,25 @@ final class EigAutogradRoute {
     static let eps = 1e-12
 
     let decomposition: Decomposition
-    let dimension: Int
     let n: Int
     let fidBefore: Double
-    private let referenceMean: [Double]
-    private let referenceSigma: [Double]
+    /// The fixed statistics: the reference (mu_r, S_r) and the generated set before the image joins.
+    private let reference: FrechetStatistics
+    private let generated: FrechetStatistics
+    /// Tr S_r.
     private let referenceTrace: Double
-    private let generatedMean: [Double]
-    private let generatedSigma: [Double]
     /// S_r^{1/2} (symmetric variant only).
     private let referenceRoot: [Double]
+
+    var dimension: Int { reference.dimension }
 
     init(_ decomposition: Decomposition, reference: FrechetStatistics, generated: FrechetStatistics,
          n: Int) throws {
         self.decomposition = decomposition
-        dimension = reference.dimension
         self.n = n
-        referenceMean = reference.mu
-        referenceSigma = reference.sigma
+        self.reference = reference
+        self.generated = generated
         referenceTrace = reference.traceOfSigma
-        generatedMean = generated.mu
-        generatedSigma = generated.sigma
         referenceRoot = decomposition == .symmetricEigh
             ? try SymmetricEigen(symmetric: reference.sigma, dimension: reference.dimension)
                 .reconstruct { max($0, 0).squareRoot() }
@@ -68,9 +66,10 @@ final class EigAutogradRoute {
         precondition(f.count == d, "EigAutogradRoute: feature [\(f.count)], expected [\(d)]")
         let count = Double(n)
         let c = (count - 2) / (count - 1)
+        let generatedMean = generated.mu, referenceMean = reference.mu
         let u = (0 ..< d).map { f[$0] - generatedMean[$0] }
         let meanAfter = (0 ..< d).map { generatedMean[$0] + u[$0] / count }
-        var sigmaAfter = generatedSigma
+        var sigmaAfter = generated.sigma
         for i in 0 ..< d {
             for j in 0 ..< d { sigmaAfter[i * d + j] = c * sigmaAfter[i * d + j] + u[i] * u[j] / count }
         }
@@ -101,7 +100,7 @@ final class EigAutogradRoute {
     private func generalEigTraceAndGradient(_ sigmaAfter: [Double]) -> (Double, [Double]) {
         let d = dimension
         // Row-major S_r S' read column-major is (S_r S')^T = S' S_r = P.
-        var p = gemm(referenceSigma, sigmaAfter)
+        var p = gemm(reference.sigma, sigmaAfter)
         var wr = [Double](repeating: 0, count: d), wi = wr
         var vr = [Double](repeating: 0, count: d * d)
         var vl = [Double](repeating: 0, count: 1)
@@ -129,7 +128,7 @@ final class EigAutogradRoute {
         precondition(info == 0, "dgesv failed: info \(info) at d = \(d)")
         // rhs is dL/dP column-major, so row-major it holds (dL/dP)^T; P = S' S_r gives
         // dL/dS' = dL/dP S_r, whose transpose is S_r (dL/dP)^T.
-        return (roots.reduce(0, +), gemm(referenceSigma, rhs))
+        return (roots.reduce(0, +), gemm(reference.sigma, rhs))
     }
 
     /// sum sqrt(lambda + eps) over lambda = eigh(A S' A), and its gradient with respect to S'.

@@ -47,10 +47,13 @@ enum ClassAnalysis {
                 + (recorded.isEmpty ? "" : " (only \(recorded.joined(separator: ", ")))")
                 + ", so Top-\(topN) matching is left out; give the reference images or a `fidviz features` file")
         }
+        var referenceSide = ClassMatchingReport.Reference(pool3: reference.statistics,
+                                                          top1Histogram: reference.top1Histogram)
+        referenceSide.logits = reference.logitStatistics
+        referenceSide.topNMultiHot = multiHot
+        referenceSide.otherFeatures = aux.map { [$0.name: $0.reference] } ?? [:]
         let analysis = try ClassMatchingReport(
-            reference: .init(pool3: reference.statistics, top1Histogram: reference.top1Histogram,
-                             logits: reference.logitStatistics, topNMultiHot: multiHot,
-                             otherFeatures: aux.map { [$0.name: $0.reference] } ?? [:]),
+            reference: referenceSide,
             generated: .init(pool3: FeatureRows(rows.pool3, dimension: InceptionArchitecture.featureCount),
                              logits: logits, otherFeatures: aux.map { [$0.name: $0.generated] } ?? [:],
                              pool3Statistics: statistics),

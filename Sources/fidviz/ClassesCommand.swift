@@ -51,12 +51,7 @@ struct ClassesCommand: ParsableCommand {
               fidviz classes generated/ --ref reference/ -o classes-report --aux clip_gen.npz --aux-ref clip_ref.npz
             """)
 
-    @Argument(help: ArgumentHelp("Generated set: image files or folders, or one features .npz.", valueName: "gen"))
-    var inputs: [String]
-
-    @Option(help: ArgumentHelp("Reference set: images or folders, a features .npz or a statistics .npz.",
-                               valueName: "ref"))
-    var ref: String
+    @OptionGroup var sets: ComparedSetsOptions
 
     @Flag(help: "Print every number as one JSON object on stdout.")
     var json = false
@@ -73,13 +68,7 @@ struct ClassesCommand: ParsableCommand {
                                                     valueName: "dir"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Generated images' features from another extractor (files + features [N, d]).",
-                               valueName: "file"))
-    var aux: String?
-
-    @Option(help: ArgumentHelp("Reference images' features (or statistics) from the same extractor as --aux.",
-                               valueName: "file"))
-    var auxRef: String?
+    @OptionGroup var auxOptions: AuxOptions
 
     @Option(help: "Most iterations of the null-space optimiser (each one 2048x2048 eigendecomposition).")
     var maxIterations = 200
@@ -97,7 +86,6 @@ struct ClassesCommand: ParsableCommand {
         guard (1 ... InceptionArchitecture.classCount).contains(effectiveTopN) else {
             throw ValidationError("--top-n must be between 1 and \(InceptionArchitecture.classCount)")
         }
-        guard (aux == nil) == (auxRef == nil) else { throw ValidationError("give --aux and --aux-ref together") }
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         if let saveWeights, !saveWeights.hasSuffix(".npz") {
             throw ValidationError("--save-weights \(saveWeights): the file must end in .npz")
@@ -109,18 +97,16 @@ struct ClassesCommand: ParsableCommand {
         // Every input and output is checked before the network runs.
         if let saveWeights { _ = try OutputPath.checkFile(saveWeights, flag: "--save-weights") }
         if let output { try ReportFolder.check(path: output, force: force) }
-        let genSource = try SetSource(inputs, flag: nil)
-        let refSource = try SetSource([ref], flag: "--ref")
+        let (genSource, refSource) = try sets.sources()
         let genFile = try genSource.readFile(logits: true, keepRows: true)
         if let genFile, genFile.rows == nil {
-            throw InputError("\(inputs[0]): holds statistics (mu, sigma), not each image's features, and class matching "
+            throw InputError("\(sets.inputs[0]): holds statistics (mu, sigma), not each image's features, and class matching "
                 + "weighs each image; give the images or `fidviz features IMAGES -o FEATS.npz`")
         }
         let refFile = try refSource.readFile(logits: true, keepRows: true)
-        let auxFeatures = try aux.map { aux in
-            try AuxFeatures.read(generated: aux, reference: auxRef ?? "", generatedNames: Self.names(genSource, genFile),
-                                 referenceNames: refFile == nil ? Self.names(refSource, nil) : refFile?.rows?.names)
-        }
+        let auxFeatures = try auxOptions.read(
+            generatedNames: Self.names(genSource, genFile),
+            referenceNames: refFile == nil ? Self.names(refSource, nil) : refFile?.rows?.names)
 
         var model: LoadedModel?
         func load() throws -> InceptionV3 {
@@ -140,7 +126,7 @@ struct ClassesCommand: ParsableCommand {
         note("class matching: \(rows.count) generated images; the null-space optimiser runs up to \(maxIterations) "
             + "iterations of one 2048x2048 eigendecomposition each", quiet: quiet)
         let view = try ClassAnalysis.run(
-            generated: rows, statistics: generated.statistics, reference: reference, referenceName: ref,
+            generated: rows, statistics: generated.statistics, reference: reference, referenceName: sets.ref,
             topN: effectiveTopN,
             classesRequired: topN != nil, aux: auxFeatures,
             optimizer: NullSpaceOptimizer(maximumIterations: maxIterations),
@@ -185,9 +171,9 @@ struct ClassesCommand: ParsableCommand {
             let section = try ClassMatchingSection.write(view, to: folder, style: style)
             let summary = ReportSummary(
                 title: "fidviz classes report", fid: view.analysis.fidPool3, n: view.generatedCount,
-                referencePath: ref, referenceProvenance: reference.provenance,
+                referencePath: sets.ref, referenceProvenance: reference.provenance,
                 weightsSHA256: model?.sha256 ?? "", weightsAreOfficial: model?.isOfficial ?? true,
-                generatedSetDescription: inputs.joined(separator: ", "), warning: model?.unofficialWarning)
+                generatedSetDescription: sets.inputs.joined(separator: ", "), warning: model?.unofficialWarning)
             try folder.write(HTMLReport.renderSections(summary: summary, sections: [section], jsonPath: "classes.json"),
                              to: "index.html")
             try folder.write(view.json.serialized(pretty: true), to: "classes.json")
@@ -233,5 +219,30 @@ struct ClassesCommand: ParsableCommand {
         }
         lines.append(view.headline)
         return lines.joined(separator: "\n")
+    }
+}
+
+// MARK: - --aux and --aux-ref
+
+/// `--aux GEN.npz --aux-ref REF.npz`: features of both sets from another extractor, given together.
+struct AuxOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Generated images' features from another extractor (files + features [N, d]).",
+                               valueName: "file"))
+    var aux: String?
+
+    @Option(help: ArgumentHelp("Reference images' features (or statistics) from the same extractor as --aux.",
+                               valueName: "file"))
+    var auxRef: String?
+
+    func validate() throws {
+        guard (aux == nil) == (auxRef == nil) else { throw ValidationError("give --aux and --aux-ref together") }
+    }
+
+    /// The two files read and aligned by `AuxFeatures.read`, or nil without --aux.
+    func read(generatedNames: @autoclosure () -> [String], referenceNames: @autoclosure () -> [String]?) throws
+        -> AuxFeatures? {
+        guard let aux, let auxRef else { return nil }
+        return try AuxFeatures.read(generated: aux, reference: auxRef, generatedNames: generatedNames(),
+                                    referenceNames: referenceNames())
     }
 }

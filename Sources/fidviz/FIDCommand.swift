@@ -37,13 +37,7 @@ struct FIDCommand: ParsableCommand {
               fidviz fid gen_features.npz --ref ref_features.npz --kid --json
             """)
 
-    @Argument(help: ArgumentHelp("Generated set: image files or folders, or one statistics/features .npz.",
-                                 valueName: "gen"))
-    var inputs: [String]
-
-    @Option(help: ArgumentHelp("Reference set: a statistics or features .npz, or a folder of images.",
-                               valueName: "ref"))
-    var ref: String
+    @OptionGroup var sets: ComparedSetsOptions
 
     @Flag(help: "Also compute KID (needs features or images on both sides).")
     var kid = false
@@ -68,8 +62,7 @@ struct FIDCommand: ParsableCommand {
 
     func run() throws {
         let quiet = outputOptions.quiet
-        let genSource = try SetSource(inputs, flag: nil)
-        let refSource = try SetSource([ref], flag: "--ref")
+        let (genSource, refSource) = try sets.sources()
         // Files first: a broken file or a statistics file given to --kid fails before the network runs.
         // Two files may hold features of any one dimension (FD in another feature space); a file
         // compared with images must hold pool3 statistics.

@@ -29,6 +29,24 @@ struct BatchOptions: ParsableArguments {
     }
 }
 
+/// `GEN ... --ref REF`: the generated set and the reference that `fid` and `classes` compare.
+/// Which kinds of file each command reads for GEN differs (`classes` weighs each image, so it
+/// needs images or features); each command's discussion says which.
+struct ComparedSetsOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Generated set: image files or folders, or one .npz (which kinds: see OVERVIEW).",
+                                 valueName: "gen"))
+    var inputs: [String]
+
+    @Option(help: ArgumentHelp("Reference set: images or folders, a statistics .npz or a features .npz.",
+                               valueName: "ref"))
+    var ref: String
+
+    /// The two sets as `SetSource`s; errors about the reference are prefixed with `--ref`.
+    func sources() throws -> (generated: SetSource, reference: SetSource) {
+        (try SetSource(inputs, flag: nil), try SetSource([ref], flag: "--ref"))
+    }
+}
+
 /// `-o FILE.npz`, for the commands that write one statistics or features file (stats, features,
 /// merge): the name is checked before any work starts, and the file gets its record keys.
 struct NpzOutputOptions: ParsableArguments {

@@ -171,9 +171,12 @@ final class ClassMatchingReportTests: XCTestCase {
         var options = ClassMatchingReport.Options()
         options.topN = 2
         options.optimizer = NullSpaceOptimizer(maximumIterations: 30)
+        var reference = ClassMatchingReport.Reference(pool3: pool3, top1Histogram: [20, 20, 20, 20, 20])
+        reference.logits = logitStatistics
+        reference.topNMultiHot = multiHot
+        reference.otherFeatures = ["clip": clip]
         let report = try ClassMatchingReport(
-            reference: .init(pool3: pool3, top1Histogram: [20, 20, 20, 20, 20], logits: logitStatistics,
-                             topNMultiHot: multiHot, otherFeatures: ["clip": clip]),
+            reference: reference,
             generated: .init(pool3: FeatureRows(generated.rows, dimension: d),
                              logits: FeatureRows(logits, dimension: classes),
                              otherFeatures: ["clip": clipRows]),
