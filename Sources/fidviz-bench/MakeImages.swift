@@ -7,10 +7,13 @@ import Pixels
 /// Writes `count` PNG test images into `folder`: crops of the photos in samples/reference at varied
 /// positions and sizes (150 to 400 pixels a side), deterministic. For timing whole runs.
 func makeImages(count: Int, folder: URL, samples: URL) throws {
+    guard FileManager.default.fileExists(atPath: samples.path) else {
+        throw BenchError("\(samples.path) not found: run fidviz-bench from the repository's top folder")
+    }
     let photos = try FileManager.default.contentsOfDirectory(atPath: samples.path)
         .filter { $0.hasSuffix(".png") }.sorted()
         .map { try PNGDecoder.decode(contentsOf: samples.appendingPathComponent($0)) }
-    precondition(!photos.isEmpty, "no PNGs in \(samples.path)")
+    guard !photos.isEmpty else { throw BenchError("no PNGs in \(samples.path)") }
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     var generator = SplitMix64(seed: 2015)
     func next(_ bound: Int) -> Int { Int(generator.next(upperBound: UInt64(max(bound, 1)))) }
@@ -25,4 +28,10 @@ func makeImages(count: Int, folder: URL, samples: URL) throws {
         let png = try PNGCodec.encode(RGBImage(width: width, height: height, rgb: rgb))
         try Data(png).write(to: folder.appendingPathComponent(String(format: "image-%04d.png", index)))
     }
+}
+
+/// A benchmark that cannot run as asked, in one line.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -41,28 +41,37 @@ func peakResidentBytes() -> Int {
     return 0
 }
 
+/// Runs one mode, turning a thrown error into one line on stderr and exit status 1.
+func runMode(_ body: () throws -> Void) -> Never {
+    do {
+        try body()
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("fidviz-bench: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
 if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < CommandLine.arguments.count {
     // fidviz-bench --make-images DIR [--count 100]: test images for timing whole runs.
     let folder = URL(fileURLWithPath: CommandLine.arguments[i + 1])
     let count = argument("--count", default: 100)
-    try makeImages(count: count, folder: folder, samples: URL(fileURLWithPath: "samples/reference"))
-    print("wrote \(count) images to \(folder.path)")
-    exit(0)
+    runMode {
+        try makeImages(count: count, folder: folder, samples: URL(fileURLWithPath: "samples/reference"))
+        print("wrote \(count) images to \(folder.path)")
+    }
 }
 
 if CommandLine.arguments.contains("--explain-cost") {
-    try ExplainCostBenchmark.run(ExplainCostBenchmark.options(from: CommandLine.arguments))
-    exit(0)
+    runMode { try ExplainCostBenchmark.run(ExplainCostBenchmark.options(from: CommandLine.arguments)) }
 }
 
 if CommandLine.arguments.contains("--tile-features") {
-    try TileFeatures.run(CommandLine.arguments)
-    exit(0)
+    runMode { try TileFeatures.run(CommandLine.arguments) }
 }
 
 if CommandLine.arguments.contains("--nullspace") {
-    try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments))
-    exit(0)
+    runMode { try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments)) }
 }
 
 let skipNetwork = CommandLine.arguments.contains("--skip-network")

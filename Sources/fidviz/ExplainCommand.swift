@@ -23,8 +23,8 @@ struct ExplainCommand: ParsableCommand {
             feature rows are kept, never images.
 
             Phase 2 explains the images a person will look at: the --top K with the largest ΔFID and \
-            the --best K with the most negative. For each it backpropagates dFID through the FID \
-            Inception-v3 and draws: the original | the FID sensitivity map | Grad-CAM of the Top-1 \
+            the --best K with the most negative, one image per core at a time. For each it \
+            backpropagates dFID through the FID Inception-v3 and draws: the original | the FID sensitivity map | Grad-CAM of the Top-1 \
             class, per --layer (and |dFID/dpixel| with --pixel-gradient).
 
             With two or more images (or --features), the report also says how much of this FID is \
