@@ -86,6 +86,7 @@ struct ClassesCommand: ParsableCommand {
         guard (1 ... InceptionArchitecture.classCount).contains(effectiveTopN) else {
             throw ValidationError("--top-n must be between 1 and \(InceptionArchitecture.classCount)")
         }
+        try auxOptions.checkPaired()
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         if let saveWeights, !saveWeights.hasSuffix(".npz") {
             throw ValidationError("--save-weights \(saveWeights): the file must end in .npz")
@@ -234,7 +235,9 @@ struct AuxOptions: ParsableArguments {
                                valueName: "file"))
     var auxRef: String?
 
-    func validate() throws {
+    /// Called from `ClassesCommand.validate` (not as the group's own `validate`, which would run
+    /// before the command's checks and change which of several bad flags is reported first).
+    func checkPaired() throws {
         guard (aux == nil) == (auxRef == nil) else { throw ValidationError("give --aux and --aux-ref together") }
     }
 
