@@ -63,3 +63,43 @@ extension Kernel {
         }
     }
 }
+
+// MARK: - Sum and per-feature scale
+
+extension Tensor {
+    /// Elementwise a + b of same-shaped tensors (residual connections; a constant operand such
+    /// as position embeddings records nothing). Backward: dy to both.
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "+: shapes \(a.shape) and \(b.shape) differ")
+        let sum = a.data.withUnsafeBufferPointer { y in
+            mapBuffer(b.data, count: b.count) { x, out in
+                for i in 0 ..< b.count { out[i] = y[i] + x[i] }
+            }
+        }
+        return result(shape: a.shape, data: sum, inputs: [a, b]) { gradOut in [gradOut, gradOut] }
+    }
+
+    /// y[..., d] = x[..., d] * gamma[d] with frozen gamma [D] over the last axis (LayerScale).
+    /// Backward: dy * gamma.
+    public func scaledLastAxis(by gamma: [Float]) -> Tensor {
+        precondition(!shape.isEmpty && shape[shape.count - 1] == gamma.count,
+                     "scaledLastAxis: gamma [\(gamma.count)] for input \(shape)")
+        return Tensor.result(shape: shape, data: Kernel.scaleRows(data, by: gamma), inputs: [self]) { gradOut in
+            [Kernel.scaleRows(gradOut, by: gamma)]
+        }
+    }
+}
+
+extension Kernel {
+    /// y[r * D + d] = x[r * D + d] * gamma[d] for rows of D = gamma.count values.
+    static func scaleRows<Scalar: BLASScalar>(_ input: [Scalar], by gamma: [Scalar]) -> [Scalar] {
+        let width = gamma.count
+        return gamma.withUnsafeBufferPointer { g in
+            mapBuffer(input, count: input.count) { x, y in
+                for start in stride(from: 0, to: input.count, by: width) {
+                    for j in 0 ..< width { y[start + j] = x[start + j] * g[j] }
+                }
+            }
+        }
+    }
+}

@@ -75,7 +75,7 @@ public struct Tensor64 {
 
     /// Concatenates NCHW tensors along channels (all share N, H, W); keeps the first routing log.
     public static func concatChannels(_ parts: [Tensor64]) -> Tensor64 {
-        let layout = ChannelConcat(parts.map(\.shape))
+        let layout = AxisConcat(parts.map(\.shape), axis: AxisConcat.channelAxis(parts.map(\.shape)))
         return Tensor64(shape: layout.outputShape, data: layout.concatenate(parts.map(\.data)),
                         routing: parts.lazy.compactMap(\.routing).first)
     }

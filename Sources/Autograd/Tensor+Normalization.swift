@@ -1,0 +1,114 @@
+// Normalisations with frozen parameters: LayerNorm over the last axis (the transformer's) and
+// per-channel standardisation of NCHW pixels (torchvision's `Normalize`).
+
+// MARK: - LayerNorm
+
+extension Tensor {
+    /// PyTorch `nn.LayerNorm(D, eps)` over the last axis with frozen affine parameters:
+    /// y = (x - mean) / sqrt(var + eps) * weight + bias per row of D values, var the biased
+    /// variance; mean and var accumulated in Double. Shapes: [..., D] -> [..., D], weight and
+    /// bias [D]. Backward (to x only): with xhat the normalised row, g = dy * weight and
+    /// r = 1 / sqrt(var + eps), dx = r (g - mean(g) - xhat mean(g xhat)); keeps xhat and r.
+    public func layerNorm(weight: [Float], bias: [Float], eps: Float) -> Tensor {
+        let norm = LayerNormalization(shape: shape, weight: weight, bias: bias, eps: eps)
+        let (output, normalized, reciprocalStd) = norm.forward(data)
+        return Tensor.result(shape: shape, data: output, inputs: [self]) { gradOut in
+            [norm.backward(gradOut, normalized: normalized, reciprocalStd: reciprocalStd)]
+        }
+    }
+
+    // MARK: - Per-channel normalisation
+
+    /// torchvision's `Normalize(mean, std)` on NCHW: y[n, c] = (x[n, c] - mean[c]) / std[c],
+    /// a subtraction then a division in Float, as PyTorch computes it. Backward: dy / std[c].
+    public func normalizedChannels(mean: [Float], std: [Float]) -> Tensor {
+        let (n, c, h, w) = nchw
+        precondition(mean.count == c && std.count == c,
+                     "normalizedChannels: \(mean.count) means and \(std.count) stds for input \(shape)")
+        let plane = h * w
+        let output = mapBuffer(data, count: count) { x, y in
+            for image in 0 ..< n {
+                for channel in 0 ..< c {
+                    let offset = (image * c + channel) * plane, m = mean[channel], s = std[channel]
+                    for p in offset ..< offset + plane { y[p] = (x[p] - m) / s }
+                }
+            }
+        }
+        return Tensor.result(shape: shape, data: output, inputs: [self]) { gradOut in
+            [mapBuffer(gradOut, count: gradOut.count) { dy, dx in
+                for image in 0 ..< n {
+                    for channel in 0 ..< c {
+                        let offset = (image * c + channel) * plane, s = std[channel]
+                        for p in offset ..< offset + plane { dx[p] = dy[p] / s }
+                    }
+                }
+            }]
+        }
+    }
+}
+
+/// LayerNorm over rows of `width` values with frozen weight and bias [width].
+struct LayerNormalization<Scalar: BLASScalar> {
+    let width: Int
+    let weight: [Scalar], bias: [Scalar]
+    let eps: Double
+
+    init(shape: [Int], weight: [Scalar], bias: [Scalar], eps: Float) {
+        precondition(!shape.isEmpty, "layerNorm: needs at least one axis, got \(shape)")
+        width = shape[shape.count - 1]
+        precondition(width > 0 && weight.count == width && bias.count == width,
+                     "layerNorm: weight [\(weight.count)] and bias [\(bias.count)] for input \(shape)")
+        self.weight = weight; self.bias = bias
+        self.eps = Double(eps)
+    }
+
+    /// y, the normalised rows xhat, and 1 / sqrt(var + eps) per row.
+    func forward(_ input: [Scalar]) -> (output: [Scalar], normalized: [Scalar], reciprocalStd: [Scalar]) {
+        let rows = input.count / width
+        var reciprocalStd = [Scalar](repeating: 0, count: rows)
+        var normalized = [Scalar](repeating: 0, count: input.count)
+        let output = mapBuffer(input, count: input.count) { x, y in
+            normalized.withUnsafeMutableBufferPointer { xhat in
+                for r in 0 ..< rows {
+                    let row = x + r * width
+                    var sum = 0.0
+                    for j in 0 ..< width { sum += Double(row[j]) }
+                    let mean = sum / Double(width)
+                    var squares = 0.0
+                    for j in 0 ..< width { let d = Double(row[j]) - mean; squares += d * d }
+                    let inverse = 1 / (squares / Double(width) + eps).squareRoot()
+                    reciprocalStd[r] = Scalar(inverse)
+                    for j in 0 ..< width {
+                        let v = (Double(row[j]) - mean) * inverse
+                        xhat[r * width + j] = Scalar(v)
+                        y[r * width + j] = Scalar(v * Double(weight[j]) + Double(bias[j]))
+                    }
+                }
+            }
+        }
+        return (output, normalized, reciprocalStd)
+    }
+
+    /// dx = r (g - mean(g) - xhat mean(g xhat)), g = dy * weight, per row.
+    func backward(_ gradOut: [Scalar], normalized: [Scalar], reciprocalStd: [Scalar]) -> [Scalar] {
+        normalized.withUnsafeBufferPointer { xhat in
+            mapBuffer(gradOut, count: gradOut.count) { dy, dx in
+                for r in 0 ..< reciprocalStd.count {
+                    let start = r * width
+                    var sumG = 0.0, sumGX = 0.0
+                    for j in 0 ..< width {
+                        let g = Double(dy[start + j]) * Double(weight[j])
+                        sumG += g
+                        sumGX += g * Double(xhat[start + j])
+                    }
+                    let meanG = sumG / Double(width), meanGX = sumGX / Double(width)
+                    let inverse = Double(reciprocalStd[r])
+                    for j in 0 ..< width {
+                        let g = Double(dy[start + j]) * Double(weight[j])
+                        dx[start + j] = Scalar(inverse * (g - meanG - Double(xhat[start + j]) * meanGX))
+                    }
+                }
+            }
+        }
+    }
+}
