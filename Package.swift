@@ -7,9 +7,11 @@ import PackageDescription
 //
 //   UntrustedInput   limits on files from outside (Limits) and their text quoted in one-line errors
 //   ZipArchive       the one zip reader (.pth and .npz), the streaming zip writer, CRC-32
+//   TorchCheckpoint  the one .pth reader: torch.save files through a restricted unpickler, as
+//                    named Float parameters for any network
 //   Pixels           pixels: PNG/JPEG/WebP decoding as PIL decodes; the RGB image and 2-D map types
 //   Autograd         NCHW tensors, the tape, each op with its backward; the float64 routing twin
-//   InceptionGraph   network: the FID Inception-v3, .pth loading, preprocessing, labels, class scores
+//   InceptionGraph   network: the FID Inception-v3, its weights, preprocessing, labels, class scores
 //   NumpyFiles       .npy/.npz reading and writing
 //   Frechet          features -> statistics: statistics files, FID, KID, per-image contributions,
 //                    class matching, the one seeded generator (SplitMix64)
@@ -75,10 +77,13 @@ let package = Package(
         // MARK: - Zip archives (.pth checkpoints and .npz files)
         .target(name: "ZipArchive", dependencies: ["CZlib", "UntrustedInput"], exclude: ["README.md"]),
 
+        // MARK: - PyTorch checkpoints (.pth state dicts of every network)
+        .target(name: "TorchCheckpoint", dependencies: ["ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
+
         // MARK: - The pipeline
         .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
-        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive", "UntrustedInput"]),
+        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"], exclude: ["README.md"]),
@@ -96,7 +101,7 @@ let package = Package(
             ], exclude: ["README.md"]),
 
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
-        .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "Frechet"], exclude: ["README.md"]),
+        .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "TorchCheckpoint", "Frechet"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz-bench",
             dependencies: [
@@ -106,12 +111,12 @@ let package = Package(
 
         // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)
         .target(
-            name: "FuzzEntryPoints", dependencies: ["InceptionGraph", "NumpyFiles", "Frechet", "Pixels"],
+            name: "FuzzEntryPoints", dependencies: ["InceptionGraph", "TorchCheckpoint", "NumpyFiles", "Frechet", "Pixels"],
             exclude: ["README.md"]),
 
         // MARK: - Tests
         .target(
-            name: "TestSupport", dependencies: ["InceptionGraph", "_SeededWeights", "ZipArchive"],
+            name: "TestSupport", dependencies: ["InceptionGraph", "TorchCheckpoint", "_SeededWeights", "ZipArchive"],
             path: "Tests/TestSupport"),
         .testTarget(name: "UntrustedInputTests", dependencies: ["UntrustedInput"]),
         .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "Frechet"]),
@@ -119,19 +124,19 @@ let package = Package(
         .testTarget(
             name: "InceptionGraphTests",
             dependencies: [
-                "InceptionGraph", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
-                "UntrustedInput", "Frechet",
+                "InceptionGraph", "TorchCheckpoint", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport",
+                "ZipArchive", "UntrustedInput", "Frechet",
             ]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "Frechet"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
-        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport", "UntrustedInput"]),
+        .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "NumpyFiles", "TestSupport", "UntrustedInput"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
         .testTarget(
             name: "FidvizTests",
             dependencies: [
-                "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "Autograd", "Heatmap",
-                "TestSupport",
+                "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "TorchCheckpoint", "_SeededWeights", "Frechet", "Autograd",
+                "Heatmap", "TestSupport",
             ]),
         .testTarget(
             name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),

@@ -7,6 +7,7 @@ import Frechet
 import InceptionGraph
 import NumpyFiles
 import Pixels
+import TorchCheckpoint
 
 /// One parser under fuzzing. `rawValue` names its harness, its corpus and its regression folder
 /// (`Tests/Fixtures/fuzz/<rawValue>/`).

@@ -1,16 +1,6 @@
 import Autograd
+import TorchCheckpoint
 import UntrustedInput
-
-/// A parameter tensor as read from a state dict: its shape and its values in row-major order.
-public struct NamedParameter {
-    public let shape: [Int]
-    public let values: [Float]
-    public init(shape: [Int], values: [Float]) {
-        precondition(shape.reduce(1, *) == values.count, "parameter of shape \(shape) with \(values.count) values")
-        self.shape = shape
-        self.values = values
-    }
-}
 
 /// Why a state dict is not the FID Inception-v3's.
 public enum InceptionWeightsError: Error, Equatable, CustomStringConvertible {

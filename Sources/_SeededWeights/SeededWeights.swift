@@ -1,6 +1,7 @@
 import Foundation
 import Frechet
 import InceptionGraph
+import TorchCheckpoint
 
 /// Deterministic stand-in weights for the FID Inception-v3, for tests and benchmarks only.
 ///

@@ -3,6 +3,7 @@ import _SeededWeights
 import TestSupport
 import XCTest
 @testable import InceptionGraph
+@testable import TorchCheckpoint
 
 /// The seeded .pth files the command-line tests run on: both layouts load through the real
 /// loader with every value equal to the formula, and the legacy one is laid out byte for byte

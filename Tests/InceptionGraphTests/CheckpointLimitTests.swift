@@ -3,6 +3,7 @@ import TestSupport
 import UntrustedInput
 import XCTest
 @testable import InceptionGraph
+@testable import TorchCheckpoint
 
 /// Each limit a checkpoint is read under (`Limits`: pickle depth, values, memo, tensor elements),
 /// exceeded with lowered limits so that the files stay tiny, and refused with its exact error.

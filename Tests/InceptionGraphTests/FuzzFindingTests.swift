@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 import InceptionGraph
+import TorchCheckpoint
 
 /// Inputs the fuzz campaigns found (Tests/Fixtures/fuzz), refused with their exact one-line error.
 final class FuzzFindingTests: XCTestCase {

@@ -6,6 +6,7 @@ import TestSupport
 import UntrustedInput
 import XCTest
 @testable import InceptionGraph
+@testable import TorchCheckpoint
 
 extension XCTestCase {
     func assertLegacyError(_ object: [UInt8], storages: [(String, Int, [UInt8])],

@@ -2,6 +2,7 @@ import InceptionGraph
 import _SeededWeights
 import TestSupport
 import XCTest
+import TorchCheckpoint
 
 final class SeededWeightsTests: XCTestCase {
     /// Values printed by the team's Python reference generator (seeded_weights.py, seed 0).

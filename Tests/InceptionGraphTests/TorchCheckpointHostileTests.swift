@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 @testable import InceptionGraph
+@testable import TorchCheckpoint
 
 /// Hostile checkpoints assembled opcode by opcode, each refused with its own message before any
 /// allocation follows a lie. A first test proves the assembler (TestSupport's PickleWriter and

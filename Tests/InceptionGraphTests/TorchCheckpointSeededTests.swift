@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import InceptionGraph
+@testable import TorchCheckpoint
 
 /// The reader on seeded-0-legacy.pth: 95 MB written exactly like the real pytorch-fid weights
 /// (legacy layout, sorted plain dict, HWIO conv storages viewed as OIHW, fc.weight transposed).

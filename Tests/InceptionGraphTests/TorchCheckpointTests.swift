@@ -2,6 +2,7 @@ import Foundation
 import Frechet
 import XCTest
 @testable import InceptionGraph
+@testable import TorchCheckpoint
 
 /// The .pth reader against the fixtures torch.save wrote (Tests/Fixtures/pth) and, when present,
 /// the full-size seeded weights laid out like the real pytorch-fid file.

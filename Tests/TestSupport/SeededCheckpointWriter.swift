@@ -13,6 +13,7 @@
 import Foundation
 import InceptionGraph
 import _SeededWeights
+import TorchCheckpoint
 
 public enum SeededCheckpointWriter {
     public enum Format: String, CaseIterable, Sendable {
