@@ -12,6 +12,7 @@ import PackageDescription
 //   Pixels           pixels: PNG/JPEG/WebP decoding as PIL decodes; the RGB image and 2-D map types
 //   Autograd         NCHW tensors, the tape, each op with its backward; the float64 routing twin
 //   InceptionGraph   network: the FID Inception-v3, its weights, preprocessing, labels, class scores
+//   DINOv2           network: DINOv2 ViT-S/B/L 14 (FD_DINOv2), its weights, dgm-eval's preprocessing
 //   NumpyFiles       .npy/.npz reading and writing
 //   Frechet          features -> statistics: statistics files, FID, KID, per-image contributions,
 //                    class matching, the one seeded generator (SplitMix64)
@@ -84,6 +85,7 @@ let package = Package(
         .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
         .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"]),
+        .target(name: "DINOv2", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"], exclude: ["README.md"]),
@@ -101,7 +103,7 @@ let package = Package(
             ], exclude: ["README.md"]),
 
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
-        .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "TorchCheckpoint", "Frechet"], exclude: ["README.md"]),
+        .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "DINOv2", "TorchCheckpoint", "Frechet"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz-bench",
             dependencies: [
@@ -126,6 +128,12 @@ let package = Package(
             dependencies: [
                 "InceptionGraph", "TorchCheckpoint", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport",
                 "ZipArchive", "UntrustedInput", "Frechet",
+            ]),
+        .testTarget(
+            name: "DINOv2Tests",
+            dependencies: [
+                "DINOv2", "TorchCheckpoint", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport",
+                "UntrustedInput",
             ]),
         .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "Frechet"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),

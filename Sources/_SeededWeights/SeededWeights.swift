@@ -30,7 +30,12 @@ public enum SeededWeights {
     public static func values(key: String, shape: [Int], seed: UInt64) -> [Float] {
         let count = shape.reduce(1, *)
         if key.hasSuffix("num_batches_tracked") { return [Float](repeating: 0, count: count) }
-        let rule = self.rule(key: key, shape: shape)
+        return values(key: key, count: count, seed: seed, rule: rule(key: key, shape: shape))
+    }
+
+    /// `count` values of `key` under `rule` (u in [0, 1) -> value), quantised to 1/4096: the
+    /// generator every network's stand-in weights share.
+    static func values(key: String, count: Int, seed: UInt64, rule: (Double) -> Double) -> [Float] {
         let base = fnv1a64(key) ^ seed
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
             for i in 0 ..< count {

@@ -11,6 +11,9 @@ final class SourceAuditTests: XCTestCase {
         "try! InceptionWeights(parameters: parameters(seed: seed), source: \"seeded-\\(seed)\")":
             "SeededWeights builds every parameter from the architecture's own table of shapes, so the "
             + "check cannot fail; it is used by tests and the benchmark, never by the CLI",
+        "try! DINOv2Weights(parameters: parameters(architecture, seed: seed), source: \"seeded-\\(seed)\")":
+            "SeededDINOv2Weights builds every parameter from the architecture's own table of shapes, so the "
+            + "check cannot fail; it is used by tests and the benchmark, never by the CLI",
         "fatalError(\"\\(error)\")":
             "FuzzTarget.fuzzOneInput, run only by the libFuzzer harnesses: a trap is how a harness "
             + "reports a parser's broken contract to libFuzzer, which saves the input as a finding",

@@ -189,7 +189,7 @@ private struct StoredTensor {
     let storage: [UInt8]
 
     /// 4-d [O, I, H, W] -> HWIO storage, stride (1, O, W*I*O, I*O); 2-d [R, C] -> transposed
-    /// storage, stride (1, R); 1-d contiguous; `num_batches_tracked` -> 0-d int64.
+    /// storage, stride (1, R); 3-d and 1-d contiguous; `num_batches_tracked` -> 0-d int64.
     init(key: String, storageKey: String, parameter: NamedParameter) {
         self.key = key
         self.storageKey = storageKey
@@ -218,6 +218,8 @@ private struct StoredTensor {
             let (rows, columns) = (shape[0], shape[1])
             stride = [1, rows]
             for column in 0 ..< columns { for row in 0 ..< rows { order[column * rows + row] = row * columns + column } }
+        case 3:
+            stride = [shape[1] * shape[2], shape[2], 1]
         case 1:
             stride = [1]
         default:

@@ -1,0 +1,88 @@
+import Autograd
+
+/// What one forward pass yields.
+public struct DINOv2Output {
+    /// The class token after the final LayerNorm (`model(x)`, `x_norm_clstoken`), [N, D].
+    public let features: Tensor
+    /// The last block's `norm1` output (`blocks.<depth-1>.norm1`), [N, 257, D]: the class token,
+    /// then the 16 x 16 patch tokens row by row. Present when asked for.
+    public let lastNorm1: Tensor?
+}
+
+/// torch hub's DINOv2 ViT/14 (`dinov2_vit{s,b,l}14`) on the Autograd engine, at 224 x 224.
+///
+/// Input: pixels in [0, 1], [N, 3, 224, 224] (`DINOv2Preprocessing.pixels01`). The network
+/// normalises them with ImageNet's mean and std, embeds 14 x 14 patches (a stride-14 conv) as
+/// 256 tokens, prepends the class token, adds the position embeddings, runs the blocks
+///     x = x + ls1 * attn(norm1(x)),   x = x + ls2 * mlp(norm2(x))
+/// (multi-head self-attention with qkv bias and scale 1/sqrt(64), an MLP with exact GELU) and
+/// returns the class token after the final LayerNorm. With a tracked input every op records
+/// its backward, so gradients flow from the features to the captured layer and the pixels.
+public final class DINOv2 {
+    public let weights: DINOv2Weights
+
+    public init(weights: DINOv2Weights) {
+        self.weights = weights
+    }
+
+    public var architecture: DINOv2Architecture { weights.architecture }
+
+    /// Runs the network. With `captureLastNorm1`, the last block's `norm1` output is returned
+    /// and keeps its gradient; with `tape` as well, it starts being tracked there
+    /// (`Tape.watch`), so nothing before it is recorded and gradients flow back to it and no
+    /// further. Otherwise it is tracked only when `pixels01` is.
+    public func callAsFunction(_ pixels01: Tensor, captureLastNorm1: Bool = false, tape: Tape? = nil) -> DINOv2Output {
+        let (n, c, h, w) = pixels01.nchw
+        let side = DINOv2Architecture.inputSize
+        precondition(c == 3 && h == side && w == side,
+                     "DINOv2 expects [N, 3, \(side), \(side)] pixels, got \(pixels01.shape)")
+        let d = architecture.width
+        var x = embed(DINOv2Preprocessing.normalized(pixels01), batch: n)
+        var captured: Tensor?
+        for (index, block) in weights.blocks.enumerated() {
+            var normalized = x.layerNorm(weight: block.norm1Weight, bias: block.norm1Bias, eps: DINOv2Architecture.layerNormEps)
+            if captureLastNorm1 && index == weights.blocks.count - 1 {
+                normalized = tape?.watch(normalized) ?? normalized
+                normalized.retainGrad()
+                captured = normalized
+            }
+            x = x + attention(normalized, block, batch: n).scaledLastAxis(by: block.ls1)
+            let hidden = x.layerNorm(weight: block.norm2Weight, bias: block.norm2Bias, eps: DINOv2Architecture.layerNormEps)
+                .linear(weight: block.fc1Weight, bias: block.fc1Bias, outFeatures: architecture.mlpWidth).gelu()
+                .linear(weight: block.fc2Weight, bias: block.fc2Bias, outFeatures: d)
+            x = x + hidden.scaledLastAxis(by: block.ls2)
+        }
+        // The final LayerNorm is row-wise, so the class token alone gives the same features.
+        let features = x.sliced(axis: 1, 0 ..< 1).reshaped([n, d])
+            .layerNorm(weight: weights.normWeight, bias: weights.normBias, eps: DINOv2Architecture.layerNormEps)
+        return DINOv2Output(features: features, lastNorm1: captured)
+    }
+
+    // MARK: - Layers
+
+    /// Patch embedding, class token and position embeddings: [N, 3, 224, 224] -> [N, 257, D].
+    private func embed(_ input: Tensor, batch n: Int) -> Tensor {
+        let d = architecture.width, grid = DINOv2Architecture.gridSize, tokens = DINOv2Architecture.tokenCount
+        let patches = input.conv2d(weights.patchEmbedding, WindowGeometry(stride: DINOv2Architecture.patchSize))
+            .reshaped([n, d, grid * grid]).permuted([0, 2, 1])
+        let classTokens = Tensor(shape: [n, 1, d], data: Array([[Float]](repeating: weights.classToken, count: n).joined()))
+        let positions = Tensor(shape: [n, tokens, d],
+                               data: Array([[Float]](repeating: weights.positionEmbedding, count: n).joined()))
+        return Tensor.concatenate([classTokens, patches], axis: 1) + positions
+    }
+
+    /// Multi-head self-attention with qkv bias: [N, T, D] -> [N, T, D]. Heads are split by a
+    /// reshape to [N, T, 3, H, 64] and a permute to [3, N, H, T, 64];
+    /// softmax(q k^T / sqrt(64)) v per head; the heads are joined back and projected.
+    private func attention(_ x: Tensor, _ block: DINOv2BlockWeights, batch n: Int) -> Tensor {
+        let d = architecture.width, heads = architecture.heads, headWidth = DINOv2Architecture.headWidth
+        let t = x.shape[1]
+        let qkv = x.linear(weight: block.qkvWeight, bias: block.qkvBias, outFeatures: 3 * d)
+            .reshaped([n, t, 3, heads, headWidth]).permuted([2, 0, 3, 1, 4])
+        func part(_ i: Int) -> Tensor { qkv.sliced(axis: 0, i ..< i + 1).reshaped([n * heads, t, headWidth]) }
+        let scores = part(0).affine(scale: 1 / Float(headWidth).squareRoot(), shift: 0).matmul(part(1), transposeB: true)
+        return scores.softmaxLastAxis().matmul(part(2))
+            .reshaped([n, heads, t, headWidth]).permuted([0, 2, 1, 3]).reshaped([n, t, d])
+            .linear(weight: block.projWeight, bias: block.projBias, outFeatures: d)
+    }
+}
