@@ -16,7 +16,8 @@ import PackageDescription
 //   NumpyFiles       .npy/.npz reading and writing
 //   Frechet          features -> statistics: statistics files, FID, KID, per-image contributions,
 //                    class matching, the one seeded generator (SplitMix64)
-//   Sensitivity      statistics -> maps: backward passes from dFID and the Top-1 logit, Grad-CAM
+//   Sensitivity      statistics -> maps: backward passes from dFID (Inception, DINOv2) and the Top-1
+//                    logit, Grad-CAM
 //   Heatmap          maps -> pictures: colormaps, overlays, figures and charts (Cairo)
 //   Report           pictures -> files: HTML, JSON, CSV, the staging folder, the one atomic writer
 //   fidviz           the command line: turns arguments into sets and wires the modules together
@@ -88,7 +89,7 @@ let package = Package(
         .target(name: "DINOv2", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
-        .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"], exclude: ["README.md"]),
+        .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "DINOv2", "Frechet", "Pixels"], exclude: ["README.md"]),
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
             name: "Report",
@@ -150,7 +151,10 @@ let package = Package(
             name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),
         .testTarget(
             name: "SensitivityTests",
-            dependencies: ["Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "Autograd", "TestSupport"]),
+            dependencies: [
+                "Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "DINOv2", "_SeededWeights", "Frechet", "Autograd",
+                "TestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -10,6 +10,24 @@ public enum SensitivityMaps {
                     weight: { $0 * $0 }, rectify: false)
     }
 
+    /// The same map over token-major activations (a vision transformer's patch tokens):
+    /// `patchTokens` and `gradient` are [H * W, C], token (i, j) at row i * W + j.
+    public static func fidSensitivityOverTokens(_ patchTokens: [Float], gradient: [Float], channels: Int,
+                                                height: Int, width: Int) -> SpatialMap {
+        let plane = height * width
+        precondition(patchTokens.count == plane * channels && gradient.count == plane * channels,
+                     "tokens \(patchTokens.count) / gradient \(gradient.count) values for [\(plane), \(channels)]")
+        func channelMajor(_ tokens: [Float]) -> [Float] {
+            var planar = [Float](repeating: 0, count: tokens.count)
+            for p in 0 ..< plane {
+                for k in 0 ..< channels { planar[k * plane + p] = tokens[p * channels + k] }
+            }
+            return planar
+        }
+        return fidSensitivity(activation: channelMajor(patchTokens), gradient: channelMajor(gradient),
+                              channels: channels, height: height, width: width)
+    }
+
     /// Grad-CAM (Selvaraju et al.): ReLU(sum_k w_k A_k) with w_k = mean_ij d(logit)/dA_kij.
     public static func gradCAM(activation: [Float], gradient: [Float], channels: Int,
                                height: Int, width: Int) -> SpatialMap {

@@ -16,23 +16,7 @@ final class GoldenExplainTests: XCTestCase {
 
     /// Reference and generated statistics of the fixture: sigma = b b^T + ridge I.
     static let contribution: FIDContribution = {
-        let fixture = try! Npz.read(contentsOf: Fixtures.url("golden/stats_fixture.npz"))
-        func statistics(_ side: String) -> FrechetStatistics {
-            let b = fixture["b_\(side)"]!
-            let d = b.shape[0], r = b.shape[1]
-            let values = b.doubles()!, ridge = fixture["ridge"]!.scalarDouble()!
-            var sigma = [Double](repeating: 0, count: d * d)
-            for i in 0 ..< d {
-                for j in 0 ..< d {
-                    var sum = 0.0
-                    for k in 0 ..< r { sum += values[i * r + k] * values[j * r + k] }
-                    sigma[i * d + j] = sum + (i == j ? ridge : 0)
-                }
-            }
-            return FrechetStatistics(mu: fixture["mu_\(side)"]!.doubles()!, sigma: sigma)
-        }
-        let n = Int(fixture["n"]!.int64s()![0])
-        return try! FIDContribution(reference: statistics("r"), generated: statistics("g"), n: n)
+        try! lowRankContribution(Npz.read(contentsOf: Fixtures.url("golden/stats_fixture.npz")))
     }()
 
     /// `exactTies`: the image has flat regions where max-pool candidates tie exactly (see testHorse).
