@@ -73,3 +73,20 @@ final class DINOv2GoldenTests: XCTestCase {
         }
     }
 }
+
+extension DINOv2GoldenTests {
+    /// Threads split the batch and each image runs alone with single-threaded BLAS, so its
+    /// features are bit for bit the same for any split (OpenBLAS's own threads round GEMMs
+    /// differently, so the comparison is with single-threaded runs).
+    func testParallelForwardEqualsEachImageAlone() throws {
+        let inputs = try Self.stems.map { DINOv2Preprocessing.pixels01(of: try Self.image($0)) }
+        let batch = Tensor.stack(inputs)
+        let parallel = Self.model.forwardInParallel(batch, workers: 2)
+        XCTAssertEqual(parallel.shape, [5, 384])
+        XCTAssertEqual(Self.model.forwardInParallel(batch, workers: 3).data, parallel.data, "another split")
+        for (i, input) in inputs.enumerated() {
+            let alone = ComputeRuntime.withThreads(1) { Self.model(input).features.data }
+            XCTAssertEqual(Array(parallel.data[i * 384 ..< (i + 1) * 384]), alone, Self.stems[i])
+        }
+    }
+}
