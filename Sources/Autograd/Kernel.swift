@@ -9,10 +9,15 @@ import CBLAS
 /// optimisation sees both call sites).
 enum Kernel {}
 
-/// A scalar type the kernels run on: Float or Double, with its BLAS matrix product.
+/// A scalar type the kernels run on: Float or Double, with its BLAS matrix product and the C
+/// library's functions at its precision.
 protocol BLASScalar: BinaryFloatingPoint {
     /// `cblas_sgemm` or `cblas_dgemm`; kernels call it through `gemm`.
     static var cblasGemm: CBLASGemm<Self> { get }
+    /// e^x: `expf` or `exp`.
+    static func exponential(_ x: Self) -> Self
+    /// The error function: `erff` or `erf`.
+    static func errorFunction(_ x: Self) -> Self
 }
 
 /// The signature of `cblas_sgemm` and `cblas_dgemm` for scalar S.

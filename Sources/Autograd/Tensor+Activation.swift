@@ -11,7 +11,7 @@ import Darwin
 
 extension Tensor {
     /// The exact (erf) GELU, PyTorch `nn.GELU()`: y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2,
-    /// any shape, evaluated in Double and rounded. Backward: dy (Phi(x) + x phi(x)) with
+    /// any shape, with the C library's `erff`. Backward: dy (Phi(x) + x phi(x)) with
     /// phi(x) = exp(-x^2 / 2) / sqrt(2 pi); only x is kept.
     public func gelu() -> Tensor {
         let input = data
@@ -22,8 +22,8 @@ extension Tensor {
 
     // MARK: - Softmax
 
-    /// Softmax over the last axis: y = exp(x - max) / sum exp(x - max), per row, with the sum in
-    /// Double. Backward: dx = y (dy - sum(dy y)) per row; only y is kept.
+    /// Softmax over the last axis: y = exp(x - max) / sum exp(x - max), per row, with `expf` and
+    /// the sum in Double. Backward: dx = y (dy - sum(dy y)) per row; only y is kept.
     public func softmaxLastAxis() -> Tensor {
         precondition(!shape.isEmpty && shape[shape.count - 1] > 0, "softmaxLastAxis: needs a non-empty last axis, got \(shape)")
         let width = shape[shape.count - 1]
@@ -37,23 +37,24 @@ extension Tensor {
 extension Kernel {
     /// x Phi(x), Phi the standard normal CDF.
     static func gelu<Scalar: BLASScalar>(_ input: [Scalar]) -> [Scalar] {
-        mapBuffer(input, count: input.count) { x, y in
+        let inverseSqrt2 = Scalar(0.5.squareRoot())
+        return mapBuffer(input, count: input.count) { x, y in
             for i in 0 ..< input.count {
-                let v = Double(x[i])
-                y[i] = Scalar(0.5 * v * (1 + erf(v * 0.5.squareRoot())))
+                let v = x[i]
+                y[i] = 0.5 * v * (1 + Scalar.errorFunction(v * inverseSqrt2))
             }
         }
     }
 
     /// dy (Phi(x) + x phi(x)).
     static func geluBackward<Scalar: BLASScalar>(_ gradOut: [Scalar], input: [Scalar]) -> [Scalar] {
-        let inverseSqrt2Pi = 1 / (2 * Double.pi).squareRoot()
+        let inverseSqrt2 = Scalar(0.5.squareRoot()), inverseSqrt2Pi = Scalar(1 / (2 * Double.pi).squareRoot())
         return input.withUnsafeBufferPointer { x in
             mapBuffer(gradOut, count: gradOut.count) { dy, dx in
                 for i in 0 ..< gradOut.count {
-                    let v = Double(x[i])
-                    let cdf = 0.5 * (1 + erf(v * 0.5.squareRoot()))
-                    dx[i] = Scalar(Double(dy[i]) * (cdf + v * inverseSqrt2Pi * exp(-0.5 * v * v)))
+                    let v = x[i]
+                    let cdf = 0.5 * (1 + Scalar.errorFunction(v * inverseSqrt2))
+                    dx[i] = dy[i] * (cdf + v * inverseSqrt2Pi * Scalar.exponential(-0.5 * v * v))
                 }
             }
         }
@@ -68,9 +69,9 @@ extension Kernel {
                 for j in 1 ..< width where row[j] > largest { largest = row[j] }
                 var sum = 0.0
                 for j in 0 ..< width {
-                    let e = exp(Double(row[j] - largest))
-                    out[j] = Scalar(e)
-                    sum += e
+                    let e = Scalar.exponential(row[j] - largest)
+                    out[j] = e
+                    sum += Double(e)
                 }
                 let scale = Scalar(1 / sum)
                 for j in 0 ..< width { out[j] *= scale }
@@ -92,4 +93,16 @@ extension Kernel {
             }
         }
     }
+}
+
+// MARK: - The C library at each precision
+
+extension Float {
+    static func exponential(_ x: Float) -> Float { expf(x) }
+    static func errorFunction(_ x: Float) -> Float { erff(x) }
+}
+
+extension Double {
+    static func exponential(_ x: Double) -> Double { exp(x) }
+    static func errorFunction(_ x: Double) -> Double { erf(x) }
 }

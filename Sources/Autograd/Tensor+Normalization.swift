@@ -11,7 +11,7 @@ extension Tensor {
     /// r = 1 / sqrt(var + eps), dx = r (g - mean(g) - xhat mean(g xhat)); keeps xhat and r.
     public func layerNorm(weight: [Float], bias: [Float], eps: Float) -> Tensor {
         let norm = LayerNormalization(shape: shape, weight: weight, bias: bias, eps: eps)
-        let (output, normalized, reciprocalStd) = norm.forward(data)
+        let (output, normalized, reciprocalStd) = norm.forward(data, keepNormalized: isTracked)
         return Tensor.result(shape: shape, data: output, inputs: [self]) { gradOut in
             [norm.backward(gradOut, normalized: normalized, reciprocalStd: reciprocalStd)]
         }
@@ -62,11 +62,12 @@ struct LayerNormalization<Scalar: BLASScalar> {
         self.eps = Double(eps)
     }
 
-    /// y, the normalised rows xhat, and 1 / sqrt(var + eps) per row.
-    func forward(_ input: [Scalar]) -> (output: [Scalar], normalized: [Scalar], reciprocalStd: [Scalar]) {
+    /// y, and with `keepNormalized` what the backward needs: the normalised rows xhat and
+    /// 1 / sqrt(var + eps) per row (else both empty).
+    func forward(_ input: [Scalar], keepNormalized: Bool) -> (output: [Scalar], normalized: [Scalar], reciprocalStd: [Scalar]) {
         let rows = input.count / width
-        var reciprocalStd = [Scalar](repeating: 0, count: rows)
-        var normalized = [Scalar](repeating: 0, count: input.count)
+        var reciprocalStd = [Scalar](repeating: 0, count: keepNormalized ? rows : 0)
+        var normalized = [Scalar](repeating: 0, count: keepNormalized ? input.count : 0)
         let output = mapBuffer(input, count: input.count) { x, y in
             normalized.withUnsafeMutableBufferPointer { xhat in
                 for r in 0 ..< rows {
@@ -77,10 +78,10 @@ struct LayerNormalization<Scalar: BLASScalar> {
                     var squares = 0.0
                     for j in 0 ..< width { let d = Double(row[j]) - mean; squares += d * d }
                     let inverse = 1 / (squares / Double(width) + eps).squareRoot()
-                    reciprocalStd[r] = Scalar(inverse)
+                    if keepNormalized { reciprocalStd[r] = Scalar(inverse) }
                     for j in 0 ..< width {
                         let v = (Double(row[j]) - mean) * inverse
-                        xhat[r * width + j] = Scalar(v)
+                        if keepNormalized { xhat[r * width + j] = Scalar(v) }
                         y[r * width + j] = Scalar(v * Double(weight[j]) + Double(bias[j]))
                     }
                 }
