@@ -1,5 +1,5 @@
 import Foundation
-import Frechet
+import SeededRandom
 import InceptionGraph
 
 /// Deterministic stand-in weights for the FID Inception-v3, for tests and benchmarks only.
