@@ -29,9 +29,12 @@ public struct ImageDistance: Sendable, Equatable {
 /// Everything a report says about one image: the one row type behind report.json, images.csv,
 /// the HTML cards and the figure captions.
 public struct ImageRow: Sendable {
-    /// The file as the user named it (a relative path when it came from a folder walk), as its
-    /// exact bytes: where the image is read again, and what report.json and images.csv list.
+    /// The file as the user named it (a relative path when it came from a folder walk, or as a
+    /// features file lists it), as its exact bytes: what report.json and images.csv list.
     public var file: ImagePath
+    /// Where the image can be read again, for its figure and thumbnails (the same path as `file`
+    /// when fidviz made the row).
+    public var source: ImagePath
     public var width: Int
     public var height: Int
     /// The five most probable classes, most probable first; empty when the image's logits are
@@ -46,9 +49,11 @@ public struct ImageRow: Sendable {
     /// Its pixel gradient's `.npy` path relative to the report folder, once written.
     public var pixelGradientFile: String?
 
-    public init(file: ImagePath, width: Int, height: Int, top5: [ClassScore], distances: [ImageDistance]) {
+    public init(file: ImagePath, source: ImagePath? = nil, width: Int, height: Int, top5: [ClassScore],
+                distances: [ImageDistance]) {
         precondition(!distances.isEmpty, "ImageRow \(file): no distance to rank by")
         self.file = file
+        self.source = source ?? file
         self.width = width
         self.height = height
         self.top5 = top5

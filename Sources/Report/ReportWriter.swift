@@ -29,12 +29,14 @@ public struct ReportWriter {
         self.warning = warning
     }
 
-    /// Writes every file for `ranked` as it is: the figures of its explained rows (those with
-    /// maps), and class thumbnails of the images that are on this machine. Returns the bytes of
-    /// report.json.
+    /// Writes every file for `ranked` as it is: the figures of its explained rows (`worst` and
+    /// `best`, those with maps; maps elsewhere are left out), and class thumbnails of the images
+    /// that are on this machine. Returns the bytes of report.json.
     public func write(_ ranked: RankedRows, summary: ReportSummary, referenceHistogram: [Int64]?,
                       sections: [String] = [], extraJSON: [String: JSONValue] = [:]) throws -> Data {
         var ranked = ranked
+        let selected = Set(ranked.explained)
+        for position in ranked.rows.indices where !selected.contains(position) { ranked[position].maps = nil }
         let worst = ranked.worst.filter { ranked[$0].maps != nil }, best = ranked.best.filter { ranked[$0].maps != nil }
         let explained = worst + best
         let digits = max(4, String(ranked.rows.count).count)
@@ -51,9 +53,9 @@ public struct ReportWriter {
         let classes = ClassContribution.aggregate(rows)
         let shown = Array(classes.prefix(Self.shownClasses))
         var thumbnails: [Int: String] = [:]
-        for c in shown where rows[c.worstRow].file.isReadable {
+        for c in shown where rows[c.worstRow].source.isReadable {
             let path = "thumbs/class-\(c.index).png"
-            try folder.write(try Thumbnail.png(of: try ImageDecoder.decode(rows[c.worstRow].file)), to: path)
+            try folder.write(try Thumbnail.png(of: try ImageDecoder.decode(rows[c.worstRow].source)), to: path)
             thumbnails[c.index] = path
         }
         var deltaHistogram: String?
@@ -115,7 +117,7 @@ public struct ReportWriter {
     }
 
     private func renderFigure(_ row: ImageRow) throws -> [UInt8] {
-        let image = try ImageDecoder.decode(row.file)
+        let image = try ImageDecoder.decode(row.source)
         var panels = [PanelSpec.original]
         if let maps = row.maps {
             for layer in layers {

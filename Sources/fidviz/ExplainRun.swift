@@ -169,7 +169,7 @@ struct ExplainRun {
     /// Every image phase 2 explains must be readable, and this is checked before the class
     /// section and the backward passes run.
     private func requireExplainedImages(_ rows: RankedRows) throws {
-        for position in rows.explained where !rows[position].file.isReadable {
+        for position in rows.explained where !rows[position].source.isReadable {
             throw InputError("\(rows[position].file): listed in the features file but not found, and it is one of the "
                 + "images to explain (rank \(position + 1)); run fidviz from the folder its paths are relative to, "
                 + "or lower --top/--best")
@@ -209,7 +209,7 @@ struct ExplainRun {
         let positions = ranked.explained
         let explainer = Explainer(model: model)
         let progress = ProgressBar(label: "explain", quiet: quiet)
-        let sources = positions.map { ranked[$0].file }
+        let sources = positions.map { ranked[$0].source }
         let layers = settings.layers, pixelGradient = settings.pixelGradient
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, positions.count))
         var results = [Result<(Explanation, width: Int, height: Int), Error>?](repeating: nil, count: positions.count)

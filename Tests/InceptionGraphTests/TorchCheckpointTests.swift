@@ -1,5 +1,5 @@
 import Foundation
-import Frechet
+import SeededRandom
 import XCTest
 @testable import InceptionGraph
 

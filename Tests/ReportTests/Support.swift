@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import InceptionGraph
 import Pixels
 import Report
@@ -18,9 +19,10 @@ enum Support {
     static func row(_ file: String, delta: Double, label: String = "tabby, tabby cat", index: Int = 282,
                     image: String = "chelsea_crop96.png", explained: Bool = false) -> ImageRow {
         let top1 = ClassScore(index: index, label: label, probability: 0.61)
-        var row = ImageRow(file: file, source: ImagePath(goldenImage(image)), width: 96, height: 96,
+        let contribution = SampleContribution(fidAfter: 37006.7014598 + delta, deltaFID: delta, gradient: [])
+        var row = ImageRow(file: ImagePath(file), source: ImagePath(goldenImage(image)), width: 96, height: 96,
                            top5: [top1, ClassScore(index: 286, label: "Egyptian cat", probability: 0.2)],
-                           fidBefore: 37006.7014598, fidAfter: 37006.7014598 + delta, deltaFID: delta)
+                           distances: [ImageDistance(space: .inceptionPool3, contribution)])
         if explained {
             row.maps = ImageMaps(sensitivity: [.mixed_7c: blob(8)], gradCAMTop1: [.mixed_7c: blob(8)])
         }
