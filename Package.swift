@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS", "SeededRandom"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport", "UntrustedInput"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "OutputFiles", "Frechet", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "OutputFiles", "Frechet", "SeededRandom", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
         .testTarget(
             name: "FidvizTests",
             dependencies: [

@@ -16,10 +16,6 @@ public indirect enum JSONValue: Equatable, Sendable {
     case number(Double)
     case float(Float)
     case string(String)
-    /// A file's name as a string: its exact text when the name is UTF-8, and otherwise each byte
-    /// outside UTF-8 as the lone surrogate `\udcXX` (XX the byte), as Python's `surrogateescape`
-    /// decodes file names. So `json.load` in Python gives back a name that `open()` opens.
-    case fileName(ImagePath)
     case array([JSONValue])
     case object([String: JSONValue])
 
@@ -46,11 +42,6 @@ public indirect enum JSONValue: Equatable, Sendable {
         case .number(let value): out += value.isFinite ? Self.text(value) : "null"
         case .float(let value): out += value.isFinite ? Self.text(value) : "null"
         case .string(let value): Self.quote(value, into: &out)
-        case .fileName(let path):
-            out += "\""
-            ImagePath.decodeUTF8(path.bytes, scalar: { Self.escape($0, into: &out) },
-                                 invalidByte: { out += String(format: "\\udc%02x", $0) })
-            out += "\""
         case .array(let items):
             guard !items.isEmpty else { out += "[]"; return }
             // Arrays of numbers (map rows) stay on one line.
@@ -98,19 +89,12 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// else (including non-ASCII text) written as UTF-8.
     private static func quote(_ text: String, into out: inout String) {
         out += "\""
-        ScalarEscaping.append(text, to: &out, escape: escape)
+        ScalarEscaping.append(text, to: &out) { scalar in
+            if let escape = stringEscapes[scalar] { return escape }
+            let c = scalar.value
+            return c < 0x20 || c == 0x2028 || c == 0x2029 ? String(format: "\\u%04x", c) : nil
+        }
         out += "\""
-    }
-
-    /// `scalar` inside a JSON string literal, escaped when JSON or JavaScript needs it.
-    private static func escape(_ scalar: Unicode.Scalar, into out: inout String) {
-        if let replacement = escape(scalar) { out += replacement } else { out.unicodeScalars.append(scalar) }
-    }
-
-    private static func escape(_ scalar: Unicode.Scalar) -> String? {
-        if let escape = stringEscapes[scalar] { return escape }
-        let c = scalar.value
-        return c < 0x20 || c == 0x2028 || c == 0x2029 ? String(format: "\\u%04x", c) : nil
     }
 
     /// JSON's two-character escapes; other control characters, and U+2028 and U+2029 (line
@@ -124,6 +108,17 @@ extension ClassScore {
     /// `{"index": 282, "label": "tabby", "probability": 0.61}`.
     public var json: JSONValue {
         .object(["index": .int(index), "label": .string(label), "probability": .number(probability)])
+    }
+}
+
+extension ImagePath {
+    /// The name as JSON members: `file`, the exact name when it is UTF-8 (JSON carries any
+    /// Unicode text, line breaks included). JSON cannot carry bytes that are not UTF-8, so such
+    /// a name has `file` as people see it (those bytes as `\xNN`) and `file_base64`, its exact
+    /// bytes in base64: a program opens `file_base64` when it is there, else `file`.
+    public var jsonMembers: [String: JSONValue] {
+        if let exact = exactText { return ["file": .string(exact)] }
+        return ["file": .string(description), "file_base64": .string(Data(bytes).base64EncodedString())]
     }
 }
 

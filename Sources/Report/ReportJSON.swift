@@ -14,7 +14,8 @@ import InceptionGraph
 ///
 /// Images are in the report's order (`ImageRow.isWorse`), classes by `delta_fid_sum`, largest
 /// first. An image without logits has no class: `top1` is null, `top5` empty, and it is in no
-/// class's sums. `file` is the exact name (`JSONValue.fileName`). Each further feature space adds
+/// class's sums. `file` is the exact name, with `file_base64` when it is not UTF-8
+/// (`ImagePath.jsonMembers`). Each further feature space adds
 /// its own `<key>_before`, `<key>_after` and `delta_<key>`. Maps are [H][W] rows, top row first;
 /// `gradcam_top1` is the first layer's. Numbers that are not finite are `null` (`JSONValue`).
 public enum ReportJSON {
@@ -31,14 +32,13 @@ public enum ReportJSON {
     }
 
     static func image(_ row: ImageRow, layers: [InceptionLayer]) -> JSONValue {
-        var entry: [String: JSONValue] = [
-            "file": .fileName(row.file),
+        var entry: [String: JSONValue] = row.file.jsonMembers.merging([
             "width": .int(row.width),
             "height": .int(row.height),
             "top1": row.top1?.json ?? .null,
             "top5": .array(row.top5.map(\.json)),
             "explained": .bool(row.maps != nil),
-        ]
+        ]) { $1 }
         for distance in row.distances {
             let key = distance.space.key
             entry["\(key)_before"] = .number(distance.before)

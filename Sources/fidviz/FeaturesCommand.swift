@@ -62,7 +62,8 @@ struct FeaturesCommand: ParsableCommand {
         note("wrote \(images.count) feature vectors to \(npzOutput.output)" + (shard.map { ": \($0)" } ?? ""), quiet: quiet)
         if json {
             let predictions = (0 ..< rows.count).map { i in
-                JSONValue.object(["file": .fileName(rows.paths[i]), "top1": ClassScore.top(1, logits: rows.logits(i)!)[0].json])
+                JSONValue.object(rows.paths[i].jsonMembers.merging(
+                    ["top1": ClassScore.top(1, logits: rows.logits(i)!)[0].json]) { $1 })
             }
             print(String(decoding: JSONValue.array(predictions).serialized(pretty: true), as: UTF8.self), terminator: "")
         }
