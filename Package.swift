@@ -86,7 +86,7 @@ let package = Package(
         // MARK: - The pipeline
         .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
-        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive", "UntrustedInput"]),
+        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput", "OutputFiles"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "SeededRandom", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "Frechet", "Pixels"], exclude: ["README.md"]),
