@@ -51,19 +51,15 @@ extension ClassMatching {
             /// the order of `pool3`'s rows; the first is its Top-1. nil without logits.
             public var topClasses: [[Int]]?
             /// Further feature spaces by name, rows in the same order.
-            public var otherFeatures: [String: FeatureRows]
+            public var otherFeatures: [String: FeatureRows] = [:]
             /// The pool3 statistics of the rows as the set's own accumulator made them, when known:
             /// then `fid` is `FrechetDistance.distance` of them, the FID `fidviz fid` prints, to
             /// the last bit (the weighted route sums the same rows in another order).
-            public var pool3Statistics: FrechetStatistics?
+            public var pool3Statistics: FrechetStatistics? = nil
 
-            public init(pool3: FeatureRows, logits: FeatureRows?, topClasses: [[Int]]?,
-                        otherFeatures: [String: FeatureRows] = [:], pool3Statistics: FrechetStatistics? = nil) {
-                self.pool3 = pool3
-                self.logits = logits
-                self.topClasses = topClasses
-                self.otherFeatures = otherFeatures
-                self.pool3Statistics = pool3Statistics
+            /// The rows every generated set has; set the others when they are known.
+            public init(pool3: FeatureRows, logits: FeatureRows?, topClasses: [[Int]]?) {
+                (self.pool3, self.logits, self.topClasses) = (pool3, logits, topClasses)
             }
         }
 

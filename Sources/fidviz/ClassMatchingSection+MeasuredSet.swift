@@ -53,11 +53,13 @@ extension ClassMatchingSection {
         referenceSide.logits = reference.logitStatistics
         referenceSide.topNMultiHot = multiHot
         referenceSide.otherFeatures = aux.map { [$0.name: $0.reference] } ?? [:]
+        var generated = ClassMatching.Analysis.Generated(
+            pool3: FeatureRows(rows.pool3, dimension: InceptionArchitecture.featureCount), logits: logits,
+            topClasses: topClasses)
+        generated.otherFeatures = aux.map { [$0.name: $0.generated] } ?? [:]
+        generated.pool3Statistics = statistics
         let analysis = try ClassMatching.Analysis(
-            reference: referenceSide,
-            generated: .init(pool3: FeatureRows(rows.pool3, dimension: InceptionArchitecture.featureCount),
-                             logits: logits, topClasses: topClasses, otherFeatures: aux.map { [$0.name: $0.generated] } ?? [:],
-                             pool3Statistics: statistics),
+            reference: referenceSide, generated: generated,
             options: Self.options(topN: topN, optimizer: optimizer))
         self.init(analysis: analysis, generatedCount: rows.count, referenceCount: reference.statistics.n,
                   topN: topN, generatedTop1: topClasses?.map { $0[0] }, referenceHistogram: reference.top1Histogram,

@@ -13,12 +13,16 @@ import Sensitivity
 /// What `fidviz explain` was asked to do, as plain values: nothing past `ExplainCommand.run`
 /// reads the argument parser.
 struct ExplainSettings {
+    /// Where the maps are taken, in the order the figures show them.
     var layers: [InceptionLayer]
-    var top: Int
-    var best: Int
+    /// How many of the worst and of the best images phase 2 explains.
+    var top: Int, best: Int
+    /// Also take the backward pass down to the pixels.
     var pixelGradient: Bool
     var colormap: ColormapName
+    /// Images per forward pass in phase 1.
     var batchSize: Int
+    /// No progress bars or notes.
     var quiet: Bool
     /// `--ref` as the user gave it, for notes.
     var referenceName: String

@@ -28,8 +28,8 @@ struct FIDCommand: ParsableCommand {
             <value>`. A clean-fid KID file (`feats` [N,2048]) is a features file.
 
             Output, by the dimension d of the features compared:
-              d = 2048 (Inception pool3)   text `FID: <value>`   --json key `fid`
-              any other d                  text `FD: <value>`    --json keys `fd` and `dimension`
+              d = 2048 (pool3)   text `FID: <value>`   --json key `fid`
+              any other d        text `FD: <value>`    --json `fd`, `dimension`
             --json also holds n_gen and n_ref (null when a statistics file does not record n), and \
             with --kid kid_mean, kid_std, kid_subsets and kid_subset_size (text: `KID: <mean> ± <std>`).
 

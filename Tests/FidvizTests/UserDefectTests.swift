@@ -117,6 +117,6 @@ final class UserDefectTests: FidvizTestCase {
         XCTAssertEqual(run.status, 0, "\(run)")
         let lines = run.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         XCTAssertTrue(lines.contains { $0.contains("text `FID: <value>`") && $0.contains("--json key `fid`") }, run.stdout)
-        XCTAssertTrue(lines.contains { $0.contains("text `FD: <value>`") && $0.contains("`fd` and `dimension`") }, run.stdout)
+        XCTAssertTrue(lines.contains { $0.contains("text `FD: <value>`") && $0.contains("--json `fd`, `dimension`") }, run.stdout)
     }
 }

@@ -173,13 +173,11 @@ final class ClassMatchingReportTests: XCTestCase {
         reference.logits = logitStatistics
         reference.topNMultiHot = multiHot
         reference.otherFeatures = ["clip": clip]
-        let report = try ClassMatching.Analysis(
-            reference: reference,
-            generated: .init(pool3: FeatureRows(generated.rows, dimension: d),
-                             logits: FeatureRows(logits, dimension: classes),
-                             topClasses: topClasses(logits, classes: classes, n: 2),
-                             otherFeatures: ["clip": clipRows]),
-            options: options)
+        var generatedSide = ClassMatching.Analysis.Generated(
+            pool3: FeatureRows(generated.rows, dimension: d), logits: FeatureRows(logits, dimension: classes),
+            topClasses: topClasses(logits, classes: classes, n: 2))
+        generatedSide.otherFeatures = ["clip": clipRows]
+        let report = try ClassMatching.Analysis(reference: reference, generated: generatedSide, options: options)
 
         let rows = FeatureRows(generated.rows, dimension: d)
         let uniform = WeightedStatistics.uniformWeights(count: n)
