@@ -1,7 +1,7 @@
-import NumpyFiles
 import XCTest
 
 @testable import Frechet
+@testable import NumpyFiles
 
 /// FID, per-sample contribution and KID against pytorch-fid / torch-fidelity golden values
 /// (Tests/Fixtures/golden, produced in float64; see /work/shared/reference/README.md).

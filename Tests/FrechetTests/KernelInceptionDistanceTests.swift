@@ -1,7 +1,7 @@
-import NumpyFiles
 import XCTest
 
 @testable import Frechet
+@testable import NumpyFiles
 
 final class KernelInceptionDistanceTests: XCTestCase {
     /// MMD^2 of the torch-fidelity formula written out term by term, no BLAS.

@@ -1,7 +1,7 @@
-import NumpyFiles
 import XCTest
 
 @testable import Frechet
+@testable import NumpyFiles
 
 /// FID on singular covariances follows pytorch-fid and scipy: negative eigenvalues clamped to
 /// 0, every positive one kept. Fixtures: Tests/Fixtures/frechet/make_singular_fixtures.py

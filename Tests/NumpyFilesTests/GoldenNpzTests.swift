@@ -1,6 +1,6 @@
 import Foundation
-import NumpyFiles
 import XCTest
+@testable import NumpyFiles
 
 /// The reference bundle's .npz files (written by numpy from PyTorch outputs) read with the
 /// expected keys, shapes, dtypes and a few exact values.

@@ -1,6 +1,6 @@
 import Foundation
-import NumpyFiles
 import XCTest
+@testable import NumpyFiles
 
 /// Single .npy arrays: numpy-written fixtures (make_npz_fixtures.py), byte-exact encoding, and
 /// broken headers built in memory.
