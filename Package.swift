@@ -23,7 +23,10 @@ import PackageDescription
 //   _SeededWeights   deterministic stand-in weights, for the tests and the benchmark only
 //   fidviz-bench     speed and memory benchmarks (also makes test images for scripts/bench-report)
 //   FuzzEntryPoints  each parser as a function of bytes, for Fuzz/ and FuzzRegressionTests
-//   TestSupport      fixtures and helpers shared by the test targets (Tests/TestSupport)
+//   TestSupport      the fixtures lookup and small helpers every test target may use; imports
+//                    nothing of fidviz (Tests/TestSupport)
+//   TestCheckpoints  .pth files for the tests: pickles and stored zips byte by byte, the seeded
+//                    checkpoints and the record of seeded-0-legacy.pth (Tests/TestCheckpoints)
 // A newcomer reads this map, then README.md, then a module's Sources/<module>/README.md, which
 // names the file to start with.
 let package = Package(
@@ -110,28 +113,30 @@ let package = Package(
             exclude: ["README.md"]),
 
         // MARK: - Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .target(
-            name: "TestSupport", dependencies: ["InceptionGraph", "_SeededWeights", "ZipArchive"],
-            path: "Tests/TestSupport"),
+            name: "TestCheckpoints", dependencies: ["TestSupport", "InceptionGraph", "_SeededWeights", "ZipArchive"],
+            path: "Tests/TestCheckpoints"),
         .testTarget(name: "UntrustedInputTests", dependencies: ["UntrustedInput"]),
-        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "Frechet"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "Frechet", "TestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Frechet"]),
         .testTarget(
             name: "InceptionGraphTests",
             dependencies: [
-                "InceptionGraph", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
-                "UntrustedInput", "Frechet",
+                "InceptionGraph", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "TestCheckpoints",
+                "ZipArchive", "UntrustedInput", "Frechet",
             ]),
-        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "Frechet"]),
-        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
+        .testTarget(
+            name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "Frechet", "TestSupport"]),
+        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS", "TestSupport"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport", "UntrustedInput"]),
-        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
+        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
         .testTarget(
             name: "FidvizTests",
             dependencies: [
                 "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "Autograd", "Heatmap",
-                "TestSupport",
+                "TestSupport", "TestCheckpoints",
             ]),
         .testTarget(
             name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),

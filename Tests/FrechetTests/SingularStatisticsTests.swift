@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Frechet
@@ -14,7 +15,7 @@ final class SingularStatisticsTests: XCTestCase {
     }
 
     static func load(_ name: String) throws -> Fixture {
-        let arrays = try Npz.read(contentsOf: fixtureURL("frechet/singular_\(name).npz"))
+        let arrays = try Npz.read(contentsOf: Fixtures.url("frechet/singular_\(name).npz"))
         func values(_ key: String) throws -> [Double] { try XCTUnwrap(arrays[key]?.doubles(), key) }
         func scalar(_ key: String) throws -> Double { try XCTUnwrap(arrays[key]?.scalarDouble(), key) }
         return Fixture(

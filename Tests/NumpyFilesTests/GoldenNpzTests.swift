@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import NumpyFiles
 
@@ -7,7 +8,7 @@ import XCTest
 final class GoldenNpzTests: XCTestCase {
 
     private func golden(_ name: String) throws -> [String: NpyArray] {
-        try Npz.read(contentsOf: Fixtures.golden.appendingPathComponent(name))
+        try Npz.read(contentsOf: Fixtures.url("golden/\(name)"))
     }
 
     private func layout(_ arrays: [String: NpyArray]) -> [String: String] {
