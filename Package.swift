@@ -25,7 +25,10 @@ import PackageDescription
 //   _SeededWeights   deterministic stand-in weights, for the tests and the benchmark only
 //   fidviz-bench     speed and memory benchmarks (also makes test images for scripts/bench-report)
 //   FuzzEntryPoints  each parser as a function of bytes, for Fuzz/ and FuzzRegressionTests
-//   TestSupport      fixtures and helpers shared by the test targets (Tests/TestSupport)
+//   TestSupport      the fixtures lookup and small helpers every test target may use; imports
+//                    nothing of fidviz (Tests/TestSupport)
+//   TestCheckpoints  .pth files for the tests: pickles and stored zips byte by byte, the seeded
+//                    checkpoints and the record of seeded-0-legacy.pth (Tests/TestCheckpoints)
 // A newcomer reads this map, then README.md, then a module's Sources/<module>/README.md, which
 // names the file to start with.
 let package = Package(
@@ -118,28 +121,36 @@ let package = Package(
             exclude: ["README.md"]),
 
         // MARK: - Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .target(
-            name: "TestSupport", dependencies: ["InceptionGraph", "_SeededWeights", "ZipArchive"],
-            path: "Tests/TestSupport"),
+            name: "TestCheckpoints", dependencies: ["TestSupport", "InceptionGraph", "_SeededWeights", "ZipArchive"],
+            path: "Tests/TestCheckpoints"),
         .testTarget(name: "UntrustedInputTests", dependencies: ["UntrustedInput"]),
-        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "SeededRandom"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "SeededRandom", "TestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "SeededRandom"]),
         .testTarget(
             name: "InceptionGraphTests",
             dependencies: [
-                "InceptionGraph", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "ZipArchive",
-                "UntrustedInput", "SeededRandom",
+                "InceptionGraph", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport", "TestCheckpoints",
+                "ZipArchive", "UntrustedInput", "SeededRandom",
             ]),
-        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "SeededRandom", "OutputFiles"]),
-        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS", "SeededRandom"]),
+        .testTarget(
+            name: "NumpyFilesTests",
+            dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "SeededRandom", "OutputFiles", "TestSupport"]),
+        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS", "SeededRandom", "TestSupport"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "TestSupport", "UntrustedInput"]),
-        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "OutputFiles", "Frechet", "SeededRandom", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
+        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels", "TestSupport"]),
+        .testTarget(
+            name: "ReportTests",
+            dependencies: [
+                "Report", "OutputFiles", "Frechet", "SeededRandom", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity",
+                "NumpyFiles", "TestSupport",
+            ]),
         .testTarget(
             name: "FidvizTests",
             dependencies: [
                 "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "_SeededWeights", "SeededRandom", "Frechet", "Autograd",
-                "Heatmap", "TestSupport",
+                "Heatmap", "TestSupport", "TestCheckpoints",
             ]),
         .testTarget(
             name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),

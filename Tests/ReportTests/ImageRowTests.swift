@@ -61,7 +61,7 @@ final class ImageRowTests: XCTestCase {
         try AtomicFile.write(to: url) { try ImagesCSV.write(rows, to: $0) }
         let records = parseCSV(try String(contentsOf: url, encoding: .utf8))
         XCTAssertEqual(records.first, ["rank", "file", "top1_index", "top1_label", "top1_probability", "fid_before",
-                                        "fid_after", "delta_fid"])
+                                       "fid_after", "delta_fid"], "the documented header of images.csv")
         XCTAssertEqual(records.count, rows.count + 1)
         for (i, row) in rows.enumerated() {
             let record = records[i + 1]

@@ -4,15 +4,13 @@ import InceptionGraph
 import Pixels
 import Report
 import Sensitivity
+import TestSupport
 import XCTest
 
 /// Rows, summaries and folders shared by the report tests.
 enum Support {
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
-
     static func goldenImage(_ name: String) -> URL {
-        fixtures.appendingPathComponent("golden/images/\(name)")
+        Fixtures.url("golden/images/\(name)")
     }
 
     /// A row for `file` with ΔFID `delta`; the image itself is a golden one (`image`).

@@ -2,12 +2,12 @@ import Autograd
 import Foundation
 import Frechet
 import InceptionGraph
-import NumpyFiles
 import Pixels
 import _SeededWeights
 import Sensitivity
 import TestSupport
 import XCTest
+@testable import NumpyFiles
 
 /// Per-image FID contributions, sensitivity maps, Grad-CAM and pixel gradients against PyTorch
 /// (golden/<stem>.explain.npz: the image joins the generated set of stats_fixture.npz).
