@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Data flows one way: a module imports only modules above it in the package map (the comment at
@@ -6,8 +7,7 @@ import XCTest
 /// dependencies in Package.swift and every `import` line under Sources, and fails on any that
 /// points down the map.
 final class ModuleMapTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = Fixtures.repository
 
     func testNoModuleImportsOneBelowItInTheMap() throws {
         let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
