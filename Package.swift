@@ -5,7 +5,9 @@ import PackageDescription
 //     pixels -> network -> features -> statistics -> maps -> files
 // and a module imports only modules above it in this list (and the C shims), never one below.
 //
+//   SeededRandom     the one seeded generator (SplitMix64), for resampling, KID, stand-in weights, tests
 //   UntrustedInput   limits on files from outside (Limits) and their text quoted in one-line errors
+//   OutputFiles      the one atomic writer (AtomicFile), cleanup on Ctrl-C, output-path checks
 //   ZipArchive       the one zip reader (.pth and .npz), the streaming zip writer, CRC-32
 //   TorchCheckpoint  the one .pth reader: torch.save files through a restricted unpickler, as
 //                    named Float parameters for any network
@@ -13,13 +15,13 @@ import PackageDescription
 //   Autograd         NCHW tensors, the tape, each op with its backward; the float64 routing twin
 //   InceptionGraph   network: the FID Inception-v3, its weights, preprocessing, labels, class scores
 //   DINOv2           network: DINOv2 ViT-S/B/L 14 (FD_DINOv2), its weights, dgm-eval's preprocessing
-//   NumpyFiles       .npy/.npz reading and writing
-//   Frechet          features -> statistics: statistics files, FID, KID, per-image contributions,
-//                    class matching, the one seeded generator (SplitMix64)
+//   NumpyFiles       .npy/.npz reading and writing (an .npz file written through AtomicFile)
+//   Frechet          features -> statistics: statistics files, streamed statistics, FID, KID,
+//                    per-image contributions, class matching
 //   Sensitivity      statistics -> maps: backward passes from dFID (Inception, DINOv2) and the Top-1
 //                    logit, Grad-CAM
 //   Heatmap          maps -> pictures: colormaps, overlays, figures and charts (Cairo)
-//   Report           pictures -> files: HTML, JSON, CSV, the staging folder, the one atomic writer
+//   Report           pictures -> files: HTML, JSON, CSV, the report's staging folder
 //   fidviz           the command line: turns arguments into sets and wires the modules together
 //   C shims          the only places that import C: COpenBLAS + CBLAS (BLAS/LAPACK, set up before
 //                    main), CCairo, LibPNG + CPNG, LibJPEG + CJPEG, CShimStatus, CWebP, CZlib
@@ -27,7 +29,10 @@ import PackageDescription
 //   _SeededWeights   deterministic stand-in weights, for the tests and the benchmark only
 //   fidviz-bench     speed and memory benchmarks (also makes test images for scripts/bench-report)
 //   FuzzEntryPoints  each parser as a function of bytes, for Fuzz/ and FuzzRegressionTests
-//   TestSupport      fixtures and helpers shared by the test targets (Tests/TestSupport)
+//   TestSupport      the fixtures lookup and small helpers every test target may use; imports
+//                    nothing of fidviz (Tests/TestSupport)
+//   TestCheckpoints  .pth files for the tests: pickles and stored zips byte by byte, the seeded
+//                    checkpoints and the record of seeded-0-legacy.pth (Tests/TestCheckpoints)
 // A newcomer reads this map, then README.md, then a module's Sources/<module>/README.md, which
 // names the file to start with.
 let package = Package(
@@ -73,8 +78,14 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // MARK: - The seeded generator
+        .target(name: "SeededRandom", exclude: ["README.md"]),
+
         // MARK: - Limits on files from outside, and quoting their text in messages
         .target(name: "UntrustedInput", exclude: ["README.md"]),
+
+        // MARK: - Writing files: atomically, and cleaned up on Ctrl-C
+        .target(name: "OutputFiles", exclude: ["README.md"]),
 
         // MARK: - Zip archives (.pth checkpoints and .npz files)
         .target(name: "ZipArchive", dependencies: ["CZlib", "UntrustedInput"], exclude: ["README.md"]),
@@ -85,31 +96,31 @@ let package = Package(
         // MARK: - The pipeline
         .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
-        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"]),
+        .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "DINOv2", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"], exclude: ["README.md"]),
-        .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput"], exclude: ["README.md"]),
-        .target(name: "Frechet", dependencies: ["CBLAS", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
+        .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput", "OutputFiles"], exclude: ["README.md"]),
+        .target(name: "Frechet", dependencies: ["CBLAS", "SeededRandom", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "DINOv2", "Frechet", "Pixels"], exclude: ["README.md"]),
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
             name: "Report",
-            dependencies: ["Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap"], exclude: ["README.md"]),
+            dependencies: ["OutputFiles", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz",
             dependencies: [
                 "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap", "Report",
-                "UntrustedInput",
+                "UntrustedInput", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ], exclude: ["README.md"]),
 
         // MARK: - Seeded stand-in weights (tests and benchmark only, never the CLI)
-        .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "DINOv2", "TorchCheckpoint", "Frechet"], exclude: ["README.md"]),
+        .target(name: "_SeededWeights", dependencies: ["InceptionGraph", "DINOv2", "TorchCheckpoint", "SeededRandom"], exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz-bench",
             dependencies: [
-                "CBLAS", "Autograd", "Pixels", "InceptionGraph", "_SeededWeights", "Frechet", "NumpyFiles", "Heatmap",
-                "Sensitivity",
+                "CBLAS", "Autograd", "Pixels", "InceptionGraph", "_SeededWeights", "SeededRandom", "Frechet", "NumpyFiles",
+                "Heatmap", "Sensitivity",
             ]),
 
         // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)
@@ -118,34 +129,42 @@ let package = Package(
             exclude: ["README.md"]),
 
         // MARK: - Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .target(
-            name: "TestSupport", dependencies: ["InceptionGraph", "TorchCheckpoint", "_SeededWeights", "ZipArchive"],
-            path: "Tests/TestSupport"),
+            name: "TestCheckpoints", dependencies: ["TestSupport", "InceptionGraph", "TorchCheckpoint", "_SeededWeights", "ZipArchive"],
+            path: "Tests/TestCheckpoints"),
         .testTarget(name: "UntrustedInputTests", dependencies: ["UntrustedInput"]),
-        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "Frechet"]),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Frechet"]),
+        .testTarget(name: "ZipArchiveTests", dependencies: ["ZipArchive", "UntrustedInput", "SeededRandom", "TestSupport"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "SeededRandom"]),
         .testTarget(
             name: "InceptionGraphTests",
             dependencies: [
                 "InceptionGraph", "TorchCheckpoint", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport",
-                "ZipArchive", "UntrustedInput", "Frechet",
+                "TestCheckpoints", "ZipArchive", "UntrustedInput", "SeededRandom",
             ]),
         .testTarget(
             name: "DINOv2Tests",
             dependencies: [
                 "DINOv2", "TorchCheckpoint", "_SeededWeights", "NumpyFiles", "Autograd", "Pixels", "TestSupport",
-                "UntrustedInput",
+                "TestCheckpoints", "UntrustedInput",
             ]),
-        .testTarget(name: "NumpyFilesTests", dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "Frechet"]),
-        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS"]),
+        .testTarget(
+            name: "NumpyFilesTests",
+            dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "SeededRandom", "OutputFiles", "TestSupport"]),
+        .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS", "SeededRandom", "TestSupport"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "NumpyFiles", "TestSupport", "UntrustedInput"]),
-        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity", "NumpyFiles", "TestSupport"]),
+        .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels", "TestSupport"]),
+        .testTarget(
+            name: "ReportTests",
+            dependencies: [
+                "Report", "OutputFiles", "Frechet", "SeededRandom", "Heatmap", "Pixels", "InceptionGraph", "Sensitivity",
+                "NumpyFiles", "TestSupport",
+            ]),
         .testTarget(
             name: "FidvizTests",
             dependencies: [
-                "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "TorchCheckpoint", "_SeededWeights", "Frechet", "Autograd",
-                "Heatmap", "TestSupport",
+                "fidviz", "NumpyFiles", "Pixels", "InceptionGraph", "TorchCheckpoint", "_SeededWeights", "SeededRandom",
+                "Frechet", "Autograd", "Heatmap", "TestSupport", "TestCheckpoints",
             ]),
         .testTarget(
             name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),

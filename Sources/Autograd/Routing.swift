@@ -27,7 +27,8 @@ public final class Routing {
 
     public init() {}
 
-    public init(decisions: [RoutingDecision]) {
+    /// A log given in full (tests replay chosen decisions through `@testable import`).
+    init(decisions: [RoutingDecision]) {
         self.decisions = decisions
     }
 

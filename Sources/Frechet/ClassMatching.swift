@@ -15,11 +15,9 @@
 ///   weighted-FD objective of `NullSpaceOptimizer`, in multi-hot space, over the columns that
 ///   are non-zero in either set).
 ///
-/// Ties in a score row are broken towards the lower class index.
+/// Each image's classes come from its caller, by score, highest first (the network module's one
+/// ranking of class scores), so the maths here holds for any number of classes.
 public enum ClassMatching {
-    /// ImageNet classes of pytorch-fid's Inception (1008 logits).
-    public static let classCount = 1008
-
     public struct Top1Matching: Sendable, Equatable {
         /// w_i, >= 0, summing to 1, [N].
         public let weights: [Double]
@@ -86,47 +84,25 @@ public enum ClassMatching {
 
     // MARK: - Top-N
 
-    /// The `n` highest-scoring classes of each row of `scores` (row-major [N, classes]),
-    /// highest first, ties towards the lower index: [N][n].
-    public static func topClasses(scores: [Float], classCount: Int = classCount, n: Int)
-        -> [[Int]]
-    {
-        precondition(classCount > 0 && scores.count % classCount == 0 && n >= 1 && n <= classCount,
-                     "ClassMatching.topClasses: [\(scores.count)] scores, \(classCount) classes, n = \(n)")
-        return (0..<(scores.count / classCount)).map { row in
-            let base = row * classCount
-            var best: [Int] = []  // sorted by (score descending, index ascending)
-            for c in 0..<classCount {
-                let score = scores[base + c]
-                if best.count == n, let last = best.last, !(score > scores[base + last]) { continue }
-                var position = best.count
-                while position > 0 && score > scores[base + best[position - 1]] { position -= 1 }
-                best.insert(c, at: position)
-                if best.count > n { best.removeLast() }
+    /// Multi-hot rows [N, classCount] (Float32): 1 in each image's first `n` classes of
+    /// `topClasses` (its classes by score, highest first, at least `n` of them).
+    public static func topNMultiHot(topClasses: [[Int]], classCount: Int, n: Int) -> [Float] {
+        var rows = [Float](repeating: 0, count: topClasses.count * classCount)
+        for (i, classes) in topClasses.enumerated() {
+            precondition(classes.count >= n, "ClassMatching.topNMultiHot: image \(i) has \(classes.count) classes, Top-\(n) needs \(n)")
+            for c in classes.prefix(n) {
+                precondition(c >= 0 && c < classCount, "ClassMatching.topNMultiHot: class \(c) of image \(i) outside 0..<\(classCount)")
+                rows[i * classCount + c] = 1
             }
-            return best
-        }
-    }
-
-    /// Multi-hot rows [N, classes] (Float32): 1 in each row's `n` highest-scoring classes.
-    public static func topNMultiHot(scores: [Float], classCount: Int = classCount, n: Int = 5)
-        -> [Float]
-    {
-        let top = topClasses(scores: scores, classCount: classCount, n: n)
-        var rows = [Float](repeating: 0, count: top.count * classCount)
-        for (i, classes) in top.enumerated() {
-            for c in classes { rows[i * classCount + c] = 1 }
         }
         return rows
     }
 
     /// The reference side of the Top-N objective: mean and covariance (`np.cov`) of the
-    /// reference images' multi-hot vectors, [classes].
-    public static func topNStatistics(scores: [Float], classCount: Int = classCount, n: Int = 5)
-        throws -> FrechetStatistics
-    {
+    /// reference images' multi-hot vectors, [classCount].
+    public static func topNStatistics(topClasses: [[Int]], classCount: Int, n: Int) throws -> FrechetStatistics {
         let accumulator = StatisticsAccumulator(dimension: classCount)
-        accumulator.add(rows: topNMultiHot(scores: scores, classCount: classCount, n: n))
+        accumulator.add(rows: topNMultiHot(topClasses: topClasses, classCount: classCount, n: n))
         return try accumulator.statistics(source: "reference Top-\(n) multi-hot vectors")
     }
 
@@ -143,11 +119,11 @@ public enum ClassMatching {
     /// multi-hot vectors of the generated images, on the columns that are non-zero in either
     /// set (a reference column is zero when its mean is).
     public static func topNWeights(
-        reference: FrechetStatistics, generatedScores: [Float], n: Int = 5,
+        reference: FrechetStatistics, generatedTopClasses: [[Int]], n: Int = 5,
         optimizer: NullSpaceOptimizer = NullSpaceOptimizer()
     ) throws -> TopNMatching {
         let classes = reference.dimension
-        let rows = topNMultiHot(scores: generatedScores, classCount: classes, n: n)
+        let rows = topNMultiHot(topClasses: generatedTopClasses, classCount: classes, n: n)
         let count = rows.count / classes
         var used = reference.mu.map { $0 != 0 }
         for i in 0..<count {

@@ -15,6 +15,9 @@ public struct SampleContribution: Sendable, Equatable {
     /// Empty when the evaluation was asked for ΔFID only.
     public var gradient: [Double]
 
+    /// FID of the set the image joins, without it.
+    public var fidBefore: Double { fidAfter - deltaFID }
+
     public init(fidAfter: Double, deltaFID: Double, gradient: [Double]) {
         self.fidAfter = fidAfter
         self.deltaFID = deltaFID

@@ -1,4 +1,3 @@
-import NumpyFiles
 
 // MARK: - Errors from statistics, their files, and the linear algebra behind FID
 
@@ -93,13 +92,3 @@ public enum FrechetError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-extension FrechetError {
-    /// `unreadable`, from a `.npy`/`.npz` reading error: the member and byte offset it names go
-    /// into the reason.
-    public static func unreadable(_ error: NumpyFileError, source: String) -> FrechetError {
-        var reason = error.reason
-        if let member = error.member { reason = "member '\(member)': " + reason }
-        if let offset = error.offset { reason += " (at byte \(offset))" }
-        return .unreadable(source: source, reason: reason)
-    }
-}

@@ -1,3 +1,4 @@
+import SeededRandom
 import CBLAS
 
 // MARK: - Kernel Inception Distance

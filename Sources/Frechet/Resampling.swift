@@ -1,3 +1,5 @@
+import SeededRandom
+
 // MARK: - FID of an actual resample
 
 /// FID of resamples drawn by image weights, as Kynkäänniemi et al. measure matched FID: N

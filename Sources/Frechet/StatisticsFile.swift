@@ -49,7 +49,8 @@ public struct StatisticsFile: Sendable, Equatable {
     /// `sigma_top<N>`; `ClassMatching.topNStatistics`), by N, where recorded.
     public var topNStatistics: [Int: FrechetStatistics] = [:]
     /// A features file's rows, when asked for (`keepRows`): `pool3` [N, d] as Float32,
-    /// `logits` [N, 1008] (when present and asked for) and `files` [N] (when present).
+    /// `logits` [N, classes] (when present and `logits` or `keepRows` was asked for) and `files` [N]
+    /// (when present).
     public var features: [Float]?
     public var logits: [Float]?
     public var files: [String]?
@@ -68,10 +69,10 @@ public struct StatisticsFile: Sendable, Equatable {
     /// - Parameters:
     ///   - expectedDimension: the feature dimension d the arrays must have (nil: any).
     ///   - expectedClassCount: the length `top1_hist` must have, when present (nil: any).
-    ///   - logits: also read a features file's `logits` (its statistics and Top-1 histogram).
+    ///   - logits: also read a features file's `logits` (its rows and their statistics).
     ///   - keepRows: keep a features file's rows (`features`, `logits`, `files`).
     public static func read(
-        contentsOf url: URL, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
+        contentsOf url: URL, expectedDimension: Int? = nil, expectedClassCount: Int? = nil,
         logits: Bool = false, keepRows: Bool = false
     ) throws -> StatisticsFile {
         let archive = try unreadable(url.path) { try NpzArchive(contentsOf: url) }
@@ -82,7 +83,7 @@ public struct StatisticsFile: Sendable, Equatable {
     /// Reads and validates the statistics in an opened .npz (see `read(contentsOf:)`); errors
     /// name the file as `archive.name`.
     public static func read(
-        _ archive: NpzArchive, expectedDimension: Int? = 2048, expectedClassCount: Int? = 1008,
+        _ archive: NpzArchive, expectedDimension: Int? = nil, expectedClassCount: Int? = nil,
         logits: Bool = false, keepRows: Bool = false
     ) throws -> StatisticsFile {
         let source = archive.name
@@ -214,17 +215,8 @@ public struct StatisticsFile: Sendable, Equatable {
                                                  expected: [count, logits.shape.last ?? 0],
                                                  reason: "one row of logits per row of \(key)")
             }
-            let rows = logits.floats() ?? []
-            let classes = statistics.dimension
-            var histogram = [Int64](repeating: 0, count: classes)
-            for r in 0 ..< count {
-                var best = 0
-                for c in 1 ..< classes where rows[r * classes + c] > rows[r * classes + best] { best = c }
-                histogram[best] += 1
-            }
             file.logitStatistics = statistics
-            file.top1Histogram = histogram
-            if keepRows { file.logits = rows }
+            file.logits = logits.floats()
         }
         if keepRows {
             file.features = pool3.floats()
@@ -319,8 +311,10 @@ public struct StatisticsFile: Sendable, Equatable {
             }
             top1Histogram = counts
         }
-        logitStatistics = try Self.classStatistics(arrays, suffix: "logits", n: statistics.n, source: source,
-                                                   expectedClassCount: expectedClassCount, what: "logit")
+        if let recorded = try Self.classStatistics(arrays, suffix: "logits", n: statistics.n, source: source,
+                                                   expectedClassCount: expectedClassCount, what: "logit") {
+            logitStatistics = recorded
+        }
         for key in arrays.keys.filter(Self.isTopNKey) where key.hasPrefix("mu_") {
             let suffix = String(key.dropFirst(3))
             guard let n = Int(suffix.dropFirst(3)) else { continue }
@@ -385,7 +379,7 @@ public struct StatisticsFile: Sendable, Equatable {
 
 extension FrechetStatistics {
     /// The validated statistics in the .npz at `url` (see `StatisticsFile.read`).
-    public static func load(contentsOf url: URL, expectedDimension: Int? = 2048) throws
+    public static func load(contentsOf url: URL, expectedDimension: Int? = nil) throws
         -> FrechetStatistics
     {
         try StatisticsFile.read(contentsOf: url, expectedDimension: expectedDimension).statistics

@@ -6,7 +6,7 @@ import Pixels
 /// PNG encoding in memory (no temporary files), through Cairo's libpng-backed
 /// `cairo_surface_write_to_png_stream`. Decoding is `Pixels.PNGDecoder`'s.
 public enum PNGCodec {
-    /// `pixels` as an 8-bit RGBA PNG (alpha is always 255).
+    /// `pixels` as an 8-bit RGB PNG (Cairo leaves out the alpha channel of an opaque surface).
     public static func encode(_ pixels: RGBImage) throws -> [UInt8] {
         let surface = try CairoCanvas.makeSurface(pixels)
         defer { cairo_surface_destroy(surface) }

@@ -137,7 +137,7 @@ public struct NpyArray: Equatable, Sendable {
     }
 
     /// The single value of a one-element numeric array (0-d or not) as Double, else nil.
-    public func scalarDouble() -> Double? {
+    func scalarDouble() -> Double? {
         guard count == 1 else { return nil }
         return doubles()?.first
     }

@@ -8,7 +8,7 @@ import ZipArchive
 /// not end in ".npy" are skipped (numpy only writes .npy members). `NpzArchive` decodes members
 /// one at a time; `read(contentsOf:keys:)` decodes only the members asked for. `encode` streams
 /// an archive to any sink, one member in memory at a time (fidviz's output files go through
-/// `Report.NpzFile`, which streams it through the one atomic writer).
+/// `NpzFile`, which streams it through the one atomic writer).
 public enum Npz {
 
     // MARK: - Reading

@@ -54,21 +54,39 @@ public struct ImagePath: Hashable, Comparable, Sendable, CustomStringConvertible
     /// characters as `\xNN` (see `ImagePath`).
     public static func displayName<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var out = ""
+        decodeUTF8(bytes, scalar: { scalar in
+            if scalar.value >= 0x20 && scalar.value != 0x7F {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += Self.hexEscape(UInt8(scalar.value))
+            }
+        }, invalidByte: { out += Self.hexEscape($0) })
+        return out
+    }
+
+    /// The name exactly, when its bytes are valid UTF-8 (control characters and all).
+    public var exactText: String? { validUTF8(bytes) }
+
+    /// Walks `bytes` as UTF-8: each well-formed scalar goes to `scalar`, each byte that is not part
+    /// of one (a name need not be UTF-8) to `invalidByte`. Such a byte is always 0x80 or above.
+    public static func decodeUTF8<Bytes: Collection>(_ bytes: Bytes, scalar: (Unicode.Scalar) -> Void,
+                                                     invalidByte: (UInt8) -> Void) where Bytes.Element == UInt8 {
         var rest = Array(bytes)[...]
         while let first = rest.first {
             let length = first < 0x80 ? 1 : first >= 0xC2 && first <= 0xDF ? 2 : first >= 0xE0 && first <= 0xEF ? 3
                 : first >= 0xF0 && first <= 0xF4 ? 4 : 0
-            if length > 0, rest.count >= length,
-               let scalar = validUTF8(rest.prefix(length))?.unicodeScalars.first,
-               scalar.value >= 0x20 && scalar.value != 0x7F {
-                out.unicodeScalars.append(scalar)
+            if length > 0, rest.count >= length, let decoded = validUTF8(rest.prefix(length))?.unicodeScalars.first {
+                scalar(decoded)
                 rest = rest.dropFirst(length)
             } else {
-                out += "\\x" + String(first, radix: 16, uppercase: false).leftPadded(to: 2)
+                invalidByte(first)
                 rest = rest.dropFirst()
             }
         }
-        return out
+    }
+
+    private static func hexEscape(_ byte: UInt8) -> String {
+        "\\x" + String(byte, radix: 16, uppercase: false).leftPadded(to: 2)
     }
 
     // MARK: - Reading

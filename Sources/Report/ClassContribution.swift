@@ -17,14 +17,15 @@ public struct ClassContribution: Equatable, Sendable {
     public let worstRow: Int
 
     /// One entry per Top-1 class present in `ranked` (rows in the report's order), largest
-    /// ΔFID sum first; equal sums by class index.
+    /// ΔFID sum first; equal sums by class index. Rows without a class (no logits) are in none.
     public static func aggregate(_ ranked: [ImageRow]) -> [ClassContribution] {
         var counts: [Int: (count: Int, sum: Double, worst: Int)] = [:]
         for (position, row) in ranked.enumerated() {
-            var entry = counts[row.top1.index] ?? (0, 0, position)
+            guard let top1 = row.top1 else { continue }
+            var entry = counts[top1.index] ?? (0, 0, position)
             entry.count += 1
-            if row.deltaFID.isFinite { entry.sum += row.deltaFID }
-            counts[row.top1.index] = entry
+            if row.ranking.delta.isFinite { entry.sum += row.ranking.delta }
+            counts[top1.index] = entry
         }
         return counts.map { index, entry in
             ClassContribution(index: index, label: ImageNetLabels.label(index), count: entry.count,

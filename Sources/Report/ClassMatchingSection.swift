@@ -6,11 +6,12 @@ import Pixels
 
 // MARK: - How much of FID is ImageNet classes
 
-/// One run's class-matching numbers (`ClassMatchingReport`) with what the report needs to
-/// show them: the set sizes, each generated image's Top-1 class and source, and the lines
-/// saying why a matching was left out.
-public struct ClassMatchingView: Sendable {
-    public var analysis: ClassMatchingReport
+/// The class-matching section of a report: one run's numbers (`ClassMatching.Analysis`) with
+/// what the report needs to show them (the set sizes, each generated image's Top-1 class and
+/// source, and the lines saying why a matching was left out). `fidviz classes` prints its
+/// `text` or `json`; `write(to:)` draws it for `fidviz classes -o` and the explain report.
+public struct ClassMatchingSection: Sendable {
+    public var analysis: ClassMatching.Analysis
     public var generatedCount: Int
     /// nil when the reference statistics do not record their number of images.
     public var referenceCount: Int?
@@ -23,7 +24,7 @@ public struct ClassMatchingView: Sendable {
     /// One line for each matching that could not be computed, and why.
     public var notes: [String]
 
-    public init(analysis: ClassMatchingReport, generatedCount: Int, referenceCount: Int?, topN: Int,
+    public init(analysis: ClassMatching.Analysis, generatedCount: Int, referenceCount: Int?, topN: Int,
                 generatedTop1: [Int]?, referenceHistogram: [Int64]?, images: [ImagePath]?, notes: [String]) {
         self.analysis = analysis
         self.generatedCount = generatedCount
@@ -35,27 +36,42 @@ public struct ClassMatchingView: Sendable {
         self.notes = notes
     }
 
-    /// 1 - pool3-matched FID / FID: how far choosing among the same images can lower FID.
-    public var reducibleByWeighting: Double { 1 - analysis.fidPool3Matched / analysis.fidPool3 }
-
     /// An effective sample size below this is too few images to trust the weighted FID.
     public var lowEffectiveSampleSize: Double { Double(generatedCount) / 10 }
 
-    /// The sentence the report leads with.
+    /// The sentence the report leads with. How far choosing among the same images lowers FID is
+    /// the paper's measure, FID of N images drawn with the pool3 weights (median of the draws),
+    /// not the pool3-weighted FID: with fewer images than dimensions the weighted covariance
+    /// is no estimate of what a resample reaches, and the headline says so when the two part.
     public var headline: String {
-        let lower = "choosing among the same images, without changing any, can lower it by "
-            + Self.percent(reducibleByWeighting)
-        guard let explained = analysis.explainedByTop1 else {
-            return "Choosing among the same images, without changing any, can lower this FID by "
-                + "\(Self.percent(reducibleByWeighting)) (the reference records no ImageNet classes, so the "
-                + "share due to Top-1 class mismatch is unknown)."
+        let a = analysis
+        let resampled = a.fidPool3Resampled.median
+        var choosing: String
+        if resampled < a.fid {
+            choosing = "drawing \(generatedCount) of the same images with the pool3 weights, without changing any, "
+                + "lowers it by \(Self.percent(1 - resampled / a.fid)) (median of \(a.fidPool3Resampled.values.count) "
+                + "resamples, the paper's measure)"
+        } else {
+            choosing = "drawing \(generatedCount) of the same images with the pool3 weights does not lower it "
+                + "(median of \(a.fidPool3Resampled.values.count) resamples: \(NumberText.fixed(resampled, digits: 3)) "
+                + "against \(NumberText.fixed(a.fid, digits: 3)))"
+        }
+        if resampled >= a.fid || generatedCount < a.dimension {
+            choosing += "; the pool3-weighted FID, \(NumberText.fixed(a.fidPool3Weighted, digits: 3)), is no estimate "
+                + "of what a resample reaches"
+                + (generatedCount < a.dimension
+                    ? " with \(generatedCount) images in \(a.dimension) dimensions (its covariance is singular)" : "")
+        }
+        guard let explained = a.explainedByTop1 else {
+            return "Of this FID, " + choosing + ". The reference records no ImageNet classes, so the share due to "
+                + "Top-1 class mismatch is unknown."
         }
         // Below half of the 0.1% the sentence shows, the share is rounding, not class mismatch.
         if explained < 0.0005 {
             return "None of this FID is ImageNet Top-1 class mismatch (matching the reference's class histogram "
-                + "does not lower it); " + lower + "."
+                + "does not lower it); " + choosing + "."
         }
-        return "\(Self.percent(explained)) of this FID is ImageNet Top-1 class mismatch; " + lower + "."
+        return "\(Self.percent(explained)) of this FID is ImageNet Top-1 class mismatch; " + choosing + "."
     }
 
     public static func percent(_ share: Double) -> String { NumberText.fixed(share * 100, digits: 1) + "%" }
@@ -63,28 +79,28 @@ public struct ClassMatchingView: Sendable {
 
 // MARK: - JSON
 
-extension ClassMatchingView {
+extension ClassMatchingSection {
     /// The numbers as `fidviz classes --json` prints them (and report.json's `class_matching`).
     public var json: JSONValue {
         let a = analysis
         var members: [String: JSONValue] = [
-            "fid": .number(a.fidPool3),
-            "fid_top1_matched": .optional(a.fidPool3Top1Matched),
+            "fid": .number(a.fid),
+            "fid_top1_matched": .optional(a.fidTop1Matched),
             "explained_top1": .optional(a.explainedByTop1),
             "ess_top1": .optional(a.top1?.effectiveSampleSize),
             "unmatched_reference_mass": .optional(a.unmatchedReferenceMass),
-            "fid_topn_matched": .optional(a.fidPool3TopNMatched),
+            "fid_topn_matched": .optional(a.fidTopNMatched),
             "ess_topn": .optional(a.topN?.optimization.effectiveSampleSize),
             "top_n": .int(topN),
-            "fid_pool3_weighted": .number(a.fidPool3Matched),
+            "fid_pool3_weighted": .number(a.fidPool3Weighted),
             "fid_pool3_resampled": .number(a.fidPool3Resampled.median),
             "fid_pool3_resampled_draws": .array(a.fidPool3Resampled.values.map(JSONValue.number)),
-            "ess_pool3": .number(a.pool3Matched.effectiveSampleSize),
+            "ess_pool3": .number(a.pool3Weighted.effectiveSampleSize),
             "pool3_optimizer": .object([
-                "iterations": .int(a.pool3Matched.iterations),
-                "converged": .bool(a.pool3Matched.converged),
-                "stop_reason": .string(a.pool3Matched.reason.rawValue),
-                "frank_wolfe_gap": .number(a.pool3Matched.frankWolfeGap),
+                "iterations": .int(a.pool3Weighted.iterations),
+                "converged": .bool(a.pool3Weighted.converged),
+                "stop_reason": .string(a.pool3Weighted.reason.rawValue),
+                "frank_wolfe_gap": .number(a.pool3Weighted.frankWolfeGap),
             ]),
             "fd_logits": .optional(a.fdLogits),
             "fd_logits_top1_matched": .optional(a.fdLogitsTop1Matched),
@@ -95,158 +111,13 @@ extension ClassMatchingView {
         ]
         if !a.otherFeatures.isEmpty {
             members["aux"] = .array(a.otherFeatures.map { other in
-                .object(["name": .string(other.name), "fd": .number(other.uniform),
-                         "fd_top1_matched": .optional(other.top1Matched),
-                         "fd_topn_matched": .optional(other.topNMatched),
-                         "fd_pool3_weighted": .number(other.pool3Matched)])
+                .object(["name": .string(other.name), "fd": .number(other.fd),
+                         "fd_top1_matched": .optional(other.fdTop1Matched),
+                         "fd_topn_matched": .optional(other.fdTopNMatched),
+                         "fd_pool3_weighted": .number(other.fdPool3Weighted)])
             })
         }
         return .object(members)
     }
 }
 
-// MARK: - HTML and figures
-
-public enum ClassMatchingSection {
-    /// Images shown in each of the two weight grids.
-    public static let gridSize = 16
-    /// Classes in the histogram.
-    public static let shownClasses = 25
-
-    /// Writes the section's figures into `folder` under `directory`/ and returns its HTML.
-    public static func write(_ view: ClassMatchingView, to folder: ReportFolder, directory: String = "class-matching",
-                             style: FigureStyle) throws -> String {
-        let e = HTMLEscaping.text
-        let a = view.analysis
-        var html = "<h2 class=\"section\" id=\"class-matching\">How much of this FID is ImageNet classes?</h2>\n"
-        html += "<p class=\"lead\"><strong>\(e(view.headline))</strong></p>\n"
-        html += "<p class=\"explain\">Each weighting keeps every image as it is and only changes how much each counts "
-            + "in the generated statistics. <em>Top-1 matched</em>: images weighted so that their Top-1 ImageNet "
-            + "classes have the reference's histogram. <em>Top-\(view.topN) matched</em>: weighted to match the "
-            + "reference's Top-\(view.topN) class vectors. <em>pool3 matched</em>: the weights that minimise FID "
-            + "itself, the lowest FID these images can reach. For context, Kynkäänniemi et al. (ICLR 2023) found "
-            + "on StyleGAN2 FFHQ that Top-1 matching took FID from 5.30 to about 4.70 and matching all pool3 "
-            + "features to 1.78, while FD in CLIP space moved only from 2.76 to 2.64: FID fell without any "
-            + "image getting better.</p>\n"
-        for note in view.notes { html += "<p class=\"explain\">\(e(note))</p>\n" }
-        html += table(view)
-
-        var bars: [BarChart.Bar] = [
-            (label: "FID (all images equal)", value: a.fidPool3, color: RGBColor(hex: 0x7F8C8D))]
-        if let v = a.fidPool3Top1Matched {
-            bars.append((label: "Top-1 matched", value: v, color: RGBColor(hex: 0x1F77B4)))
-        }
-        if let v = a.fidPool3TopNMatched {
-            bars.append((label: "Top-\(view.topN) matched", value: v, color: RGBColor(hex: 0x9467BD)))
-        }
-        bars.append((label: "pool3 matched (lowest)", value: a.fidPool3Matched, color: RGBColor(hex: 0x2CA02C)))
-        bars.append((label: "pool3 matched, resampled", value: a.fidPool3Resampled.median,
-                     color: RGBColor(hex: 0x98DF8A)))
-        let fidChart = "\(directory)/fid.png"
-        try folder.write(try BarChart.renderPNG(bars, title: "FID before and after each weighting", style: style),
-                         to: fidChart)
-        html += figure(fidChart, alt: "FID before and after each weighting",
-                       caption: "The same images under each weighting; lower is closer to the reference.")
-
-        if let top1 = view.generatedTop1, let reference = view.referenceHistogram {
-            let classesChart = "\(directory)/classes.png"
-            try folder.write(try ClassHistogramChart.renderPNG(histogram(view, top1: top1, reference: reference),
-                                                               maxClasses: shownClasses, style: style),
-                             to: classesChart)
-            html += figure(classesChart, alt: "Top-\(shownClasses) class histogram before and after Top-1 matching",
-                           caption: "Each class's share of the generated set before (blue) and after (green) Top-1 "
-                               + "matching, and of the reference (orange).")
-        }
-        if let images = view.images, images.count >= 2 {
-            html += try grids(view, images: images, to: folder, directory: directory)
-        }
-        return html
-    }
-
-    private static func table(_ view: ClassMatchingView) -> String {
-        let a = view.analysis
-        let n = Double(view.generatedCount)
-        func row(_ name: String, _ fid: Double?, ess: Double?, extra: String = "") -> String {
-            guard let fid else { return "" }
-            let change = fid / a.fidPool3 - 1
-            var essText = ess.map { NumberText.fixed($0, digits: 1) + " of \(view.generatedCount)" } ?? ""
-            if let ess, ess < view.lowEffectiveSampleSize {
-                essText = "<span class=\"bad\">\(essText): under N/10, too few images carry this weighting to "
-                    + "trust its FID</span>"
-            }
-            return "<tr><td>\(HTMLEscaping.text(name))</td><td class=\"num\">\(NumberText.fixed(fid, digits: 3))</td>"
-                + "<td class=\"num\">\(change == 0 ? "" : ClassMatchingView.percent(abs(change) < 0.0005 ? 0 : change))</td>"
-                + "<td>\(essText)</td>"
-                + "<td>\(extra)</td></tr>\n"
-        }
-        var html = "<table class=\"classes matching\"><thead><tr><th>weighting</th><th class=\"num\">FID</th>"
-            + "<th class=\"num\">change</th><th>effective sample size</th><th></th></tr></thead><tbody>\n"
-        html += row("all images equal", a.fidPool3, ess: n)
-        html += row("Top-1 matched", a.fidPool3Top1Matched, ess: a.top1?.effectiveSampleSize,
-                    extra: a.unmatchedReferenceMass.map {
-                        "reference mass in classes the generated set lacks: \(ClassMatchingView.percent($0))"
-                    } ?? "")
-        html += row("Top-\(view.topN) matched", a.fidPool3TopNMatched, ess: a.topN?.optimization.effectiveSampleSize)
-        let optimizer = a.pool3Matched
-        html += row("pool3 matched (lowest FID)", a.fidPool3Matched, ess: optimizer.effectiveSampleSize,
-                    extra: "\(optimizer.iterations) iterations, "
-                        + (optimizer.converged ? "converged" : "not converged (\(optimizer.reason.rawValue)): an upper bound"))
-        html += row("pool3 matched, resampled", a.fidPool3Resampled.median, ess: nil,
-                    extra: "median of \(a.fidPool3Resampled.values.count) draws of N images with these weights")
-        if let fd = a.fdLogits {
-            html += "<tr><td>FD of the 1008 logits</td><td class=\"num\">\(NumberText.fixed(fd, digits: 3))</td><td></td>"
-                + "<td></td><td>\(a.fdLogitsTop1Matched.map { "Top-1 matched: " + NumberText.fixed($0, digits: 3) } ?? "")</td></tr>\n"
-        }
-        for other in a.otherFeatures {
-            var parts = ["Top-1 matched " + (other.top1Matched.map { NumberText.fixed($0, digits: 3) } ?? "n/a")]
-            if let v = other.topNMatched { parts.append("Top-\(view.topN) matched " + NumberText.fixed(v, digits: 3)) }
-            parts.append("pool3 matched " + NumberText.fixed(other.pool3Matched, digits: 3))
-            html += "<tr><td>FD in \(HTMLEscaping.text(other.name))</td><td class=\"num\">"
-                + "\(NumberText.fixed(other.uniform, digits: 3))</td><td></td><td></td>"
-                + "<td>\(parts.joined(separator: "; "))</td></tr>\n"
-        }
-        return html + "</tbody></table>\n"
-    }
-
-    private static func figure(_ path: String, alt: String, caption: String) -> String {
-        "<figure class=\"histogram\"><img src=\"\(HTMLEscaping.relativeURL(path))\" alt=\"\(HTMLEscaping.text(alt))\">"
-            + "<figcaption>\(HTMLEscaping.text(caption))</figcaption></figure>\n"
-    }
-
-    /// The Top-1 histogram of the generated set (counts, and shares under the Top-1 weights)
-    /// and of the reference.
-    static func histogram(_ view: ClassMatchingView, top1: [Int], reference: [Int64]) -> ClassHistogram {
-        let ess = view.analysis.top1.map { NumberText.fixed($0.effectiveSampleSize, digits: 1) } ?? ""
-        return ClassHistogram.top1(top1, reference: reference, weights: view.analysis.top1?.weights,
-                                   title: "Top-\(shownClasses) Top-1 classes, before and after Top-1 matching",
-                                   weightedLabel: "generated, Top-1 matched (ESS \(ess))")
-    }
-
-    /// The images with the lowest and the highest pool3-matched weights, as thumbnails.
-    private static func grids(_ view: ClassMatchingView, images: [ImagePath], to folder: ReportFolder,
-                              directory: String) throws -> String {
-        let weights = view.analysis.pool3Matched.weights
-        let order = weights.indices.sorted { weights[$0] != weights[$1] ? weights[$0] < weights[$1] : $0 < $1 }
-        let lowCount = min(gridSize, order.count / 2)
-        let highCount = min(gridSize, order.count - lowCount)
-        let low = Array(order.prefix(lowCount))
-        let high = Array(order.suffix(highCount).reversed())
-        var html = ""
-        for (name, positions, caption) in [
-            ("low", low, "The \(low.count) lowest-weighted images under the pool3 weights: what FID wants fewer of."),
-            ("high", high, "The \(high.count) highest-weighted images: what FID wants more of."),
-        ] {
-            html += "<h3>\(HTMLEscaping.text(caption))</h3>\n<div class=\"grid\">\n"
-            for (k, i) in positions.enumerated() {
-                let path = "\(directory)/\(name)-\(String(format: "%02d", k + 1)).png"
-                try folder.write(try Thumbnail.png(of: try ImageDecoder.decode(images[i]), maxSide: 128), to: path)
-                let label = images[i].description
-                html += "<figure><img src=\"\(HTMLEscaping.relativeURL(path))\" alt=\"\(HTMLEscaping.text(label))\" "
-                    + "title=\"\(HTMLEscaping.text(label))\"><figcaption>N·w = "
-                    + "\(NumberText.fixed(weights[i] * Double(weights.count), digits: 2))</figcaption></figure>\n"
-            }
-            html += "</div>\n"
-        }
-        return html
-    }
-}

@@ -169,12 +169,12 @@ public enum HTMLReport {
             for c in page.classes {
                 let worst = page.rows[c.worstRow]
                 let thumbnail = page.classThumbnails[c.index].map {
-                    "<img class=\"thumb\" src=\"\(HTMLEscaping.relativeURL($0))\" alt=\"\(e(worst.file))\">"
+                    "<img class=\"thumb\" src=\"\(HTMLEscaping.relativeURL($0))\" alt=\"\(e(worst.file.description))\">"
                 } ?? ""
                 html += "<tr><td>\(thumbnail)</td><td>#\(c.index) \(e(c.label))</td><td class=\"num\">\(c.count)</td>"
                     + "<td class=\"num \(deltaClass(c.deltaFIDSum))\">\(NumberText.signed(c.deltaFIDSum))</td>"
                     + "<td class=\"num \(deltaClass(c.deltaFIDMean))\">\(NumberText.signed(c.deltaFIDMean))</td>"
-                    + "<td><bdi>\(e(worst.file))</bdi> <span class=\"muted\">(#\(c.worstRow + 1))</span></td></tr>\n"
+                    + "<td><bdi>\(e(worst.file.description))</bdi> <span class=\"muted\">(#\(c.worstRow + 1))</span></td></tr>\n"
             }
             html += "</tbody>\n</table>\n"
         }
@@ -189,31 +189,47 @@ public enum HTMLReport {
     private static func cardBlock(_ c: ImageRow, rank: Int) -> String {
         let e = HTMLEscaping.text
         var html = "<article class=\"card\" id=\"image-\(rank)\">\n<header><span class=\"rank\">#\(rank)</span>"
-        html += "<h3><bdi>\(e(c.file))</bdi></h3><span class=\"dims\">\(c.width)×\(c.height)</span>"
-        html += "<span class=\"top1\">\(e(c.top1.label)) <span class=\"muted\">(#\(c.top1.index), "
-            + "p = \(NumberText.fixed(c.top1.probability, digits: 3)))</span></span>"
-        html += "<span class=\"delta \(deltaClass(c.deltaFID))\">ΔFID \(NumberText.signed(c.deltaFID))</span></header>\n"
+        let name = e(c.file.description)
+        html += "<h3><bdi>\(name)</bdi></h3><span class=\"dims\">\(c.width)×\(c.height)</span>"
+        if let top1 = c.top1 {
+            html += "<span class=\"top1\">\(e(top1.label)) <span class=\"muted\">(#\(top1.index), "
+                + "p = \(NumberText.fixed(top1.probability, digits: 3)))</span></span>"
+        } else {
+            html += "<span class=\"top1 muted\">no class (no logits for this image)</span>"
+        }
+        for distance in c.distances {
+            html += "<span class=\"delta \(deltaClass(distance.delta))\">Δ\(e(distance.space.name)) "
+                + "\(NumberText.signed(distance.delta))</span>"
+        }
+        html += "</header>\n"
         if let panel = c.panel {
             let src = HTMLEscaping.relativeURL(panel)
             // Small images are magnified; keep their pixels sharp rather than blurred.
             let magnified = c.height <= 160 ? " magnified" : ""
             html += "<a class=\"panels\" href=\"\(src)\"><img class=\"panels\(magnified)\" src=\"\(src)\" "
-                + "alt=\"panels for \(e(c.file))\"></a>\n"
+                + "alt=\"panels for \(name)\"></a>\n"
         } else {
             html += "<p class=\"nopanel\">No panel figure for this image.</p>\n"
         }
-        html += "<div class=\"facts\">\n<table class=\"top5\"><caption>Top-5 classes</caption>\n"
-        html += "<thead><tr><th class=\"num\"></th><th>class</th><th class=\"num\">p</th><th></th></tr></thead>\n<tbody>\n"
+        html += "<div class=\"facts\">\n"
+        if !c.top5.isEmpty {
+            html += "<table class=\"top5\"><caption>Top-5 classes</caption>\n"
+            html += "<thead><tr><th class=\"num\"></th><th>class</th><th class=\"num\">p</th><th></th></tr></thead>\n<tbody>\n"
+        }
         for (rank, score) in c.top5.enumerated() {
             let percent = score.probability.isFinite ? max(0, min(100, score.probability * 100)) : 0
             html += "<tr><td class=\"num rank\">\(rank + 1)</td><td>#\(score.index) \(e(score.label))</td>"
                 + "<td class=\"num\">\(NumberText.fixed(score.probability, digits: 4))</td>"
                 + "<td class=\"barcell\"><div class=\"bar\" style=\"width:\(NumberText.fixed(percent, digits: 1))%\"></div></td></tr>\n"
         }
-        html += "</tbody>\n</table>\n<dl class=\"fid\">\n"
-        html += row("FID without the image", NumberText.fixed(c.fidBefore, digits: 4))
-        html += row("FID with the image", NumberText.fixed(c.fidAfter, digits: 4))
-        html += row("ΔFID", "<span class=\"\(deltaClass(c.deltaFID))\">\(NumberText.signed(c.deltaFID))</span>")
+        if !c.top5.isEmpty { html += "</tbody>\n</table>\n" }
+        html += "<dl class=\"fid\">\n"
+        for distance in c.distances {
+            let space = distance.space.name
+            html += row("\(space) without the image", NumberText.fixed(distance.before, digits: 4))
+            html += row("\(space) with the image", NumberText.fixed(distance.after, digits: 4))
+            html += row("Δ\(space)", "<span class=\"\(deltaClass(distance.delta))\">\(NumberText.signed(distance.delta))</span>")
+        }
         if let file = c.pixelGradientFile {
             html += row("Pixel gradient", "<a href=\"\(HTMLEscaping.relativeURL(file))\">\(e(file))</a>")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import Heatmap
 import InceptionGraph
 import Pixels
@@ -6,23 +7,41 @@ import Sensitivity
 
 // MARK: - One image in a report
 
+/// One image's contribution to the distance of one feature space: a column of the report row.
+public struct ImageDistance: Sendable, Equatable {
+    public var space: FeatureSpace
+    /// The set's distance without the image.
+    public var before: Double
+    /// The distance once the image joins the set.
+    public var after: Double
+    /// `after - before` (computed directly, not by subtraction); positive when the image makes
+    /// the distance worse.
+    public var delta: Double
+
+    public init(space: FeatureSpace, _ contribution: SampleContribution) {
+        self.space = space
+        before = contribution.fidBefore
+        after = contribution.fidAfter
+        delta = contribution.deltaFID
+    }
+}
+
 /// Everything a report says about one image: the one row type behind report.json, images.csv,
 /// the HTML cards and the figure captions.
 public struct ImageRow: Sendable {
-    /// The file as the user named it (a relative path when it came from a folder walk).
-    public var file: String
-    /// Where the image can be read again, for its figure and thumbnails.
+    /// The file as the user named it (a relative path when it came from a folder walk, or as a
+    /// features file lists it), as its exact bytes: what report.json and images.csv list.
+    public var file: ImagePath
+    /// Where the image can be read again, for its figure and thumbnails (the same path as `file`
+    /// when fidviz made the row).
     public var source: ImagePath
     public var width: Int
     public var height: Int
-    /// The five most probable classes, most probable first.
+    /// The five most probable classes, most probable first; empty when the image's logits are
+    /// not known (a features file of pool3 only): then it has no class.
     public var top5: [ClassScore]
-    /// FID of the generated set without the image.
-    public var fidBefore: Double
-    /// FID once the image joins it.
-    public var fidAfter: Double
-    /// `fidAfter - fidBefore`; positive when the image makes FID worse.
-    public var deltaFID: Double
+    /// The image's contribution in each feature space, the ranking space first.
+    public var distances: [ImageDistance]
     /// The image's maps, for explained images only.
     public var maps: ImageMaps?
     /// Its figure's path relative to the report folder, once drawn.
@@ -30,61 +49,82 @@ public struct ImageRow: Sendable {
     /// Its pixel gradient's `.npy` path relative to the report folder, once written.
     public var pixelGradientFile: String?
 
-    public init(file: String, source: ImagePath, width: Int, height: Int, top5: [ClassScore],
-                fidBefore: Double, fidAfter: Double, deltaFID: Double, maps: ImageMaps? = nil) {
-        precondition(!top5.isEmpty, "ImageRow \(file): top5 is empty")
+    public init(file: ImagePath, source: ImagePath? = nil, width: Int, height: Int, top5: [ClassScore],
+                distances: [ImageDistance]) {
+        precondition(!distances.isEmpty, "ImageRow \(file): no distance to rank by")
         self.file = file
-        self.source = source
+        self.source = source ?? file
         self.width = width
         self.height = height
         self.top5 = top5
-        self.fidBefore = fidBefore
-        self.fidAfter = fidAfter
-        self.deltaFID = deltaFID
-        self.maps = maps
+        self.distances = distances
     }
 
-    public var top1: ClassScore { top5[0] }
+    /// The most probable class, when the image's logits are known.
+    public var top1: ClassScore? { top5.first }
+
+    /// The column the report ranks by.
+    public var ranking: ImageDistance { distances[0] }
 
     // MARK: - The one order
 
-    /// The report's order: largest ΔFID first (the image that hurts FID most), images whose
-    /// ΔFID is not finite (NaN, ±inf) last, ties by file name. Panel file names, report.json,
-    /// images.csv and the HTML all list images in this order, and an image's rank is its
-    /// 1-based position in it.
+    /// The report's order: largest Δ of the ranking space first (the image that hurts the
+    /// distance most), images whose Δ is not finite (NaN, ±inf) last, ties by file name. Panel file
+    /// names, report.json, images.csv and the HTML all list images in this order, and an image's
+    /// rank is its 1-based position in it.
     public static func isWorse(_ a: ImageRow, than b: ImageRow) -> Bool {
-        switch (a.deltaFID.isFinite, b.deltaFID.isFinite) {
+        let x = a.ranking.delta, y = b.ranking.delta
+        switch (x.isFinite, y.isFinite) {
         case (true, false): return true
         case (false, true): return false
-        case (true, true) where a.deltaFID != b.deltaFID: return a.deltaFID > b.deltaFID
+        case (true, true) where x != y: return x > y
         default: return a.file < b.file
         }
     }
 
-    /// `rows` in the report's order (`isWorse`).
-    public static func ranked(_ rows: [ImageRow]) -> [ImageRow] {
-        rows.sorted(by: isWorse)
-    }
-
-    /// Which ranked rows a report explains: `worst` are the first `top` positions (largest ΔFID
-    /// first), `best` the last `best` positions with a finite ΔFID that are not already in
-    /// `worst`, most negative first.
-    public static func selection(_ ranked: [ImageRow], top: Int, best: Int) -> (worst: [Int], best: [Int]) {
-        let worst = Array(0 ..< min(max(top, 0), ranked.count))
-        let finiteCount = ranked.prefix { $0.deltaFID.isFinite }.count
-        let lowest = stride(from: finiteCount - 1, through: worst.count, by: -1).prefix(max(best, 0))
-        return (worst, Array(lowest))
-    }
-
     // MARK: - Caption
 
-    /// The figure caption: Top-1 class and probability, ΔFID with FID before → after, then the
-    /// file name and size; `warning` first when set.
+    /// The figure caption: Top-1 class and probability, Δ with the distance before → after, then
+    /// the file name and size; `warning` first when set.
     public func caption(warning: String?) -> FigureCaption {
-        FigureCaption(
-            headline: ["Top-1: \(top1.label) (#\(top1.index))", "(p = \(NumberText.fixed(top1.probability, digits: 3)))"],
-            details: ["ΔFID = \(NumberText.signed(deltaFID))",
-                      "(FID \(NumberText.fixed(fidBefore, digits: 3)) → \(NumberText.fixed(fidAfter, digits: 3)))"],
+        let name = ranking.space.name
+        let headline = top1.map { ["Top-1: \($0.label) (#\($0.index))", "(p = \(NumberText.fixed($0.probability, digits: 3)))"] }
+            ?? ["Top-1: none (no logits for this image)"]
+        return FigureCaption(
+            headline: headline,
+            details: ["Δ\(name) = \(NumberText.signed(ranking.delta))",
+                      "(\(name) \(NumberText.fixed(ranking.before, digits: 3)) → \(NumberText.fixed(ranking.after, digits: 3)))"],
             extraLines: ["\(file)  \(width)x\(height)"], warning: warning)
+    }
+}
+
+// MARK: - Ranked once
+
+/// A report's rows in the one order (`ImageRow.isWorse`) with the positions it explains, ranked
+/// and selected once: phase 2 fills in the maps of `explained`, and the report writes the rows
+/// as they are.
+public struct RankedRows: Sendable {
+    public private(set) var rows: [ImageRow]
+    /// The first `top` positions (largest Δ first).
+    public let worst: [Int]
+    /// The last `best` positions with a finite Δ that are not already in `worst`, most negative first.
+    public let best: [Int]
+
+    public init(_ rows: [ImageRow], top: Int, best: Int) {
+        self.rows = rows.sorted(by: ImageRow.isWorse)
+        worst = Array(0 ..< min(max(top, 0), self.rows.count))
+        let finiteCount = self.rows.prefix { $0.ranking.delta.isFinite }.count
+        self.best = Array(stride(from: finiteCount - 1, through: worst.count, by: -1).prefix(max(best, 0)))
+    }
+
+    /// The positions phase 2 explains: `worst`, then `best`.
+    public var explained: [Int] { worst + best }
+
+    public subscript(position: Int) -> ImageRow {
+        get { rows[position] }
+        set {
+            precondition(newValue.file == rows[position].file, "RankedRows: row \(position) replaced by another image")
+            rows[position] = newValue
+        }
     }
 }

@@ -111,6 +111,17 @@ extension ClassScore {
     }
 }
 
+extension ImagePath {
+    /// The name as JSON members: `file`, the exact name when it is UTF-8 (JSON carries any
+    /// Unicode text, line breaks included). JSON cannot carry bytes that are not UTF-8, so such
+    /// a name has `file` as people see it (those bytes as `\xNN`) and `file_base64`, its exact
+    /// bytes in base64: a program opens `file_base64` when it is there, else `file`.
+    public var jsonMembers: [String: JSONValue] {
+        if let exact = exactText { return ["file": .string(exact)] }
+        return ["file": .string(description), "file_base64": .string(Data(bytes).base64EncodedString())]
+    }
+}
+
 extension SpatialMap {
     /// The map as [H][W] rows, top row first.
     public var json: JSONValue {

@@ -1,3 +1,4 @@
+import OutputFiles
 import Foundation
 #if canImport(Glibc)
 import Glibc

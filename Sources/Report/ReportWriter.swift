@@ -14,9 +14,6 @@ public struct ReportWriter {
     public var style: FigureStyle
     /// The maps' layers, in the order the figure shows them.
     public var layers: [InceptionLayer]
-    /// How many of the worst and of the best images the report explains (`ImageRow.selection`).
-    public var top: Int
-    public var best: Int
     /// Drawn on every figure when the weights are not the official ones.
     public var warning: String?
     /// Called after each figure as (done, total).
@@ -25,29 +22,26 @@ public struct ReportWriter {
     /// Classes listed under "classes that drive this FID".
     public static let shownClasses = 15
 
-    public init(folder: ReportFolder, style: FigureStyle, layers: [InceptionLayer], top: Int, best: Int,
-                warning: String?) {
+    public init(folder: ReportFolder, style: FigureStyle, layers: [InceptionLayer], warning: String?) {
         self.folder = folder
         self.style = style
         self.layers = layers
-        self.top = top
-        self.best = best
         self.warning = warning
     }
 
-    /// Writes every file; `rows` may come in any order (they are ranked here). Only the rows
-    /// `ImageRow.selection` picks are explained: their maps are drawn and written, other rows'
-    /// maps are left out. Returns the bytes of report.json.
-    public func write(rows: [ImageRow], summary: ReportSummary, referenceHistogram: [Int64]?,
+    /// Writes every file for `ranked` as it is: the figures of its explained rows (`worst` and
+    /// `best`, those with maps; maps elsewhere are left out), and class thumbnails of the images
+    /// that are on this machine. Returns the bytes of report.json.
+    public func write(_ ranked: RankedRows, summary: ReportSummary, referenceHistogram: [Int64]?,
                       sections: [String] = [], extraJSON: [String: JSONValue] = [:]) throws -> Data {
-        var ranked = ImageRow.ranked(rows)
-        let selection = ImageRow.selection(ranked, top: top, best: best)
-        let chosen = Set(selection.worst + selection.best)
-        for position in ranked.indices where !chosen.contains(position) { ranked[position].maps = nil }
-        let explained = (selection.worst + selection.best).filter { ranked[$0].maps != nil }
-        let digits = max(4, String(ranked.count).count)
+        var ranked = ranked
+        let selected = Set(ranked.explained)
+        for position in ranked.rows.indices where !selected.contains(position) { ranked[position].maps = nil }
+        let worst = ranked.worst.filter { ranked[$0].maps != nil }, best = ranked.best.filter { ranked[$0].maps != nil }
+        let explained = worst + best
+        let digits = max(4, String(ranked.rows.count).count)
         for position in explained {
-            let stem = String(format: "%0\(digits)d-", position + 1) + Self.safeStem(ranked[position].file)
+            let stem = String(format: "%0\(digits)d-", position + 1) + Self.safeStem(ranked[position].file.description)
             ranked[position].panel = "panels/\(stem).png"
             if ranked[position].maps?.pixelGradient != nil {
                 ranked[position].pixelGradientFile = "panels/\(stem).pixelgrad.npy"
@@ -55,34 +49,35 @@ public struct ReportWriter {
         }
         try renderFigures(explained.map { ranked[$0] })
 
-        let classes = ClassContribution.aggregate(ranked)
+        let rows = ranked.rows
+        let classes = ClassContribution.aggregate(rows)
         let shown = Array(classes.prefix(Self.shownClasses))
         var thumbnails: [Int: String] = [:]
-        for c in shown {
+        for c in shown where rows[c.worstRow].source.isReadable {
             let path = "thumbs/class-\(c.index).png"
-            try folder.write(try Thumbnail.png(of: try ImageDecoder.decode(ranked[c.worstRow].source)), to: path)
+            try folder.write(try Thumbnail.png(of: try ImageDecoder.decode(rows[c.worstRow].source)), to: path)
             thumbnails[c.index] = path
         }
         var deltaHistogram: String?
-        if ranked.count > 1 {
+        if rows.count > 1 {
+            let name = rows[0].ranking.space.name
             deltaHistogram = "delta-fid.png"
-            try folder.write(try HistogramChart.renderPNG(ranked.map(\.deltaFID), title: "ΔFID of each image",
-                                                          axisLabel: "ΔFID (FID with the image − FID without it)",
+            try folder.write(try HistogramChart.renderPNG(rows.map(\.ranking.delta), title: "Δ\(name) of each image",
+                                                          axisLabel: "Δ\(name) (\(name) with the image − \(name) without it)",
                                                           style: style), to: deltaHistogram!)
         }
         var classHistogram: String?
-        if ranked.count > 1 {
+        if rows.count > 1 && rows.contains(where: { $0.top1 != nil }) {
             classHistogram = "classes.png"
-            try folder.write(try ClassHistogramChart.renderPNG(Self.histogram(ranked, reference: referenceHistogram),
+            try folder.write(try ClassHistogramChart.renderPNG(Self.histogram(rows, reference: referenceHistogram),
                                                                style: style), to: classHistogram!)
         }
-        let page = ReportPage(summary: summary, rows: ranked, worst: selection.worst.filter { ranked[$0].maps != nil },
-                              best: selection.best.filter { ranked[$0].maps != nil }, classes: shown,
+        let page = ReportPage(summary: summary, rows: rows, worst: worst, best: best, classes: shown,
                               classThumbnails: thumbnails, deltaHistogramPath: deltaHistogram,
                               classHistogramPath: classHistogram, sections: sections)
         try folder.write(HTMLReport.render(page), to: "index.html")
-        try folder.write(to: "images.csv") { try ImagesCSV.write(ranked, to: $0) }
-        var document = ReportJSON.document(summary: summary, rows: ranked, classes: classes, layers: layers)
+        try folder.write(to: "images.csv") { try ImagesCSV.write(rows, to: $0) }
+        var document = ReportJSON.document(summary: summary, rows: rows, classes: classes, layers: layers)
         if case .object(var members) = document {
             for (key, value) in extraJSON { members[key] = value }
             document = .object(members)
@@ -152,7 +147,7 @@ public struct ReportWriter {
     // MARK: - Pieces
 
     private static func histogram(_ rows: [ImageRow], reference: [Int64]?) -> ClassHistogram {
-        ClassHistogram.top1(rows.map(\.top1.index), reference: reference,
+        ClassHistogram.top1(rows.compactMap(\.top1?.index), reference: reference,
                             title: "Top-1 ImageNet classes: generated vs reference")
     }
 
@@ -163,30 +158,5 @@ public struct ReportWriter {
         return String(stem.unicodeScalars.map {
             CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_"
         }.prefix(60))
-    }
-}
-
-extension ClassHistogram {
-    /// The Top-1 class histogram of generated images (`top1`, one class index each) against
-    /// the reference's counts, with each class's weighted share when `weights` (one per image)
-    /// are given. Classes absent from both sets are left out.
-    static func top1(_ top1: [Int], reference: [Int64]?, weights: [Double]? = nil, title: String,
-                     weightedLabel: String = "generated, weighted") -> ClassHistogram {
-        let classes = reference?.count ?? InceptionArchitecture.classCount
-        var generated = [Int](repeating: 0, count: classes)
-        var weighted = [Double](repeating: 0, count: classes)
-        for (i, c) in top1.enumerated() where c < classes {
-            generated[c] += 1
-            weighted[c] += weights?[i] ?? 0
-        }
-        let counts = (0 ..< classes).compactMap { index -> ClassCount? in
-            let ref = reference.map { Int($0[index]) }
-            guard generated[index] > 0 || (ref ?? 0) > 0 else { return nil }
-            return ClassCount(index: index, label: ImageNetLabels.label(index), generated: generated[index], reference: ref,
-                              weightedShare: weights == nil ? nil : weighted[index])
-        }
-        return ClassHistogram(counts: counts, generatedTotal: top1.count,
-                              referenceTotal: reference.map { Int($0.reduce(0, +)) }, title: title,
-                              weightedLabel: weightedLabel)
     }
 }

@@ -28,8 +28,6 @@ public struct Explanation {
     public let logits: [Float]
     /// FID after the image joins the generated set, ΔFID, and dFID/d(pool3).
     public let contribution: SampleContribution
-    /// FID of the generated set without this image.
-    public var fidBefore: Double { contribution.fidAfter - contribution.deltaFID }
     /// Index of the highest logit (ties: lowest index).
     public let top1: Int
     public var maps: ImageMaps

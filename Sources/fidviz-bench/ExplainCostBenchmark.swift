@@ -1,3 +1,4 @@
+import SeededRandom
 import Autograd
 import Dispatch
 import Foundation

@@ -112,6 +112,6 @@ print(String(format: "peak memory: %.2f GiB", Double(peakResidentBytes()) / Doub
 }
 
 if !skipFrechet {
-    // The per-image FID gradient in closed form (issue: exact contribution), at d = 2048.
+    // The per-image FID gradient in closed form (the exact contribution), at d = 2048.
     print(try FrechetBenchmark.run(dimension: 2048, features: 20))
 }

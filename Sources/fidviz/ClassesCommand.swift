@@ -1,3 +1,4 @@
+import OutputFiles
 import ArgumentParser
 import Foundation
 import Frechet
@@ -126,22 +127,37 @@ struct ClassesCommand: ParsableCommand {
         }
         note("class matching: \(rows.count) generated images; the null-space optimiser runs up to \(maxIterations) "
             + "iterations of one 2048x2048 eigendecomposition each", quiet: quiet)
-        let view = try ClassAnalysis.run(
+        let section = try ClassMatchingSection(
             generated: rows, statistics: generated.statistics, reference: reference, referenceName: sets.ref,
             topN: effectiveTopN,
             classesRequired: topN != nil, aux: auxFeatures,
             optimizer: NullSpaceOptimizer(maximumIterations: maxIterations),
             showImages: rows.paths.allSatisfy(\.isReadable))
-        for line in view.notes { note("note: " + line, quiet: quiet) }
+        for line in section.notes { note("note: " + line, quiet: quiet) }
 
-        if let saveWeights { try Self.writeWeights(view, names: rows.names, to: saveWeights) }
+        if let saveWeights {
+            try NpzFile.write(section.weightArrays(names: rows.names), to: URL(fileURLWithPath: saveWeights))
+        }
         if let output {
-            try writeReport(view, to: output, model: model, reference: reference, quiet: quiet)
+            let folder = try ReportFolder(path: output, force: force)
+            do {
+                let summary = ReportSummary(
+                    title: "fidviz classes report", fid: section.analysis.fid, n: section.generatedCount,
+                    referencePath: sets.ref, referenceProvenance: reference.provenance,
+                    weightsSHA256: model?.sha256 ?? "", weightsAreOfficial: model?.isOfficial ?? true,
+                    generatedSetDescription: sets.inputs.joined(separator: ", "), warning: model?.unofficialWarning)
+                try section.writeReport(to: folder, summary: summary)
+                try folder.commit()
+                note("wrote \(folder.destination.path)/index.html", quiet: quiet)
+            } catch {
+                folder.discard()
+                throw error
+            }
         }
         if json {
-            print(String(decoding: view.json.serialized(pretty: true), as: UTF8.self), terminator: "")
+            print(String(decoding: section.json.serialized(pretty: true), as: UTF8.self), terminator: "")
         } else {
-            print(Self.text(view))
+            print(section.text)
         }
     }
 
@@ -150,102 +166,5 @@ struct ClassesCommand: ParsableCommand {
         if let names = file?.rows?.names { return names }
         if case .images(let images) = source { return (0 ..< images.count).map(images.name) }
         return []
-    }
-
-    // MARK: - Outputs
-
-    /// `files` [N] and the weight vectors [N] float64 that reproduce every reported number.
-    static func writeWeights(_ view: ClassMatchingView, names: [String], to path: String) throws {
-        let a = view.analysis
-        var arrays: [(name: String, array: NpyArray)] = [("files", NpyArray(shape: [names.count], values: .unicode(names)))]
-        if let top1 = a.top1 { arrays.append(("top1", NpyArray(top1.weights))) }
-        if let topN = a.topN { arrays.append(("topn", NpyArray(topN.weights))) }
-        arrays.append(("pool3", NpyArray(a.pool3Matched.weights)))
-        try NpzFile.write(arrays, to: URL(fileURLWithPath: path))
-    }
-
-    private func writeReport(_ view: ClassMatchingView, to path: String, model: LoadedModel?, reference: MeasuredSet,
-                             quiet: Bool) throws {
-        let folder = try ReportFolder(path: path, force: force)
-        do {
-            let style = FigureStyle()
-            let section = try ClassMatchingSection.write(view, to: folder, style: style)
-            let summary = ReportSummary(
-                title: "fidviz classes report", fid: view.analysis.fidPool3, n: view.generatedCount,
-                referencePath: sets.ref, referenceProvenance: reference.provenance,
-                weightsSHA256: model?.sha256 ?? "", weightsAreOfficial: model?.isOfficial ?? true,
-                generatedSetDescription: sets.inputs.joined(separator: ", "), warning: model?.unofficialWarning)
-            try folder.write(HTMLReport.renderSections(summary: summary, sections: [section], jsonPath: "classes.json"),
-                             to: "index.html")
-            try folder.write(view.json.serialized(pretty: true), to: "classes.json")
-            try folder.commit()
-            note("wrote \(folder.destination.path)/index.html", quiet: quiet)
-        } catch {
-            folder.discard()
-            throw error
-        }
-    }
-
-    /// The plain-text summary printed without --json.
-    static func text(_ view: ClassMatchingView) -> String {
-        let a = view.analysis
-        func number(_ value: Double) -> String { NumberText.fixed(value, digits: 4) }
-        func ess(_ value: Double) -> String {
-            let text = "ESS \(NumberText.fixed(value, digits: 1)) of \(view.generatedCount)"
-            return value < view.lowEffectiveSampleSize ? text + ", under N/10: too few images to trust" : text
-        }
-        var lines = ["FID: \(number(a.fidPool3))"]
-        if let fid = a.fidPool3Top1Matched, let top1 = a.top1 {
-            lines.append("Top-1 matched FID: \(number(fid)) (\(ess(top1.effectiveSampleSize)); reference mass in classes "
-                + "the generated set lacks: \(ClassMatchingView.percent(top1.unmatchedReferenceMass)))")
-        }
-        if let fid = a.fidPool3TopNMatched, let topN = a.topN {
-            lines.append("Top-\(view.topN) matched FID: \(number(fid)) (\(ess(topN.optimization.effectiveSampleSize)))")
-        }
-        let optimizer = a.pool3Matched
-        lines.append("pool3 matched FID (lowest by weighting): \(number(a.fidPool3Matched)) (\(ess(optimizer.effectiveSampleSize)); "
-            + "\(optimizer.iterations) iterations, "
-            + (optimizer.converged ? "converged" : "not converged: an upper bound") + ")")
-        lines.append("pool3 matched, resampled: \(number(a.fidPool3Resampled.median)) (median of "
-            + "\(a.fidPool3Resampled.values.count) draws)")
-        if let fd = a.fdLogits {
-            lines.append("FD logits: \(number(fd))" + (a.fdLogitsTop1Matched.map { ", Top-1 matched \(number($0))" } ?? ""))
-        }
-        for other in a.otherFeatures {
-            var parts = ["FD \(other.name): \(number(other.uniform))"]
-            if let v = other.top1Matched { parts.append("Top-1 matched \(number(v))") }
-            if let v = other.topNMatched { parts.append("Top-\(view.topN) matched \(number(v))") }
-            parts.append("pool3 matched \(number(other.pool3Matched))")
-            lines.append(parts.joined(separator: ", "))
-        }
-        lines.append(view.headline)
-        return lines.joined(separator: "\n")
-    }
-}
-
-// MARK: - --aux and --aux-ref
-
-/// `--aux GEN.npz --aux-ref REF.npz`: features of both sets from another extractor, given together.
-struct AuxOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Generated images' features from another extractor (files + features [N, d]).",
-                               valueName: "file"))
-    var aux: String?
-
-    @Option(help: ArgumentHelp("Reference images' features (or statistics) from the same extractor as --aux.",
-                               valueName: "file"))
-    var auxRef: String?
-
-    /// Called from `ClassesCommand.validate` (not as the group's own `validate`, which would run
-    /// before the command's checks and change which of several bad flags is reported first).
-    func checkPaired() throws {
-        guard (aux == nil) == (auxRef == nil) else { throw ValidationError("give --aux and --aux-ref together") }
-    }
-
-    /// The two files read and aligned by `AuxFeatures.read`, or nil without --aux.
-    func read(generatedNames: @autoclosure () -> [String], referenceNames: @autoclosure () -> [String]?) throws
-        -> AuxFeatures? {
-        guard let aux, let auxRef else { return nil }
-        return try AuxFeatures.read(generated: aux, reference: auxRef, generatedNames: generatedNames(),
-                                    referenceNames: referenceNames())
     }
 }

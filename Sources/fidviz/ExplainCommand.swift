@@ -128,13 +128,15 @@ struct ExplainCommand: ParsableCommand {
             throw InputError("2 images are too few for leave-one-out statistics; explain 1 image, 3 or more, or pass --gen STATS")
         }
         let reference = try SetSource([ref], flag: "--ref")
-        let referenceFile = try reference.readFile(logits: true)
-        let generatedFile = try gen.map { try MeasuredSet.read(URL(fileURLWithPath: $0)) }
+        let explainInputs = ExplainInputs(
+            generated: generated, reference: reference, referenceFile: try reference.readFile(logits: true),
+            joinedStatistics: try gen.map { (try MeasuredSet.read(URL(fileURLWithPath: $0)), $0) })
+        let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, pixelGradient: pixelGradient,
+                                       colormap: colormap, batchSize: batchOptions.batchSize,
+                                       quiet: outputOptions.quiet, referenceName: ref, weights: weightsOptions)
         let folder = try ReportFolder(path: output, force: force)
         do {
-            let report = try ExplainRun(command: self, generated: generated, reference: reference,
-                                        referenceFile: referenceFile, generatedFile: generatedFile,
-                                        folder: folder).run()
+            let report = try ExplainRun(settings: settings, folder: folder).run(explainInputs)
             try folder.commit()
             note("wrote \(folder.destination.path)/index.html", quiet: outputOptions.quiet)
             if json { print(String(decoding: report, as: UTF8.self), terminator: "") }

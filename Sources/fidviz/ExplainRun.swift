@@ -8,19 +8,62 @@ import Pixels
 import Report
 import Sensitivity
 
-/// The explain pipeline. Phase 1: every image's features (network forward, or a features
-/// file), the generated set's statistics and every image's ΔFID. Phase 2: backward passes and
-/// maps for the images the report shows. Then the report files, written into `folder`.
-struct ExplainRun {
-    let command: ExplainCommand
+// MARK: - Explain as a flow of values
+
+/// What `fidviz explain` was asked to do, as plain values: nothing past `ExplainCommand.run`
+/// reads the argument parser.
+struct ExplainSettings {
+    /// Where the maps are taken, in the order the figures show them.
+    var layers: [InceptionLayer]
+    /// How many of the worst and of the best images phase 2 explains.
+    var top: Int, best: Int
+    /// Also take the backward pass down to the pixels.
+    var pixelGradient: Bool
+    var colormap: ColormapName
+    /// Images per forward pass in phase 1.
+    var batchSize: Int
+    /// No progress bars or notes.
+    var quiet: Bool
+    /// `--ref` as the user gave it, for notes.
+    var referenceName: String
+    var weights: WeightsOptions
+}
+
+/// Explain's inputs, every one read and checked before the weights load or the folder is
+/// touched (stage 1 of the flow).
+struct ExplainInputs {
+    /// The images to explain, or their features.
     let generated: GeneratedInput
     let reference: SetSource
     /// `--ref` when it is a file, already read and validated.
     let referenceFile: MeasuredSet?
-    /// `--gen`, already read and validated.
-    let generatedFile: MeasuredSet?
-    let folder: ReportFolder
+    /// `--gen`: statistics of the set the images join, already read, with the path given.
+    let joinedStatistics: (set: MeasuredSet, path: String)?
+}
 
+/// Phase 1's result (stage 2): every image's features, the set they are measured against, and
+/// every image's row, ranked and selected once.
+struct RankedSet {
+    let features: SetFeatures
+    let reference: MeasuredSet
+    /// The generated set's own pool3 statistics (two or more images), when known.
+    let statistics: FrechetStatistics?
+    let joined: JoinedSet
+    let evaluator: ContributionEvaluator
+    var rows: RankedRows
+}
+
+/// The explain pipeline, one stage handing its value to the next:
+///
+///     ExplainInputs -> RankedSet (phase 1: features, statistics, ΔFID of every image, ranked once)
+///                   -> ClassMatchingSection? (how much of FID is classes; phase 1's rows only)
+///                   -> RankedRows with maps (phase 2: backward passes of the explained images)
+///                   -> report.json bytes (ReportWriter, into `folder`)
+///
+/// A second feature space adds one `ImageDistance` column to the same rows.
+struct ExplainRun {
+    let settings: ExplainSettings
+    let folder: ReportFolder
     let clock = PhaseClock()
 
     /// Iterations of the null-space optimiser in the explain report (each one d x d
@@ -28,133 +71,150 @@ struct ExplainRun {
     /// runs it to convergence.
     static let classMatchingIterations = 20
 
-    var quiet: Bool { command.outputOptions.quiet }
+    var quiet: Bool { settings.quiet }
 
-    /// Returns the report.json bytes.
-    func run() throws -> Data {
-        let loaded = try clock.measure("weights") { try LoadedModel.load(command.weightsOptions, quiet: quiet) }
-        let batchSize = command.batchOptions.batchSize
-        let referenceSet = try reference.measured(referenceFile, model: { loaded.model }, batchSize: batchSize,
-                                                  keepRows: false, label: "reference", quiet: quiet,
-                                                  onNetworkTime: { clock.add("network", $0) })
-
-        // Phase 1: rank every image.
-        let rows: SetFeatures
-        var generatedStatistics: FrechetStatistics?
-        switch generated {
-        case .images(let images) where images.count == 1:
-            rows = try MeasuredSet.rows(images, model: loaded.model, batchSize: batchSize, label: "features",
-                                        quiet: quiet, onNetworkTime: { clock.add("network", $0) })
-        case .images(let images):
-            let measured = try MeasuredSet.measure(images, model: loaded.model, batchSize: batchSize, keepRows: true,
-                                                   label: "features", quiet: quiet,
-                                                   onNetworkTime: { clock.add("network", $0) })
-            rows = measured.rows!
-            generatedStatistics = measured.statistics
-        case .features(let set):
-            rows = set.rows!.sizesFromHeaders()
-            generatedStatistics = set.statistics
-        }
-        let joined = formJoinedSet(rows: rows, statistics: generatedStatistics, reference: referenceSet)
-        if joined.n < InceptionArchitecture.featureCount {
-            note("note: the generated set has \(joined.n) samples, fewer than the 2048 feature dimensions; its covariance is singular, so FID is dominated by the missing dimensions", quiet: quiet)
-        }
-        if case .perfectGenerator = joined {
-            note("one image and no --gen: treating the generated set as equal to the reference (a perfect generator, N = \(joined.n))", quiet: quiet)
-        }
-        let (setFID, evaluate) = try clock.measure("statistics") {
-            try joined.contributions(reference: referenceSet.statistics)
-        }
-        var imageRows = try clock.measure("statistics") { try rank(rows, evaluate: evaluate) }
-
-        // How much of this FID is ImageNet classes (from phase 1's rows; no network).
-        // The section is a diagnostic beside the ranking: if it cannot be computed, the report
-        // says why and the rest of it is written.
-        var classMatching: ClassMatchingView?
-        var classMatchingProblem: String?
-        if rows.count >= 2 {
-            do {
-                classMatching = try clock.measure("classes") {
-                    try ClassAnalysis.run(generated: rows, statistics: generatedStatistics, reference: referenceSet,
-                                      referenceName: command.ref,
-                                      topN: MeasuredSet.recordedTopN, classesRequired: false, aux: nil,
-                                      optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
-                                      showImages: rows.paths.allSatisfy(\.isReadable))
-                }
-            } catch {
-                let problem = "class matching left out: \(error)"
-                classMatchingProblem = problem
-                note("note: " + problem, quiet: quiet)
-            }
-        }
-
-        // Phase 2: explain the images the report shows.
-        imageRows = ImageRow.ranked(imageRows)
-        let selection = ImageRow.selection(imageRows, top: command.top, best: command.best)
-        try explain(selection.worst + selection.best, in: &imageRows, rows: rows, model: loaded.model,
-                    evaluate: evaluate)
+    /// Runs every stage; returns the report.json bytes.
+    func run(_ inputs: ExplainInputs) throws -> Data {
+        let loaded = try clock.measure("weights") { try LoadedModel.load(settings.weights, quiet: quiet) }
+        var ranked = try rank(inputs, model: loaded.model)
+        let imagesPresent = ranked.features.paths.allSatisfy(\.isReadable)
+        try requireExplainedImages(ranked.rows)
+        let (section, sectionProblem) = classMatching(ranked, imagesPresent: imagesPresent)
+        ranked.rows = try explain(ranked.rows, evaluator: ranked.evaluator, model: loaded.model)
 
         defer { note("time: " + clock.summary(), quiet: quiet) }
         return try clock.measure("report") {
-            let summary = ReportSummary(fid: setFID, n: joined.n, referencePath: referenceSet.path,
-                                        referenceProvenance: referenceSet.provenance, weightsSHA256: loaded.sha256,
-                                        weightsAreOfficial: loaded.isOfficial, generatedSetDescription: joined.description,
-                                        warning: loaded.unofficialWarning,
-                                        notes: classMatchingProblem.map { [$0] } ?? [])
-            var writer = ReportWriter(folder: folder, style: FigureStyle(colormap: command.colormap),
-                                      layers: command.effectiveLayers, top: command.top, best: command.best,
-                                      warning: loaded.unofficialWarning)
+            var notes = sectionProblem.map { [$0] } ?? []
+            if !imagesPresent {
+                let missing = ranked.features.paths.filter { !$0.isReadable }
+                notes.append("\(missing.count) of the \(ranked.features.count) images are not on this machine (first: "
+                    + "\(missing[0])), so the thumbnails and image grids of those images are left out")
+                note("note: " + notes.last!, quiet: quiet)
+            }
+            let summary = ReportSummary(fid: ranked.evaluator.setDistance, n: ranked.joined.n,
+                                        referencePath: ranked.reference.path,
+                                        referenceProvenance: ranked.reference.provenance, weightsSHA256: loaded.sha256,
+                                        weightsAreOfficial: loaded.isOfficial,
+                                        generatedSetDescription: ranked.joined.description,
+                                        warning: loaded.unofficialWarning, notes: notes)
+            var writer = ReportWriter(folder: folder, style: FigureStyle(colormap: settings.colormap),
+                                      layers: settings.layers, warning: loaded.unofficialWarning)
             let progress = ProgressBar(label: "figures", quiet: quiet)
             writer.onFigure = { progress.update(done: $0, total: $1, unit: "fig") }
-            let sections = try classMatching.map { [try ClassMatchingSection.write($0, to: folder, style: writer.style)] }
-            return try writer.write(rows: imageRows, summary: summary, referenceHistogram: referenceSet.top1Histogram,
-                                    sections: sections ?? [],
-                                    extraJSON: classMatching.map { ["class_matching": $0.json] } ?? [:])
+            let sections = try section.map { [try $0.write(to: folder, style: writer.style)] } ?? []
+            return try writer.write(ranked.rows, summary: summary, referenceHistogram: ranked.reference.top1Histogram,
+                                    sections: sections, extraJSON: section.map { ["class_matching": $0.json] } ?? [:])
         }
     }
 
-    /// The set each image joins (see `JoinedSet`).
-    private func formJoinedSet(rows: SetFeatures, statistics: FrechetStatistics?, reference: MeasuredSet) -> JoinedSet {
-        if let gen = command.gen, let file = generatedFile {
-            return .statistics(file.statistics, n: file.statistics.n ?? JoinedSet.defaultSampleCount, path: gen)
+    // MARK: - Phase 1
+
+    /// Every image's features (network forward, or the features file), the set each image joins,
+    /// and every image's row: FID without and with it, ΔFID and its Top-5, ranked once.
+    private func rank(_ inputs: ExplainInputs, model: InceptionV3) throws -> RankedSet {
+        let reference = try inputs.reference.measured(inputs.referenceFile, model: { model },
+                                                      batchSize: settings.batchSize, keepRows: false,
+                                                      label: "reference", quiet: quiet,
+                                                      onNetworkTime: { clock.add("network", $0) })
+        let features: SetFeatures
+        var statistics: FrechetStatistics?
+        switch inputs.generated {
+        case .images(let images) where images.count == 1:
+            features = try MeasuredSet.rows(images, model: model, batchSize: settings.batchSize, label: "features",
+                                            quiet: quiet, onNetworkTime: { clock.add("network", $0) })
+        case .images(let images):
+            let measured = try MeasuredSet.measure(images, model: model, batchSize: settings.batchSize, keepRows: true,
+                                                   label: "features", quiet: quiet,
+                                                   onNetworkTime: { clock.add("network", $0) })
+            features = measured.rows!
+            statistics = measured.statistics
+        case .features(let set):
+            features = set.rows!.sizesFromHeaders()
+            statistics = set.statistics
         }
-        guard let statistics, rows.count > 1 else {
-            return .perfectGenerator(n: reference.statistics.n ?? JoinedSet.defaultSampleCount)
+        let joined: JoinedSet
+        if let given = inputs.joinedStatistics {
+            joined = .statistics(given.set.statistics, n: given.set.statistics.n ?? JoinedSet.defaultSampleCount,
+                                 path: given.path)
+        } else if let statistics, features.count > 1 {
+            joined = .leaveOneOut(statistics)
+        } else {
+            joined = .perfectGenerator(n: reference.statistics.n ?? JoinedSet.defaultSampleCount)
+            note("one image and no --gen: treating the generated set as equal to the reference (a perfect generator, "
+                + "N = \(joined.n))", quiet: quiet)
         }
-        return .leaveOneOut(statistics)
+        let d = InceptionArchitecture.featureCount
+        if joined.n < d {
+            note("note: the generated set has \(joined.n) samples, fewer than the \(d) feature dimensions; its "
+                + "covariance is singular, so FID is dominated by the missing dimensions", quiet: quiet)
+        }
+        let evaluator = try clock.measure("statistics") { try joined.evaluator(reference: reference.statistics) }
+        let imageRows = try clock.measure("statistics") { try self.rows(of: features, evaluator: evaluator) }
+        return RankedSet(features: features, reference: reference, statistics: statistics, joined: joined,
+                         evaluator: evaluator, rows: RankedRows(imageRows, top: settings.top, best: settings.best))
     }
 
-    /// Phase 1's numbers for every image: FID without and with it, ΔFID, Top-5.
-    private func rank(_ rows: SetFeatures, evaluate: @escaping ([Double], Bool) -> SampleContribution) throws -> [ImageRow] {
+    /// Each image's row: its contribution (ΔFID only, no gradient) and, from its logits, Top-5.
+    private func rows(of features: SetFeatures, evaluator: ContributionEvaluator) throws -> [ImageRow] {
         let progress = ProgressBar(label: "ΔFID", quiet: quiet)
         var result: [ImageRow] = []
-        result.reserveCapacity(rows.count)
-        for i in 0 ..< rows.count {
-            let contribution = evaluate(rows.pool3(i).map(Double.init), false)
-            let top5 = rows.logits(i).map { ClassScore.top(5, logits: $0) }
-                ?? [ClassScore(index: 0, label: ImageNetLabels.label(0), probability: .nan)]
-            let size = rows.sizes[i]
-            result.append(ImageRow(file: rows.names[i], source: rows.paths[i], width: size?.width ?? 0,
-                                   height: size?.height ?? 0, top5: top5,
-                                   fidBefore: contribution.fidAfter - contribution.deltaFID,
-                                   fidAfter: contribution.fidAfter, deltaFID: contribution.deltaFID))
-            progress.update(done: i + 1, total: rows.count)
+        result.reserveCapacity(features.count)
+        for i in 0 ..< features.count {
+            let contribution = evaluator.evaluate(features.pool3(i).map(Double.init), gradient: false)
+            let size = features.sizes[i]
+            result.append(ImageRow(file: features.paths[i], width: size?.width ?? 0, height: size?.height ?? 0,
+                                   top5: features.logits(i).map { ClassScore.top(5, logits: $0) } ?? [],
+                                   distances: [ImageDistance(space: .inceptionPool3, contribution)]))
+            progress.update(done: i + 1, total: features.count)
         }
         return result
     }
 
-    /// Phase 2: the backward passes and maps of `positions` in `imageRows`, one image per core at
-    /// a time, each with single-threaded BLAS as in phase 1 (so an image's pool3 is the same to the
-    /// last bit whatever runs beside it).
-    private func explain(_ positions: [Int], in imageRows: inout [ImageRow], rows: SetFeatures, model: InceptionV3,
-                         evaluate: @escaping ([Double], Bool) -> SampleContribution) throws {
-        for position in positions where !imageRows[position].source.isReadable {
-            throw InputError("\(imageRows[position].file): listed in the features file but not found; run fidviz from the folder its paths are relative to")
+    /// Every image phase 2 explains must be readable, and this is checked before the class
+    /// section and the backward passes run.
+    private func requireExplainedImages(_ rows: RankedRows) throws {
+        for position in rows.explained where !rows[position].source.isReadable {
+            throw InputError("\(rows[position].file): listed in the features file but not found, and it is one of the "
+                + "images to explain (rank \(position + 1)); run fidviz from the folder its paths are relative to, "
+                + "or lower --top/--best")
         }
+    }
+
+    // MARK: - How much of FID is ImageNet classes
+
+    /// The class-matching section from phase 1's rows (no network), or why it is left out: it is
+    /// a diagnostic beside the ranking, so when it cannot be computed the report says why and the
+    /// rest of it is written.
+    private func classMatching(_ ranked: RankedSet, imagesPresent: Bool) -> (ClassMatchingSection?, String?) {
+        guard ranked.features.count >= 2 else { return (nil, nil) }
+        do {
+            let section = try clock.measure("classes") {
+                try ClassMatchingSection(
+                    generated: ranked.features, statistics: ranked.statistics, reference: ranked.reference,
+                    referenceName: settings.referenceName, topN: MeasuredSet.recordedTopN, classesRequired: false,
+                    aux: nil, optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
+                    showImages: imagesPresent)
+            }
+            return (section, nil)
+        } catch {
+            let problem = "class matching left out: \(error)"
+            note("note: " + problem, quiet: quiet)
+            return (nil, problem)
+        }
+    }
+
+    // MARK: - Phase 2
+
+    /// The backward passes and maps of the explained rows, one image per core at a time, each
+    /// with single-threaded BLAS as in phase 1 (so an image's pool3 is the same to the last bit
+    /// whatever runs beside it). A row without logits gets its Top-5 from this forward pass.
+    private func explain(_ ranked: RankedRows, evaluator: ContributionEvaluator, model: InceptionV3) throws
+        -> RankedRows {
+        let positions = ranked.explained
         let explainer = Explainer(model: model)
         let progress = ProgressBar(label: "explain", quiet: quiet)
-        let sources = positions.map { imageRows[$0].source }
-        let layers = command.effectiveLayers, pixelGradient = command.pixelGradient
+        let sources = positions.map { ranked[$0].source }
+        let layers = settings.layers, pixelGradient = settings.pixelGradient
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, positions.count))
         var results = [Result<(Explanation, width: Int, height: Int), Error>?](repeating: nil, count: positions.count)
         let lock = NSLock()
@@ -172,7 +232,7 @@ struct ExplainRun {
                             pixelGradient: pixelGradient) { feature in
                                 let t1 = DispatchTime.now().uptimeNanoseconds
                                 defer { evaluateSeconds += Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9 }
-                                return evaluate(feature, true)
+                                return evaluator.evaluate(feature, gradient: true)
                             }
                         return (explanation, image.width, image.height)
                     }
@@ -192,12 +252,14 @@ struct ExplainRun {
         let busy = max(networkSeconds + statisticsSeconds, .leastNormalMagnitude)
         clock.add("network", wall * networkSeconds / busy)
         clock.add("statistics", wall * statisticsSeconds / busy)
+        var explained = ranked
         for (k, position) in positions.enumerated() {
             let (explanation, width, height) = try results[k]!.get()
-            imageRows[position].width = width
-            imageRows[position].height = height
-            imageRows[position].top5 = ClassScore.top(5, logits: explanation.logits)
-            imageRows[position].maps = explanation.maps
+            explained[position].width = width
+            explained[position].height = height
+            if explained[position].top5.isEmpty { explained[position].top5 = ClassScore.top(5, logits: explanation.logits) }
+            explained[position].maps = explanation.maps
         }
+        return explained
     }
 }

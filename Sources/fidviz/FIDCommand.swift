@@ -27,10 +27,11 @@ struct FIDCommand: ParsableCommand {
             extractor): for d other than 2048 the number is a Fréchet distance, printed as `FD: \
             <value>`. A clean-fid KID file (`feats` [N,2048]) is a features file.
 
-            Output: `FID: <value>` (and `KID: <mean> ± <std>`) on stdout; --json prints one object \
-            with fid, n_gen, n_ref (null when a statistics file does not record n) and kid_mean, \
-            kid_std, kid_subsets, kid_subset_size with --kid; for d other than 2048, fd and \
-            dimension instead of fid.
+            Output, by the dimension d of the features compared:
+              d = 2048 (pool3)   text `FID: <value>`   --json key `fid`
+              any other d        text `FD: <value>`    --json `fd`, `dimension`
+            --json also holds n_gen and n_ref (null when a statistics file does not record n), and \
+            with --kid kid_mean, kid_std, kid_subsets and kid_subset_size (text: `KID: <mean> ± <std>`).
 
             Examples:
               fidviz fid generated/ --ref ref.npz

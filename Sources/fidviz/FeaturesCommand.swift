@@ -54,12 +54,16 @@ struct FeaturesCommand: ParsableCommand {
                                         label: "features", quiet: quiet)
         let provenance = Provenance.text(origin: Provenance.origin(loaded), weightsName: loaded.weightsFile.lastPathComponent,
                                          contents: "pool3 and logits of \(images.count) images", shard: shard)
-        try npzOutput.write(Self.arrays(files: rows.names, pool3: rows.pool3, logits: rows.logits!, provenance: provenance),
+        // Each name exactly as it is when it is UTF-8 (a numpy string holds any Unicode text); a
+        // name that is not UTF-8 is written as people see it, its odd bytes as \xNN.
+        let names = rows.paths.map { $0.exactText ?? $0.description }
+        try npzOutput.write(Self.arrays(files: names, pool3: rows.pool3, logits: rows.logits!, provenance: provenance),
                             origin: Provenance.origin(loaded), shard: shard)
         note("wrote \(images.count) feature vectors to \(npzOutput.output)" + (shard.map { ": \($0)" } ?? ""), quiet: quiet)
         if json {
             let predictions = (0 ..< rows.count).map { i in
-                JSONValue.object(["file": .string(rows.names[i]), "top1": ClassScore.top(1, logits: rows.logits(i)!)[0].json])
+                JSONValue.object(rows.paths[i].jsonMembers.merging(
+                    ["top1": ClassScore.top(1, logits: rows.logits(i)!)[0].json]) { $1 })
             }
             print(String(decoding: JSONValue.array(predictions).serialized(pretty: true), as: UTF8.self), terminator: "")
         }

@@ -1,3 +1,4 @@
+import OutputFiles
 import ArgumentParser
 import Report
 import Foundation

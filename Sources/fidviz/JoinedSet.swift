@@ -34,21 +34,16 @@ enum JoinedSet {
         }
     }
 
-    /// The FID of the generated set and the per-image evaluator (pool3 features as Double to the
-    /// image's contribution, with its gradient when the flag is true). The O(d^3) precomputation
-    /// happens here, once per run; each image then costs O(d^2).
-    func contributions(reference: FrechetStatistics) throws
-        -> (setFID: Double, evaluate: (_ feature: [Double], _ gradient: Bool) -> SampleContribution) {
+    /// The evaluator of each image's contribution against `reference` (the O(d^3) step, once
+    /// per run).
+    func evaluator(reference: FrechetStatistics) throws -> ContributionEvaluator {
         switch self {
         case let .statistics(stats, n, _):
-            let contribution = try FIDContribution(reference: reference, generated: stats, n: n)
-            return (contribution.fidBefore, { contribution.evaluate(feature: $0, gradient: $1) })
+            return try ContributionEvaluator(reference: reference, joining: stats, n: n)
         case let .perfectGenerator(n):
-            let contribution = try FIDContribution(reference: reference, generated: reference, n: n)
-            return (contribution.fidBefore, { contribution.evaluate(feature: $0, gradient: $1) })
+            return try ContributionEvaluator(reference: reference, joining: reference, n: n)
         case let .leaveOneOut(set):
-            let contribution = try LeaveOneOutContribution(reference: reference, set: set)
-            return (contribution.fidFull, { contribution.evaluate(member: $0, gradient: $1) })
+            return try ContributionEvaluator(reference: reference, leaveOneOutOf: set)
         }
     }
 }

@@ -4,40 +4,7 @@ import Frechet
 import InceptionGraph
 import Pixels
 
-// MARK: - What a measured set yields
-
-/// Every image's pool3 features and logits, in the set's order, with where each image is.
-struct SetFeatures {
-    /// How reports name each image (its path as given or walked, or as a features file lists it).
-    let names: [String]
-    /// Where each image can be read.
-    let paths: [ImagePath]
-    /// Each image's size, where known (from its header).
-    let sizes: [(width: Int, height: Int)?]
-    /// pool3 rows [N, 2048].
-    let pool3: [Float]
-    /// logits rows [N, 1008], when known.
-    let logits: [Float]?
-
-    var count: Int { names.count }
-
-    func pool3(_ i: Int) -> ArraySlice<Float> {
-        let d = InceptionArchitecture.featureCount
-        return pool3[i * d ..< (i + 1) * d]
-    }
-
-    func logits(_ i: Int) -> [Float]? {
-        let c = InceptionArchitecture.classCount
-        return logits.map { Array($0[i * c ..< (i + 1) * c]) }
-    }
-
-    /// The same rows with each size read from its image's header where that file can be read (a
-    /// features file records no sizes); an image that is not there keeps none.
-    func sizesFromHeaders() -> SetFeatures {
-        SetFeatures(names: names, paths: paths, sizes: paths.map { try? ImageDecoder.checkHeader($0) },
-                    pool3: pool3, logits: logits)
-    }
-}
+// MARK: - A measured set
 
 /// What a set yields once measured (its images run through the network) or read (a statistics
 /// or features `.npz`): the pool3 statistics FID needs and, where known, the Top-1 class
@@ -63,10 +30,7 @@ struct MeasuredSet {
 
     /// The Top-N whose multi-hot statistics measured sets record (`fidviz classes --top-n`'s
     /// default, the paper's Top-N).
-    static let recordedTopN = ClassMatchingReport.Options().topN
-
-    /// Rows handed to the accumulators at a time (fixed, so results are batch-size independent).
-    static let chunkRows = 256
+    static let recordedTopN = ClassMatching.Analysis.Options().topN
 
     // MARK: - Reading a file
 
@@ -75,8 +39,15 @@ struct MeasuredSet {
     /// file must have (nil: any); `keepRows` keeps a features file's rows.
     static func read(_ url: URL, dimension: Int? = InceptionArchitecture.featureCount, logits: Bool = false,
                      keepRows: Bool = false) throws -> MeasuredSet {
-        let file = try StatisticsFile.read(contentsOf: url, expectedDimension: dimension, logits: logits,
+        let file = try StatisticsFile.read(contentsOf: url, expectedDimension: dimension,
+                                           expectedClassCount: InceptionArchitecture.classCount, logits: logits,
                                            keepRows: keepRows)
+        var histogram = file.top1Histogram
+        if histogram == nil, let logits = file.logits, let classes = file.logitStatistics?.dimension {
+            var counts = [Int64](repeating: 0, count: classes)
+            for top in ClassScore.topIndices(rows: logits, classes: classes, n: 1) { counts[top[0]] += 1 }
+            histogram = counts
+        }
         var rows: SetFeatures?
         if keepRows, let pool3 = file.features {
             let count = pool3.count / file.statistics.dimension
@@ -85,7 +56,7 @@ struct MeasuredSet {
                                sizes: names.map { _ in nil }, pool3: pool3, logits: file.logits)
         }
         return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
-                           top1Histogram: file.top1Histogram, topNStatistics: file.topNStatistics, rows: rows,
+                           top1Histogram: histogram, topNStatistics: file.topNStatistics, rows: rows,
                            provenance: file.provenance ?? file.layout.rawValue, path: url.path, layout: file.layout)
     }
 
@@ -114,8 +85,9 @@ struct MeasuredSet {
                    onNetworkTime: onNetworkTime) { result in
             features.add(result.pool3)
             logitStatistics.add(result.logits)
-            multiHot.add(ClassMatching.topNMultiHot(scores: result.logits, classCount: classes, n: recordedTopN))
-            histogram[ClassScore.top1Index(logits: result.logits)] += 1
+            let top = ClassScore.topIndices(result.logits[...], n: recordedTopN)
+            multiHot.add(ClassMatching.topNMultiHot(topClasses: [top], classCount: classes, n: recordedTopN))
+            histogram[top[0]] += 1
             kept?.add(result)
         }
         let source = "the \(label) images"
@@ -147,55 +119,6 @@ struct MeasuredSet {
             extractor.onNetworkTime = onNetworkTime
             try extractor.run(images, progress: { progress.update(done: $0, total: $1) }) { consume($0) }
         }
-    }
-}
-
-/// pool3 and logits rows as they come out of the network.
-private final class RowCollector {
-    private var pool3: [Float] = [], logits: [Float] = []
-
-    init(count: Int) {
-        pool3.reserveCapacity(count * InceptionArchitecture.featureCount)
-        logits.reserveCapacity(count * InceptionArchitecture.classCount)
-    }
-
-    func add(_ result: ImageFeatures) {
-        pool3 += result.pool3
-        logits += result.logits
-    }
-
-    func rows(of images: some ImageSet) -> SetFeatures {
-        let all = 0 ..< images.count
-        return SetFeatures(names: all.map(images.name), paths: all.map(images.path), sizes: all.map(images.size),
-                           pool3: pool3, logits: logits)
-    }
-}
-
-/// Streaming mean and covariance of rows handed over one at a time, in fixed chunks of
-/// `MeasuredSet.chunkRows` rows, so that results do not depend on how rows arrive.
-final class ChunkedStatistics {
-    private let accumulator: StatisticsAccumulator
-    private var chunk: [Float] = []
-
-    init(dimension: Int) {
-        accumulator = StatisticsAccumulator(dimension: dimension)
-        chunk.reserveCapacity(MeasuredSet.chunkRows * dimension)
-    }
-
-    func add(_ row: [Float]) {
-        chunk += row
-        if chunk.count == MeasuredSet.chunkRows * accumulator.dimension {
-            accumulator.add(rows: chunk)
-            chunk.removeAll(keepingCapacity: true)
-        }
-    }
-
-    func statistics(source: String) throws -> FrechetStatistics {
-        if !chunk.isEmpty {
-            accumulator.add(rows: chunk)
-            chunk.removeAll()
-        }
-        return try accumulator.statistics(source: source)
     }
 }
 

@@ -1,3 +1,4 @@
+import OutputFiles
 import ArgumentParser
 import Foundation
 import Frechet

@@ -85,42 +85,36 @@ struct StatsCommand: ParsableCommand {
         guard shardOptions.shard == nil else {
             throw InputError("--shard: \(url.path) is an .npz; shards split image files, and an ADM batch is measured in one run (its own mu and sigma are kept whole)")
         }
-        let archive: NpzArchive
-        do { archive = try NpzArchive(contentsOf: url) } catch let error as NumpyFileError {
-            throw FrechetError.unreadable(error, source: url.path)
-        }
+        let archive = try NpzArchive(contentsOf: url)
         guard ImageBatch.isBatch(archive) else {
             throw InputError("\(url.path): holds no images (no '\(ImageBatch.key)'; keys: \(archive.keys.joined(separator: ", "))); "
                 + "`fidviz stats` computes the statistics of PNG files and folders, or of an ADM batch's \(ImageBatch.key)")
         }
         // The batch's own statistics, checked before the network runs.
         let own = archive.contains("mu") || archive.contains("sigma")
-            ? try StatisticsFile.read(contentsOf: url).statistics : nil
-        do {
-            try ImageBatch.with(archive, file: url, quiet: quiet) { batch in
-                noteIfTooFewSamples(batch.count, set: "batch", quiet: quiet)
-                let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
-                let measured = try MeasuredSet.measure(batch, model: loaded.model, batchSize: batchOptions.batchSize,
-                                                       keepRows: false, label: "stats", quiet: quiet)
-                let statistics = own.map { FrechetStatistics(mu: $0.mu, sigma: $0.sigma, n: batch.count) } ?? measured.statistics
-                if let own {
-                    let distance = try FrechetDistance.distance(reference: own, generated: measured.statistics)
-                    note("fidviz's own mu and sigma of the \(batch.count) images are at FID \(distance) from the batch's "
-                        + "(ADM computed those with TensorFlow's Inception and resizing); \(npzOutput.output) keeps the batch's", quiet: quiet)
-                }
-                let name = url.lastPathComponent
-                let contents = own == nil
-                    ? Provenance.statisticsContents(count: batch.count, source: "\(ImageBatch.key) of \(name)")
-                    : "mu and sigma copied from \(name) (the ADM batch's own, \(batch.count) images); top1_hist and "
-                        + "logit statistics computed by fidviz from its \(ImageBatch.key)"
-                try write(statistics, of: measured, weights: loaded, shard: nil,
-                          provenance: Provenance.text(origin: Provenance.origin(loaded),
-                                                      weightsName: loaded.weightsFile.lastPathComponent,
-                                                      contents: contents, shard: nil))
-                note("wrote statistics of \(batch.count) images (\(url.lastPathComponent) \(ImageBatch.key)) to \(npzOutput.output)", quiet: quiet)
+            ? try StatisticsFile.read(contentsOf: url, expectedDimension: InceptionArchitecture.featureCount,
+                                       expectedClassCount: InceptionArchitecture.classCount).statistics : nil
+        try ImageBatch.with(archive, file: url, quiet: quiet) { batch in
+            noteIfTooFewSamples(batch.count, set: "batch", quiet: quiet)
+            let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
+            let measured = try MeasuredSet.measure(batch, model: loaded.model, batchSize: batchOptions.batchSize,
+                                                   keepRows: false, label: "stats", quiet: quiet)
+            let statistics = own.map { FrechetStatistics(mu: $0.mu, sigma: $0.sigma, n: batch.count) } ?? measured.statistics
+            if let own {
+                let distance = try FrechetDistance.distance(reference: own, generated: measured.statistics)
+                note("fidviz's own mu and sigma of the \(batch.count) images are at FID \(distance) from the batch's "
+                    + "(ADM computed those with TensorFlow's Inception and resizing); \(npzOutput.output) keeps the batch's", quiet: quiet)
             }
-        } catch let error as NumpyFileError {
-            throw FrechetError.unreadable(error, source: url.path)
+            let name = url.lastPathComponent
+            let contents = own == nil
+                ? Provenance.statisticsContents(count: batch.count, source: "\(ImageBatch.key) of \(name)")
+                : "mu and sigma copied from \(name) (the ADM batch's own, \(batch.count) images); top1_hist and "
+                    + "logit statistics computed by fidviz from its \(ImageBatch.key)"
+            try write(statistics, of: measured, weights: loaded, shard: nil,
+                      provenance: Provenance.text(origin: Provenance.origin(loaded),
+                                                  weightsName: loaded.weightsFile.lastPathComponent,
+                                                  contents: contents, shard: nil))
+            note("wrote statistics of \(batch.count) images (\(url.lastPathComponent) \(ImageBatch.key)) to \(npzOutput.output)", quiet: quiet)
         }
     }
 

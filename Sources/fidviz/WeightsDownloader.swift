@@ -1,3 +1,4 @@
+import OutputFiles
 import Crypto
 import Foundation
 #if canImport(FoundationNetworking)

@@ -1,6 +1,6 @@
 import XCTest
 import Autograd
-import Frechet
+import SeededRandom
 
 /// Deterministic pseudo-random values for tests (the package's `SplitMix64`), uniform in [lo, hi).
 struct TestRandom {

@@ -1,5 +1,5 @@
 import XCTest
-import Autograd
+@testable import Autograd
 
 /// `Tensor64` ops against the float32 ops, and replaying float64 routing on a tape.
 final class RoutingTests: XCTestCase {

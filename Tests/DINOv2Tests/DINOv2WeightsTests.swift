@@ -2,6 +2,7 @@ import DINOv2
 import Foundation
 import NumpyFiles
 import _SeededWeights
+import TestCheckpoints
 import TestSupport
 import TorchCheckpoint
 import XCTest

@@ -1,5 +1,6 @@
 // `fidviz classes`, run as a user runs it: two folders of pictures with the seeded weights.
 
+import SeededRandom
 import Foundation
 import Frechet
 import NumpyFiles

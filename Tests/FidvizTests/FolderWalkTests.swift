@@ -35,6 +35,9 @@ final class FolderWalkTests: FidvizTestCase {
         XCTAssertEqual(Array(pool3[0 ..< 2048]), Array(pool3[2048...]), "the same picture under both names was read")
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(json.compactMap { $0["file"] as? String }, ["imgs/bad\\xffname.png", "imgs/ok.png"])
+        XCTAssertEqual(json[0]["file_base64"] as? String, Data(Array("imgs/".utf8) + badName).base64EncodedString(),
+                       "the exact bytes, which JSON text cannot carry")
+        XCTAssertNil(json[1]["file_base64"], "a UTF-8 name is exact in file")
     }
 
     func testBrokenPictureWithANameThatIsNotUTF8IsNamedEscaped() throws {

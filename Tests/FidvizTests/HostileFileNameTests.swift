@@ -4,7 +4,7 @@ import XCTest
 
 /// `fidviz explain` on a folder of pictures whose names are markup, quotes, line breaks, a
 /// right-to-left override and bytes that are not UTF-8: the page shows them as text under a
-/// policy that forbids scripts, and report.json and images.csv give back the names as shown.
+/// policy that forbids scripts, and report.json and images.csv give back the exact names.
 final class HostileFileNameTests: FidvizTestCase {
     /// Each file name's bytes, and the name fidviz shows for `imgs/<name>`.
     private let names: [(bytes: [UInt8], shown: String)] = [
@@ -38,12 +38,30 @@ final class HostileFileNameTests: FidvizTestCase {
         let report = work.appendingPathComponent("out")
         let shown = Set(names.map(\.shown))
 
+        // report.json and images.csv give back every name exactly, so a program can open each file.
+        let expected = Set(names.map { Array("imgs/".utf8) + $0.bytes })
         let document = try XCTUnwrap(try JSONSerialization.jsonObject(
             with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any])
-        let files = try XCTUnwrap(document["images"] as? [[String: Any]]).compactMap { $0["file"] as? String }
-        XCTAssertEqual(Set(files), shown)
-        let csv = try String(contentsOf: report.appendingPathComponent("images.csv"), encoding: .utf8)
-        XCTAssertEqual(parseCSV(csv).dropFirst().map { $0[1] }, files, "images.csv: the same names, in the same order")
+        let entries = try XCTUnwrap(document["images"] as? [[String: Any]])
+        let files = try entries.map { entry -> [UInt8] in
+            if let base64 = entry["file_base64"] as? String {
+                XCTAssertEqual(entry["file"] as? String, "imgs/bad\\xffname.png", "shown as people see it")
+                return Array(try XCTUnwrap(Data(base64Encoded: base64)))
+            }
+            return Array(try XCTUnwrap(entry["file"] as? String).utf8)
+        }
+        XCTAssertEqual(Set(files), expected)
+        XCTAssertEqual(entries.filter { $0["file_base64"] != nil }.count, 1, "only the name that is not UTF-8")
+        XCTAssertTrue(entries.contains { $0["file"] as? String == "imgs/line\nbreak.png" }, "the line break itself")
+        // images.csv holds the bytes as they are (Latin-1 maps each byte to one character and back).
+        let csv = try XCTUnwrap(String(data: Data(contentsOf: report.appendingPathComponent("images.csv")),
+                                       encoding: .isoLatin1))
+        let csvFiles = try parseCSV(csv).dropFirst().map { Array(try XCTUnwrap($0[1].data(using: .isoLatin1))) }
+        XCTAssertEqual(csvFiles, files, "images.csv: the same names, in the same order")
+        for file in files {
+            let path = Array(work.path.utf8) + [UInt8(ascii: "/")] + file
+            XCTAssertEqual(access(path.map { CChar(bitPattern: $0) } + [0], R_OK), 0, "\(file) cannot be opened")
+        }
 
         let html = try String(contentsOf: report.appendingPathComponent("index.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

@@ -1,6 +1,6 @@
 import Foundation
 import _SeededWeights
-import TestSupport
+import TestCheckpoints
 import XCTest
 @testable import InceptionGraph
 @testable import TorchCheckpoint
@@ -62,19 +62,19 @@ final class SeededCheckpointWriterTests: XCTestCase {
     // MARK: - Against torch.save's own file
 
     /// Written with the reference file's storage keys (memory addresses in the process that saved
-    /// it), our legacy layout must reproduce torch.save's bytes exactly.
+    /// it), our legacy layout must reproduce torch.save's bytes exactly: the size, the pickles,
+    /// every storage and the whole file match the fingerprints recorded from seeded-0-legacy.pth
+    /// (Tests/Fixtures/pth/seeded-0-legacy.json). When the 95 MB file itself is on this machine,
+    /// the bytes are compared too, and a mismatch names the first differing byte.
     func testLegacyLayoutIsByteIdenticalToTorchSave() throws {
-        guard let reference = Fixtures.sharedSeededCheckpoint else {
-            throw XCTSkip("seeded-0-legacy.pth (95 MB, not in the repository) is not in ../shared/reference")
-        }
-        let expected = try Data(contentsOf: reference)
-        let storageKeys = try expected.withUnsafeBytes { bytes in
-            try TorchCheckpoint.stateDictEntries(TorchCheckpoint.unpickle(bytes, at: 137,
-                                                                          resolver: StateDictResolver()).value)
-        }.reduce(into: [String: String]()) { $0[$1.key] = $1.tensor.storage.key }
-        let written = SeededCheckpointWriter.checkpoint(parameters: SeededWeights.parameters(seed: 0), format: .legacy,
-                                                        storageKeys: storageKeys)
-        XCTAssertEqual(written.count, expected.count)
+        let reference = try SeededLegacyReference.load()
+        let written = reference.checkpoint()
+        XCTAssertEqual(written.count, 95_632_915, "the reference file's size")
+        XCTAssertEqual(reference.differences(written), [], "parts that differ from torch.save's file")
+
+        guard let shared = SeededLegacyReference.sharedFile else { return }
+        let expected = try Data(contentsOf: shared)
+        XCTAssertEqual(reference.differences(expected), [], "\(shared.path) against its record in the fixture")
         guard written != expected else { return }
         let common = min(written.count, expected.count)
         let first = written.withUnsafeBytes { (ours: UnsafeRawBufferPointer) in
@@ -83,8 +83,8 @@ final class SeededCheckpointWriterTests: XCTestCase {
             }
         }
         let around = max(0, first - 16) ..< min(common, first + 16)
-        XCTFail("first difference at byte \(first): ours \(hex(written[around])), torch.save's "
-            + "\(hex(expected[around])) (bytes \(around))")
+        XCTFail("first difference from \(shared.path) at byte \(first): ours \(hex(written[around])), "
+            + "torch.save's \(hex(expected[around])) (bytes \(around))")
     }
 
     // MARK: - The building blocks

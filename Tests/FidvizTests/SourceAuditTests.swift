@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Bad input must end in a typed error and one line, never a trap: no `try!`, `fatalError(` or
@@ -25,8 +26,7 @@ final class SourceAuditTests: XCTestCase {
     static let patterns = ["try!", "fatalError(", " as! "]
 
     func testNoTrapsOnInputOutsideTheAllowList() throws {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let sources = Fixtures.repository.appendingPathComponent("Sources")
         let walker = try XCTUnwrap(FileManager.default.enumerator(atPath: sources.path))
         var found: [String] = []
         var used = Set<String>()
@@ -53,8 +53,7 @@ final class SourceAuditTests: XCTestCase {
     /// `Sources` but fidviz-bench imports `_SeededWeights`, and the `fidviz` target does not
     /// depend on it.
     func testTheCommandLineNeverGetsTheSeededWeights() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let root = Fixtures.repository
         let sources = root.appendingPathComponent("Sources")
         let walker = try XCTUnwrap(FileManager.default.enumerator(atPath: sources.path))
         var importers: [String] = []

@@ -3,9 +3,9 @@
 
 import Foundation
 import Frechet
-import NumpyFiles
 import TestSupport
 import XCTest
+@testable import NumpyFiles
 
 final class StatsAndFIDTests: FidvizTestCase {
     private var scratch: URL!

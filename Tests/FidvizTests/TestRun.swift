@@ -2,7 +2,7 @@
 // seeded checkpoints, written once) and a fresh folder per test, all removed afterwards.
 
 import Foundation
-import TestSupport
+import TestCheckpoints
 import XCTest
 
 // MARK: - The run

@@ -89,12 +89,8 @@ final class ClassMatchingTests: XCTestCase {
             containing: "Top-1 class matching: the reference histogram is empty;")
     }
 
-    func testTopClassesBreakTiesTowardsTheLowerIndex() {
-        let scores: [Float] = [0.1, 0.9, 0.5, 0.9, 0.2,
-                               3, 3, 3, 3, 3]
-        XCTAssertEqual(ClassMatching.topClasses(scores: scores, classCount: 5, n: 3),
-                       [[1, 3, 2], [0, 1, 2]])
-        XCTAssertEqual(ClassMatching.topNMultiHot(scores: scores, classCount: 5, n: 2),
+    func testMultiHotRowsSetEachImagesFirstNClasses() {
+        XCTAssertEqual(ClassMatching.topNMultiHot(topClasses: [[1, 3, 2], [0, 1, 2]], classCount: 5, n: 2),
                        [0, 1, 0, 1, 0, 1, 1, 0, 0, 0])
     }
 
@@ -120,10 +116,10 @@ final class ClassMatchingTests: XCTestCase {
         }
         let reference = scores([40, 40, 40, 40, 40])
         let generated = scores([10, 80, 30, 60, 20])
-        let referenceMultiHot = try ClassMatching.topNStatistics(scores: reference.scores,
-                                                                 classCount: classes, n: 3)
+        let referenceMultiHot = try ClassMatching.topNStatistics(
+            topClasses: topClasses(reference.scores, classes: classes, n: 3), classCount: classes, n: 3)
         let matching = try ClassMatching.topNWeights(
-            reference: referenceMultiHot, generatedScores: generated.scores, n: 3,
+            reference: referenceMultiHot, generatedTopClasses: topClasses(generated.scores, classes: classes, n: 3), n: 3,
             optimizer: NullSpaceOptimizer(relativeTolerance: 1e-12))
         XCTAssertEqual(matching.classes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], "columns 10, 11 are empty")
         var kindMass = [Double](repeating: 0, count: 5)
@@ -131,7 +127,8 @@ final class ClassMatchingTests: XCTestCase {
         assertClose(kindMass, [0.2, 0.2, 0.2, 0.2, 0.2], rtol: 1e-3, "kind proportions")
         let uniformFD = try FrechetDistance.distance(
             reference: referenceMultiHot,
-            rows: FeatureRows(ClassMatching.topNMultiHot(scores: generated.scores, classCount: classes, n: 3),
+            rows: FeatureRows(ClassMatching.topNMultiHot(topClasses: topClasses(generated.scores, classes: classes, n: 3),
+                                                   classCount: classes, n: 3),
                               dimension: classes),
             weights: WeightedStatistics.uniformWeights(count: 200))
         print("Top-3 multi-hot FD: uniform \(uniformFD), matched \(matching.optimization.fid)")
@@ -165,22 +162,22 @@ final class ClassMatchingReportTests: XCTestCase {
         }
         let pool3 = try statistics(ofRows: referenceRows.rows, dimension: d)
         let logitStatistics = try statistics(ofRows: referenceLogits.map(Double.init), dimension: classes)
-        let multiHot = try ClassMatching.topNStatistics(scores: referenceLogits, classCount: classes, n: 2)
+        let multiHot = try ClassMatching.topNStatistics(
+            topClasses: topClasses(referenceLogits, classes: classes, n: 2), classCount: classes, n: 2)
         let clip = random.statistics(dimension: 3, columns: 5, ridge: 0.2)
         let clipRows = FeatureRows(random.normals(n * 3), dimension: 3)
-        var options = ClassMatchingReport.Options()
+        var options = ClassMatching.Analysis.Options()
         options.topN = 2
         options.optimizer = NullSpaceOptimizer(maximumIterations: 30)
-        var reference = ClassMatchingReport.Reference(pool3: pool3, top1Histogram: [20, 20, 20, 20, 20])
+        var reference = ClassMatching.Analysis.Reference(pool3: pool3, top1Histogram: [20, 20, 20, 20, 20])
         reference.logits = logitStatistics
         reference.topNMultiHot = multiHot
         reference.otherFeatures = ["clip": clip]
-        let report = try ClassMatchingReport(
-            reference: reference,
-            generated: .init(pool3: FeatureRows(generated.rows, dimension: d),
-                             logits: FeatureRows(logits, dimension: classes),
-                             otherFeatures: ["clip": clipRows]),
-            options: options)
+        var generatedSide = ClassMatching.Analysis.Generated(
+            pool3: FeatureRows(generated.rows, dimension: d), logits: FeatureRows(logits, dimension: classes),
+            topClasses: topClasses(logits, classes: classes, n: 2))
+        generatedSide.otherFeatures = ["clip": clipRows]
+        let report = try ClassMatching.Analysis(reference: reference, generated: generatedSide, options: options)
 
         let rows = FeatureRows(generated.rows, dimension: d)
         let uniform = WeightedStatistics.uniformWeights(count: n)
@@ -188,18 +185,19 @@ final class ClassMatchingReportTests: XCTestCase {
                                                  generatedTop1: generated.labels)
         XCTAssertEqual(report.top1, top1)
         XCTAssertEqual(report.unmatchedReferenceMass!, 0.2, accuracy: 1e-15)  // class 4
-        XCTAssertEqual(report.fidPool3, try FrechetDistance.distance(reference: pool3, rows: rows, weights: uniform))
-        XCTAssertEqual(report.fidPool3Top1Matched,
+        XCTAssertEqual(report.fid, try FrechetDistance.distance(reference: pool3, rows: rows, weights: uniform))
+        XCTAssertEqual(report.fidTop1Matched,
                        try FrechetDistance.distance(reference: pool3, rows: rows, weights: top1.weights))
-        let topN = try ClassMatching.topNWeights(reference: multiHot, generatedScores: logits, n: 2,
+        let topN = try ClassMatching.topNWeights(reference: multiHot,
+                                                 generatedTopClasses: topClasses(logits, classes: classes, n: 2), n: 2,
                                                  optimizer: options.optimizer)
         XCTAssertEqual(report.topN?.weights, topN.weights)
-        XCTAssertEqual(report.fidPool3TopNMatched,
+        XCTAssertEqual(report.fidTopNMatched,
                        try FrechetDistance.distance(reference: pool3, rows: rows, weights: topN.weights))
         let objective = try WeightedFrechetDistance(reference: pool3, rows: rows)
         let matched = try options.optimizer.minimize(objective, initialWeights: top1.weights)
-        XCTAssertEqual(report.pool3Matched.weights, matched.weights)
-        XCTAssertLessThanOrEqual(report.fidPool3Matched, report.fidPool3Top1Matched!)
+        XCTAssertEqual(report.pool3Weighted.weights, matched.weights)
+        XCTAssertLessThanOrEqual(report.fidPool3Weighted, report.fidTop1Matched!)
         XCTAssertEqual(report.fidPool3Resampled,
                        try Resampling.medianFID(objective, weights: matched.weights))
         let logitRows = FeatureRows(logits, dimension: classes)
@@ -209,20 +207,29 @@ final class ClassMatchingReportTests: XCTestCase {
                        try FrechetDistance.distance(reference: logitStatistics, rows: logitRows,
                                                     weights: top1.weights))
         XCTAssertEqual(report.otherFeatures.map(\.name), ["clip"])
-        XCTAssertEqual(report.otherFeatures[0].pool3Matched,
+        XCTAssertEqual(report.otherFeatures[0].fdPool3Weighted,
                        try FrechetDistance.distance(reference: clip, rows: clipRows, weights: matched.weights))
-        XCTAssertEqual(report.otherFeatures[0].uniform,
+        XCTAssertEqual(report.otherFeatures[0].fd,
                        try FrechetDistance.distance(reference: clip, rows: clipRows, weights: uniform))
     }
 
     func testMismatchedRowCountsThrow() {
         let statistics = FrechetStatistics(mu: [0, 0], sigma: [1, 0, 0, 1])
         assertThrowsFrechetError(
-            try ClassMatchingReport(
+            try ClassMatching.Analysis(
                 reference: .init(pool3: statistics, top1Histogram: [1, 1]),
                 generated: .init(pool3: FeatureRows([1, 2, 3, 4, 5, 6] as [Float], dimension: 2),
-                                 logits: FeatureRows([1, 2, 3, 4] as [Float], dimension: 2))),
+                                 logits: FeatureRows([1, 2, 3, 4] as [Float], dimension: 2), topClasses: nil)),
             containing: "generated logits: key 'logits' has shape [2, 2] but [3, 2] was expected "
                 + "(one row per generated image)")
+    }
+}
+
+/// Each row's `n` highest scores, highest first, ties towards the lower index: the test's own
+/// ranking (a sort), independent of the network module's `ClassScore.topIndices`.
+func topClasses(_ scores: [Float], classes: Int, n: Int) -> [[Int]] {
+    (0..<(scores.count / classes)).map { row in
+        let values = scores[row * classes..<(row + 1) * classes].map { $0 }
+        return Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(n))
     }
 }

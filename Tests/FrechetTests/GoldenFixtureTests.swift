@@ -1,7 +1,8 @@
-import NumpyFiles
+import TestSupport
 import XCTest
 
 @testable import Frechet
+@testable import NumpyFiles
 
 /// FID, per-sample contribution and KID against pytorch-fid / torch-fidelity golden values
 /// (Tests/Fixtures/golden, produced in float64; see /work/shared/reference/README.md).
@@ -18,7 +19,7 @@ final class GoldenFixtureTests: XCTestCase {
     }
 
     static func loadStatsFixture() throws -> StatsFixture {
-        let arrays = try Npz.read(contentsOf: fixtureURL("golden/stats_fixture.npz"))
+        let arrays = try Npz.read(contentsOf: Fixtures.url("golden/stats_fixture.npz"))
         func values(_ key: String) -> [Double] { arrays[key]!.doubles()! }
         func scalar(_ key: String) -> Double { arrays[key]!.scalarDouble()! }
         let ridge = scalar("ridge")
@@ -67,8 +68,8 @@ final class GoldenFixtureTests: XCTestCase {
 
         // The three explained images of the golden set: fid_after and deltaFID (1e-6 relative).
         for stem in ["astronaut", "chelsea_crop96", "horse"] {
-            let explain = try Npz.read(contentsOf: fixtureURL("golden/\(stem).explain.npz"))
-            let features = try Npz.read(contentsOf: fixtureURL("golden/\(stem).npz"))
+            let explain = try Npz.read(contentsOf: Fixtures.url("golden/\(stem).explain.npz"))
+            let features = try Npz.read(contentsOf: Fixtures.url("golden/\(stem).npz"))
             let before = explain["fid_before"]!.scalarDouble()!
             let after = explain["fid_after"]!.scalarDouble()!
             let sample = contribution.evaluate(feature: features["pool3"]!.doubles()!)

@@ -1,7 +1,8 @@
-import NumpyFiles
+import TestSupport
 import XCTest
 
 @testable import Frechet
+@testable import NumpyFiles
 
 final class KernelInceptionDistanceTests: XCTestCase {
     /// MMD^2 of the torch-fidelity formula written out term by term, no BLAS.
@@ -44,7 +45,7 @@ final class KernelInceptionDistanceTests: XCTestCase {
     /// (9.140625) was accumulated in Float32 and carries ~1.1e-5 relative rounding error; the
     /// same formula in Float64 (NumPy, at fixture-making time) gives 9.140522935232752.
     func testWholeSetKIDMatchesTorchFidelity() throws {
-        let arrays = try Npz.read(contentsOf: fixtureURL("golden/kid_fixture.npz"))
+        let arrays = try Npz.read(contentsOf: Fixtures.url("golden/kid_fixture.npz"))
         let a = arrays["a"]!.floats()!
         let b = arrays["b"]!.floats()!
         XCTAssertEqual(arrays["a"]!.shape, [300, 2048])

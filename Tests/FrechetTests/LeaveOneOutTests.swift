@@ -1,4 +1,5 @@
 @testable import Frechet
+import SeededRandom
 import XCTest
 
 /// The leave-one-out fast path against the direct route: for each member, the statistics of

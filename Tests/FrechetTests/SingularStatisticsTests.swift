@@ -1,7 +1,8 @@
-import NumpyFiles
+import TestSupport
 import XCTest
 
 @testable import Frechet
+@testable import NumpyFiles
 
 /// FID on singular covariances follows pytorch-fid and scipy: negative eigenvalues clamped to
 /// 0, every positive one kept. Fixtures: Tests/Fixtures/frechet/make_singular_fixtures.py
@@ -14,7 +15,7 @@ final class SingularStatisticsTests: XCTestCase {
     }
 
     static func load(_ name: String) throws -> Fixture {
-        let arrays = try Npz.read(contentsOf: fixtureURL("frechet/singular_\(name).npz"))
+        let arrays = try Npz.read(contentsOf: Fixtures.url("frechet/singular_\(name).npz"))
         func values(_ key: String) throws -> [Double] { try XCTUnwrap(arrays[key]?.doubles(), key) }
         func scalar(_ key: String) throws -> Double { try XCTUnwrap(arrays[key]?.scalarDouble(), key) }
         return Fixture(

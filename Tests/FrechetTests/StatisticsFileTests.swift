@@ -34,8 +34,11 @@ final class StatisticsFileTests: XCTestCase {
     }
 
     private func read(_ url: URL) throws -> StatisticsFile {
-        try StatisticsFile.read(contentsOf: url, expectedDimension: 4)
+        try StatisticsFile.read(contentsOf: url, expectedDimension: 4, expectedClassCount: Self.classes)
     }
+
+    /// The class count the files here are read against (Inception's 1008 logits).
+    static let classes = 1008
 
     // MARK: - Layouts
 
@@ -105,7 +108,7 @@ final class StatisticsFileTests: XCTestCase {
                                  file: StaticString = #filePath, line: UInt = #line) throws {
         let url = try write(name, arrays)
         XCTAssertThrowsError(
-            try StatisticsFile.read(contentsOf: url, expectedDimension: expectedDimension),
+            try StatisticsFile.read(contentsOf: url, expectedDimension: expectedDimension, expectedClassCount: Self.classes),
             file: file, line: line
         ) { error in
             XCTAssertEqual((error as? FrechetError)?.description,

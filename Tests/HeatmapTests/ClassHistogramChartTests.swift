@@ -24,8 +24,8 @@ final class ClassHistogramChartTests: XCTestCase {
 
     func testChartDecodesAndDrawsBothSetColours() throws {
         let png = try ClassHistogramChart.renderPNG(histogram, maxClasses: 4)
-        TestSupport.keepSample(png, named: "histogram.png")
-        let image = try TestSupport.decodePNG(png)
+        Support.keepSample(png, named: "histogram.png")
+        let image = try Support.decodePNG(png)
         XCTAssertEqual(image.width, 960)
         XCTAssertGreaterThan(image.height, 4 * 26)
         XCTAssertGreaterThan(count(ClassHistogramChart.generatedColor, in: image), 200)
@@ -34,14 +34,14 @@ final class ClassHistogramChartTests: XCTestCase {
 
     func testChartWithoutReferenceHasNoReferenceBars() throws {
         let generatedOnly = ClassHistogram(counts: [ClassCount(index: 1, label: "goldfish", generated: 4)], generatedTotal: 4)
-        let image = try TestSupport.decodePNG(try ClassHistogramChart.renderPNG(generatedOnly))
+        let image = try Support.decodePNG(try ClassHistogramChart.renderPNG(generatedOnly))
         XCTAssertGreaterThan(count(ClassHistogramChart.generatedColor, in: image), 200)
         XCTAssertEqual(count(ClassHistogramChart.referenceColor, in: image), 0)
     }
 
     func testEmptyHistogramStillRenders() throws {
         let empty = ClassHistogram(counts: [], generatedTotal: 0)
-        let image = try TestSupport.decodePNG(try ClassHistogramChart.renderPNG(empty))
+        let image = try Support.decodePNG(try ClassHistogramChart.renderPNG(empty))
         XCTAssertEqual(image.width, 960)
     }
 

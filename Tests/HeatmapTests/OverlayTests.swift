@@ -4,7 +4,7 @@ import XCTest
 
 final class OverlayTests: XCTestCase {
     func testHeatIsNormalisedClampedAndImageSized() {
-        let heat = Overlay.heat(from: TestSupport.blob(size: 8, cx: 3.5, cy: 3.5, sigma: 1), width: 96, height: 64)
+        let heat = Overlay.heat(from: Support.blob(size: 8, cx: 3.5, cy: 3.5, sigma: 1), width: 96, height: 64)
         XCTAssertEqual(heat.width, 96)
         XCTAssertEqual(heat.height, 64)
         XCTAssertGreaterThanOrEqual(heat.values.min() ?? -1, 0)
@@ -43,8 +43,8 @@ final class OverlayTests: XCTestCase {
     }
 
     func testHotRegionGetsTheHighColour() throws {
-        let image = try TestSupport.goldenImage("chelsea_crop96.png")
-        let map = TestSupport.blob(size: 8, cx: 1, cy: 6, sigma: 0.8)  // hot at bottom-left
+        let image = try Support.goldenImage("chelsea_crop96.png")
+        let map = Support.blob(size: 8, cx: 1, cy: 6, sigma: 0.8)  // hot at bottom-left
         let out = Overlay.render(image: image, map: map, colormap: .inferno)
         let hot = out.pixel(x: 18, y: 78), cold = out.pixel(x: 84, y: 8)
         // inferno's high end is bright yellow, its low end near black.

@@ -12,20 +12,20 @@ final class PanelFigureTests: XCTestCase {
 
     /// original | sensitivity | Grad-CAM, plus a deeper layer's pair when `count` is 5.
     private func panels(count: Int) -> [PanelSpec] {
-        var panels: [PanelSpec] = [.original, .sensitivity(layer: "mixed_7c", map: TestSupport.astronautSensitivity7c),
-                                   .gradCAM(layer: "mixed_7c", map: TestSupport.astronautGradCAM7c)]
+        var panels: [PanelSpec] = [.original, .sensitivity(layer: "mixed_7c", map: Support.astronautSensitivity7c),
+                                   .gradCAM(layer: "mixed_7c", map: Support.astronautGradCAM7c)]
         if count == 5 {
-            panels += [.sensitivity(layer: "mixed_6e", map: TestSupport.blob(size: 17, cx: 12, cy: 4, sigma: 3)),
-                       .gradCAM(layer: "mixed_6e", map: TestSupport.blob(size: 17, cx: 3, cy: 11, sigma: 4))]
+            panels += [.sensitivity(layer: "mixed_6e", map: Support.blob(size: 17, cx: 12, cy: 4, sigma: 3)),
+                       .gradCAM(layer: "mixed_6e", map: Support.blob(size: 17, cx: 3, cy: 11, sigma: 4))]
         }
         return panels
     }
 
     /// The three sizes the figure must handle: 96x96, 451x300 (a crop of astronaut.png) and 512x512.
     private func testImages() throws -> [(name: String, image: RGBImage)] {
-        let astronaut = try TestSupport.goldenImage("astronaut.png")
-        return [("chelsea96", try TestSupport.goldenImage("chelsea_crop96.png")),
-                ("astronaut451x300", TestSupport.crop(astronaut, PixelRect(x: 30, y: 40, width: 451, height: 300))),
+        let astronaut = try Support.goldenImage("astronaut.png")
+        return [("chelsea96", try Support.goldenImage("chelsea_crop96.png")),
+                ("astronaut451x300", Support.crop(astronaut, PixelRect(x: 30, y: 40, width: 451, height: 300))),
                 ("astronaut512", astronaut)]
     }
 
@@ -35,8 +35,8 @@ final class PanelFigureTests: XCTestCase {
         for (name, image) in try testImages() {
             for count in [3, 5] {
                 let figure = try PanelFigure.render(image: image, panels: panels(count: count), caption: caption(warning: warning))
-                TestSupport.keepSample(figure.png, named: "\(name)-\(count)panels.png")
-                let decoded = try TestSupport.decodePNG(figure.png)
+                Support.keepSample(figure.png, named: "\(name)-\(count)panels.png")
+                let decoded = try Support.decodePNG(figure.png)
                 XCTAssertEqual(decoded.width, count * image.width, "\(name) \(count) panels")
                 XCTAssertEqual(decoded.height, image.height, "\(name) \(count) panels")
                 XCTAssertEqual(figure.layout.width, decoded.width)
@@ -53,7 +53,7 @@ final class PanelFigureTests: XCTestCase {
     func testOriginalPanelIsTheImageOutsideItsBandsAndHeatPanelsAreTheOverlay() throws {
         for (name, image) in try testImages() {
             let figure = try PanelFigure.render(image: image, panels: panels(count: 5), caption: caption(warning: warning))
-            let decoded = try TestSupport.decodePNG(figure.png)
+            let decoded = try Support.decodePNG(figure.png)
             let layout = figure.layout
             XCTAssertEqual(layout.captionPanel, 0)
             let captionBand = try XCTUnwrap(layout.captionBand, name)
@@ -73,7 +73,7 @@ final class PanelFigureTests: XCTestCase {
                 XCTAssertEqual(differingPixels(decoded, offsetX: i * image.width, overlay, excluding: bands), 0,
                                "\(name): heat panel \(i) is not the overlay outside its bands")
                 let whole = PixelRect(x: 0, y: 0, width: image.width, height: image.height)
-                XCTAssertGreaterThan(TestSupport.meanAbsoluteDifference(decoded, layout.panels[i], image, whole), 20,
+                XCTAssertGreaterThan(Support.meanAbsoluteDifference(decoded, layout.panels[i], image, whole), 20,
                                      "\(name): heat panel \(i) looks like the original")
             }
         }
@@ -82,7 +82,7 @@ final class PanelFigureTests: XCTestCase {
     func testTitlesAndCaptionAreLightTextOnDarkBands() throws {
         let image = RGBImage(width: 200, height: 160, rgb: [UInt8](repeating: 250, count: 200 * 160 * 3))
         let figure = try PanelFigure.render(image: image, panels: panels(count: 3), caption: caption(warning: warning))
-        let decoded = try TestSupport.decodePNG(figure.png)
+        let decoded = try Support.decodePNG(figure.png)
         for (i, band) in figure.layout.titleBands.enumerated() {
             XCTAssertGreaterThan(count(decoded, in: band) { $0.r < 120 && $0.g < 120 && $0.b < 120 }, band.width * band.height / 3,
                                  "title band \(i) is not dark on a white image")
@@ -96,7 +96,7 @@ final class PanelFigureTests: XCTestCase {
     }
 
     func testCaptionCarriesTop1DeltaFIDAndFileName() throws {
-        let image = try TestSupport.goldenImage("astronaut.png")
+        let image = try Support.goldenImage("astronaut.png")
         let figure = try PanelFigure.render(image: image, panels: panels(count: 3), caption: caption(warning: warning))
         // The warning wraps (where depends on the font); the other parts fit on a row each.
         let rows = figure.layout.captionRows
@@ -110,7 +110,7 @@ final class PanelFigureTests: XCTestCase {
     }
 
     func testSmallImageCaptionShrinksButKeepsWarningTop1AndDeltaFID() throws {
-        let image = try TestSupport.goldenImage("chelsea_crop96.png")
+        let image = try Support.goldenImage("chelsea_crop96.png")
         let figure = try PanelFigure.render(image: image, panels: panels(count: 3), caption: caption(warning: warning))
         let rows = figure.layout.captionRows
         XCTAssertEqual(figure.layout.fontSize, 8)
@@ -123,7 +123,7 @@ final class PanelFigureTests: XCTestCase {
     }
 
     func testTooLongTextIsEllipsised() throws {
-        let image = try TestSupport.goldenImage("chelsea_crop96.png")
+        let image = try Support.goldenImage("chelsea_crop96.png")
         let name = String(repeating: "a_very_long_file_name_", count: 8) + ".png"
         let figure = try PanelFigure.render(image: image, panels: [.original], caption: caption(warning: nil, extra: [name]))
         let last = try XCTUnwrap(figure.layout.captionRows.last)
@@ -132,11 +132,11 @@ final class PanelFigureTests: XCTestCase {
     }
 
     func testColorBarRunsFromColormapLowToHigh() throws {
-        let image = try TestSupport.goldenImage("astronaut.png")
+        let image = try Support.goldenImage("astronaut.png")
         let figure = try PanelFigure.render(
-            image: image, panels: [.original, .sensitivity(layer: "mixed_7c", map: TestSupport.astronautSensitivity7c)],
+            image: image, panels: [.original, .sensitivity(layer: "mixed_7c", map: Support.astronautSensitivity7c)],
             caption: caption(warning: nil), style: FigureStyle(colormap: .viridis))
-        let decoded = try TestSupport.decodePNG(figure.png)
+        let decoded = try Support.decodePNG(figure.png)
         XCTAssertEqual(figure.layout.colorBars[0], nil)
         let bar = try XCTUnwrap(figure.layout.colorBars[1])
         let band = try XCTUnwrap(figure.layout.colorBarBands[1])
@@ -155,8 +155,8 @@ final class PanelFigureTests: XCTestCase {
         for side in [1, 8, 32, 64] {
             let image = RGBImage(width: side, height: side, rgb: (0..<(side * side * 3)).map { UInt8($0 % 251) })
             let figure = try PanelFigure.render(image: image, panels: panels(count: 5), caption: caption(warning: warning))
-            TestSupport.keepSample(figure.png, named: "tiny\(side)-5panels.png")
-            let decoded = try TestSupport.decodePNG(figure.png)
+            Support.keepSample(figure.png, named: "tiny\(side)-5panels.png")
+            let decoded = try Support.decodePNG(figure.png)
             XCTAssertEqual([decoded.width, decoded.height], [5 * side, side])
             assertBandsInsidePanels(figure.layout, "\(side)x\(side)")
             if side == 1 {
@@ -166,12 +166,12 @@ final class PanelFigureTests: XCTestCase {
     }
 
     func testBitmapFontFallbackStillWritesTitles() throws {
-        let image = try TestSupport.goldenImage("chelsea_crop96.png")
+        let image = try Support.goldenImage("chelsea_crop96.png")
         let figure = try PanelFigure.render(image: image, panels: panels(count: 3), caption: caption(warning: warning),
                                             style: FigureStyle(forceBitmapFont: true))
-        TestSupport.keepSample(figure.png, named: "chelsea96-bitmapfont.png")
+        Support.keepSample(figure.png, named: "chelsea96-bitmapfont.png")
         XCTAssertTrue(figure.layout.usesBitmapFont)
-        let decoded = try TestSupport.decodePNG(figure.png)
+        let decoded = try Support.decodePNG(figure.png)
         XCTAssertEqual([decoded.width, decoded.height], [3 * 96, 96])
         let band = figure.layout.titleBands[1]
         XCTAssertGreaterThan(count(decoded, in: band) { $0.r > 230 && $0.g > 230 && $0.b > 230 }, 20)
@@ -185,7 +185,7 @@ final class PanelFigureTests: XCTestCase {
             image: image, panels: [.original], caption: FigureCaption(headline: ["Top-1: x", "(p = 0.500)"]),
             style: FigureStyle(fontFamilies: []))
         XCTAssertTrue(figure.layout.usesBitmapFont, "an empty family list must fall back to the bitmap font")
-        XCTAssertEqual(try TestSupport.decodePNG(figure.png).width, 16)
+        XCTAssertEqual(try Support.decodePNG(figure.png).width, 16)
     }
 
     // MARK: - Text fitting

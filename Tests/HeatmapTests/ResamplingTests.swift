@@ -27,7 +27,7 @@ final class ResamplingTests: XCTestCase {
     }
 
     func testTinyMagnitudesNormaliseFully() {
-        let m = TestSupport.astronautSensitivity7c.normalizedMinMax()
+        let m = Support.astronautSensitivity7c.normalizedMinMax()
         XCTAssertEqual(m.values.min(), 0)
         XCTAssertEqual(m.values.max(), 1)
     }
@@ -46,7 +46,7 @@ final class ResamplingTests: XCTestCase {
     }
 
     func testSameSizeIsIdentity() {
-        let map = TestSupport.astronautGradCAM7c
+        let map = Support.astronautGradCAM7c
         let same = map.resampledLanczos3(width: 8, height: 8)
         for (a, b) in zip(same.values, map.values) {
             XCTAssertEqual(a, b, accuracy: 1e-7)

@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestCheckpoints
 import UntrustedInput
 import XCTest
 @testable import InceptionGraph

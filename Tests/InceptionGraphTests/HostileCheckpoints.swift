@@ -2,6 +2,7 @@
 // the assertion that one is refused with an exact error.
 
 import Foundation
+import TestCheckpoints
 import TestSupport
 import UntrustedInput
 import XCTest
@@ -42,7 +43,7 @@ func stateDict(_ entries: [(String, (inout PickleWriter) -> Void)]) -> [UInt8] {
 /// tiny-legacy.pth's header pickles, `object` (STOP appended), the key list, then each
 /// storage as an int64 element count and its bytes.
 func legacyFile(_ object: [UInt8], storages: [(key: String, count: Int, bytes: [UInt8])]) -> Data {
-    let tiny = try! Data(contentsOf: TorchCheckpointTests.fixture("tiny-legacy.pth"))
+    let tiny = try! Fixtures.data("pth/tiny-legacy.pth")
     var file = [UInt8](tiny.prefix(137)) + object + [0x2e]
     var keys = PickleWriter()
     keys.raw([0x5d, 0x28])  // EMPTY_LIST, MARK

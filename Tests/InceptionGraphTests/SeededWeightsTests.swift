@@ -1,6 +1,7 @@
+import Foundation
 import InceptionGraph
 import _SeededWeights
-import TestSupport
+import TestCheckpoints
 import XCTest
 import TorchCheckpoint
 
@@ -41,17 +42,26 @@ final class SeededWeightsTests: XCTestCase {
         }
     }
 
-    /// The full-size file laid out like the real weights decodes to exactly the formula's values.
-    func testSharedFullSizeCheckpointEqualsFormula() throws {
-        guard let url = Fixtures.sharedSeededCheckpoint else {
-            throw XCTSkip("../shared/reference/seeded-0-legacy.pth is not beside this clone")
-        }
-        let loaded = try TorchCheckpoint.load(contentsOf: url)
+    /// seeded-0-legacy.pth, the full-size file torch.save wrote from seeded_weights.py and laid out
+    /// like the real weights, decodes to exactly this formula's values. The test writes the file
+    /// from the formula with torch.save's storage keys, checks it is torch.save's file byte for
+    /// byte (the fingerprints in Tests/Fixtures/pth/seeded-0-legacy.json), and reads it through the
+    /// real loader; the file itself is read too when it is on this machine.
+    func testFullSizeLegacyCheckpointEqualsFormula() throws {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("SeededWeightsTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let written = folder.appendingPathComponent("seeded-0-legacy.pth")
+        try SeededLegacyReference.load().writeCheckpoint(to: written)
         let formula = SeededWeights.parameters(seed: 0)
-        XCTAssertEqual(Set(loaded.keys), Set(formula.keys))
-        for (key, expected) in formula {
-            XCTAssertEqual(loaded[key]?.shape, expected.shape, key)
-            XCTAssertEqual(loaded[key]?.floatValues, expected.values, key)
+        for url in [written] + (SeededLegacyReference.sharedFile.map { [$0] } ?? []) {
+            let loaded = try TorchCheckpoint.load(contentsOf: url)
+            XCTAssertEqual(Set(loaded.keys), Set(formula.keys), url.path)
+            for (key, expected) in formula {
+                XCTAssertEqual(loaded[key]?.shape, expected.shape, "\(url.path): \(key)")
+                XCTAssertEqual(loaded[key]?.floatValues, expected.values, "\(url.path): \(key)")
+            }
         }
     }
 }

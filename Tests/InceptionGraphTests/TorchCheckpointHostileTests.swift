@@ -1,4 +1,5 @@
 import Foundation
+import TestCheckpoints
 import TestSupport
 import XCTest
 @testable import InceptionGraph
@@ -135,7 +136,7 @@ final class TorchCheckpointHostileTests: XCTestCase {
     }
 
     func testHeaderPicklesMayNotNameGlobals() throws {
-        let tiny = try Data(contentsOf: TorchCheckpointTests.fixture("tiny-legacy.pth"))
+        let tiny = try Fixtures.data("pth/tiny-legacy.pth")
         var pickle = PickleWriter()
         pickle.global("posix", "system")
         assertError(tiny.prefix(21) + Data(pickle.bytes), .forbidden, "x.pth, byte offset 23: refusing to load "
@@ -191,7 +192,7 @@ final class TorchCheckpointHostileTests: XCTestCase {
 
     /// ZIPFoundation traps on this even when reading from a file (`off_t(offset)` of a zip64 offset >= 2^63).
     func testZip64OffsetBeyondInt64IsRejected() throws {
-        var zip = try Data(contentsOf: TorchCheckpointTests.fixture("tiny-zip.pth"))
+        var zip = try Fixtures.data("pth/tiny-zip.pth")
         let record = 3708  // tiny-zip.pth's zip64 end-of-central-directory record
         XCTAssertEqual(Array(zip[record ..< record + 4]), [0x50, 0x4b, 0x06, 0x06])
         zip.replaceSubrange(record + 48 ..< record + 56, with: [UInt8](repeating: 0xff, count: 8))

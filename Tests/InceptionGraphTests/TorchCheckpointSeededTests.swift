@@ -1,35 +1,34 @@
 import Foundation
+import TestCheckpoints
 import XCTest
 @testable import InceptionGraph
 @testable import TorchCheckpoint
 
 /// The reader on seeded-0-legacy.pth: 95 MB written exactly like the real pytorch-fid weights
 /// (legacy layout, sorted plain dict, HWIO conv storages viewed as OIHW, fc.weight transposed).
-/// The file is not in the repository; the test skips when it is absent.
+/// The file is not in the repository: the test writes it from the formula with the storage keys
+/// torch.save gave it, checks that the bytes are torch.save's (the fingerprints in
+/// Tests/Fixtures/pth/seeded-0-legacy.json), and reads that. When the file itself is on this
+/// machine ($FIDVIZ_SEEDED_PTH, or ../shared/reference), it is read as well.
 final class TorchCheckpointSeededTests: XCTestCase {
-    /// $FIDVIZ_SEEDED_PTH, else the team's shared reference folder beside the checkout.
-    private func seededFile() throws -> URL {
-        var candidates: [URL] = []
-        if let path = ProcessInfo.processInfo.environment["FIDVIZ_SEEDED_PTH"] {
-            candidates.append(URL(fileURLWithPath: path))
+    func testSeededFullSizeFileLoadsWithTheRealLayout() throws {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("TorchCheckpointSeededTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let written = folder.appendingPathComponent("seeded-0-legacy.pth")
+        try SeededLegacyReference.load().writeCheckpoint(to: written)
+        try checkLoadsWithTheRealLayout(written)
+        if let shared = SeededLegacyReference.sharedFile {
+            try checkLoadsWithTheRealLayout(shared)
         }
-        let checkout = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(checkout.deletingLastPathComponent()
-            .appendingPathComponent("shared/reference/seeded-0-legacy.pth"))
-        guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw XCTSkip("seeded-0-legacy.pth (95 MB, deliberately not in the repository) was not found at "
-                + "\(candidates.map(\.path)); set FIDVIZ_SEEDED_PTH to its path to run this test")
-        }
-        return url
     }
 
-    func testSeededFullSizeFileLoadsWithTheRealLayout() throws {
-        let url = try seededFile()
+    private func checkLoadsWithTheRealLayout(_ url: URL) throws {
         let start = Date()
         let tensors = try TorchCheckpoint.load(contentsOf: url)
         let seconds = Date().timeIntervalSince(start)
-        print("loaded \(url.lastPathComponent): \(tensors.count) tensors in \(String(format: "%.3f", seconds)) s")
+        print("loaded \(url.path): \(tensors.count) tensors in \(String(format: "%.3f", seconds)) s")
         #if !DEBUG
         XCTAssertLessThan(seconds, 1.0, "a release build must load the 95 MB weights well under a second")
         #endif

@@ -1,18 +1,12 @@
 import Foundation
-import Frechet
+import SeededRandom
+import TestSupport
 import XCTest
 @testable import InceptionGraph
 @testable import TorchCheckpoint
 
-/// The .pth reader against the fixtures torch.save wrote (Tests/Fixtures/pth) and, when present,
-/// the full-size seeded weights laid out like the real pytorch-fid file.
+/// The .pth reader against the fixtures torch.save wrote (Tests/Fixtures/pth).
 final class TorchCheckpointTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/pth")
-
-    static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
-
     // MARK: - Tiny state dicts match PyTorch's values
 
     private struct Expected: Decodable {
@@ -23,7 +17,7 @@ final class TorchCheckpointTests: XCTestCase {
 
     private func assertMatchesExpected(_ tensors: [String: CheckpointTensor], file: StaticString = #filePath,
                                        line: UInt = #line) throws {
-        let json = try Data(contentsOf: Self.fixture("tiny-expected.json"))
+        let json = try Fixtures.data("pth/tiny-expected.json")
         let expected = try JSONDecoder().decode([String: Expected].self, from: json)
         XCTAssertEqual(Set(tensors.keys), Set(expected.keys), file: file, line: line)
         for (key, want) in expected {
@@ -42,27 +36,27 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testTinyLegacyMatchesPyTorch() throws {
-        try assertMatchesExpected(try TorchCheckpoint.load(contentsOf: Self.fixture("tiny-legacy.pth")))
+        try assertMatchesExpected(try TorchCheckpoint.load(contentsOf: Fixtures.url("pth/tiny-legacy.pth")))
     }
 
     func testTinyZipMatchesPyTorch() throws {
-        try assertMatchesExpected(try TorchCheckpoint.load(contentsOf: Self.fixture("tiny-zip.pth")))
+        try assertMatchesExpected(try TorchCheckpoint.load(contentsOf: Fixtures.url("pth/tiny-zip.pth")))
     }
 
     func testTinyOrderedDictZipMatchesPyTorch() throws {
-        try assertMatchesExpected(try TorchCheckpoint.load(contentsOf: Self.fixture("tiny-ordereddict-zip.pth")))
+        try assertMatchesExpected(try TorchCheckpoint.load(contentsOf: Fixtures.url("pth/tiny-ordereddict-zip.pth")))
     }
 
     func testLoadingFromDataMatchesLoadingFromFile() throws {
         for name in ["tiny-legacy.pth", "tiny-zip.pth"] {
-            let url = Self.fixture(name)
+            let url = Fixtures.url("pth/\(name)")
             XCTAssertEqual(try TorchCheckpoint.load(data: Data(contentsOf: url), name: name),
                            try TorchCheckpoint.load(contentsOf: url), name)
         }
     }
 
     func testFloatValuesWidenEveryDtype() throws {
-        let tensors = try TorchCheckpoint.load(contentsOf: Self.fixture("tiny-legacy.pth"))
+        let tensors = try TorchCheckpoint.load(contentsOf: Fixtures.url("pth/tiny-legacy.pth"))
         XCTAssertEqual(tensors["double"]?.floatValues, [0.5, -1.25, 3.0, Float(0.001)])
         XCTAssertEqual(tensors["half"]?.floatValues, [1.5, -2.0, 0.0999755859375])
         XCTAssertEqual(tensors["bn.num_batches_tracked"]?.floatValues, [7])
@@ -73,7 +67,7 @@ final class TorchCheckpointTests: XCTestCase {
 
     private func loadError(_ name: String) -> TorchCheckpointError? {
         do {
-            _ = try TorchCheckpoint.load(contentsOf: Self.fixture(name))
+            _ = try TorchCheckpoint.load(contentsOf: Fixtures.url("pth/\(name)"))
             XCTFail("\(name) loaded")
         } catch let error as TorchCheckpointError {
             return error
@@ -84,7 +78,7 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testHostileGlobalInLegacyFileIsRefused() {
-        let path = Self.fixture("hostile-global-legacy.pth").path
+        let path = Fixtures.url("pth/hostile-global-legacy.pth").path
         let error = loadError("hostile-global-legacy.pth")
         XCTAssertEqual(error?.kind, .forbidden)
         XCTAssertEqual(error?.description, "\(path), byte offset 139: refusing to load global 'posix.system': "
@@ -93,7 +87,7 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testHostileGlobalInZipFileIsRefused() {
-        let path = Self.fixture("hostile-global-zip.pth").path
+        let path = Fixtures.url("pth/hostile-global-zip.pth").path
         let error = loadError("hostile-global-zip.pth")
         XCTAssertEqual(error?.kind, .forbidden)
         XCTAssertEqual(error?.entry, "archive/data.pkl")
@@ -103,7 +97,7 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testTruncatedLegacyFileNamesKeyAndOffset() {
-        let path = Self.fixture("truncated-legacy.pth").path
+        let path = Fixtures.url("pth/truncated-legacy.pth").path
         let error = loadError("truncated-legacy.pth")
         XCTAssertEqual(error?.kind, .truncated)
         XCTAssertEqual(error?.description, "\(path), key 'fc.weight', byte offset 1814: storage "
@@ -111,7 +105,7 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testTruncatedPickleNamesTheOffset() throws {
-        let data = try Data(contentsOf: Self.fixture("tiny-legacy.pth")).prefix(500)
+        let data = try Fixtures.data("pth/tiny-legacy.pth").prefix(500)
         XCTAssertThrowsError(try TorchCheckpoint.load(data: data, name: "tiny-legacy.pth")) {
             XCTAssertEqual(($0 as? TorchCheckpointError)?.description, "tiny-legacy.pth, byte offset 500: the "
                 + "pickle is cut off in an opcode (1 byte needed, 0 left); the file is truncated, download it again")
@@ -119,7 +113,7 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testLyingElementCountIsRejectedBeforeAllocating() {
-        let path = Self.fixture("lying-count-legacy.pth").path
+        let path = Fixtures.url("pth/lying-count-legacy.pth").path
         let error = loadError("lying-count-legacy.pth")
         XCTAssertEqual(error?.kind, .corrupt)
         XCTAssertEqual(error?.description, "\(path), key 'double', byte offset 1188: storage '93976709425728' "
@@ -128,7 +122,7 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testNotACheckpointIsRecognised() {
-        let path = Self.fixture("not-a-pth.pth").path
+        let path = Fixtures.url("pth/not-a-pth.pth").path
         let error = loadError("not-a-pth.pth")
         XCTAssertEqual(error?.kind, .notACheckpoint)
         XCTAssertEqual(error?.description, "\(path): not a PyTorch checkpoint: the file starts with a zip "
@@ -150,7 +144,7 @@ final class TorchCheckpointTests: XCTestCase {
     }
 
     func testTruncatedZipIsCalledTruncated() throws {
-        let data = try Data(contentsOf: Self.fixture("tiny-zip.pth"))
+        let data = try Fixtures.data("pth/tiny-zip.pth")
         XCTAssertThrowsError(try TorchCheckpoint.load(data: data.prefix(3000), name: "tiny-zip.pth")) {
             XCTAssertEqual(($0 as? TorchCheckpointError)?.description, "tiny-zip.pth, byte offset 3000: the zip "
                 + "archive has no end-of-central-directory record; the file is truncated, download it again")
@@ -167,7 +161,7 @@ final class TorchCheckpointTests: XCTestCase {
 
     /// Every proper prefix must throw a TorchCheckpointError (and never trap).
     private func assertEveryPrefixThrows(_ name: String, step: Int = 1) throws {
-        let data = try Data(contentsOf: Self.fixture(name))
+        let data = try Data(contentsOf: Fixtures.url("pth/\(name)"))
         for length in stride(from: 0, to: data.count, by: step) {
             do {
                 _ = try TorchCheckpoint.load(data: data.prefix(length), name: name)
@@ -190,7 +184,7 @@ final class TorchCheckpointTests: XCTestCase {
     /// Random byte flips either load (a flipped value byte) or throw a TorchCheckpointError.
     func testRandomByteFlipsNeverCrash() throws {
         for name in ["tiny-legacy.pth", "tiny-zip.pth"] {
-            let original = try Data(contentsOf: Self.fixture(name))
+            let original = try Data(contentsOf: Fixtures.url("pth/\(name)"))
             var random = SplitMix64(seed: 20_151_205)
             var failures = 0
             let trials = 300

@@ -1,10 +1,11 @@
 import Foundation
 import NumpyFiles
+import TestSupport
 import XCTest
 
 /// Inputs the fuzz campaigns found (Tests/Fixtures/fuzz), refused with their exact one-line error.
 final class FuzzFindingTests: XCTestCase {
-    private static let folder = Fixtures.root.appendingPathComponent("fuzz")
+    private static let folder = Fixtures.url("fuzz")
 
     /// A header key that holds a newline (and binary bytes): quoted raw, it broke the message.
     func testHeaderKeyWithANewlineIsQuotedOnOneLine() throws {

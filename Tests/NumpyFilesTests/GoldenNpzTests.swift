@@ -1,13 +1,14 @@
 import Foundation
-import NumpyFiles
+import TestSupport
 import XCTest
+@testable import NumpyFiles
 
 /// The reference bundle's .npz files (written by numpy from PyTorch outputs) read with the
 /// expected keys, shapes, dtypes and a few exact values.
 final class GoldenNpzTests: XCTestCase {
 
     private func golden(_ name: String) throws -> [String: NpyArray] {
-        try Npz.read(contentsOf: Fixtures.golden.appendingPathComponent(name))
+        try Npz.read(contentsOf: Fixtures.url("golden/\(name)"))
     }
 
     private func layout(_ arrays: [String: NpyArray]) -> [String: String] {

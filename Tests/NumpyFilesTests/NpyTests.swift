@@ -1,6 +1,7 @@
 import Foundation
-import NumpyFiles
+import TestSupport
 import XCTest
+@testable import NumpyFiles
 
 /// Single .npy arrays: numpy-written fixtures (make_npz_fixtures.py), byte-exact encoding, and
 /// broken headers built in memory.
@@ -9,32 +10,32 @@ final class NpyTests: XCTestCase {
     // MARK: - Reading numpy's files
 
     func testHeaderVersion2() throws {
-        let array = try Npy.decode(Fixtures.data("v2_0.npy"), name: "v2_0.npy")
+        let array = try Npy.decode(Fixtures.data("npz/v2_0.npy"), name: "v2_0.npy")
         XCTAssertEqual(array, NpyArray([1.0, 2.0, 3.0] as [Double]))
     }
 
     func testHeaderVersion3WithUTF8Strings() throws {
-        let array = try Npy.decode(Fixtures.data("v3_0.npy"), name: "v3_0.npy")
+        let array = try Npy.decode(Fixtures.data("npz/v3_0.npy"), name: "v3_0.npy")
         XCTAssertEqual(array, NpyArray(["ß", "名前"]))
         XCTAssertEqual(array.dtype, "<U2")
     }
 
     func testFortranOrderIsReorderedToCOrder() throws {
         // np.asfortranarray(np.arange(6).reshape(2, 3)): memory holds 0 3 1 4 2 5.
-        let array = try Npy.decode(Fixtures.data("fortran.npy"), name: "fortran.npy")
+        let array = try Npy.decode(Fixtures.data("npz/fortran.npy"), name: "fortran.npy")
         XCTAssertEqual(array, NpyArray([0, 1, 2, 3, 4, 5] as [Int64], shape: [2, 3]))
     }
 
     func testBigEndianIsRefused() {
         XCTAssertEqual(
-            numpyError(try Npy.decode(Fixtures.data("big_endian.npy"), name: "big_endian.npy")),
+            numpyError(try Npy.decode(Fixtures.data("npz/big_endian.npy"), name: "big_endian.npy")),
             "big_endian.npy at byte 10: big-endian dtype '>f8' is not supported; save it "
                 + "little-endian (a.astype('<f8'))")
     }
 
     func testStructuredDtypeIsRefused() {
         XCTAssertEqual(
-            numpyError(try Npy.decode(Fixtures.data("structured.npy"), name: "s.npy")),
+            numpyError(try Npy.decode(Fixtures.data("npz/structured.npy"), name: "s.npy")),
             "s.npy at byte 11: bad .npy header: structured dtypes are not supported (descr is a "
                 + "list of fields)")
     }
@@ -52,7 +53,7 @@ final class NpyTests: XCTestCase {
             ("exact_n_0d.npy", NpyArray(scalar: Int64(50000))),
         ]
         for (file, array) in cases {
-            let numpyBytes = try Fixtures.data(file)
+            let numpyBytes = try Fixtures.data("npz/\(file)")
             XCTAssertEqual(Npy.encode(array), numpyBytes, file)
             XCTAssertEqual(try Npy.decode(numpyBytes, name: file), array, file)
         }

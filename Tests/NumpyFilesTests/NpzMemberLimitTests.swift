@@ -1,5 +1,5 @@
 import Foundation
-import Frechet
+import SeededRandom
 import NumpyFiles
 import UntrustedInput
 import XCTest

@@ -1,5 +1,6 @@
 import Foundation
 import NumpyFiles
+import TestSupport
 import XCTest
 
 /// Reading .npz archives written by numpy (make_npz_fixtures.py), and broken archives.
@@ -22,27 +23,27 @@ final class NpzReadingTests: XCTestCase {
     // MARK: - numpy's archives
 
     func testSavez() throws {
-        let arrays = try Npz.read(contentsOf: Fixtures.npz("savez.npz"))
+        let arrays = try Npz.read(contentsOf: Fixtures.url("npz/savez.npz"))
         XCTAssertEqual(arrays, expected)
         XCTAssertEqual(arrays["f8"]?.doubles()?[1].sign, .minus, "-0.0 keeps its sign")
         XCTAssertEqual(arrays["words"]?.dtype, "<U7")
     }
 
     func testSavezCompressed() throws {
-        XCTAssertEqual(try Npz.read(contentsOf: Fixtures.npz("savez_compressed.npz")), expected)
+        XCTAssertEqual(try Npz.read(contentsOf: Fixtures.url("npz/savez_compressed.npz")), expected)
     }
 
     func testZip64ExtrasAndEndRecord() throws {
         // Sizes and offsets come from zip64 extras; the classic end record is saturated.
         XCTAssertEqual(
-            try Npz.read(contentsOf: Fixtures.npz("zip64_forced.npz")),
+            try Npz.read(contentsOf: Fixtures.url("npz/zip64_forced.npz")),
             ["a": NpyArray((0..<20).map(Double.init)), "b": NpyArray(["x", "yz"])])
     }
 
     // MARK: - Refused and broken archives
 
     func testObjectArrayIsRefused() {
-        let url = Fixtures.npz("object.npz")
+        let url = Fixtures.url("npz/object.npz")
         XCTAssertEqual(
             numpyError(try Npz.read(contentsOf: url)),
             "\(url.path) member 'obj.npy' at byte 10: object arrays ('|O') are refused: reading "
@@ -51,7 +52,7 @@ final class NpzReadingTests: XCTestCase {
     }
 
     func testTruncatedArchive() {
-        let url = Fixtures.npz("truncated.npz")
+        let url = Fixtures.url("npz/truncated.npz")
         XCTAssertEqual(
             numpyError(try Npz.read(contentsOf: url)),
             "\(url.path): not a zip archive (no end-of-central-directory record); the file is "
@@ -59,7 +60,7 @@ final class NpzReadingTests: XCTestCase {
     }
 
     func testMemberClaimingAHugeShapeFailsWithoutAllocating() {
-        let url = Fixtures.npz("huge_shape.npz")
+        let url = Fixtures.url("npz/huge_shape.npz")
         let start = Date()
         XCTAssertEqual(
             numpyError(try Npz.read(contentsOf: url)),
@@ -78,14 +79,14 @@ final class NpzReadingTests: XCTestCase {
     }
 
     func testMissingFile() {
-        let url = Fixtures.npz("absent.npz")
+        let url = Fixtures.url("npz/absent.npz")
         XCTAssertEqual(
             numpyError(try Npz.read(contentsOf: url)),
             "\(url.path): cannot read the file (no such file)")
     }
 
     func testCorruptStoredDataFailsItsCRC() throws {
-        var data = try Fixtures.data("savez.npz")
+        var data = try Fixtures.data("npz/savez.npz")
         // The first member (f4.npy) starts at byte 0: 30-byte local header, name, extra, data.
         let dataStart = 30 + Int(data[26]) + Int(data[27]) << 8 + Int(data[28]) + Int(data[29]) << 8
         data[dataStart + 130] ^= 0xFF  // inside the float values, past the 128-byte .npy header
@@ -97,7 +98,7 @@ final class NpzReadingTests: XCTestCase {
     }
 
     func testCorruptDeflateData() throws {
-        var data = try Fixtures.data("savez_compressed.npz")
+        var data = try Fixtures.data("npz/savez_compressed.npz")
         let dataStart = 30 + Int(data[26]) + Int(data[27]) << 8 + Int(data[28]) + Int(data[29]) << 8
         for k in 0..<8 { data[dataStart + k] ^= 0xA5 }
         let message = numpyError(try Npz.read(data: data, name: "c.npz"))
@@ -110,7 +111,7 @@ final class NpzReadingTests: XCTestCase {
 
     func testCentralDirectoryCutShort() throws {
         // Keep the end record but make the directory claim one more member than it holds.
-        var data = try Fixtures.data("savez.npz")
+        var data = try Fixtures.data("npz/savez.npz")
         let end = data.count - 22
         XCTAssertEqual(Array(data[end..<end + 4]), [0x50, 0x4B, 0x05, 0x06])
         data[end + 10] += 1
@@ -124,7 +125,7 @@ final class NpzReadingTests: XCTestCase {
 
     func testMemberSizePastTheEndOfTheFile() throws {
         // The central record of the last member (i4.npy) claims 1 MiB of stored data.
-        var data = try Fixtures.data("savez.npz")
+        var data = try Fixtures.data("npz/savez.npz")
         let record = try XCTUnwrap(
             data.range(of: Data([0x50, 0x4B, 0x01, 0x02]), options: .backwards)
         )

@@ -1,5 +1,6 @@
 import Foundation
 import NumpyFiles
+import TestSupport
 import XCTest
 
 /// Reading only some members of an .npz: the others are never decoded, but the directory is
@@ -55,7 +56,7 @@ final class NpzSelectiveReadingTests: XCTestCase {
 
     /// A skipped member whose data run past the end of the file still fails the opening.
     func testSkippedMembersAreStillLocatedAndBoundsChecked() throws {
-        var data = try Data(contentsOf: Fixtures.npz("savez.npz"))
+        var data = try Fixtures.data("npz/savez.npz")
         let record = try XCTUnwrap(data.range(of: Data([0x50, 0x4B, 0x01, 0x02]), options: .backwards))
             .lowerBound
         XCTAssertEqual(String(decoding: data[record + 46..<record + 52], as: UTF8.self), "i4.npy")
@@ -72,7 +73,7 @@ final class NpzSelectiveReadingTests: XCTestCase {
 
     func testDuplicateKeysAreRefusedEvenWhenNotAskedFor() throws {
         // Rename the member "f8.npy" to "f4.npy" in both its local and central headers.
-        var data = try Data(contentsOf: Fixtures.npz("savez.npz"))
+        var data = try Fixtures.data("npz/savez.npz")
         var search = data.startIndex..<data.endIndex
         var renamed = 0
         while let hit = data.range(of: Data("f8.npy".utf8), in: search) {
@@ -87,7 +88,7 @@ final class NpzSelectiveReadingTests: XCTestCase {
     }
 
     func testMissingFileIsNamed() {
-        let url = Fixtures.npz("absent.npz")
+        let url = Fixtures.url("npz/absent.npz")
         XCTAssertEqual(numpyError(try Npz.read(contentsOf: url, keys: ["mu"])),
                        "\(url.path): cannot read the file (no such file)")
     }

@@ -1,3 +1,4 @@
+import OutputFiles
 import Foundation
 import NumpyFiles
 import XCTest

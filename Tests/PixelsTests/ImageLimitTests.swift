@@ -1,14 +1,13 @@
 import Foundation
 import Pixels
+import TestSupport
 import UntrustedInput
 import XCTest
 
 /// `Limits.maxImagePixels` (FIDVIZ_MAX_IMAGE_PIXELS): refused from IHDR, by the header check and
 /// by the decoder alike, before pixel memory exists.
 final class ImageLimitTests: XCTestCase {
-    private static let pngFolder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/png")
+    private static let pngFolder = Fixtures.url("png")
 
     func testTheDefaultIsTheLimitsValue() {
         XCTAssertEqual(ImageDecoder.defaultMaxPixels, Limits.current.maxImagePixels)
@@ -30,7 +29,7 @@ final class ImageLimitTests: XCTestCase {
     /// Found by the png fuzz campaign: libpng skipped an unknown chunk before IHDR, so decoding
     /// and the header check disagreed; now both refuse it.
     func testFirstChunkMustBeIHDR() throws {
-        let url = Self.pngFolder.deletingLastPathComponent().appendingPathComponent("fuzz/png/first-chunk-not-ihdr.png")
+        let url = Fixtures.url("fuzz/png/first-chunk-not-ihdr.png")
         let data = try Data(contentsOf: url)
         let message = "x.png: corrupt PNG data: the first chunk is not IHDR"
         XCTAssertThrowsError(try ImageDecoder.checkHeader(data: data, name: "x.png")) { XCTAssertEqual("\($0)", message) }

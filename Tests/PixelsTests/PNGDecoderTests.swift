@@ -9,11 +9,8 @@ final class PNGDecoderTests: XCTestCase {
 
     // MARK: - Fixtures
 
-    private static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
-    private static let pngFolder = fixtures.appendingPathComponent("png")
-    private static let goldenImages = fixtures.appendingPathComponent("golden/images")
+    private static let pngFolder = Fixtures.url("png")
+    private static let goldenImages = Fixtures.url("golden/images")
 
     private struct Expected: Decodable {
         struct Fixture: Decodable {

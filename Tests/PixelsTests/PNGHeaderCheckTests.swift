@@ -1,13 +1,12 @@
 import Foundation
 import Pixels
+import TestSupport
 import XCTest
 import ZipArchive
 
 /// `PNGDecoder.checkHeader`: the signature and IHDR, checked from the first 33 bytes only.
 final class PNGHeaderCheckTests: XCTestCase {
-    private static let pngFolder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/png")
+    private static let pngFolder = Fixtures.url("png")
 
     private func path(_ name: String) -> String { Self.pngFolder.appendingPathComponent(name).path }
 

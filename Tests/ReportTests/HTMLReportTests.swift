@@ -6,10 +6,12 @@ final class HTMLReportTests: XCTestCase {
     private let hostile = "<img src=x onerror=alert(1)>.png"
 
     private func page(_ rows: [ImageRow], official: Bool = false) -> ReportPage {
-        let ranked = ImageRow.ranked(rows)
+        let pick = RankedRows(rows, top: 3, best: 1)
+        let ranked = pick.rows
         var withPanels = ranked
-        let pick = ImageRow.selection(ranked, top: 3, best: 1)
-        for i in pick.worst + pick.best where ranked[i].maps != nil { withPanels[i].panel = "panels/\(i)-" + ranked[i].file }
+        for i in pick.explained where ranked[i].maps != nil {
+            withPanels[i].panel = "panels/\(i)-" + ranked[i].file.description
+        }
         return ReportPage(summary: Support.summary(official: official), rows: withPanels,
                           worst: pick.worst.filter { ranked[$0].maps != nil }, best: pick.best.filter { ranked[$0].maps != nil },
                           classes: ClassContribution.aggregate(ranked), deltaHistogramPath: "delta-fid.png",

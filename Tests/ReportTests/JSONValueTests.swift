@@ -6,7 +6,7 @@ import XCTest
 
 /// The one JSON writer: non-finite numbers as null, exact round trips, escaping, sorted keys.
 final class JSONValueTests: XCTestCase {
-    private struct Probe: Decodable {
+    private struct Probe: Decodable, Equatable {
         let fid: Double?
         let small: Double
         let float: Float
@@ -31,7 +31,10 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(probe.float, 3.34655e-09)
         XCTAssertEqual(probe.map, [[1, 2], [3, nil]])
         XCTAssertEqual(probe.text, "quote \" backslash \\ newline \n tab \t bell \u{7} rtl \u{202E} <script>")
-        XCTAssertNotNil(try JSONSerialization.jsonObject(with: value.serialized(pretty: true)))
+        // The pretty form carries the same values, null included.
+        let pretty = value.serialized(pretty: true)
+        XCTAssertTrue(String(decoding: pretty, as: UTF8.self).contains("\"fid\": null"))
+        XCTAssertEqual(try JSONDecoder().decode(Probe.self, from: pretty), probe)
     }
 
     func testKeysAreSortedAndOutputIsDeterministic() {

@@ -22,8 +22,8 @@ final class ReportWriterTests: XCTestCase {
         ]
         let folder = try ReportFolder(path: work.appendingPathComponent("report").path, force: false)
         let writer = ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: [.mixed_7c],
-                                  top: 2, best: 1, warning: nil)
-        let json = try writer.write(rows: rows, summary: Support.summary(), referenceHistogram: nil)
+                                  warning: nil)
+        let json = try writer.write(RankedRows(rows, top: 2, best: 1), summary: Support.summary(), referenceHistogram: nil)
         try folder.commit()
         let report = work.appendingPathComponent("report")
 
@@ -79,8 +79,8 @@ final class ReportWriterTests: XCTestCase {
         row.maps?.pixelGradient = (0 ..< 3 * plane).map { i in i % plane == 96 * 10 + 20 ? (i < plane ? -4 : 1) : 0.01 }
         let folder = try ReportFolder(path: work.appendingPathComponent("r").path, force: false)
         _ = try ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: [.mixed_7c],
-                             top: 1, best: 0, warning: nil).write(rows: [row], summary: Support.summary(),
-                                                                     referenceHistogram: nil)
+                             warning: nil).write(RankedRows([row], top: 1, best: 0), summary: Support.summary(),
+                                                 referenceHistogram: nil)
         try folder.commit()
         let figure = try ImageDecoder.decode(contentsOf: work.appendingPathComponent("r/panels/0001-cat.png"))
         XCTAssertEqual(figure.width, 4 * 96, "original | sensitivity | Grad-CAM | |dFID/dpixel|")

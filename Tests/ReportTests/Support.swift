@@ -1,26 +1,26 @@
 import Foundation
+import Frechet
 import InceptionGraph
 import Pixels
 import Report
 import Sensitivity
+import TestSupport
 import XCTest
 
 /// Rows, summaries and folders shared by the report tests.
 enum Support {
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
-
     static func goldenImage(_ name: String) -> URL {
-        fixtures.appendingPathComponent("golden/images/\(name)")
+        Fixtures.url("golden/images/\(name)")
     }
 
     /// A row for `file` with ΔFID `delta`; the image itself is a golden one (`image`).
     static func row(_ file: String, delta: Double, label: String = "tabby, tabby cat", index: Int = 282,
                     image: String = "chelsea_crop96.png", explained: Bool = false) -> ImageRow {
         let top1 = ClassScore(index: index, label: label, probability: 0.61)
-        var row = ImageRow(file: file, source: ImagePath(goldenImage(image)), width: 96, height: 96,
+        let contribution = SampleContribution(fidAfter: 37006.7014598 + delta, deltaFID: delta, gradient: [])
+        var row = ImageRow(file: ImagePath(file), source: ImagePath(goldenImage(image)), width: 96, height: 96,
                            top5: [top1, ClassScore(index: 286, label: "Egyptian cat", probability: 0.2)],
-                           fidBefore: 37006.7014598, fidAfter: 37006.7014598 + delta, deltaFID: delta)
+                           distances: [ImageDistance(space: .inceptionPool3, contribution)])
         if explained {
             row.maps = ImageMaps(sensitivity: [.mixed_7c: blob(8)], gradCAMTop1: [.mixed_7c: blob(8)])
         }

@@ -1,7 +1,7 @@
 import Autograd
 import DINOv2
 import Frechet
-import NumpyFiles
+@testable import NumpyFiles
 import Pixels
 import _SeededWeights
 import Sensitivity

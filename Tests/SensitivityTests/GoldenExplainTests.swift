@@ -2,12 +2,12 @@ import Autograd
 import Foundation
 import Frechet
 import InceptionGraph
-import NumpyFiles
 import Pixels
 import _SeededWeights
 import Sensitivity
 import TestSupport
 import XCTest
+@testable import NumpyFiles
 
 /// Per-image FID contributions, sensitivity maps, Grad-CAM and pixel gradients against PyTorch
 /// (golden/<stem>.explain.npz: the image joins the generated set of stats_fixture.npz).
@@ -30,7 +30,7 @@ final class GoldenExplainTests: XCTestCase {
         XCTAssertNil(result.maps.pixelGradient, "no pixel gradient unless asked for", file: file, line: line)
 
         let fidBefore = golden["fid_before"]!.scalarDouble()!, fidAfter = golden["fid_after"]!.scalarDouble()!
-        XCTAssertEqual(result.fidBefore, fidBefore, accuracy: 1e-6 * abs(fidBefore), "\(stem) fid_before", file: file, line: line)
+        XCTAssertEqual(result.contribution.fidBefore, fidBefore, accuracy: 1e-6 * abs(fidBefore), "\(stem) fid_before", file: file, line: line)
         XCTAssertEqual(result.contribution.fidAfter, fidAfter, accuracy: 1e-6 * abs(fidAfter), "\(stem) fid_after", file: file, line: line)
         let delta = fidAfter - fidBefore
         XCTAssertEqual(result.contribution.deltaFID, delta, accuracy: 1e-6 * abs(delta), "\(stem) ΔFID", file: file, line: line)
@@ -43,7 +43,7 @@ final class GoldenExplainTests: XCTestCase {
             print("\(stem) \(key): L-inf/max error \(error)")
             XCTAssertLessThanOrEqual(error, 1e-3, "\(stem) \(key)", file: file, line: line)
         }
-        print("\(stem): fid_before \(result.fidBefore) (golden \(fidBefore)), fid_after \(result.contribution.fidAfter) "
+        print("\(stem): fid_before \(result.contribution.fidBefore) (golden \(fidBefore)), fid_after \(result.contribution.fidAfter) "
               + "(golden \(fidAfter)), ΔFID \(result.contribution.deltaFID) (golden \(fidAfter - fidBefore))")
         let cam = try XCTUnwrap(result.maps.gradCAMTop1[.mixed_7c])
         print("\(stem) gradcam_top1_mixed_7c: L-inf/max error \(relativeError(cam.values, golden["gradcam_top1_mixed_7c"]!.floats()!))")

@@ -1,5 +1,5 @@
 import Frechet
-import NumpyFiles
+@testable import NumpyFiles
 
 /// The contribution evaluator of a golden statistics fixture: reference and generated
 /// statistics sigma = b b^T + ridge I (`mu_r`, `b_r`, `mu_g`, `b_g`, `ridge`) and the generated

@@ -1,25 +1,30 @@
 import Foundation
 
 /// Files under Tests/Fixtures, located from this source file so a fresh clone needs nothing else.
+/// The one fixtures lookup: every test target reaches its fixtures through it.
 public enum Fixtures {
     public static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // TestSupport
         .deletingLastPathComponent()  // Tests
         .appendingPathComponent("Fixtures")
 
+    /// Tests/Fixtures/`relativePath`.
     public static func url(_ relativePath: String) -> URL {
         root.appendingPathComponent(relativePath)
     }
 
-    /// The repository's top folder (for samples/ and the built binaries).
-    public static let repository: URL = root.deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The full-size seeded weights in the team's shared reference bundle, if it sits beside the
-    /// repository (as in CI); tests that need it skip with a reason when it does not.
-    public static var sharedSeededCheckpoint: URL? {
-        let url = repository.deletingLastPathComponent().appendingPathComponent("shared/reference/seeded-0-legacy.pth")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    /// The contents of Tests/Fixtures/`relativePath`.
+    public static func data(_ relativePath: String) throws -> Data {
+        try Data(contentsOf: url(relativePath))
     }
+
+    /// The contents of Tests/Fixtures/`relativePath` as bytes.
+    public static func bytes(_ relativePath: String) throws -> [UInt8] {
+        [UInt8](try data(relativePath))
+    }
+
+    /// The repository's top folder (for Sources/, samples/ and the built binaries).
+    public static let repository: URL = root.deletingLastPathComponent().deletingLastPathComponent()
 }
 
 /// The golden comparison: max |a - b| / max |b| (L-infinity error relative to the reference's scale).
@@ -33,8 +38,11 @@ public func relativeError<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [
     return scale > 0 ? worst / scale : worst
 }
 
-/// FNV-1a 64 of `bytes` as 16 hex digits (the fixture generators record it for decoded pixels).
-public func fnv1a64(_ bytes: [UInt8]) -> String {
+/// FNV-1a 64 of `bytes` as 16 hex digits (the fixture generators record it for decoded pixels
+/// and for the seeded checkpoint's parts); inlinable, so each caller gets it specialised to its
+/// byte sequence (it runs over the 95 MB checkpoint).
+@inlinable
+public func fnv1a64<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325
     for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
     let hex = String(hash, radix: 16)

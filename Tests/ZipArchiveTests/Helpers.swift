@@ -1,18 +1,7 @@
 import Foundation
-import Frechet
+import SeededRandom
 import XCTest
 @testable import ZipArchive
-
-/// The repository's fixtures (Tests/Fixtures), found from this file.
-enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
-
-    static func bytes(_ path: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: root.appendingPathComponent(path)))
-    }
-}
 
 /// An archive of `members` written by `ZipWriter` into memory.
 func zipped(_ members: [(name: String, bytes: [UInt8])], method: ZipMethod = .stored, alignment: Int = 1,

@@ -2,18 +2,6 @@ import Foundation
 import NumpyFiles
 import XCTest
 
-/// Locations of the committed fixtures, found from this file (never via ../shared).
-enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
-    static let npz = root.appendingPathComponent("npz")
-    static let golden = root.appendingPathComponent("golden")
-
-    static func npz(_ name: String) -> URL { npz.appendingPathComponent(name) }
-    static func data(_ name: String) throws -> Data { try Data(contentsOf: npz(name)) }
-}
-
 /// The `description` of the `NumpyFileError` that `body` throws, or a test failure.
 func numpyError<T>(
     _ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line

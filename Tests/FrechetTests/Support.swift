@@ -1,3 +1,4 @@
+import SeededRandom
 import Foundation
 import XCTest
 
@@ -44,18 +45,7 @@ struct TestRandom {
 
 // MARK: - Comparisons
 
-/// max|a - b| / max|b| (the L-inf relative error used throughout the reference README).
-func relativeError(_ a: [Double], _ b: [Double]) -> Double {
-    precondition(a.count == b.count, "relativeError: [\(a.count)] vs [\(b.count)]")
-    var difference = 0.0
-    var scale = 0.0
-    for i in 0..<a.count {
-        difference = max(difference, abs(a[i] - b[i]))
-        scale = max(scale, abs(b[i]))
-    }
-    return scale > 0 ? difference / scale : difference
-}
-
+/// |a - b| / |b| for two numbers (arrays: TestSupport's `relativeError`, max|a - b| / max|b|).
 func relativeError(_ a: Double, _ b: Double) -> Double {
     abs(a - b) / max(abs(b), Double.leastNormalMagnitude)
 }
@@ -89,16 +79,7 @@ func assertThrowsFrechetError<T>(
     }
 }
 
-// MARK: - Fixtures
-
-/// Tests/Fixtures/<path>, located from this source file.
-func fixtureURL(_ path: String) -> URL {
-    URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // FrechetTests
-        .deletingLastPathComponent()  // Tests
-        .appendingPathComponent("Fixtures")
-        .appendingPathComponent(path)
-}
+// MARK: - Matrices
 
 /// Dense symmetric matrix from a diagonal-plus-rank-one description.
 func denseDiagonalPlusRankOne(_ d: [Double], _ z: [Double]) -> [Double] {

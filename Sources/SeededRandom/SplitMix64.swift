@@ -32,7 +32,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// `count` distinct indices of 0..<population (partial Fisher-Yates), in draw order.
-    mutating func sample(_ count: Int, from population: Int) -> [Int] {
+    public mutating func sample(_ count: Int, from population: Int) -> [Int] {
         precondition(count <= population, "sample: \(count) of \(population)")
         var indices = Array(0..<population)
         for i in 0..<count {
@@ -45,7 +45,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// `count` indices drawn with replacement, index i with probability weights[i]
     /// (weights >= 0, summing to 1): inverse transform of one uniform per draw against the
     /// cumulative sums, by binary search.
-    mutating func draw(_ count: Int, weights: [Double]) -> [Int] {
+    public mutating func draw(_ count: Int, weights: [Double]) -> [Int] {
         var cumulative = [Double](repeating: 0, count: weights.count)
         var sum = 0.0
         for (i, weight) in weights.enumerated() {

@@ -1,20 +1,15 @@
 import Foundation
 import Pixels
+import TestSupport
 import XCTest
 @testable import Heatmap
 
 // MARK: - Fixtures and helpers shared by the Heatmap tests
 
-enum TestSupport {
-    /// `Tests/Fixtures`, found from this file's path so a fresh clone needs nothing else.
-    static let fixtures: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // HeatmapTests
-        .deletingLastPathComponent()  // Tests
-        .appendingPathComponent("Fixtures")
-
+enum Support {
     /// A golden input image, decoded as fidviz decodes its inputs.
     static func goldenImage(_ name: String) throws -> RGBImage {
-        try PNGDecoder.decode(contentsOf: fixtures.appendingPathComponent("golden/images/\(name)"))
+        try PNGDecoder.decode(contentsOf: Fixtures.url("golden/images/\(name)"))
     }
 
     /// PNG bytes a figure or chart was encoded to, decoded back to RGB.

@@ -1,5 +1,5 @@
+import OutputFiles
 import Foundation
-import NumpyFiles
 
 /// Writes a numpy `.npz` (`np.savez` layout, or `np.savez_compressed` with `compressed`) through
 /// the one atomic writer, streaming one member at a time, so that a statistics or features file
