@@ -15,11 +15,8 @@ final class DINOv2WeightsTests: XCTestCase {
 
     /// `torch.save(model.state_dict())` of the seeded depth-2 ViT-S/14, in the team's reference
     /// bundle beside the repository (17 MB, so not copied into Fixtures).
-    static var referenceFile: URL? {
-        let url = Fixtures.repository.deletingLastPathComponent()
-            .appendingPathComponent("shared/reference/dinov2/seeded-0-vits14-depth2.pth")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
-    }
+    /// The reference bundle's depth-2 file, as torch.save wrote it (copied unchanged).
+    static let referenceFile = Fixtures.url("dinov2/seeded-0-vits14-depth2.pth")
 
     private var temporary: URL!
 
@@ -72,9 +69,7 @@ final class DINOv2WeightsTests: XCTestCase {
 
     /// The reference bundle's file, written by torch.save itself (an OrderedDict with metadata).
     func testReferenceFileEqualsTheFormulaAndTheGoldens() throws {
-        guard let url = Self.referenceFile else {
-            throw XCTSkip("the reference bundle's seeded-0-vits14-depth2.pth is not beside the repository")
-        }
+        let url = Self.referenceFile
         let tensors = try TorchCheckpoint.load(contentsOf: url)
         let expected = Self.depth2.parameterShapes
         XCTAssertEqual(Set(tensors.keys), Set(expected.map(\.key)))
