@@ -57,10 +57,12 @@ public struct ShardRecord: Equatable, Sendable, CustomStringConvertible {
 public struct FeatureOrigin: Equatable, Sendable {
     public let weightsSHA256: String
     public let preprocessing: String
+    /// The network (`--backbone`: "inception", "dinov2-vitl14", ...); nil in files written before
+    /// fidviz ran more than one network, which are Inception's.
+    public let backbone: String?
 
-    public init(weightsSHA256: String, preprocessing: String) {
-        self.weightsSHA256 = weightsSHA256
-        self.preprocessing = preprocessing
+    public init(weightsSHA256: String, preprocessing: String, backbone: String?) {
+        (self.weightsSHA256, self.preprocessing, self.backbone) = (weightsSHA256, preprocessing, backbone)
     }
 }
 
@@ -68,7 +70,8 @@ public struct FeatureOrigin: Equatable, Sendable {
 
 extension StatisticsFile {
     /// The keys `recordArrays` writes, read when present.
-    static let recordKeys = ["shard_index", "shard_count", "shard_first", "shard_total", "weights_sha256", "preprocessing"]
+    static let recordKeys = ["shard_index", "shard_count", "shard_first", "shard_total", "weights_sha256", "preprocessing",
+                             "backbone"]
 
     /// The arrays that record a file's origin and, for a shard, its slice; written after the
     /// statistics or features.
@@ -82,6 +85,7 @@ extension StatisticsFile {
         }
         arrays += [("weights_sha256", NpyArray(scalar: origin.weightsSHA256)),
                    ("preprocessing", NpyArray(scalar: origin.preprocessing))]
+        if let backbone = origin.backbone { arrays.append(("backbone", NpyArray(scalar: backbone))) }
         return arrays
     }
 
@@ -105,7 +109,7 @@ extension StatisticsFile {
         }
         let sha = try string("weights_sha256"), preprocessing = try string("preprocessing")
         if let sha, let preprocessing {
-            origin = FeatureOrigin(weightsSHA256: sha, preprocessing: preprocessing)
+            origin = FeatureOrigin(weightsSHA256: sha, preprocessing: preprocessing, backbone: try string("backbone"))
         } else if sha != nil || preprocessing != nil {
             let missing = sha == nil ? "weights_sha256" : "preprocessing"
             throw FrechetError.missingKey(source: source, key: missing, available: Array(arrays.keys))

@@ -8,10 +8,14 @@ public struct ImageFeatures {
     /// The image's position in its `ImageSource`.
     public let index: Int
     public let width: Int, height: Int
-    /// [2048] pool3 features.
-    public let pool3: [Float]
-    /// [1008] logits.
-    public let logits: [Float]
+    /// The features the distance compares: [2048] pool3 for Inception, [D] for DINOv2.
+    public let features: [Float]
+    /// [1008] logits, for a network with classes.
+    public let logits: [Float]?
+
+    public init(index: Int, width: Int, height: Int, features: [Float], logits: [Float]?) {
+        (self.index, self.width, self.height, self.features, self.logits) = (index, width, height, features, logits)
+    }
 }
 
 /// Images the network reads one at a time, in a fixed order: files decoded when their batch
@@ -75,7 +79,7 @@ public struct FeatureExtractor {
             for (i, index) in batch.enumerated() {
                 try consume(ImageFeatures(
                     index: index, width: sizes[i].0, height: sizes[i].1,
-                    pool3: Array(output.pool3.data[i * features ..< (i + 1) * features]),
+                    features: Array(output.pool3.data[i * features ..< (i + 1) * features]),
                     logits: Array(output.logits.data[i * classes ..< (i + 1) * classes])))
             }
             start = batch.upperBound

@@ -20,3 +20,11 @@ extension TorchCheckpoint {
         try load(contentsOf: url, limits: limits).mapValues { NamedParameter(shape: $0.shape, values: $0.floatValues) }
     }
 }
+
+extension TorchCheckpoint {
+    /// The keys of the state dict in the file at `url`, to tell which network a file is for (the
+    /// whole file is read and checked, as `load` does).
+    public static func parameterNames(contentsOf url: URL) throws -> Set<String> {
+        Set(try load(contentsOf: url).keys)
+    }
+}

@@ -54,7 +54,7 @@ extension ClassMatchingSection {
         referenceSide.topNMultiHot = multiHot
         referenceSide.otherFeatures = aux.map { [$0.name: $0.reference] } ?? [:]
         var generated = ClassMatching.Analysis.Generated(
-            pool3: FeatureRows(rows.pool3, dimension: InceptionArchitecture.featureCount), logits: logits,
+            pool3: FeatureRows(rows.features, dimension: rows.dimension), logits: logits,
             topClasses: topClasses)
         generated.otherFeatures = aux.map { [$0.name: $0.generated] } ?? [:]
         generated.pool3Statistics = statistics

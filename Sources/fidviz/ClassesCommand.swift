@@ -77,13 +77,17 @@ struct ClassesCommand: ParsableCommand {
     @Flag(help: "Replace the -o folder even if it holds files fidviz did not write.")
     var force = false
 
-    @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var network: NetworkOptions
     @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var outputOptions: OutputOptions
 
     var effectiveTopN: Int { topN ?? MeasuredSet.recordedTopN }
 
     func validate() throws {
+        guard network.backbone == .inception else {
+            throw ValidationError("class matching weighs images by their ImageNet classes, which only --backbone inception "
+                + "has; give DINOv2 features of the same images with --aux and --aux-ref")
+        }
         guard (1 ... InceptionArchitecture.classCount).contains(effectiveTopN) else {
             throw ValidationError("--top-n must be between 1 and \(InceptionArchitecture.classCount)")
         }
@@ -111,11 +115,11 @@ struct ClassesCommand: ParsableCommand {
             referenceNames: refFile == nil ? Self.names(refSource, nil) : refFile?.rows?.names)
 
         var model: LoadedModel?
-        func load() throws -> InceptionV3 {
-            if let model { return model.model }
-            let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
+        func load() throws -> LoadedModel {
+            if let model { return model }
+            let loaded = try LoadedModel.load(network, quiet: quiet)
             model = loaded
-            return loaded.model
+            return loaded
         }
         let generated = try genSource.measured(genFile, model: load, batchSize: batchOptions.batchSize, keepRows: true,
                                                label: "generated", quiet: quiet)

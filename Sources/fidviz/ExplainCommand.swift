@@ -91,13 +91,17 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Replace the output folder even if it holds files fidviz did not write.")
     var force = false
 
-    @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var network: NetworkOptions
     @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var outputOptions: OutputOptions
 
     var effectiveLayers: [InceptionLayer] { layers.isEmpty ? [.mixed_7c] : layers }
 
     func validate() throws {
+        guard network.backbone == .inception else {
+            throw ValidationError("explain sees through --backbone inception only for now; compute DINOv2 features and "
+                + "FD_DINOv2 with `fidviz features|stats|fid --backbone \(network.backbone.rawValue)`")
+        }
         guard top >= 0, best >= 0 else { throw ValidationError("--top and --best must be at least 0") }
         guard !output.isEmpty else { throw ValidationError("-o: give a folder name (it is empty)") }
         guard Set(layers).count == layers.count else { throw ValidationError("--layer repeats a layer") }
@@ -133,7 +137,7 @@ struct ExplainCommand: ParsableCommand {
             joinedStatistics: try gen.map { (try MeasuredSet.read(URL(fileURLWithPath: $0)), $0) })
         let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, pixelGradient: pixelGradient,
                                        colormap: colormap, batchSize: batchOptions.batchSize,
-                                       quiet: outputOptions.quiet, referenceName: ref, weights: weightsOptions)
+                                       quiet: outputOptions.quiet, referenceName: ref, network: network)
         let folder = try ReportFolder(path: output, force: force)
         do {
             let report = try ExplainRun(settings: settings, folder: folder).run(explainInputs)

@@ -26,7 +26,7 @@ struct ExplainSettings {
     var quiet: Bool
     /// `--ref` as the user gave it, for notes.
     var referenceName: String
-    var weights: WeightsOptions
+    var network: NetworkOptions
 }
 
 /// Explain's inputs, every one read and checked before the weights load or the folder is
@@ -75,12 +75,15 @@ struct ExplainRun {
 
     /// Runs every stage; returns the report.json bytes.
     func run(_ inputs: ExplainInputs) throws -> Data {
-        let loaded = try clock.measure("weights") { try LoadedModel.load(settings.weights, quiet: quiet) }
-        var ranked = try rank(inputs, model: loaded.model)
+        let loaded = try clock.measure("weights") { try LoadedModel.load(settings.network, quiet: quiet) }
+        guard let inception = loaded.inception else {
+            preconditionFailure("ExplainCommand.validate admits --backbone inception only")
+        }
+        var ranked = try rank(inputs, model: loaded)
         let imagesPresent = ranked.features.paths.allSatisfy(\.isReadable)
         try requireExplainedImages(ranked.rows)
         let (section, sectionProblem) = classMatching(ranked, imagesPresent: imagesPresent)
-        ranked.rows = try explain(ranked.rows, evaluator: ranked.evaluator, model: loaded.model)
+        ranked.rows = try explain(ranked.rows, evaluator: ranked.evaluator, model: inception)
 
         defer { note("time: " + clock.summary(), quiet: quiet) }
         return try clock.measure("report") {
@@ -111,7 +114,7 @@ struct ExplainRun {
 
     /// Every image's features (network forward, or the features file), the set each image joins,
     /// and every image's row: FID without and with it, ΔFID and its Top-5, ranked once.
-    private func rank(_ inputs: ExplainInputs, model: InceptionV3) throws -> RankedSet {
+    private func rank(_ inputs: ExplainInputs, model: LoadedModel) throws -> RankedSet {
         let reference = try inputs.reference.measured(inputs.referenceFile, model: { model },
                                                       batchSize: settings.batchSize, keepRows: false,
                                                       label: "reference", quiet: quiet,
@@ -160,7 +163,7 @@ struct ExplainRun {
         var result: [ImageRow] = []
         result.reserveCapacity(features.count)
         for i in 0 ..< features.count {
-            let contribution = evaluator.evaluate(features.pool3(i).map(Double.init), gradient: false)
+            let contribution = evaluator.evaluate(features.features(i).map(Double.init), gradient: false)
             let size = features.sizes[i]
             result.append(ImageRow(file: features.paths[i], width: size?.width ?? 0, height: size?.height ?? 0,
                                    top5: features.logits(i).map { ClassScore.top(5, logits: $0) } ?? [],

@@ -27,9 +27,13 @@ struct FIDCommand: ParsableCommand {
             extractor): for d other than 2048 the number is a Fréchet distance, printed as `FD: \
             <value>`. A clean-fid KID file (`feats` [N,2048]) is a features file.
 
-            Output, by the dimension d of the features compared:
-              d = 2048 (pool3)   text `FID: <value>`   --json key `fid`
-              any other d        text `FD: <value>`    --json `fd`, `dimension`
+            Output, by the features compared:
+              Inception pool3    text `FID: <value>`        --json key `fid`
+              DINOv2 (recorded)  text `FD_DINOv2: <value>`  --json `fd_dinov2`, `dimension`
+              other, any d       text `FD: <value>`         --json `fd`, `dimension`
+
+            --backbone dinov2-vitl14 (or -vits14, -vitb14) measures images with DINOv2 as dgm-eval \
+            does; files record their backbone, and comparing sets of two backbones is refused.
             --json also holds n_gen and n_ref (null when a statistics file does not record n), and \
             with --kid kid_mean, kid_std, kid_subsets and kid_subset_size (text: `KID: <mean> ± <std>`).
 
@@ -52,7 +56,7 @@ struct FIDCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
-    @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var network: NetworkOptions
     @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -69,9 +73,17 @@ struct FIDCommand: ParsableCommand {
         // compared with images must hold pool3 statistics.
         var bothFiles = false
         if case .npz = genSource, case .npz = refSource { bothFiles = true }
-        let dimension = bothFiles ? nil : InceptionArchitecture.featureCount
-        let genFile = try genSource.readFile(dimension: dimension, keepRows: kid)
-        let refFile = try refSource.readFile(dimension: dimension, keepRows: kid)
+        // Backbones first (a DINOv2 file against Inception's images names both networks), then the
+        // dimension the network's features have.
+        let genFile = try genSource.readFile(dimension: nil, keepRows: kid)
+        let refFile = try refSource.readFile(dimension: nil, keepRows: kid)
+        try Self.requireOneBackbone([genFile, refFile].compactMap { $0 }, measured: bothFiles ? nil : network.backbone)
+        for file in [genFile, refFile].compactMap({ $0 })
+        where !bothFiles && file.statistics.dimension != network.backbone.featureDimension {
+            throw InputError("\(file.path): features of dimension \(file.statistics.dimension), but the images go through "
+                + "--backbone \(network.backbone.rawValue), whose features have \(network.backbone.featureDimension); "
+                + "the file may come from another feature extractor")
+        }
         if let genFile, let refFile, genFile.statistics.dimension != refFile.statistics.dimension {
             throw InputError("\(genFile.path) holds \(genFile.statistics.dimension)-dimensional features but \(refFile.path) holds \(refFile.statistics.dimension)-dimensional ones; both must come from the same feature extractor")
         }
@@ -79,9 +91,9 @@ struct FIDCommand: ParsableCommand {
             throw InputError("--kid needs feature vectors, but \(file.path) holds \(file.layout?.rawValue ?? "statistics") (mu, sigma) only; pass a features .npz from `fidviz features` or the images themselves")
         }
         var loaded: LoadedModel?
-        func model() throws -> InceptionV3 {
-            if loaded == nil { loaded = try LoadedModel.load(weightsOptions, quiet: quiet) }
-            return loaded!.model
+        func model() throws -> LoadedModel {
+            if loaded == nil { loaded = try LoadedModel.load(network, quiet: quiet) }
+            return loaded!
         }
         let generated = try genSource.measured(genFile, model: model, batchSize: batchOptions.batchSize,
                                                keepRows: kid, label: "generated", quiet: quiet)
@@ -102,13 +114,30 @@ struct FIDCommand: ParsableCommand {
     private func compare(generated: MeasuredSet, reference: MeasuredSet) throws -> FIDResult {
         let fid = try FrechetDistance.distance(reference: reference.statistics, generated: generated.statistics)
         var kidResult: KernelInceptionDistance?
-        if kid, let genRows = generated.rows?.pool3, let refRows = reference.rows?.pool3 {
+        if kid, let genRows = generated.rows?.features, let refRows = reference.rows?.features {
             kidResult = try KernelInceptionDistance.compute(
                 features1: genRows, features2: refRows, dimension: generated.statistics.dimension,
                 subsets: kidSubsets, subsetSize: kidSubsetSize)
         }
-        return FIDResult(fid: fid, dimension: generated.statistics.dimension, nGenerated: generated.statistics.n,
+        return FIDResult(fid: fid, space: generated.backbone?.space ?? reference.backbone?.space,
+                         dimension: generated.statistics.dimension, nGenerated: generated.statistics.n,
                          nReference: reference.statistics.n, kid: kidResult, kidSubsets: kidSubsets)
+    }
+}
+
+extension FIDCommand {
+    /// Refuses sets whose features come from different networks: two files that record different
+    /// backbones, or a file whose backbone is not `measured`, the one the images go through.
+    static func requireOneBackbone(_ files: [MeasuredSet], measured: Backbone?) throws {
+        let known = files.compactMap { file in file.backbone.map { (file, $0) } }
+        if let measured, let (file, backbone) = known.first(where: { $0.1 != measured }) {
+            throw InputError("\(file.path) holds \(backbone.displayName) features (--backbone \(backbone.rawValue)), but the "
+                + "images go through --backbone \(measured.rawValue); compare sets of one backbone")
+        }
+        if known.count == 2, known[0].1 != known[1].1 {
+            throw InputError("\(known[0].0.path) holds \(known[0].1.displayName) features but \(known[1].0.path) holds "
+                + "\(known[1].1.displayName) ones; compare sets of one backbone")
+        }
     }
 }
 
@@ -117,16 +146,18 @@ struct FIDCommand: ParsableCommand {
 /// What `fidviz fid` reports.
 struct FIDResult {
     let fid: Double
-    /// The feature dimension: 2048 for Inception pool3 (FID), anything else for statistics of
-    /// other features (then the number is a Fréchet distance, FD).
+    /// The space both sets' features are in, when a file records it or a network made them.
+    let space: FeatureSpace?
+    /// The feature dimension: 2048 for Inception pool3 (FID), DINOv2's width (FD_DINOv2), anything
+    /// else for features made elsewhere (then the number is a Fréchet distance, FD).
     let dimension: Int
     let nGenerated: Int?
     let nReference: Int?
     let kid: KernelInceptionDistance?
     let kidSubsets: Int
 
-    /// "FID" for Inception pool3 statistics, "FD" for any other feature space.
-    var name: String { dimension == InceptionArchitecture.featureCount ? "FID" : "FD" }
+    /// "FID" for Inception pool3, "FD_DINOv2" for DINOv2, "FD" for features made elsewhere.
+    var name: String { space?.name ?? "FD" }
 
     /// `{"fid": .., "n_gen": .., "n_ref": ..}` (with "fd" and "dimension" instead of "fid" when
     /// the features are not pool3) plus the KID keys with --kid; an unknown n and a non-finite
@@ -137,7 +168,7 @@ struct FIDResult {
             "n_gen": .optional(nGenerated),
             "n_ref": .optional(nReference),
         ]
-        if name == "FD" { object["dimension"] = .int(dimension) }
+        if space != .inceptionPool3 { object["dimension"] = .int(dimension) }
         if let kid {
             object["kid_mean"] = .number(kid.mean)
             object["kid_std"] = .number(kid.standardDeviation)

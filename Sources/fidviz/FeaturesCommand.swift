@@ -5,19 +5,24 @@ import InceptionGraph
 import NumpyFiles
 import Report
 
-/// `fidviz features`: pool3 features and logits of images, as a numpy .npz.
+/// `fidviz features`: each image's features (and, for Inception, logits), as a numpy .npz.
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Compute pool3 features [N,2048] and logits [N,1008] of PNG, JPEG or WebP images into a .npz.",
+        abstract: "Compute each image's features (Inception pool3 and logits, or DINOv2 class tokens) into a .npz.",
         discussion: """
             Images are read as pytorch-fid reads them (RGB, /255, bilinear 299x299, 2x-1). Folders are \
             walked recursively in sorted order; files other than .png, .jpg, .jpeg and .webp are \
             skipped and counted.
 
             The .npz holds `files` (unicode), `pool3` float32 [N,2048] and `logits` float32 [N,1008], \
-            plus `weights_sha256`, `preprocessing` and `fidviz` (how it was made); load it with \
-            numpy.load. With --json, stdout gets each image's Top-1 ImageNet class.
+            plus `weights_sha256`, `preprocessing`, `backbone` and `fidviz` (how it was made); load it \
+            with numpy.load. With --json, stdout gets each image's Top-1 ImageNet class.
+
+            --backbone dinov2-vitl14 (or -vits14, -vitb14) runs DINOv2 as dgm-eval does (PIL bicubic \
+            224x224, ImageNet normalisation) and writes `files` and `features` float32 [N,D] (D = 384, \
+            768 or 1024), the class token after the final LayerNorm; DINOv2 has no classes, so no \
+            logits and no --json.
 
             Shards: --shard I/K computes only images [I*N/K, (I+1)*N/K) of the N sorted images (I \
             counted from 0) and records the slice; `fidviz merge` concatenates the K files in order.
@@ -33,13 +38,19 @@ struct FeaturesCommand: ParsableCommand {
     @OptionGroup var npzOutput: NpzOutputOptions
 
     @OptionGroup var shardOptions: ShardOptions
-    @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var network: NetworkOptions
     @OptionGroup var outputOptions: OutputOptions
 
     @Flag(help: "Print each image's Top-1 class (index, label, softmax probability) as JSON on stdout.")
     var json = false
 
     @OptionGroup var batchOptions: BatchOptions
+
+    func validate() throws {
+        if json && network.backbone != .inception {
+            throw ValidationError("--json prints ImageNet classes, which only --backbone inception has")
+        }
+    }
 
     func run() throws {
         try npzOutput.checkWritable()
@@ -49,15 +60,17 @@ struct FeaturesCommand: ParsableCommand {
         let quiet = outputOptions.quiet
         if let skipped = all.skippedNote { note(skipped, quiet: quiet) }
         let (images, shard) = try shardOptions.select(all)
-        let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
-        let rows = try MeasuredSet.rows(images, model: loaded.model, batchSize: batchOptions.batchSize,
+        let loaded = try LoadedModel.load(network, quiet: quiet)
+        let rows = try MeasuredSet.rows(images, model: loaded, batchSize: batchOptions.batchSize,
                                         label: "features", quiet: quiet)
+        let contents = (rows.logits == nil ? loaded.backbone.featuresName : "pool3 and logits") + " of \(images.count) images"
         let provenance = Provenance.text(origin: Provenance.origin(loaded), weightsName: loaded.weightsFile.lastPathComponent,
-                                         contents: "pool3 and logits of \(images.count) images", shard: shard)
+                                         contents: contents, shard: shard)
         // Each name exactly as it is when it is UTF-8 (a numpy string holds any Unicode text); a
         // name that is not UTF-8 is written as people see it, its odd bytes as \xNN.
         let names = rows.paths.map { $0.exactText ?? $0.description }
-        try npzOutput.write(Self.arrays(files: names, pool3: rows.pool3, logits: rows.logits!, provenance: provenance),
+        try npzOutput.write(Self.arrays(files: names, features: rows.features, dimension: rows.dimension,
+                                        logits: rows.logits, provenance: provenance),
                             origin: Provenance.origin(loaded), shard: shard)
         note("wrote \(images.count) feature vectors to \(npzOutput.output)" + (shard.map { ": \($0)" } ?? ""), quiet: quiet)
         if json {
@@ -69,14 +82,17 @@ struct FeaturesCommand: ParsableCommand {
         }
     }
 
-    /// A features file's arrays: `files` [N], `pool3` f4 [N, 2048], `logits` f4 [N, 1008], `fidviz`.
-    static func arrays(files: [String], pool3: [Float], logits: [Float], provenance: String)
+    /// A features file's arrays: `files` [N], then `pool3` f4 [N, 2048] and `logits` f4 [N, 1008]
+    /// (Inception), or `features` f4 [N, D] (a network without classes), then `fidviz`.
+    static func arrays(files: [String], features: [Float], dimension: Int, logits: [Float]?, provenance: String)
         -> [(name: String, array: NpyArray)] {
         let n = files.count
-        return [
-            (name: "files", array: NpyArray(shape: [n], values: .unicode(files))),
-            (name: "pool3", array: NpyArray(shape: [n, InceptionArchitecture.featureCount], values: .float32(pool3))),
-            (name: "logits", array: NpyArray(shape: [n, InceptionArchitecture.classCount], values: .float32(logits))),
+        let rows = NpyArray(shape: [n, dimension], values: .float32(features))
+        let classes = logits.map {
+            [(name: "logits", array: NpyArray(shape: [n, InceptionArchitecture.classCount], values: .float32($0)))]
+        } ?? []
+        return [(name: "files", array: NpyArray(shape: [n], values: .unicode(files))),
+                (name: logits == nil ? "features" : "pool3", array: rows)] + classes + [
             (name: "fidviz", array: NpyArray(scalar: provenance)),
         ]
     }

@@ -25,6 +25,9 @@ struct MeasuredSet {
     let provenance: String
     /// The set as the user named it.
     let path: String
+    /// The network the features came from: the measuring one, or what a file records (nil when a
+    /// file of another dimension than pool3's records none).
+    var backbone: Backbone?
     /// The file's layout, for a set read from a file.
     var layout: StatisticsFile.Layout? = nil
 
@@ -52,12 +55,14 @@ struct MeasuredSet {
         if keepRows, let pool3 = file.features {
             let count = pool3.count / file.statistics.dimension
             let names = file.files ?? (0 ..< count).map { "row \($0)" }
-            rows = SetFeatures(names: names, paths: names.map { ImagePath($0) },
-                               sizes: names.map { _ in nil }, pool3: pool3, logits: file.logits)
+            rows = SetFeatures(names: names, paths: names.map { ImagePath($0) }, sizes: names.map { _ in nil },
+                               features: pool3, dimension: file.statistics.dimension, logits: file.logits)
         }
         return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
                            top1Histogram: histogram, topNStatistics: file.topNStatistics, rows: rows,
-                           provenance: file.provenance ?? file.layout.rawValue, path: url.path, layout: file.layout)
+                           provenance: file.provenance ?? file.layout.rawValue, path: url.path,
+                           backbone: Backbone.recorded(in: file.origin, dimension: file.statistics.dimension),
+                           layout: file.layout)
     }
 
     // MARK: - Measuring images
@@ -71,39 +76,43 @@ struct MeasuredSet {
     /// one), while a lone image would otherwise run multi-threaded GEMMs that round differently.
     /// So the whole extraction runs with OpenBLAS limited to one thread; batches of two or more
     /// still use every core. `onNetworkTime` receives the seconds each batch spent in the network.
-    static func measure(_ images: some ImageSet, model: InceptionV3, batchSize: Int, keepRows: Bool, label: String,
+    static func measure(_ images: some ImageSet, model: LoadedModel, batchSize: Int, keepRows: Bool, label: String,
                         quiet: Bool, onNetworkTime: ((Double) -> Void)? = nil) throws -> MeasuredSet {
         guard images.count >= 2 else {
             throw InputError("\(images.name(0)): 1 image in the \(label) set, but statistics need at least 2 (the covariance divides by N-1)")
         }
-        let d = InceptionArchitecture.featureCount, classes = InceptionArchitecture.classCount
+        let d = model.backbone.featureDimension, classes = InceptionArchitecture.classCount
         let features = ChunkedStatistics(dimension: d), logitStatistics = ChunkedStatistics(dimension: classes)
         let multiHot = ChunkedStatistics(dimension: classes)
         var histogram = [Int64](repeating: 0, count: classes)
-        let kept = keepRows ? RowCollector(count: images.count) : nil
+        let kept = keepRows ? RowCollector(count: images.count, dimension: d) : nil
         try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
                    onNetworkTime: onNetworkTime) { result in
-            features.add(result.pool3)
-            logitStatistics.add(result.logits)
-            let top = ClassScore.topIndices(result.logits[...], n: recordedTopN)
-            multiHot.add(ClassMatching.topNMultiHot(topClasses: [top], classCount: classes, n: recordedTopN))
-            histogram[top[0]] += 1
+            features.add(result.features)
+            if let logits = result.logits {
+                logitStatistics.add(logits)
+                let top = ClassScore.topIndices(logits[...], n: recordedTopN)
+                multiHot.add(ClassMatching.topNMultiHot(topClasses: [top], classCount: classes, n: recordedTopN))
+                histogram[top[0]] += 1
+            }
             kept?.add(result)
         }
         let source = "the \(label) images"
+        let hasClasses = model.inception != nil
         return MeasuredSet(statistics: try features.statistics(source: source),
-                           logitStatistics: try logitStatistics.statistics(source: source),
-                           top1Histogram: histogram,
-                           topNStatistics: [recordedTopN: try multiHot.statistics(source: source)],
+                           logitStatistics: hasClasses ? try logitStatistics.statistics(source: source) : nil,
+                           top1Histogram: hasClasses ? histogram : nil,
+                           topNStatistics: hasClasses ? [recordedTopN: try multiHot.statistics(source: source)] : [:],
                            rows: kept?.rows(of: images),
-                           provenance: "computed by fidviz from \(images.count) images in \(images.label)",
-                           path: images.label)
+                           provenance: "computed by fidviz from \(images.count) images in \(images.label) "
+                               + "(\(model.backbone.displayName))",
+                           path: images.label, backbone: model.backbone)
     }
 
     /// Every image's rows, without statistics (so one image will do).
-    static func rows(_ images: some ImageSet, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
+    static func rows(_ images: some ImageSet, model: LoadedModel, batchSize: Int, label: String, quiet: Bool,
                      onNetworkTime: ((Double) -> Void)? = nil) throws -> SetFeatures {
-        let kept = RowCollector(count: images.count)
+        let kept = RowCollector(count: images.count, dimension: model.backbone.featureDimension)
         try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
                    onNetworkTime: onNetworkTime) { kept.add($0) }
         return kept.rows(of: images)
@@ -111,13 +120,12 @@ struct MeasuredSet {
 
     /// Runs the images through the network with single-threaded BLAS (see `measure`), handing
     /// each image's outputs to `consume` in order.
-    private static func stream(_ images: some ImageSet, model: InceptionV3, batchSize: Int, label: String, quiet: Bool,
+    private static func stream(_ images: some ImageSet, model: LoadedModel, batchSize: Int, label: String, quiet: Bool,
                                onNetworkTime: ((Double) -> Void)?, consume: (ImageFeatures) -> Void) throws {
         let progress = ProgressBar(label: label, quiet: quiet)
         try ComputeRuntime.withThreads(1) {
-            var extractor = FeatureExtractor(model: model, batchSize: batchSize)
-            extractor.onNetworkTime = onNetworkTime
-            try extractor.run(images, progress: { progress.update(done: $0, total: $1) }) { consume($0) }
+            try model.run(images, batchSize: batchSize, onNetworkTime: onNetworkTime,
+                          progress: { progress.update(done: $0, total: $1) }) { consume($0) }
         }
     }
 }

@@ -44,18 +44,24 @@ struct MergeCommand: ParsableCommand {
         let shards = try ShardFiles(paths: inputs)
         let merged = "merged by fidviz merge from \(shards.shards.count) shards"
         if shards.areFeatures {
-            var names: [String] = [], pool3: [Float] = [], logits: [Float] = []
+            var names: [String] = [], features: [Float] = [], logits: [Float] = []
+            let withLogits = shards.shards[0].file.logits != nil
             for shard in shards.shards {
-                guard let files = shard.file.files, let rows = shard.file.features, let classes = shard.file.logits else {
-                    throw InputError("\(shard.path): a features shard needs files, pool3 and logits")
+                guard let files = shard.file.files, let rows = shard.file.features,
+                      (shard.file.logits != nil) == withLogits else {
+                    throw InputError("\(shard.path): a features shard needs files and its rows (and logits when the "
+                        + "others have them)")
                 }
                 names += files
-                pool3 += rows
-                logits += classes
+                features += rows
+                logits += shard.file.logits ?? []
             }
+            let dimension = shards.shards[0].file.statistics.dimension
+            let what = withLogits ? "pool3 and logits" : "features"
             let provenance = Provenance.text(origin: shards.origin, weightsName: nil,
-                                             contents: "pool3 and logits of \(shards.total) images; \(merged)", shard: nil)
-            try npzOutput.write(FeaturesCommand.arrays(files: names, pool3: pool3, logits: logits, provenance: provenance),
+                                             contents: "\(what) of \(shards.total) images; \(merged)", shard: nil)
+            try npzOutput.write(FeaturesCommand.arrays(files: names, features: features, dimension: dimension,
+                                                       logits: withLogits ? logits : nil, provenance: provenance),
                                 origin: shards.origin, shard: nil)
         } else {
             let files = shards.shards.map(\.file), sources = shards.shards.map(\.path)

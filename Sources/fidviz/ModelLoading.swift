@@ -1,30 +1,78 @@
 import Crypto
+import DINOv2
 import Foundation
 import InceptionGraph
+import TorchCheckpoint
+
+/// A network ready to run, one case per backbone family.
+enum Network {
+    case inception(InceptionV3)
+    case dinov2(DINOv2)
+}
 
 /// The network with the weights it was built from, and their identity for provenance.
 struct LoadedModel {
-    let model: InceptionV3
+    let network: Network
+    let backbone: Backbone
     let weightsFile: URL
     /// Lower-case hex SHA-256 of the weights file.
     let sha256: String
 
-    /// True for pytorch-fid's published file (SHA-256 prefix 6726825d).
-    var isOfficial: Bool { sha256.hasPrefix(WeightsLocator.officialSHA256Prefix) }
+    /// The Inception-v3, for the commands that need its classes (Top-1, Grad-CAM, class matching).
+    var inception: InceptionV3? {
+        if case .inception(let model) = network { return model }
+        return nil
+    }
+
+    /// False when the file's hash is published (pytorch-fid's 6726825d) and this is not it. DINOv2's
+    /// files have no published hash (torch hub checks none), so they are never called unofficial;
+    /// their SHA-256 is recorded all the same.
+    var isOfficial: Bool { backbone.weightsFile.sha256Prefix.map(sha256.hasPrefix) ?? true }
 
     /// One line for users when the weights are not the published ones.
     var unofficialWarning: String? {
-        isOfficial ? nil : "weights \(weightsFile.lastPathComponent) (SHA-256 \(sha256.prefix(8))) are NOT the official FID weights (\(WeightsLocator.officialSHA256Prefix)…): numbers are not comparable to published FIDs"
+        guard !isOfficial, let prefix = backbone.weightsFile.sha256Prefix else { return nil }
+        return "weights \(weightsFile.lastPathComponent) (SHA-256 \(sha256.prefix(8))) are NOT the official "
+            + "\(backbone == .inception ? "FID" : backbone.displayName) weights (\(prefix)…): numbers are not "
+            + "comparable to published \(backbone.space.name)s"
     }
 
-    /// Locates, hashes and loads the weights (see `WeightsLocator` for the search order).
-    static func load(_ options: WeightsOptions, quiet: Bool) throws -> LoadedModel {
-        let url = try WeightsLocator().locate(explicit: options.weights)
+    /// Finds, hashes and loads the weights of `options.backbone`: among the `--weights` files the
+    /// one whose content (keys and shapes) is that network, else where `WeightsLocator` looks.
+    static func load(_ options: NetworkOptions, quiet: Bool) throws -> LoadedModel {
+        let backbone = options.backbone
+        let url = try weightsFile(for: backbone, among: options.weights)
         let digest = try sha256Hex(of: url)
-        let weights = try InceptionWeights(contentsOf: url)
-        let loaded = LoadedModel(model: InceptionV3(weights: weights), weightsFile: url, sha256: digest)
+        let network: Network
+        if let size = backbone.dinov2Size {
+            let weights = try DINOv2Weights(contentsOf: url)
+            guard weights.architecture.size == size else {
+                throw InputError("\(url.path): holds DINOv2 \(weights.architecture.size.displayName) weights, but "
+                    + "--backbone is \(backbone.rawValue); pass the \(size.displayName) file "
+                    + "(\(WeightsFile.dinov2(size).fileName)) or --backbone \(Backbone(weights.architecture.size).rawValue)")
+            }
+            network = .dinov2(DINOv2(weights: weights))
+        } else {
+            network = .inception(InceptionV3(weights: try InceptionWeights(contentsOf: url)))
+        }
+        let loaded = LoadedModel(network: network, backbone: backbone, weightsFile: url, sha256: digest)
         if let warning = loaded.unofficialWarning { note("warning: \(warning)", quiet: quiet) }
         return loaded
+    }
+
+    /// The weights file of `backbone`. With several `--weights`, each is matched by what it holds
+    /// (a DINOv2 state dict has `cls_token`), so their order does not matter; one `--weights`
+    /// file is taken as given and refused, by its loader, if it is another network's.
+    static func weightsFile(for backbone: Backbone, among explicit: [String]) throws -> URL {
+        let locator = WeightsLocator(file: backbone.weightsFile)
+        guard explicit.count > 1 else { return try locator.locate(explicit: explicit.first) }
+        for path in explicit {
+            let url = try locator.locate(explicit: path)
+            let isDINOv2 = try TorchCheckpoint.parameterNames(contentsOf: url).contains("cls_token")
+            if isDINOv2 == (backbone.dinov2Size != nil) { return url }
+        }
+        throw InputError("--weights: none of \(explicit.joined(separator: ", ")) holds \(backbone.displayName) "
+            + "weights (--backbone \(backbone.rawValue))")
     }
 }
 

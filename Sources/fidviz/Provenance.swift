@@ -5,21 +5,24 @@ import InceptionGraph
 /// people, and the `FeatureOrigin` keys (`weights_sha256`, `preprocessing`) that `fidviz merge`
 /// compares.
 enum Provenance {
-    /// How pytorch-fid prepares an image, as recorded in fidviz files.
-    static let preprocessing = "PIL-RGB /255 bilinear299 align_corners=False 2x-1"
-
-    /// The origin of features computed with `weights`.
+    /// The origin of features computed with `weights`: their hash, the backbone's preprocessing,
+    /// and the backbone.
     static func origin(_ weights: LoadedModel) -> FeatureOrigin {
-        FeatureOrigin(weightsSHA256: weights.sha256, preprocessing: preprocessing)
+        FeatureOrigin(weightsSHA256: weights.sha256, preprocessing: weights.backbone.preprocessing,
+                      backbone: weights.backbone.rawValue)
     }
 
     /// The `fidviz` string: version, weights (file name when known, SHA-256 prefix, whether they
     /// are the official ones), preprocessing, then `contents` (e.g. "pool3 of 100 images") and
     /// the shard, if any.
     static func text(origin: FeatureOrigin, weightsName: String?, contents: String, shard: ShardRecord?) -> String {
-        let official = origin.weightsSHA256.hasPrefix(WeightsLocator.officialSHA256Prefix)
-            ? "official FID weights" : "NOT the official FID weights"
-        let weights = (weightsName.map { $0 + " " } ?? "") + "SHA-256 \(origin.weightsSHA256.prefix(8)) (\(official))"
+        let backbone = origin.backbone.flatMap(Backbone.init(rawValue:)) ?? .inception
+        var weights = (weightsName.map { $0 + " " } ?? "") + "SHA-256 \(origin.weightsSHA256.prefix(8))"
+        if let published = backbone.weightsFile.sha256Prefix {
+            weights += origin.weightsSHA256.hasPrefix(published) ? " (official FID weights)" : " (NOT the official FID weights)"
+        } else {
+            weights = "\(backbone.displayName) " + weights
+        }
         let slice = shard.map { "; images \($0.range.lowerBound)..<\($0.range.upperBound) of \($0.total): shard \($0.slice)" } ?? ""
         return "fidviz \(FidvizVersion.string); weights \(weights); preprocessing \(origin.preprocessing); \(contents)\(slice)"
     }
@@ -27,13 +30,13 @@ enum Provenance {
     /// The `fidviz` string of statistics of `count` images.
     static func statistics(_ weights: LoadedModel, count: Int, shard: ShardRecord?) -> String {
         text(origin: origin(weights), weightsName: weights.weightsFile.lastPathComponent,
-             contents: statisticsContents(count: count), shard: shard)
+             contents: statisticsContents(count: count, features: weights.backbone.featuresName), shard: shard)
     }
 
     /// What a statistics file holds, for its `fidviz` string; `source` says where the images were
     /// when that is not a list of files (e.g. "arr_0 of batch.npz").
-    static func statisticsContents(count: Int, source: String? = nil) -> String {
-        "pool3 of \(count) images" + (source.map { " (\($0))" } ?? "")
+    static func statisticsContents(count: Int, source: String? = nil, features: String = "pool3") -> String {
+        "\(features) of \(count) images" + (source.map { " (\($0))" } ?? "")
             + "; mu and sigma in float64, sigma with the N-1 denominator"
     }
 }

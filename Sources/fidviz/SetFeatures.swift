@@ -6,7 +6,8 @@ import Pixels
 
 // MARK: - Every image's rows
 
-/// Every image's pool3 features and logits, in the set's order, with where each image is.
+/// Every image's features (pool3 for Inception, the class token for DINOv2) and, for Inception,
+/// logits, in the set's order, with where each image is.
 struct SetFeatures {
     /// How reports name each image (its path as given or walked, or as a features file lists it).
     let names: [String]
@@ -14,17 +15,15 @@ struct SetFeatures {
     let paths: [ImagePath]
     /// Each image's size, where known (from its header).
     let sizes: [(width: Int, height: Int)?]
-    /// pool3 rows [N, 2048].
-    let pool3: [Float]
+    /// Feature rows [N, dimension].
+    let features: [Float]
+    let dimension: Int
     /// logits rows [N, 1008], when known.
     let logits: [Float]?
 
     var count: Int { names.count }
 
-    func pool3(_ i: Int) -> ArraySlice<Float> {
-        let d = InceptionArchitecture.featureCount
-        return pool3[i * d ..< (i + 1) * d]
-    }
+    func features(_ i: Int) -> ArraySlice<Float> { features[i * dimension ..< (i + 1) * dimension] }
 
     func logits(_ i: Int) -> [Float]? {
         let c = InceptionArchitecture.classCount
@@ -35,28 +34,29 @@ struct SetFeatures {
     /// features file records no sizes); an image that is not there keeps none.
     func sizesFromHeaders() -> SetFeatures {
         SetFeatures(names: names, paths: paths, sizes: paths.map { try? ImageDecoder.checkHeader($0) },
-                    pool3: pool3, logits: logits)
+                    features: features, dimension: dimension, logits: logits)
     }
 }
 
-/// pool3 and logits rows as they come out of the network.
+/// Feature and logit rows as they come out of the network.
 final class RowCollector {
-    private var pool3: [Float] = [], logits: [Float] = []
+    private let dimension: Int
+    private var features: [Float] = [], logits: [Float] = []
+    private var hasLogits = true
 
-    init(count: Int) {
-        pool3.reserveCapacity(count * InceptionArchitecture.featureCount)
-        logits.reserveCapacity(count * InceptionArchitecture.classCount)
+    init(count: Int, dimension: Int) {
+        self.dimension = dimension
+        features.reserveCapacity(count * dimension)
     }
 
     func add(_ result: ImageFeatures) {
-        pool3 += result.pool3
-        logits += result.logits
+        features += result.features
+        if let row = result.logits { logits += row } else { hasLogits = false }
     }
 
     func rows(of images: some ImageSet) -> SetFeatures {
         let all = 0 ..< images.count
         return SetFeatures(names: all.map(images.name), paths: all.map(images.path), sizes: all.map(images.size),
-                           pool3: pool3, logits: logits)
+                           features: features, dimension: dimension, logits: hasLogits ? logits : nil)
     }
 }
-

@@ -160,13 +160,14 @@ struct InputError: Error, CustomStringConvertible {
 
 extension SetSource {
     /// The `.npz`'s contents, read and validated now (before any network work), or nil for images.
-    func readFile(dimension: Int? = 2048, logits: Bool = false, keepRows: Bool = false) throws -> MeasuredSet? {
+    func readFile(dimension: Int? = InceptionArchitecture.featureCount, logits: Bool = false, keepRows: Bool = false)
+        throws -> MeasuredSet? {
         guard case .npz(let url) = self else { return nil }
         return try MeasuredSet.read(url, dimension: dimension, logits: logits, keepRows: keepRows)
     }
 
     /// `file` when the set is an `.npz` already read, else the images measured with `model()`.
-    func measured(_ file: MeasuredSet?, model: () throws -> InceptionV3, batchSize: Int, keepRows: Bool,
+    func measured(_ file: MeasuredSet?, model: () throws -> LoadedModel, batchSize: Int, keepRows: Bool,
                   label: String, quiet: Bool, onNetworkTime: ((Double) -> Void)? = nil) throws -> MeasuredSet {
         if let file { return file }
         guard case .images(let images) = self else { preconditionFailure("an .npz set is read by readFile first") }

@@ -6,12 +6,17 @@ import NumpyFiles
 import Report
 
 /// `--weights PATH`, accepted by every command that runs the network.
-struct WeightsOptions: ParsableArguments {
+struct NetworkOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The network: inception (FID, as pytorch-fid; the default) or dinov2-vits14, dinov2-vitb14, dinov2-vitl14 (FD_DINOv2, as dgm-eval).",
+        valueName: "name"))
+    var backbone: Backbone = .inception
+
     @Option(name: .long, help: ArgumentHelp(
-        "The FID Inception-v3 weights (pytorch-fid's pt_inception-2015-12-05-6726825d.pth).",
-        discussion: "Default: $FIDVIZ_WEIGHTS, then the fidviz and torch hub caches.",
+        "A weights file (repeatable, one per backbone, matched to its network by its content): pytorch-fid's pt_inception-2015-12-05-6726825d.pth, or dinov2_vit{s,b,l}14_pretrain.pth.",
+        discussion: "Default: $FIDVIZ_WEIGHTS (Inception), then the fidviz and torch hub caches.",
         valueName: "path"))
-    var weights: String?
+    var weights: [String] = []
 }
 
 /// Progress and verbosity shared by long-running commands.

@@ -47,7 +47,7 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var npzOutput: NpzOutputOptions
 
     @OptionGroup var shardOptions: ShardOptions
-    @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var network: NetworkOptions
     @OptionGroup var batchOptions: BatchOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -69,9 +69,11 @@ struct StatsCommand: ParsableCommand {
             throw InputError("\(inputs.joined(separator: ", ")): 1 image, but statistics need at least 2 (the covariance divides by N-1)")
         }
         let (images, shard) = try shardOptions.select(all)
-        if shard == nil { noteIfTooFewSamples(images.count, set: "image set", quiet: quiet) }
-        let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
-        let measured = try MeasuredSet.measure(images, model: loaded.model, batchSize: batchOptions.batchSize,
+        if shard == nil {
+            noteIfTooFewSamples(images.count, dimension: network.backbone.featureDimension, set: "image set", quiet: quiet)
+        }
+        let loaded = try LoadedModel.load(network, quiet: quiet)
+        let measured = try MeasuredSet.measure(images, model: loaded, batchSize: batchOptions.batchSize,
                                                keepRows: false, label: "stats", quiet: quiet)
         try write(measured.statistics, of: measured, weights: loaded, shard: shard,
                   provenance: Provenance.statistics(loaded, count: images.count, shard: shard))
@@ -82,6 +84,10 @@ struct StatsCommand: ParsableCommand {
 
     /// The statistics of an ADM batch's `arr_0` images, keeping its own mu and sigma when it has them.
     private func measureBatch(_ url: URL) throws {
+        guard network.backbone == .inception else {
+            throw InputError("\(url.path): an ADM batch carries Inception statistics of its own; its images through "
+                + "\(network.backbone.displayName) are not supported yet, so give them as image files")
+        }
         guard shardOptions.shard == nil else {
             throw InputError("--shard: \(url.path) is an .npz; shards split image files, and an ADM batch is measured in one run (its own mu and sigma are kept whole)")
         }
@@ -96,8 +102,8 @@ struct StatsCommand: ParsableCommand {
                                        expectedClassCount: InceptionArchitecture.classCount).statistics : nil
         try ImageBatch.with(archive, file: url, quiet: quiet) { batch in
             noteIfTooFewSamples(batch.count, set: "batch", quiet: quiet)
-            let loaded = try LoadedModel.load(weightsOptions, quiet: quiet)
-            let measured = try MeasuredSet.measure(batch, model: loaded.model, batchSize: batchOptions.batchSize,
+            let loaded = try LoadedModel.load(network, quiet: quiet)
+            let measured = try MeasuredSet.measure(batch, model: loaded, batchSize: batchOptions.batchSize,
                                                    keepRows: false, label: "stats", quiet: quiet)
             let statistics = own.map { FrechetStatistics(mu: $0.mu, sigma: $0.sigma, n: batch.count) } ?? measured.statistics
             if let own {

@@ -5,6 +5,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import InceptionGraph
+import TorchCheckpoint
 import Report
 
 /// Downloads the weights with a progress bar, checks length and SHA-256, and moves them into
@@ -19,6 +20,8 @@ import Report
 // `finished` is signalled, so the mutable state is never touched concurrently.
 final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let quiet: Bool
+    /// The file being fetched: its name, size and published hash (when there is one).
+    let file: WeightsFile
     /// A transfer that delivers less than `minimumBytes` in `stallSeconds` is given up.
     let stallSeconds: Double
     static let minimumBytes = 64 << 10
@@ -33,9 +36,19 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
     private let finished = DispatchSemaphore(value: 0)
     private var progress: ProgressBar?
 
-    init(quiet: Bool, stallSeconds: Double) {
+    init(file: WeightsFile, quiet: Bool, stallSeconds: Double) {
+        self.file = file
         self.quiet = quiet
         self.stallSeconds = stallSeconds
+    }
+
+    /// " (95,628,359 bytes, SHA-256 6726825d…)" for a file whose size and hash are published.
+    static func identity(_ file: WeightsFile) -> String {
+        guard let bytes = file.byteCount, let hash = file.sha256Prefix else { return "" }
+        var digits = Array(String(bytes)), size = ""
+        while digits.count > 3 { size = "," + String(digits.suffix(3)) + size; digits.removeLast(3) }
+        size = String(digits) + size
+        return " (\(size) bytes, SHA-256 \(hash)…)"
     }
 
     /// `searched` lists the places the weights were looked for, for the error message.
@@ -80,20 +93,20 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         session.finishTasksAndInvalidate()
 
         func refused(_ reason: String) -> InputError {
-            InputError("cannot download the FID weights (\(reason)). "
+            InputError("cannot download the \(file.description) (\(reason)). "
                 + "Searched: \(searched.map(\.url.path).joined(separator: ", ")). "
-                + "Fetch \(url.absoluteString) by hand (95,628,359 bytes, SHA-256 6726825d…) and place it at "
+                + "Fetch \(url.absoluteString) by hand\(Self.identity(file)) and place it at "
                 + "\(destination.path), or pass --weights PATH")
         }
         if let failure { throw refused(failure) }
         guard status == 200 else {
-            throw InputError("cannot download the FID weights: HTTP \(status) from \(url.absoluteString); "
+            throw InputError("cannot download the \(file.description): HTTP \(status) from \(url.absoluteString); "
                 + "fetch it by hand and place it at \(destination.path), or pass --weights PATH")
         }
         guard expected < 0 || received == expected else { throw refused(shortTransfer) }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        guard digest.hasPrefix(WeightsLocator.officialSHA256Prefix) else {
-            throw InputError("downloaded file has SHA-256 \(digest.prefix(16))…, expected \(WeightsLocator.officialSHA256Prefix)…; "
+        if let published = file.sha256Prefix, !digest.hasPrefix(published) {
+            throw InputError("downloaded file has SHA-256 \(digest.prefix(16))…, expected \(published)…; "
                 + "it was discarded. Try again, or fetch \(url.absoluteString) by hand")
         }
         try writer.commit()
@@ -175,7 +188,7 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
             failure = "the server sent more than the \(expected) bytes it announced"
             dataTask.cancel()
         }
-        let total = max(expected, WeightsLocator.officialByteCount)
+        let total = max(expected, file.byteCount ?? 0)
         progress?.update(done: received >> 20, total: total >> 20, unit: "MiB")
     }
 
