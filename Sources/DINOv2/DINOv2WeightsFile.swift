@@ -8,7 +8,8 @@ extension WeightsFile {
     public static func dinov2(_ size: DINOv2Size) -> WeightsFile {
         let name = "dinov2_\(size.rawValue)"
         return WeightsFile(
-            description: "DINOv2 \(size.displayName) weights", fileName: "\(name)_pretrain.pth", torchHubUser: "torch hub",
+            description: "DINOv2 \(size.displayName) weights", shortName: "DINOv2 \(size.displayName)",
+            publisher: "facebookresearch/dinov2's release", fileName: "\(name)_pretrain.pth", torchHubUser: "torch hub",
             downloadURL: URL(string: "https://dl.fbaipublicfiles.com/dinov2/\(name)/\(name)_pretrain.pth")!,
             sha256Prefix: nil, byteCount: nil, environmentVariable: nil,
             downloadCommand: "fidviz weights download --backbone dinov2-\(size.rawValue)")

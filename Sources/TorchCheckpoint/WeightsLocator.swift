@@ -6,8 +6,12 @@ import Foundation
 /// it is downloaded from, and how it is checked. `WeightsFile.inceptionFID` (InceptionGraph) and
 /// `WeightsFile.dinov2(_:)` (DINOv2) are the ones fidviz knows.
 public struct WeightsFile: Sendable, Equatable {
-    /// How messages name the weights ("the FID Inception-v3 weights").
+    /// How messages name the weights ("FID Inception weights").
     public let description: String
+    /// The short name ("FID", "DINOv2 ViT-L/14"): "cannot download the FID weights".
+    public let shortName: String
+    /// Where the file is published, for messages ("pytorch-fid's release").
+    public let publisher: String
     /// The file's name in fidviz's cache and in torch hub's `hub/checkpoints`.
     public let fileName: String
     /// Other names the file has in torch hub's checkpoints folder, with who writes them there.
@@ -26,10 +30,11 @@ public struct WeightsFile: Sendable, Equatable {
     /// The command that fetches it ("fidviz weights download --backbone dinov2-vitl14").
     public let downloadCommand: String
 
-    public init(description: String, fileName: String, otherNames: [(name: String, origin: String)] = [],
-                torchHubUser: String, downloadURL: URL, sha256Prefix: String?, byteCount: Int?,
-                environmentVariable: String?, downloadCommand: String) {
-        (self.description, self.fileName, self.otherNames, self.torchHubUser) = (description, fileName, otherNames, torchHubUser)
+    public init(description: String, shortName: String, publisher: String, fileName: String,
+                otherNames: [(name: String, origin: String)] = [], torchHubUser: String, downloadURL: URL,
+                sha256Prefix: String?, byteCount: Int?, environmentVariable: String?, downloadCommand: String) {
+        (self.description, self.shortName, self.publisher) = (description, shortName, publisher)
+        (self.fileName, self.otherNames, self.torchHubUser) = (fileName, otherNames, torchHubUser)
         (self.downloadURL, self.sha256Prefix, self.byteCount) = (downloadURL, sha256Prefix, byteCount)
         (self.environmentVariable, self.downloadCommand) = (environmentVariable, downloadCommand)
     }

@@ -14,7 +14,7 @@ struct NetworkOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp(
         "A weights file (repeatable, one per backbone, matched to its network by its content): pytorch-fid's pt_inception-2015-12-05-6726825d.pth, or dinov2_vit{s,b,l}14_pretrain.pth.",
-        discussion: "Default: $FIDVIZ_WEIGHTS (Inception), then the fidviz and torch hub caches.",
+        discussion: "Default: $FIDVIZ_WEIGHTS, then the fidviz and torch hub caches. DINOv2: the fidviz and torch hub caches.",
         valueName: "path"))
     var weights: [String] = []
 }

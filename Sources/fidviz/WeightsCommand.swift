@@ -64,7 +64,7 @@ struct WeightsCommand: ParsableCommand {
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
                   scheme == "http" || scheme == "https", url.host != nil else {
                 throw InputError("$FIDVIZ_WEIGHTS_URL is '\(text)', not an http(s) URL; set it to a mirror of "
-                    + "\(file.fileName), or unset it to download from the published URL")
+                    + "\(file.fileName), or unset it to download from \(file.publisher)")
             }
             return url
         }

@@ -93,14 +93,14 @@ final class WeightsDownloader: NSObject, URLSessionDataDelegate, @unchecked Send
         session.finishTasksAndInvalidate()
 
         func refused(_ reason: String) -> InputError {
-            InputError("cannot download the \(file.description) (\(reason)). "
+            InputError("cannot download the \(file.shortName) weights (\(reason)). "
                 + "Searched: \(searched.map(\.url.path).joined(separator: ", ")). "
                 + "Fetch \(url.absoluteString) by hand\(Self.identity(file)) and place it at "
                 + "\(destination.path), or pass --weights PATH")
         }
         if let failure { throw refused(failure) }
         guard status == 200 else {
-            throw InputError("cannot download the \(file.description): HTTP \(status) from \(url.absoluteString); "
+            throw InputError("cannot download the \(file.shortName) weights: HTTP \(status) from \(url.absoluteString); "
                 + "fetch it by hand and place it at \(destination.path), or pass --weights PATH")
         }
         guard expected < 0 || received == expected else { throw refused(shortTransfer) }

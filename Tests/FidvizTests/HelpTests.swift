@@ -74,7 +74,8 @@ final class HelpTests: FidvizTestCase {
         let parts = version.split(separator: ".", omittingEmptySubsequences: false)
         XCTAssertEqual(parts.count, 3, version)
         XCTAssertTrue(parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { ("0" ... "9").contains($0) } }, version)
-        let origin = FeatureOrigin(weightsSHA256: String(repeating: "0", count: 64), preprocessing: Provenance.preprocessing)
+        let origin = FeatureOrigin(weightsSHA256: String(repeating: "0", count: 64), preprocessing: Backbone.inception.preprocessing,
+                                   backbone: "inception")
         let recorded = Provenance.text(origin: origin, weightsName: nil, contents: "pool3 of 2 images", shard: nil)
         XCTAssertTrue(recorded.hasPrefix("fidviz \(version); "), recorded)
     }

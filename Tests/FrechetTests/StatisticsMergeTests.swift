@@ -98,7 +98,7 @@ final class StatisticsMergeTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let statistics = FrechetStatistics(mu: [1, 2], sigma: [2, 0, 0, 3], n: 2)
-        let origin = FeatureOrigin(weightsSHA256: String(repeating: "ab", count: 32), preprocessing: "test")
+        let origin = FeatureOrigin(weightsSHA256: String(repeating: "ab", count: 32), preprocessing: "test", backbone: "dinov2-vits14")
         let record = ShardRecord(slice: ShardSlice(index: 1, count: 4), total: 9)  // images 2..<4
         func write(_ name: String, shard: ShardRecord?, edit: (inout [(name: String, array: NpyArray)]) -> Void = { _ in })
             throws -> URL {

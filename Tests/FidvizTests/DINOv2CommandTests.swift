@@ -1,0 +1,136 @@
+import Foundation
+import Frechet
+import NumpyFiles
+import TestSupport
+import XCTest
+
+/// `--backbone dinov2-*` through the command line, with the reference bundle's depth-2 ViT-S/14
+/// written by torch.save: features at parity with the PyTorch goldens, files that record their
+/// backbone, FD_DINOv2, and every bad input refused in one line.
+final class DINOv2CommandTests: FidvizTestCase {
+    private let weights = Fixtures.url("dinov2/seeded-0-vits14-depth2.pth").path
+    private let images = ["astronaut.png", "camera.png"].map { Fixtures.url("golden/images/\($0)").path }
+
+    /// `fidviz features` gives the hub code's features (dgm-eval's transform, float64 network)
+    /// within 1e-4, and records the backbone, the weights' SHA-256 and the preprocessing.
+    func testFeaturesMatchTheGoldensAndRecordTheBackbone() throws {
+        let work = try makeFolder()
+        let output = work.appendingPathComponent("f.npz")
+        let run = try fidviz(["features"] + images + ["-o", output.path, "--backbone", "dinov2-vits14",
+                                                      "--weights", weights, "--quiet"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let arrays = try Npz.read(contentsOf: output)
+        XCTAssertEqual(Set(arrays.keys), ["files", "features", "fidviz", "weights_sha256", "preprocessing", "backbone"])
+        XCTAssertEqual(arrays["backbone"]?.strings(), ["dinov2-vits14"])
+        XCTAssertEqual(arrays["preprocessing"]?.strings(), ["PIL-RGB PIL-bicubic224 /255 normalize(ImageNet mean, std)"])
+        XCTAssertEqual(arrays["weights_sha256"]?.strings()?.first?.count, 64)
+        let features = try XCTUnwrap(arrays["features"])
+        XCTAssertEqual(features.shape, [2, 384])
+        let rows = try XCTUnwrap(features.floats())
+        for (i, stem) in ["astronaut", "camera"].enumerated() {
+            let golden = try XCTUnwrap(Npz.read(contentsOf: Fixtures.url("dinov2/\(stem).dinov2-vits14-depth2.npz"))["features"]?.floats())
+            let error = relativeError(Array(rows[i * 384 ..< (i + 1) * 384]), golden)
+            XCTAssertLessThanOrEqual(error, 1e-4, "\(stem): L-inf/max error \(error)")
+        }
+    }
+
+    /// stats, then fid: FD_DINOv2 from the two files equals the Fréchet distance of the features'
+    /// statistics, and the same with the generated images measured by `fid` itself.
+    func testStatsAndFIDGiveFDDINOv2() throws {
+        let work = try makeFolder()
+        let generated = try imageFolder(5, name: "gen"), reference = try imageFolder(6, name: "ref")
+        let common = ["--backbone", "dinov2-vits14", "--weights", weights, "--quiet"]
+        let ref = work.appendingPathComponent("ref.npz").path, gen = work.appendingPathComponent("gen.npz").path
+        XCTAssertEqual(try fidviz(["stats", reference.path, "-o", ref] + common).status, 0)
+        XCTAssertEqual(try fidviz(["stats", generated.path, "-o", gen] + common).status, 0)
+        let files = try fidviz(["fid", gen, "--ref", ref, "--json"])
+        XCTAssertEqual(files.status, 0, "\(files)")
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(files.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(Set(result.keys), ["fd_dinov2", "dimension", "n_gen", "n_ref"])
+        XCTAssertEqual(result["dimension"] as? Int, 384)
+        let fd = try XCTUnwrap(result["fd_dinov2"] as? Double)
+        let expected = try FrechetDistance.distance(
+            reference: StatisticsFile.read(contentsOf: URL(fileURLWithPath: ref)).statistics,
+            generated: StatisticsFile.read(contentsOf: URL(fileURLWithPath: gen)).statistics)
+        XCTAssertEqual(fd, expected, accuracy: 1e-12 * expected)
+        let images = try fidviz(["fid", generated.path, "--ref", ref] + common)
+        XCTAssertEqual(images.status, 0, "\(images)")
+        XCTAssertTrue(images.stdout.hasPrefix("FD_DINOv2: "), images.stdout)
+        let measured = try XCTUnwrap(Double(images.stdout.dropFirst("FD_DINOv2: ".count).trimmingCharacters(in: .newlines)))
+        XCTAssertEqual(measured, fd, accuracy: 1e-12 * fd, "the images measured by fid give the same number")
+    }
+
+    /// On the bundle's well-conditioned 384-d statistics (sigma = b b^T + ridge I), `fid` gives the
+    /// golden FD (float64, as dgm-eval's compute_FD_with_stats) to 1e-6 relative.
+    func testFIDOfGoldenStatistics() throws {
+        let golden = try Npz.read(contentsOf: Fixtures.url("dinov2/dinov2-vits14-stats.npz"))
+        let ridge = try XCTUnwrap(golden["ridge"]?.doubles()?.first)
+        let work = try makeFolder()
+        func write(_ side: String) throws -> String {
+            let b = try XCTUnwrap(golden["b_\(side)"]?.doubles()), mu = try XCTUnwrap(golden["mu_\(side)"]?.doubles())
+            let d = mu.count, k = b.count / d
+            var sigma = [Double](repeating: 0, count: d * d)
+            for i in 0 ..< d {
+                for j in 0 ..< d {
+                    var sum = i == j ? ridge : 0
+                    for c in 0 ..< k { sum += b[i * k + c] * b[j * k + c] }
+                    sigma[i * d + j] = sum
+                }
+            }
+            let url = work.appendingPathComponent("\(side).npz")
+            try NpzFile.write([("mu", NpyArray(mu)), ("sigma", NpyArray(shape: [d, d], values: .float64(sigma))),
+                               ("weights_sha256", NpyArray(scalar: String(repeating: "0", count: 64))),
+                               ("preprocessing", NpyArray(scalar: "PIL-RGB PIL-bicubic224 /255 normalize(ImageNet mean, std)")),
+                               ("backbone", NpyArray(scalar: "dinov2-vits14"))], to: url)
+            return url.path
+        }
+        let run = try fidviz(["fid", try write("g"), "--ref", try write("r")])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertTrue(run.stdout.hasPrefix("FD_DINOv2: "), run.stdout)
+        let fd = try XCTUnwrap(Double(run.stdout.dropFirst("FD_DINOv2: ".count).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let expected = try XCTUnwrap(golden["fd"]?.doubles()?.first)
+        XCTAssertEqual(fd, expected, accuracy: 1e-6 * expected)
+    }
+
+    /// Bad input: one line, exit 1, no output file.
+    func testBadInputIsRefusedInOneLine() throws {
+        let work = try makeFolder()
+        let output = work.appendingPathComponent("out.npz")
+        func refused(_ arguments: [String], _ fragment: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            let run = try fidviz(arguments)
+            XCTAssertEqual(run.status, 1, "\(run)", file: file, line: line)
+            XCTAssertEqual(run.stderrLines.count, 1, run.stderr, file: file, line: line)
+            XCTAssertTrue(run.stderr.contains(fragment), "'\(fragment)' is not in: \(run.stderr)", file: file, line: line)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), file: file, line: line)
+        }
+        // A weights file of another size, of another network, or cut short.
+        try refused(["features"] + images + ["-o", output.path, "--backbone", "dinov2-vitl14", "--weights", weights],
+                    "holds DINOv2 ViT-S/14 weights, but --backbone is dinov2-vitl14")
+        let inception = try TestRun.seededCheckpoint(.legacy).path
+        try refused(["features"] + images + ["-o", output.path, "--backbone", "dinov2-vits14", "--weights", inception],
+                    "missing key 'cls_token'; this looks like the FID Inception-v3 weights")
+        let truncated = work.appendingPathComponent("cut.pth")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: weights)).prefix(100_000)).write(to: truncated)
+        try refused(["features"] + images + ["-o", output.path, "--backbone", "dinov2-vits14", "--weights", truncated.path],
+                    "the file is truncated")
+        // GEN and REF of two backbones.
+        let dinov2 = work.appendingPathComponent("dinov2.npz").path
+        XCTAssertEqual(try fidviz(["stats"] + images + ["-o", dinov2, "--backbone", "dinov2-vits14", "--weights", weights,
+                                                        "--quiet"]).status, 0)
+        let pool3 = work.appendingPathComponent("inception.npz").path
+        XCTAssertEqual(try fidviz(["stats"] + images + ["-o", pool3, "--weights", inception, "--quiet"]).status, 0)
+        try refused(["fid", dinov2, "--ref", pool3], "holds DINOv2 ViT-S/14 features but \(pool3) holds Inception-v3 ones")
+        try refused(["fid"] + images + ["--ref", dinov2, "--weights", inception],
+                    "holds DINOv2 ViT-S/14 features (--backbone dinov2-vits14), but the images go through --backbone inception")
+    }
+
+    /// Two `--weights` files, in either order: each backbone takes its own.
+    func testWeightsAreMatchedToTheirNetworkByContent() throws {
+        let inception = try TestRun.seededCheckpoint(.legacy).path
+        for order in [[weights, inception], [inception, weights]] {
+            let run = try fidviz(["weights", "path", "--backbone", "dinov2-vits14"] + order.flatMap { ["--weights", $0] })
+            XCTAssertEqual(run.status, 0, "\(run)")
+            XCTAssertEqual(run.stdout, weights + "\n")
+        }
+    }
+}
