@@ -17,9 +17,9 @@ public struct PanelSpec: Sendable {
     /// The plain image, titled "original".
     public static let original = PanelSpec(title: "original")
 
-    /// "FID sensitivity (<layer>)" over `map`.
-    public static func sensitivity(layer: String, map: SpatialMap) -> PanelSpec {
-        PanelSpec(title: "FID sensitivity (\(layer))", map: map)
+    /// "<distance> sensitivity (<layer>)" over `map` ("FID sensitivity (mixed_7c)").
+    public static func sensitivity(layer: String, map: SpatialMap, distance: String = "FID") -> PanelSpec {
+        PanelSpec(title: "\(distance) sensitivity (\(layer))", map: map)
     }
 
     /// "Top-1 Grad-CAM (<layer>)" over `map`.

@@ -1,3 +1,4 @@
+import Frechet
 import Heatmap
 
 // MARK: - What the page shows
@@ -66,21 +67,23 @@ public enum HTMLReport {
         "default-src 'none'; img-src 'self' file: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
     public static func render(_ page: ReportPage) -> String {
+        let d = page.summary.space.name
         var html = head(title: page.summary.title)
         html += summaryBlock(page)
         html += page.sections.joined()
         html += distributionBlock(page)
         html += classesBlock(page)
         if !page.worst.isEmpty {
-            html += "<h2 class=\"section\" id=\"worst\">The \(page.worst.count) images with the largest ΔFID</h2>\n"
-            html += "<p class=\"explain\">ΔFID = FID with the image in the generated set − FID without it. "
-                + "Positive (red): the image pushes FID up, i.e. makes the set look less like the reference. "
-                + "Heat panels: FID sensitivity is how strongly each region moves FID; Top-1 Grad-CAM is where "
-                + "the Inception network sees its Top-1 ImageNet class.</p>\n"
+            html += "<h2 class=\"section\" id=\"worst\">The \(page.worst.count) images with the largest Δ\(d)</h2>\n"
+            html += "<p class=\"explain\">Δ\(d) = \(d) with the image in the generated set − \(d) without it. "
+                + "Positive (red): the image pushes \(d) up, i.e. makes the set look less like the reference. "
+                + "Heat panels: \(d) sensitivity is how strongly each region moves \(d)"
+                + (page.summary.space == .inceptionPool3
+                    ? "; Top-1 Grad-CAM is where the Inception network sees its Top-1 ImageNet class.</p>\n" : ".</p>\n")
             html += page.worst.map { cardBlock(page.rows[$0], rank: $0 + 1) }.joined()
         }
         if !page.best.isEmpty {
-            html += "<h2 class=\"section\" id=\"best\">The \(page.best.count) images with the smallest ΔFID</h2>\n"
+            html += "<h2 class=\"section\" id=\"best\">The \(page.best.count) images with the smallest Δ\(d)</h2>\n"
             html += page.best.map { cardBlock(page.rows[$0], rank: $0 + 1) }.joined()
         }
         let e = HTMLEscaping.text
@@ -121,6 +124,7 @@ public enum HTMLReport {
     // MARK: - Blocks
 
     private static func summaryBlock(_ page: ReportPage, listsImages: Bool = true) -> String {
+        let d = page.summary.space.name
         let e = HTMLEscaping.text
         let s = page.summary
         var html = ""
@@ -128,7 +132,7 @@ public enum HTMLReport {
             html += "<div class=\"warning\" role=\"alert\">\(e(s.warning ?? defaultWeightsWarning))</div>\n"
         }
         let sha = s.weightsSHA256.count > 16 ? String(s.weightsSHA256.prefix(16)) + "…" : s.weightsSHA256
-        html += "<section class=\"summary\">\n<div class=\"headline\"><span class=\"label\">FID</span>"
+        html += "<section class=\"summary\">\n<div class=\"headline\"><span class=\"label\">\(d)</span>"
             + "<span class=\"big\">\(NumberText.fixed(s.fid, digits: 4))</span>"
             + "<span class=\"label\">N = \(s.n) generated images</span></div>\n<dl>\n"
         html += row("Generated set", e(s.generatedSetDescription))
@@ -137,11 +141,12 @@ public enum HTMLReport {
             html += row("Weights", "not used: every set was given as features or statistics")
         } else {
             html += row("Weights SHA-256", "<code title=\"\(e(s.weightsSHA256))\">\(e(sha))</code>"
-                + (s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
+                + (s.space != .inceptionPool3 ? " (no hash is published for these weights; recorded in every file)"
+                    : s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
         }
         if listsImages { html += row("Every image", "\(page.rows.count) images ranked in "
             + "<a href=\"\(HTMLEscaping.relativeURL(page.csvPath))\">\(e(page.csvPath))</a> and "
-            + "<a href=\"\(HTMLEscaping.relativeURL(page.jsonPath))\">\(e(page.jsonPath))</a>, worst ΔFID first") }
+            + "<a href=\"\(HTMLEscaping.relativeURL(page.jsonPath))\">\(e(page.jsonPath))</a>, worst Δ\(d) first") }
         for note in s.notes {
             html += "<dt>Note</dt><dd>\(e(note))</dd>\n"
         }
@@ -149,23 +154,25 @@ public enum HTMLReport {
     }
 
     private static func distributionBlock(_ page: ReportPage) -> String {
+        let d = page.summary.space.name
         guard let path = page.deltaHistogramPath else { return "" }
-        return "<h2 class=\"section\">ΔFID of every image</h2>\n"
-            + "<figure class=\"histogram\"><img src=\"\(HTMLEscaping.relativeURL(path))\" alt=\"ΔFID histogram\">"
-            + "<figcaption>How many images change FID by how much when they join the set "
+        return "<h2 class=\"section\">Δ\(d) of every image</h2>\n"
+            + "<figure class=\"histogram\"><img src=\"\(HTMLEscaping.relativeURL(path))\" alt=\"Δ\(d) histogram\">"
+            + "<figcaption>How many images change \(d) by how much when they join the set "
             + "(right of 0: they raise it).</figcaption></figure>\n"
     }
 
     /// "Classes that drive this FID", then the Top-1 class histogram.
     private static func classesBlock(_ page: ReportPage) -> String {
+        let d = page.summary.space.name
         let e = HTMLEscaping.text
         var html = ""
         if !page.classes.isEmpty {
-            html += "<h2 class=\"section\">Classes that drive this FID</h2>\n"
+            html += "<h2 class=\"section\">Classes that drive this \(d)</h2>\n"
             html += "<p class=\"explain\">Images grouped by their ImageNet Top-1 class; a class whose images "
-                + "together add most to FID comes first. Thumbnails show each class's worst image.</p>\n"
+                + "together add most to \(d) comes first. Thumbnails show each class's worst image.</p>\n"
             html += "<table class=\"classes\">\n<thead><tr><th></th><th>Top-1 class</th><th class=\"num\">images</th>"
-                + "<th class=\"num\">ΔFID sum</th><th class=\"num\">ΔFID mean</th><th>worst image</th></tr></thead>\n<tbody>\n"
+                + "<th class=\"num\">Δ\(d) sum</th><th class=\"num\">Δ\(d) mean</th><th>worst image</th></tr></thead>\n<tbody>\n"
             for c in page.classes {
                 let worst = page.rows[c.worstRow]
                 let thumbnail = page.classThumbnails[c.index].map {

@@ -20,9 +20,9 @@ import InceptionGraph
 /// `gradcam_top1` is the first layer's. Numbers that are not finite are `null` (`JSONValue`).
 public enum ReportJSON {
     public static func document(summary: ReportSummary, rows: [ImageRow], classes: [ClassContribution],
-                                layers: [InceptionLayer]) -> JSONValue {
+                                layers: [String]) -> JSONValue {
         let top: [String: JSONValue] = [
-            "fid": .number(summary.fid),
+            summary.space.key: .number(summary.fid),
             "n": .int(summary.n),
             "gen_source": .string(summary.generatedSetDescription),
             "images": .array(rows.map { image($0, layers: layers) }),
@@ -31,7 +31,7 @@ public enum ReportJSON {
         return .object(top)
     }
 
-    static func image(_ row: ImageRow, layers: [InceptionLayer]) -> JSONValue {
+    static func image(_ row: ImageRow, layers: [String]) -> JSONValue {
         var entry: [String: JSONValue] = row.file.jsonMembers.merging([
             "width": .int(row.width),
             "height": .int(row.height),
@@ -47,9 +47,11 @@ public enum ReportJSON {
         }
         if let maps = row.maps {
             var sensitivity: [String: JSONValue] = [:]
-            for layer in layers { sensitivity[layer.rawValue] = maps.sensitivity[layer]?.json ?? .null }
+            for layer in layers { sensitivity[layer] = maps.sensitivity[layer]?.json ?? .null }
             entry["sensitivity"] = .object(sensitivity)
-            entry["gradcam_top1"] = layers.first.flatMap { maps.gradCAMTop1[$0]?.json } ?? .null
+            if !maps.gradCAMTop1.isEmpty {
+                entry["gradcam_top1"] = layers.first.flatMap { maps.gradCAMTop1[$0]?.json } ?? .null
+            }
         }
         if let panel = row.panel { entry["panel"] = .string(panel) }
         if let file = row.pixelGradientFile { entry["pixel_gradient"] = .string(file) }

@@ -1,11 +1,15 @@
+import Frechet
+
 // MARK: - Facts about the whole run
 
 /// What a report says about the run as a whole, shown at the top of index.html and in
 /// report.json.
 public struct ReportSummary: Sendable {
     public var title: String
-    /// FID of the generated set against the reference statistics.
+    /// The distance of the generated set from the reference statistics, in `space`.
     public var fid: Double
+    /// The space the report ranks in: FID for Inception-v3, FD_DINOv2 for DINOv2.
+    public var space: FeatureSpace = .inceptionPool3
     /// Number of images in the generated set.
     public var n: Int
     /// The reference as the user named it.

@@ -12,8 +12,8 @@ import Sensitivity
 public struct ReportWriter {
     public let folder: ReportFolder
     public var style: FigureStyle
-    /// The maps' layers, in the order the figure shows them.
-    public var layers: [InceptionLayer]
+    /// The maps' layers by name (`mixed_7c`, `blocks.23.norm1`), in the order the figure shows them.
+    public var layers: [String]
     /// Drawn on every figure when the weights are not the official ones.
     public var warning: String?
     /// Called after each figure as (done, total).
@@ -22,7 +22,7 @@ public struct ReportWriter {
     /// Classes listed under "classes that drive this FID".
     public static let shownClasses = 15
 
-    public init(folder: ReportFolder, style: FigureStyle, layers: [InceptionLayer], warning: String?) {
+    public init(folder: ReportFolder, style: FigureStyle, layers: [String], warning: String?) {
         self.folder = folder
         self.style = style
         self.layers = layers
@@ -121,8 +121,10 @@ public struct ReportWriter {
         var panels = [PanelSpec.original]
         if let maps = row.maps {
             for layer in layers {
-                if let map = maps.sensitivity[layer] { panels.append(.sensitivity(layer: layer.rawValue, map: map)) }
-                if let map = maps.gradCAMTop1[layer] { panels.append(.gradCAM(layer: layer.rawValue, map: map)) }
+                if let map = maps.sensitivity[layer] {
+                    panels.append(.sensitivity(layer: layer, map: map, distance: row.ranking.space.name))
+                }
+                if let map = maps.gradCAMTop1[layer] { panels.append(.gradCAM(layer: layer, map: map)) }
             }
             if let gradient = maps.pixelGradient {
                 panels.append(PanelSpec(title: "|dFID/dpixel|",

@@ -5,15 +5,16 @@ import Pixels
 
 /// The maps fidviz draws for one explained image.
 public struct ImageMaps: Sendable {
-    /// FID sensitivity map per requested layer (see `SensitivityMaps.fidSensitivity`).
-    public var sensitivity: [InceptionLayer: SpatialMap]
-    /// Grad-CAM of the Top-1 logit per requested layer.
-    public var gradCAMTop1: [InceptionLayer: SpatialMap]
+    /// The distance's sensitivity map per layer, by the layer's name in the checkpoint
+    /// (`mixed_7c`, `blocks.23.norm1`; see `SensitivityMaps.fidSensitivity`).
+    public var sensitivity: [String: SpatialMap]
+    /// Grad-CAM of the Top-1 logit per layer, by name (networks with classes only).
+    public var gradCAMTop1: [String: SpatialMap]
     /// dFID/d(pixel) for pixels in [0, 1], [3, H, W] at the image's own resolution, when the
     /// backward pass went down to the pixels.
     public var pixelGradient: [Float]?
 
-    public init(sensitivity: [InceptionLayer: SpatialMap], gradCAMTop1: [InceptionLayer: SpatialMap],
+    public init(sensitivity: [String: SpatialMap], gradCAMTop1: [String: SpatialMap] = [:],
                 pixelGradient: [Float]? = nil) {
         self.sensitivity = sensitivity
         self.gradCAMTop1 = gradCAMTop1
@@ -81,16 +82,16 @@ public struct Explainer {
         tape.backward(from: out.pool3, seed: result.gradient.map(Float.init),
                       stopAt: pixelGradient ? nil : out.activations[shallowest])
         let gradient = pixels.map { $0.grad ?? [Float](repeating: 0, count: pixels01.count) }
-        var sensitivity: [InceptionLayer: SpatialMap] = [:]
-        for layer in layers { sensitivity[layer] = map(layer, out, SensitivityMaps.fidSensitivity) }
+        var sensitivity: [String: SpatialMap] = [:]
+        for layer in layers { sensitivity[layer.rawValue] = map(layer, out, SensitivityMaps.fidSensitivity) }
 
         let logits = out.logits.data
         let top1 = ClassScore.top1Index(logits: logits)
         var oneHot = [Float](repeating: 0, count: logits.count)
         oneHot[top1] = 1
         tape.backward(from: out.logits, seed: oneHot, stopAt: out.activations[shallowest])
-        var gradCAM: [InceptionLayer: SpatialMap] = [:]
-        for layer in layers { gradCAM[layer] = map(layer, out, SensitivityMaps.gradCAM) }
+        var gradCAM: [String: SpatialMap] = [:]
+        for layer in layers { gradCAM[layer.rawValue] = map(layer, out, SensitivityMaps.gradCAM) }
 
         return Explanation(pool3: out.pool3.data, logits: logits, contribution: result, top1: top1,
                            maps: ImageMaps(sensitivity: sensitivity, gradCAMTop1: gradCAM, pixelGradient: gradient))

@@ -98,9 +98,13 @@ struct ExplainCommand: ParsableCommand {
     var effectiveLayers: [InceptionLayer] { layers.isEmpty ? [.mixed_7c] : layers }
 
     func validate() throws {
-        guard network.backbone == .inception else {
-            throw ValidationError("explain sees through --backbone inception only for now; compute DINOv2 features and "
-                + "FD_DINOv2 with `fidviz features|stats|fid --backbone \(network.backbone.rawValue)`")
+        if network.backbone != .inception {
+            guard layers.isEmpty else {
+                throw ValidationError("--layer names Inception's layers; DINOv2's map is taken at its last block's norm1")
+            }
+            guard !pixelGradient else {
+                throw ValidationError("--pixel-gradient is for --backbone inception only so far")
+            }
         }
         guard top >= 0, best >= 0 else { throw ValidationError("--top and --best must be at least 0") }
         guard !output.isEmpty else { throw ValidationError("-o: give a folder name (it is empty)") }
@@ -116,7 +120,7 @@ struct ExplainCommand: ParsableCommand {
         // Every input is read and checked before the output folder is touched or the weights load.
         let generated: GeneratedInput
         if let features {
-            let set = try MeasuredSet.read(URL(fileURLWithPath: features), logits: true, keepRows: true)
+            let set = try MeasuredSet.read(URL(fileURLWithPath: features), dimension: nil, logits: true, keepRows: true)
             guard set.rows != nil else {
                 throw InputError("--features \(features): holds \(set.layout?.rawValue ?? "statistics") (mu, sigma), "
                     + "not each image's features; make them with `fidviz features IMAGES -o FEATS.npz`")
@@ -132,9 +136,18 @@ struct ExplainCommand: ParsableCommand {
             throw InputError("2 images are too few for leave-one-out statistics; explain 1 image, 3 or more, or pass --gen STATS")
         }
         let reference = try SetSource([ref], flag: "--ref")
-        let explainInputs = ExplainInputs(
-            generated: generated, reference: reference, referenceFile: try reference.readFile(logits: true),
-            joinedStatistics: try gen.map { (try MeasuredSet.read(URL(fileURLWithPath: $0)), $0) })
+        let referenceFile = try reference.readFile(dimension: nil, logits: true)
+        let joined = try gen.map { (try MeasuredSet.read(URL(fileURLWithPath: $0), dimension: nil), $0) }
+        var files = [referenceFile, joined?.0].compactMap { $0 }
+        if case .features(let set) = generated { files.append(set) }
+        try FIDCommand.requireOneBackbone(files, measured: network.backbone)
+        for file in files where file.statistics.dimension != network.backbone.featureDimension {
+            throw InputError("\(file.path): features of dimension \(file.statistics.dimension), but --backbone "
+                + "\(network.backbone.rawValue) gives \(network.backbone.featureDimension); the file may come from "
+                + "another feature extractor")
+        }
+        let explainInputs = ExplainInputs(generated: generated, reference: reference, referenceFile: referenceFile,
+                                          joinedStatistics: joined)
         let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, pixelGradient: pixelGradient,
                                        colormap: colormap, batchSize: batchOptions.batchSize,
                                        quiet: outputOptions.quiet, referenceName: ref, network: network)

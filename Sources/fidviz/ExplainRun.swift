@@ -1,5 +1,6 @@
 import Autograd
 import Dispatch
+import DINOv2
 import Foundation
 import Frechet
 import Heatmap
@@ -76,14 +77,14 @@ struct ExplainRun {
     /// Runs every stage; returns the report.json bytes.
     func run(_ inputs: ExplainInputs) throws -> Data {
         let loaded = try clock.measure("weights") { try LoadedModel.load(settings.network, quiet: quiet) }
-        guard let inception = loaded.inception else {
-            preconditionFailure("ExplainCommand.validate admits --backbone inception only")
-        }
         var ranked = try rank(inputs, model: loaded)
         let imagesPresent = ranked.features.paths.allSatisfy(\.isReadable)
         try requireExplainedImages(ranked.rows)
-        let (section, sectionProblem) = classMatching(ranked, imagesPresent: imagesPresent)
-        ranked.rows = try explain(ranked.rows, evaluator: ranked.evaluator, model: inception)
+        let (section, sectionProblem) = loaded.inception == nil
+            ? (nil, "class matching left out: it weighs images by Inception's ImageNet classes, and this report sees "
+                + "through \(loaded.backbone.displayName)")
+            : classMatching(ranked, imagesPresent: imagesPresent)
+        ranked.rows = try explain(ranked.rows, evaluator: ranked.evaluator, model: loaded)
 
         defer { note("time: " + clock.summary(), quiet: quiet) }
         return try clock.measure("report") {
@@ -94,14 +95,15 @@ struct ExplainRun {
                     + "\(missing[0])), so the thumbnails and image grids of those images are left out")
                 note("note: " + notes.last!, quiet: quiet)
             }
-            let summary = ReportSummary(fid: ranked.evaluator.setDistance, n: ranked.joined.n,
+            var summary = ReportSummary(fid: ranked.evaluator.setDistance, n: ranked.joined.n,
                                         referencePath: ranked.reference.path,
                                         referenceProvenance: ranked.reference.provenance, weightsSHA256: loaded.sha256,
                                         weightsAreOfficial: loaded.isOfficial,
                                         generatedSetDescription: ranked.joined.description,
                                         warning: loaded.unofficialWarning, notes: notes)
+            summary.space = loaded.backbone.space
             var writer = ReportWriter(folder: folder, style: FigureStyle(colormap: settings.colormap),
-                                      layers: settings.layers, warning: loaded.unofficialWarning)
+                                      layers: Self.layers(settings, loaded), warning: loaded.unofficialWarning)
             let progress = ProgressBar(label: "figures", quiet: quiet)
             writer.onFigure = { progress.update(done: $0, total: $1, unit: "fig") }
             let sections = try section.map { [try $0.write(to: folder, style: writer.style)] } ?? []
@@ -146,19 +148,20 @@ struct ExplainRun {
             note("one image and no --gen: treating the generated set as equal to the reference (a perfect generator, "
                 + "N = \(joined.n))", quiet: quiet)
         }
-        let d = InceptionArchitecture.featureCount
+        let d = model.backbone.featureDimension
         if joined.n < d {
             note("note: the generated set has \(joined.n) samples, fewer than the \(d) feature dimensions; its "
-                + "covariance is singular, so FID is dominated by the missing dimensions", quiet: quiet)
+                + "covariance is singular, so \(model.backbone.space.name) is dominated by the missing dimensions", quiet: quiet)
         }
         let evaluator = try clock.measure("statistics") { try joined.evaluator(reference: reference.statistics) }
-        let imageRows = try clock.measure("statistics") { try self.rows(of: features, evaluator: evaluator) }
+        let imageRows = try clock.measure("statistics") { try self.rows(of: features, evaluator: evaluator, space: model.backbone.space) }
         return RankedSet(features: features, reference: reference, statistics: statistics, joined: joined,
                          evaluator: evaluator, rows: RankedRows(imageRows, top: settings.top, best: settings.best))
     }
 
     /// Each image's row: its contribution (ΔFID only, no gradient) and, from its logits, Top-5.
-    private func rows(of features: SetFeatures, evaluator: ContributionEvaluator) throws -> [ImageRow] {
+    private func rows(of features: SetFeatures, evaluator: ContributionEvaluator, space: FeatureSpace) throws
+        -> [ImageRow] {
         let progress = ProgressBar(label: "ΔFID", quiet: quiet)
         var result: [ImageRow] = []
         result.reserveCapacity(features.count)
@@ -167,7 +170,7 @@ struct ExplainRun {
             let size = features.sizes[i]
             result.append(ImageRow(file: features.paths[i], width: size?.width ?? 0, height: size?.height ?? 0,
                                    top5: features.logits(i).map { ClassScore.top(5, logits: $0) } ?? [],
-                                   distances: [ImageDistance(space: .inceptionPool3, contribution)]))
+                                   distances: [ImageDistance(space: space, contribution)]))
             progress.update(done: i + 1, total: features.count)
         }
         return result
@@ -211,15 +214,39 @@ struct ExplainRun {
     /// The backward passes and maps of the explained rows, one image per core at a time, each
     /// with single-threaded BLAS as in phase 1 (so an image's pool3 is the same to the last bit
     /// whatever runs beside it). A row without logits gets its Top-5 from this forward pass.
-    private func explain(_ ranked: RankedRows, evaluator: ContributionEvaluator, model: InceptionV3) throws
+    /// The layers the maps are taken at, by name: `--layer` for Inception, the last block's
+    /// `norm1` for DINOv2 (dgm-eval's heatmap layer).
+    static func layers(_ settings: ExplainSettings, _ model: LoadedModel) -> [String] {
+        switch model.network {
+        case .inception: return settings.layers.map(\.rawValue)
+        case .dinov2(let network): return [network.architecture.lastNorm1Layer]
+        }
+    }
+
+    /// One image's maps (and, for Inception, logits) from the backward pass of its contribution.
+    private func explainOne(_ image: RGBImage, model: LoadedModel, evaluate: ([Double]) -> SampleContribution)
+        -> (maps: ImageMaps, logits: [Float]?) {
+        switch model.network {
+        case .inception(let network):
+            let explanation = Explainer(model: network).explain(
+                pixels01: ImagePreprocessing.pixels01(of: image), layers: settings.layers,
+                pixelGradient: settings.pixelGradient, contribution: evaluate)
+            return (explanation.maps, explanation.logits)
+        case .dinov2(let network):
+            let explanation = DINOv2Explainer(model: network).explain(
+                pixels01: DINOv2Preprocessing.pixels01(of: image), contribution: evaluate)
+            return (ImageMaps(sensitivity: [explanation.layer: explanation.sensitivity]), nil)
+        }
+    }
+
+    private func explain(_ ranked: RankedRows, evaluator: ContributionEvaluator, model: LoadedModel) throws
         -> RankedRows {
         let positions = ranked.explained
-        let explainer = Explainer(model: model)
         let progress = ProgressBar(label: "explain", quiet: quiet)
         let sources = positions.map { ranked[$0].source }
-        let layers = settings.layers, pixelGradient = settings.pixelGradient
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, positions.count))
-        var results = [Result<(Explanation, width: Int, height: Int), Error>?](repeating: nil, count: positions.count)
+        var results = [Result<(ImageMaps, logits: [Float]?, width: Int, height: Int), Error>?](
+            repeating: nil, count: positions.count)
         let lock = NSLock()
         var done = 0, networkSeconds = 0.0, statisticsSeconds = 0.0
         let started = DispatchTime.now().uptimeNanoseconds
@@ -228,16 +255,14 @@ struct ExplainRun {
                 for k in stride(from: worker, to: positions.count, by: workers) {
                     var evaluateSeconds = 0.0
                     let t0 = DispatchTime.now().uptimeNanoseconds
-                    let result = Result { () throws -> (Explanation, width: Int, height: Int) in
+                    let result = Result { () throws -> (ImageMaps, logits: [Float]?, width: Int, height: Int) in
                         let image = try ImageDecoder.decode(sources[k])
-                        let explanation = explainer.explain(
-                            pixels01: ImagePreprocessing.pixels01(of: image), layers: layers,
-                            pixelGradient: pixelGradient) { feature in
-                                let t1 = DispatchTime.now().uptimeNanoseconds
-                                defer { evaluateSeconds += Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9 }
-                                return evaluator.evaluate(feature, gradient: true)
-                            }
-                        return (explanation, image.width, image.height)
+                        let (maps, logits) = explainOne(image, model: model) { feature in
+                            let t1 = DispatchTime.now().uptimeNanoseconds
+                            defer { evaluateSeconds += Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9 }
+                            return evaluator.evaluate(feature, gradient: true)
+                        }
+                        return (maps, logits, image.width, image.height)
                     }
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                     lock.lock()
@@ -257,11 +282,11 @@ struct ExplainRun {
         clock.add("statistics", wall * statisticsSeconds / busy)
         var explained = ranked
         for (k, position) in positions.enumerated() {
-            let (explanation, width, height) = try results[k]!.get()
+            let (maps, logits, width, height) = try results[k]!.get()
             explained[position].width = width
             explained[position].height = height
-            if explained[position].top5.isEmpty { explained[position].top5 = ClassScore.top(5, logits: explanation.logits) }
-            explained[position].maps = explanation.maps
+            if explained[position].top5.isEmpty, let logits { explained[position].top5 = ClassScore.top(5, logits: logits) }
+            explained[position].maps = maps
         }
         return explained
     }

@@ -79,9 +79,9 @@ final class ExplainCommandTests: FidvizTestCase {
         let library = try libraryExplanation(of: chelsea)
         let sensitivity = try XCTUnwrap((entry["sensitivity"] as? [String: Any])?["mixed_7c"] as? [[Double]])
         XCTAssertEqual(sensitivity.count, 8)
-        XCTAssertLessThanOrEqual(relativeError(sensitivity.flatMap { $0 }, library.maps.sensitivity[.mixed_7c]!.values), 1e-6)
+        XCTAssertLessThanOrEqual(relativeError(sensitivity.flatMap { $0 }, library.maps.sensitivity["mixed_7c"]!.values), 1e-6)
         let cam = try XCTUnwrap(entry["gradcam_top1"] as? [[Double]])
-        XCTAssertLessThanOrEqual(relativeError(cam.flatMap { $0 }, library.maps.gradCAMTop1[.mixed_7c]!.values), 1e-6)
+        XCTAssertLessThanOrEqual(relativeError(cam.flatMap { $0 }, library.maps.gradCAMTop1["mixed_7c"]!.values), 1e-6)
         let delta = try XCTUnwrap(entry["delta_fid"] as? Double)
         XCTAssertEqual(delta, library.contribution.deltaFID, accuracy: 1e-9 * abs(delta))
         XCTAssertEqual((entry["top1"] as? [String: Any])?["index"] as? Int, library.top1)
@@ -95,7 +95,7 @@ final class ExplainCommandTests: FidvizTestCase {
         let pixels = ImagePreprocessing.pixels01(of: try PNGDecoder.decode(contentsOf: file))
         // fidviz runs the network with single-threaded BLAS, so that its numbers do not depend on threads.
         return ComputeRuntime.withThreads(1) {
-            Explainer(model: InceptionV3(weights: weights)).explain(pixels01: pixels, layers: [.mixed_7c]) {
+            Explainer(model: InceptionV3(weights: weights)).explain(pixels01: pixels, layers: ["mixed_7c"]) {
                 contribution.evaluate(feature: $0)
             }
         }

@@ -34,7 +34,7 @@ final class HostileNameTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: work) }
         let rows = Self.names.enumerated().map { Support.row($1, delta: Double($0) - 2, explained: true) }
         let folder = try ReportFolder(path: work.appendingPathComponent("report").path, force: false)
-        let writer = ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: [.mixed_7c],
+        let writer = ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: ["mixed_7c"],
                                   warning: nil)
         let json = try writer.write(RankedRows(rows, top: 4, best: 4), summary: Support.summary(), referenceHistogram: nil)
         try folder.commit()

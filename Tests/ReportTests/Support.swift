@@ -22,7 +22,7 @@ enum Support {
                            top5: [top1, ClassScore(index: 286, label: "Egyptian cat", probability: 0.2)],
                            distances: [ImageDistance(space: .inceptionPool3, contribution)])
         if explained {
-            row.maps = ImageMaps(sensitivity: [.mixed_7c: blob(8)], gradCAMTop1: [.mixed_7c: blob(8)])
+            row.maps = ImageMaps(sensitivity: ["mixed_7c": blob(8)], gradCAMTop1: ["mixed_7c": blob(8)])
         }
         return row
     }
