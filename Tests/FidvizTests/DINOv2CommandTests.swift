@@ -133,4 +133,43 @@ final class DINOv2CommandTests: FidvizTestCase {
             XCTAssertEqual(run.stdout, weights + "\n")
         }
     }
+
+    /// explain --backbone dinov2-vits14 ranks by ΔFD_DINOv2 under the space's own keys, and maps
+    /// the explained images at the last block's norm1 on the 16 x 16 patch grid.
+    func testExplainRanksByFDDINOv2AndMapsTheLastNorm1() throws {
+        let work = try makeFolder()
+        let generated = try imageFolder(5, name: "gen"), reference = try imageFolder(6, name: "ref")
+        let common = ["--backbone", "dinov2-vits14", "--weights", weights, "--quiet"]
+        let ref = work.appendingPathComponent("ref.npz").path, gen = work.appendingPathComponent("gen.npz").path
+        XCTAssertEqual(try fidviz(["stats", reference.path, "-o", ref] + common).status, 0)
+        XCTAssertEqual(try fidviz(["stats", generated.path, "-o", gen] + common).status, 0)
+        let report = work.appendingPathComponent("report")
+        let run = try fidviz([generated.path, "--ref", ref, "-o", report.path, "--top", "2", "--best", "1"] + common)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let document = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any])
+        let setFD = try XCTUnwrap(document["fd_dinov2"] as? Double)
+        XCTAssertNil(document["fid"])
+        let fid = try fidviz(["fid", gen, "--ref", ref, "--json"])
+        let direct = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(fid.stdout.utf8)) as? [String: Any])?["fd_dinov2"] as? Double)
+        XCTAssertEqual(setFD, direct, accuracy: 1e-9 * direct, "the set's FD_DINOv2 is fid's")
+        let images = try XCTUnwrap(document["images"] as? [[String: Any]])
+        XCTAssertEqual(images.count, 5)
+        let deltas = images.compactMap { $0["delta_fd_dinov2"] as? Double }
+        XCTAssertEqual(deltas, deltas.sorted(by: >), "worst first")
+        for image in images {
+            let before = try XCTUnwrap(image["fd_dinov2_before"] as? Double), after = try XCTUnwrap(image["fd_dinov2_after"] as? Double)
+            XCTAssertEqual(after, setFD, accuracy: 1e-9 * setFD, "leave-one-out: each image joins the other four")
+            XCTAssertEqual(after - before, try XCTUnwrap(image["delta_fd_dinov2"] as? Double), accuracy: 1e-9 * setFD)
+            XCTAssertNil(image["delta_fid"])
+            XCTAssertTrue(image["top1"] is NSNull, "DINOv2 has no classes")
+        }
+        XCTAssertEqual(images.map { $0["explained"] as? Bool }, [true, true, false, false, true])
+        let map = try XCTUnwrap((images[0]["sensitivity"] as? [String: Any])?["blocks.1.norm1"] as? [[Double]])
+        XCTAssertEqual([map.count, map[0].count], [16, 16])
+        XCTAssertTrue(map.joined().contains { $0 != 0 }, "the map is not empty")
+        XCTAssertNil(images[0]["gradcam_top1"], "no Grad-CAM without classes")
+        let panels = try FileManager.default.contentsOfDirectory(atPath: report.appendingPathComponent("panels").path)
+        XCTAssertEqual(panels.count, 3)
+    }
 }

@@ -95,7 +95,7 @@ final class ExplainCommandTests: FidvizTestCase {
         let pixels = ImagePreprocessing.pixels01(of: try PNGDecoder.decode(contentsOf: file))
         // fidviz runs the network with single-threaded BLAS, so that its numbers do not depend on threads.
         return ComputeRuntime.withThreads(1) {
-            Explainer(model: InceptionV3(weights: weights)).explain(pixels01: pixels, layers: ["mixed_7c"]) {
+            Explainer(model: InceptionV3(weights: weights)).explain(pixels01: pixels, layers: [.mixed_7c]) {
                 contribution.evaluate(feature: $0)
             }
         }

@@ -51,7 +51,7 @@ final class GoldenExplainTests: XCTestCase {
                                  "\(stem) gradcam", file: file, line: line)
         if let pixels = golden["input_gradient"] {
             // The pixel gradient: the pass runs to the input, routed by the float64 forward pass.
-            let routed = Self.explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: ["mixed_7c"],
+            let routed = Self.explainer.explain(pixels01: ImagePreprocessing.pixels01(of: image), layers: [.mixed_7c],
                                                 pixelGradient: true) { contribution.evaluate(feature: $0) }
             XCTAssertLessThanOrEqual(relativeError(routed.maps.sensitivity["mixed_7c"]!.values,
                                                    golden["sensitivity_mixed_7c"]!.floats()!), 1e-3,
