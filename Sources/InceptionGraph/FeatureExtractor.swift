@@ -43,19 +43,30 @@ public enum ImagePreprocessing {
     }
 }
 
-/// Runs images through the network in batches, forward only, and hands each result on in order.
+/// Runs images through a network in batches, forward only, and hands each result on in order:
+/// the one batching loop, for any network (`input` makes one image's input tensor, all of one
+/// size; `forward` maps a batch to its feature rows and, for a network with classes, logits).
 ///
 /// Memory stays bounded by one batch: images are decoded when their batch starts.
 public struct FeatureExtractor {
-    public let model: InceptionV3
     public let batchSize: Int
+    let input: (RGBImage) -> Tensor
+    let forward: (Tensor) -> (features: Tensor, logits: Tensor?)
     /// Called with the seconds each batch spent in the network (not decoding), for timing reports.
     public var onNetworkTime: ((Double) -> Void)?
 
-    public init(model: InceptionV3, batchSize: Int = 16) {
+    public init(batchSize: Int, input: @escaping (RGBImage) -> Tensor,
+                forward: @escaping (Tensor) -> (features: Tensor, logits: Tensor?)) {
         precondition(batchSize > 0, "batch size must be positive, got \(batchSize)")
-        self.model = model
-        self.batchSize = batchSize
+        (self.batchSize, self.input, self.forward) = (batchSize, input, forward)
+    }
+
+    /// pytorch-fid's Inception-v3: pool3 and logits of images resized to 299 x 299.
+    public init(model: InceptionV3, batchSize: Int = 16) {
+        self.init(batchSize: batchSize, input: ImagePreprocessing.resizedInput(of:)) { batch in
+            let output = model.forwardInParallel(batch)
+            return (output.pool3, output.logits)
+        }
     }
 
     /// Reads and runs `images`; `progress(done, total)` is called after each batch and `consume`
@@ -69,18 +80,18 @@ public struct FeatureExtractor {
             var sizes: [(Int, Int)] = []
             for index in batch {
                 let image = try images.image(at: index)
-                inputs.append(ImagePreprocessing.resizedInput(of: image))
+                inputs.append(input(image))
                 sizes.append((image.width, image.height))
             }
             let started = DispatchTime.now().uptimeNanoseconds
-            let output = model.forwardInParallel(Tensor.stack(inputs))
+            let output = forward(Tensor.stack(inputs))
             onNetworkTime?(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-            let features = InceptionArchitecture.featureCount, classes = InceptionArchitecture.classCount
+            let d = output.features.count / batch.count, classes = output.logits.map { $0.count / batch.count }
             for (i, index) in batch.enumerated() {
                 try consume(ImageFeatures(
                     index: index, width: sizes[i].0, height: sizes[i].1,
-                    features: Array(output.pool3.data[i * features ..< (i + 1) * features]),
-                    logits: Array(output.logits.data[i * classes ..< (i + 1) * classes])))
+                    features: Array(output.features.data[i * d ..< (i + 1) * d]),
+                    logits: classes.map { c in Array(output.logits!.data[i * c ..< (i + 1) * c]) }))
             }
             start = batch.upperBound
             progress(start, images.count)

@@ -18,16 +18,12 @@ struct ExplainSettings {
     var layers: [InceptionLayer]
     /// How many of the worst and of the best images phase 2 explains.
     var top: Int, best: Int
-    /// Also take the backward pass down to the pixels.
-    var pixelGradient: Bool
-    var colormap: ColormapName
-    /// Images per forward pass in phase 1.
-    var batchSize: Int
-    /// No progress bars or notes.
-    var quiet: Bool
-    /// `--ref` as the user gave it, for notes.
-    var referenceName: String
-    var network: NetworkOptions
+    /// Also take the backward pass down to the pixels; the heat panels' colours.
+    var pixelGradient: Bool, colormap: ColormapName
+    /// Images per forward pass in phase 1; no progress bars or notes.
+    var batchSize: Int, quiet: Bool
+    /// `--ref` as the user gave it, for notes; the backbone and its weights.
+    var referenceName: String, network: NetworkOptions
 }
 
 /// Explain's inputs, every one read and checked before the weights load or the folder is
@@ -45,12 +41,11 @@ struct ExplainInputs {
 /// Phase 1's result (stage 2): every image's features, the set they are measured against, and
 /// every image's row, ranked and selected once.
 struct RankedSet {
-    let features: SetFeatures
-    let reference: MeasuredSet
-    /// The generated set's own pool3 statistics (two or more images), when known.
+    let features: SetFeatures, reference: MeasuredSet
+    /// The generated set's own statistics (two or more images), when known.
     let statistics: FrechetStatistics?
-    let joined: JoinedSet
-    let evaluator: ContributionEvaluator
+    /// The set each image joins, and each image's contribution to its distance.
+    let joined: JoinedSet, evaluator: ContributionEvaluator
     var rows: RankedRows
 }
 
