@@ -120,7 +120,10 @@ struct ExplainCommand: ParsableCommand {
         // Every input is read and checked before the output folder is touched or the weights load.
         let generated: GeneratedInput
         if let features {
-            let set = try MeasuredSet.read(URL(fileURLWithPath: features), dimension: nil, logits: true, keepRows: true)
+            guard let set = try SetSource.npz(URL(fileURLWithPath: features))
+                .readFile(backbone: network.backbone, logits: true, keepRows: true) else {
+                preconditionFailure("an .npz source reads its file")
+            }
             guard set.rows != nil else {
                 throw InputError("--features \(features): holds \(set.layout?.rawValue ?? "statistics") (mu, sigma), "
                     + "not each image's features; make them with `fidviz features IMAGES -o FEATS.npz`")
@@ -136,15 +139,12 @@ struct ExplainCommand: ParsableCommand {
             throw InputError("2 images are too few for leave-one-out statistics; explain 1 image, 3 or more, or pass --gen STATS")
         }
         let reference = try SetSource([ref], flag: "--ref")
-        let referenceFile = try reference.readFile(dimension: nil, logits: true)
-        let joined = try gen.map { (try MeasuredSet.read(URL(fileURLWithPath: $0), dimension: nil), $0) }
-        var files = [referenceFile, joined?.0].compactMap { $0 }
-        if case .features(let set) = generated { files.append(set) }
-        try FIDCommand.requireOneBackbone(files, measured: network.backbone)
-        for file in files where file.statistics.dimension != network.backbone.featureDimension {
-            throw InputError("\(file.path): features of dimension \(file.statistics.dimension), but --backbone "
-                + "\(network.backbone.rawValue) gives \(network.backbone.featureDimension); the file may come from "
-                + "another feature extractor")
+        let referenceFile = try reference.readFile(backbone: network.backbone, logits: true)
+        let joined = try gen.map { path -> (MeasuredSet, String) in
+            guard let file = try SetSource.npz(URL(fileURLWithPath: path)).readFile(backbone: network.backbone) else {
+                preconditionFailure("an .npz source reads its file")
+            }
+            return (file, path)
         }
         let explainInputs = ExplainInputs(generated: generated, reference: reference, referenceFile: referenceFile,
                                           joinedStatistics: joined)

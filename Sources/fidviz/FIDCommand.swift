@@ -73,17 +73,10 @@ struct FIDCommand: ParsableCommand {
         // compared with images must hold pool3 statistics.
         var bothFiles = false
         if case .npz = genSource, case .npz = refSource { bothFiles = true }
-        // Backbones first (a DINOv2 file against Inception's images names both networks), then the
-        // dimension the network's features have.
-        let genFile = try genSource.readFile(dimension: nil, keepRows: kid)
-        let refFile = try refSource.readFile(dimension: nil, keepRows: kid)
-        try Self.requireOneBackbone([genFile, refFile].compactMap { $0 }, measured: bothFiles ? nil : network.backbone)
-        for file in [genFile, refFile].compactMap({ $0 })
-        where !bothFiles && file.statistics.dimension != network.backbone.featureDimension {
-            throw InputError("\(file.path): features of dimension \(file.statistics.dimension), but the images go through "
-                + "--backbone \(network.backbone.rawValue), whose features have \(network.backbone.featureDimension); "
-                + "the file may come from another feature extractor")
-        }
+        let backbone = bothFiles ? nil : network.backbone
+        let genFile = try genSource.readFile(backbone: backbone, keepRows: kid)
+        let refFile = try refSource.readFile(backbone: backbone, keepRows: kid)
+        try MeasuredSet.requireOneBackbone([genFile, refFile].compactMap { $0 }, measured: nil)
         if let genFile, let refFile, genFile.statistics.dimension != refFile.statistics.dimension {
             throw InputError("\(genFile.path) holds \(genFile.statistics.dimension)-dimensional features but \(refFile.path) holds \(refFile.statistics.dimension)-dimensional ones; both must come from the same feature extractor")
         }
@@ -122,22 +115,6 @@ struct FIDCommand: ParsableCommand {
         return FIDResult(fid: fid, space: generated.backbone?.space ?? reference.backbone?.space,
                          dimension: generated.statistics.dimension, nGenerated: generated.statistics.n,
                          nReference: reference.statistics.n, kid: kidResult, kidSubsets: kidSubsets)
-    }
-}
-
-extension FIDCommand {
-    /// Refuses sets whose features come from different networks: two files that record different
-    /// backbones, or a file whose backbone is not `measured`, the one the images go through.
-    static func requireOneBackbone(_ files: [MeasuredSet], measured: Backbone?) throws {
-        let known = files.compactMap { file in file.backbone.map { (file, $0) } }
-        if let measured, let (file, backbone) = known.first(where: { $0.1 != measured }) {
-            throw InputError("\(file.path) holds \(backbone.displayName) features (--backbone \(backbone.rawValue)), but the "
-                + "images go through --backbone \(measured.rawValue); compare sets of one backbone")
-        }
-        if known.count == 2, known[0].1 != known[1].1 {
-            throw InputError("\(known[0].0.path) holds \(known[0].1.displayName) features but \(known[1].0.path) holds "
-                + "\(known[1].1.displayName) ones; compare sets of one backbone")
-        }
     }
 }
 

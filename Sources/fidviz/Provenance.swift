@@ -6,10 +6,11 @@ import InceptionGraph
 /// compares.
 enum Provenance {
     /// The origin of features computed with `weights`: their hash, the backbone's preprocessing,
-    /// and the backbone.
+    /// and the backbone. Inception's files record none, as before there was a choice (a file
+    /// without `backbone` is Inception's), so they merge with earlier fidviz files.
     static func origin(_ weights: LoadedModel) -> FeatureOrigin {
         FeatureOrigin(weightsSHA256: weights.sha256, preprocessing: weights.backbone.preprocessing,
-                      backbone: weights.backbone.rawValue)
+                      backbone: weights.backbone == .inception ? nil : weights.backbone.rawValue)
     }
 
     /// The `fidviz` string: version, weights (file name when known, SHA-256 prefix, whether they

@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import InceptionGraph
 import Pixels
 
@@ -160,10 +161,22 @@ struct InputError: Error, CustomStringConvertible {
 
 extension SetSource {
     /// The `.npz`'s contents, read and validated now (before any network work), or nil for images.
-    func readFile(dimension: Int? = InceptionArchitecture.featureCount, logits: Bool = false, keepRows: Bool = false)
-        throws -> MeasuredSet? {
+    /// With `backbone`, the file must hold that network's features: its dimension, and its
+    /// recorded backbone when it records one (a mismatch names both networks).
+    func readFile(backbone: Backbone? = .inception, logits: Bool = false, keepRows: Bool = false) throws -> MeasuredSet? {
         guard case .npz(let url) = self else { return nil }
-        return try MeasuredSet.read(url, dimension: dimension, logits: logits, keepRows: keepRows)
+        let file: MeasuredSet
+        do {
+            file = try MeasuredSet.read(url, dimension: backbone?.featureDimension, logits: logits, keepRows: keepRows)
+        } catch let error as FrechetError {
+            // Another network's features: say which, when the file records it.
+            if let backbone, let other = try? MeasuredSet.read(url, dimension: nil) {
+                try MeasuredSet.requireOneBackbone([other], measured: backbone)
+            }
+            throw error
+        }
+        if let backbone { try MeasuredSet.requireOneBackbone([file], measured: backbone) }
+        return file
     }
 
     /// `file` when the set is an `.npz` already read, else the images measured with `model()`.

@@ -90,7 +90,7 @@ final class ShardTests: FidvizTestCase {
         XCTAssertEqual(result.stderrLines, ["fidviz: wrote statistics of 9 images (4 shards) to \(merged.path)"])
         let single = try Npz.read(contentsOf: run.single), all = try Npz.read(contentsOf: merged)
         XCTAssertEqual(Set(all.keys), ["mu", "sigma", "n", "top1_hist", "mu_logits", "sigma_logits", "mu_top5",
-                                       "sigma_top5", "fidviz", "weights_sha256", "preprocessing", "backbone"])
+                                       "sigma_top5", "fidviz", "weights_sha256", "preprocessing"])
         XCTAssertEqual(Set(single.keys), Set(all.keys))
         for key in ["mu", "sigma", "mu_logits", "sigma_logits", "mu_top5", "sigma_top5"] {
             XCTAssertLessThanOrEqual(relativeError(try XCTUnwrap(all[key]?.doubles()), try XCTUnwrap(single[key]?.doubles())),

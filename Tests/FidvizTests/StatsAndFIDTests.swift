@@ -237,7 +237,7 @@ final class StatsAndFIDTests: FidvizTestCase {
         }
         let one = files[1]!, five = files[5]!
         XCTAssertEqual(Set(one.keys), ["mu", "sigma", "n", "top1_hist", "mu_logits", "sigma_logits", "mu_top5",
-                                       "sigma_top5", "fidviz", "weights_sha256", "preprocessing", "backbone"])
+                                       "sigma_top5", "fidviz", "weights_sha256", "preprocessing"])
         XCTAssertEqual(one["mu_top5"]!.shape, [1008])
         XCTAssertEqual(one["sigma_top5"]!.shape, [1008, 1008])
         // Each image's Top-5 multi-hot vector has five ones: the means sum to 5.
