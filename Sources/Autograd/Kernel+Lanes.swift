@@ -7,7 +7,8 @@ import Darwin
 // The transcendental functions the transformer's kernels need (e^x for softmax and GELU's
 // derivative, erf for GELU), eight lanes at a time so that the elementwise loops vectorise.
 // Float evaluates polynomials (no libm call per value); Double calls the C library per lane
-// (no Double tensor runs these ops, but the kernels stay generic).
+// (no Double tensor runs these ops, but the kernels stay generic). Lane comparisons are written
+// per concrete type: in generic code they compile to a loop over the lanes.
 
 /// Eight values of a kernel's scalar type, processed together.
 typealias Lanes<Scalar: SIMDScalar> = SIMD8<Scalar>
@@ -69,7 +70,15 @@ extension Float {
     }
 }
 
+extension Float {
+    @inline(__always)
+    static func maximum(_ a: Lanes<Float>, _ b: Lanes<Float>) -> Lanes<Float> { a.replacing(with: b, where: b .> a) }
+}
+
 extension Double {
+    @inline(__always)
+    static func maximum(_ a: Lanes<Double>, _ b: Lanes<Double>) -> Lanes<Double> { a.replacing(with: b, where: b .> a) }
+
     /// e^x per lane, with the C library's `exp`.
     static func exponential(_ x: Lanes<Double>) -> Lanes<Double> {
         var y = x
@@ -203,7 +212,7 @@ extension Kernel {
         var i = 0
         while i < whole {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes<Scalar>.self)
-            largest.replace(with: v, where: v .> largest)
+            largest = Scalar.maximum(largest, v)
             i += width
         }
         var result = largest[0]

@@ -18,6 +18,8 @@ protocol BLASScalar: BinaryFloatingPoint, SIMDScalar {
     static func exponential(_ x: Lanes<Self>) -> Lanes<Self>
     /// The error function per lane.
     static func errorFunction(_ x: Lanes<Self>) -> Lanes<Self>
+    /// b where b > a, else a, per lane.
+    static func maximum(_ a: Lanes<Self>, _ b: Lanes<Self>) -> Lanes<Self>
 }
 
 /// The signature of `cblas_sgemm` and `cblas_dgemm` for scalar S.
