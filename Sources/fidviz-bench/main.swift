@@ -17,7 +17,10 @@ import _SeededWeights
 //   swift run -c release fidviz-bench --explain-cost [--images 5] [--layer mixed_7c] [--skip-eigh] [--skip-paper]
 //       (one explained image: fidviz's route against the paper's eig-autograd, side by side)
 //   swift run -c release fidviz-bench --dinov2-forward [--size vitl14] [--images 32] [--batch 8] [--folder DIR]
-//       [--workers 2] [--depth D]   (DINOv2 features of image files; scripts/bench-dinov2 runs PyTorch beside it)
+//       [--workers 2] [--images-per-pass 4] [--depth D]
+//       (DINOv2 features of image files; scripts/bench-dinov2 runs PyTorch beside it)
+//   swift run -c release fidviz-bench --dinov2-explain [--size vitl14] [--images 5] [--folder DIR] [--depth D]
+//       (one explained DINOv2 image, to the map and to the pixels, against its forward pass)
 //   swift run -c release fidviz-bench --tile-features IN.npz --count 50000 --links DIR -o OUT.npz
 //   swift run -c release fidviz-bench --make-images DIR [--count 100]
 
@@ -70,6 +73,10 @@ if CommandLine.arguments.contains("--explain-cost") {
 
 if CommandLine.arguments.contains("--dinov2-forward") {
     runMode { try DINOv2ForwardBenchmark.run(DINOv2ForwardBenchmark.options(from: CommandLine.arguments)) }
+}
+
+if CommandLine.arguments.contains("--dinov2-explain") {
+    runMode { try DINOv2ExplainBenchmark.run(DINOv2ExplainBenchmark.options(from: CommandLine.arguments)) }
 }
 
 if CommandLine.arguments.contains("--tile-features") {
