@@ -120,7 +120,7 @@ let package = Package(
             name: "fidviz-bench",
             dependencies: [
                 "CBLAS", "Autograd", "Pixels", "InceptionGraph", "DINOv2", "_SeededWeights", "SeededRandom", "Frechet",
-                "NumpyFiles", "Heatmap", "Sensitivity",
+                "NumpyFiles", "Heatmap", "Sensitivity", "TestCheckpoints",
             ]),
 
         // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)

@@ -3,13 +3,17 @@ import DINOv2
 import Dispatch
 import Foundation
 import Pixels
+import TestCheckpoints
+import TorchCheckpoint
 import _SeededWeights
 
 // MARK: - DINOv2 forward throughput, for the side-by-side run against PyTorch
 
 /// `fidviz-bench --dinov2-forward [--size vitl14] [--images 32] [--batch 8] [--depth D] [--workers W]
-/// [--images-per-pass 4] [--folder DIR]`: DINOv2 features of real image files, as `fidviz stats` computes them, with
-/// seeded stand-in weights (their values do not change the speed). Per batch: decode, dgm-eval's
+/// [--images-per-pass 4] [--folder DIR] [--weights FILE.pth]`: DINOv2 features of real image files,
+/// as `fidviz stats` computes them, with seeded stand-in weights (their values do not change the
+/// speed), generated or read from a `.pth` through `DINOv2Weights(contentsOf:)` (written by
+/// `--write-dinov2-pth`), which shows the loader's memory. Per batch: decode, dgm-eval's
 /// preprocessing (`DINOv2Preprocessing`), then `DINOv2.forwardInParallel`. Prints the same lines as
 /// scripts/bench-dinov2-torch.py, which runs the hub code on the same files:
 /// `steady s/image` (batches after the first) and `all s/image` (every batch), neither
@@ -23,6 +27,7 @@ enum DINOv2ForwardBenchmark {
         var workers = ProcessInfo.processInfo.activeProcessorCount
         var imagesPerPass = DINOv2.imagesPerPass
         var folder: URL?
+        var weights: URL?
     }
 
     static func options(from arguments: [String]) throws -> Options {
@@ -41,6 +46,9 @@ enum DINOv2ForwardBenchmark {
         if let i = arguments.firstIndex(of: "--folder"), i + 1 < arguments.count {
             options.folder = URL(fileURLWithPath: arguments[i + 1])
         }
+        if let i = arguments.firstIndex(of: "--weights"), i + 1 < arguments.count {
+            options.weights = URL(fileURLWithPath: arguments[i + 1])
+        }
         guard options.images > 0, options.batch > 0, options.workers > 0, options.imagesPerPass > 0 else {
             throw BenchError("--images, --batch, --workers and --images-per-pass must be positive")
         }
@@ -56,8 +64,21 @@ enum DINOv2ForwardBenchmark {
               + "\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS \(ComputeRuntime.coreName), "
               + "load \(ExplainCostBenchmark.loadAverage())")
         var model: DINOv2!
-        let generation = seconds { model = DINOv2(weights: SeededDINOv2Weights.weights(architecture, seed: 0)) }
-        print(String(format: "seeded weights generated in %.2f s (not counted below)", generation))
+        if let file = options.weights {
+            var weights: DINOv2Weights?
+            var failure: Error?
+            let loading = seconds {
+                do { weights = try DINOv2Weights(contentsOf: file) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            model = DINOv2(weights: weights!)
+            print(String(format: "weights %@ (%@, %d blocks) loaded in %.2f s (not counted below); peak memory so far %.2f GiB",
+                         file.path, model.architecture.size.displayName, model.architecture.depth, loading,
+                         Double(peakResidentBytes()) / Double(1 << 30)))
+        } else {
+            let generation = seconds { model = DINOv2(weights: SeededDINOv2Weights.weights(architecture, seed: 0)) }
+            print(String(format: "seeded weights generated in %.2f s (not counted below)", generation))
+        }
 
         var batchSeconds: [(images: Int, seconds: Double)] = []
         var features = 0
@@ -98,5 +119,20 @@ enum DINOv2ForwardBenchmark {
             throw BenchError("\(folder.path) has \(names.count) images, --images \(options.images) asked for")
         }
         return (0 ..< options.images).map { folder.appendingPathComponent(names[$0 % names.count]) }
+    }
+
+    /// `fidviz-bench --write-dinov2-pth FILE [--size vitl14] [--depth D]`: the seeded stand-in
+    /// weights (seed 0) as a zip `.pth` laid out as torch.save writes a state dict
+    /// (`SeededCheckpointWriter`), for `--dinov2-forward --weights` and `fidviz --weights`.
+    static func writeCheckpoint(_ arguments: [String]) throws {
+        guard let i = arguments.firstIndex(of: "--write-dinov2-pth"), i + 1 < arguments.count else {
+            throw BenchError("--write-dinov2-pth needs a file name")
+        }
+        let options = try Self.options(from: arguments)
+        let architecture = DINOv2Architecture(size: options.size, depth: options.depth ?? options.size.officialDepth)
+        let url = URL(fileURLWithPath: arguments[i + 1])
+        let parameters = SeededDINOv2Weights.parameters(architecture, seed: 0)
+        try SeededCheckpointWriter.checkpoint(parameters: parameters, format: .zip).write(to: url, options: .atomic)
+        print("wrote seeded \(options.size.displayName) weights (\(architecture.depth) blocks, seed 0) to \(url.path)")
     }
 }
