@@ -119,8 +119,8 @@ let package = Package(
         .executableTarget(
             name: "fidviz-bench",
             dependencies: [
-                "CBLAS", "Autograd", "Pixels", "InceptionGraph", "_SeededWeights", "SeededRandom", "Frechet", "NumpyFiles",
-                "Heatmap", "Sensitivity",
+                "CBLAS", "Autograd", "Pixels", "InceptionGraph", "DINOv2", "_SeededWeights", "SeededRandom", "Frechet",
+                "NumpyFiles", "Heatmap", "Sensitivity", "TestCheckpoints",
             ]),
 
         // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)

@@ -12,6 +12,13 @@ public enum ComputeRuntime {
         String(cString: openblas_get_corename())
     }
 
+    /// Whether the sgemm kernels in use give each row of a product the same bits whatever rows
+    /// surround it (for products beyond OpenBLAS's small-matrix sizes, with one thread), so that
+    /// several images may share one GEMM without their results depending on the batch. True
+    /// for OpenBLAS's AVX-512 kernel set, "SkylakeX" (DINOv2GoldenTests checks it wherever they
+    /// run); false for the others, whose AVX2 "Haswell" set rounds a row by its position.
+    public static var gemmRowsAreIndependent: Bool { coreName == "SkylakeX" }
+
     /// Runs `body` with OpenBLAS limited to `threads` threads, restoring the previous count after.
     /// Used when the caller parallelises across images itself: single-threaded GEMMs on separate
     /// cores beat two threads splitting every small GEMM and spinning while Swift code runs.

@@ -9,15 +9,17 @@ import CBLAS
 /// optimisation sees both call sites).
 enum Kernel {}
 
-/// A scalar type the kernels run on: Float or Double, with its BLAS matrix product and the C
-/// library's functions at its precision.
-protocol BLASScalar: BinaryFloatingPoint {
+/// A scalar type the kernels run on: Float or Double, with its BLAS matrix product and the
+/// transcendental functions at its precision, eight lanes at a time (`Kernel+Lanes.swift`).
+protocol BLASScalar: BinaryFloatingPoint, SIMDScalar {
     /// `cblas_sgemm` or `cblas_dgemm`; kernels call it through `gemm`.
     static var cblasGemm: CBLASGemm<Self> { get }
-    /// e^x: `expf` or `exp`.
-    static func exponential(_ x: Self) -> Self
-    /// The error function: `erff` or `erf`.
-    static func errorFunction(_ x: Self) -> Self
+    /// e^x per lane.
+    static func exponential(_ x: Lanes<Self>) -> Lanes<Self>
+    /// The error function per lane.
+    static func errorFunction(_ x: Lanes<Self>) -> Lanes<Self>
+    /// b where b > a, else a, per lane.
+    static func maximum(_ a: Lanes<Self>, _ b: Lanes<Self>) -> Lanes<Self>
 }
 
 /// The signature of `cblas_sgemm` and `cblas_dgemm` for scalar S.
@@ -33,15 +35,16 @@ extension Double: BLASScalar {
 }
 
 extension BLASScalar {
-    /// C = op(A) op(B) + beta C for row-major matrices: op(A) is [m, k], op(B) is [k, n], C is
-    /// [m, n]; op transposes when asked; lda, ldb, ldc are the row strides of A, B and C as
-    /// stored. With beta = 0, C is only written.
+    /// C = alpha op(A) op(B) + beta C for row-major matrices: op(A) is [m, k], op(B) is [k, n],
+    /// C is [m, n]; op transposes when asked; lda, ldb, ldc are the row strides of A, B and C as
+    /// stored (a row of a wider matrix can be read or written in place). With beta = 0, C is
+    /// only written.
     @inline(__always)
-    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self = 1,
                      _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int) {
         cblasGemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                  blasint(m), blasint(n), blasint(k), 1, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+                  blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 }
 

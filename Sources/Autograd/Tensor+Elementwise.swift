@@ -90,7 +90,35 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The residual add of a LayerScaled branch, x + branch * gamma (`x + branch.scaledLastAxis(by:
+    /// gamma)` in one pass): same-shaped x and branch [..., D], frozen gamma [D].
+    /// Backward: dy to x, dy * gamma to the branch.
+    public func adding(_ branch: Tensor, scaledBy gamma: [Float]) -> Tensor {
+        precondition(shape == branch.shape, "adding(_:scaledBy:): shapes \(shape) and \(branch.shape) differ")
+        precondition(!shape.isEmpty && shape[shape.count - 1] == gamma.count,
+                     "adding(_:scaledBy:): gamma [\(gamma.count)] for input \(shape)")
+        let sum = data.withUnsafeBufferPointer { x in
+            mapBuffer(branch.data, count: count) { b, y in Kernel.addScaledRows(x.baseAddress!, b, gamma, y, count: count) }
+        }
+        return Tensor.result(shape: shape, data: sum, inputs: [self, branch]) { gradOut in
+            [gradOut, Kernel.scaleRows(gradOut, by: gamma)]
+        }
+    }
+}
+
 extension Kernel {
+    /// y = x + b * gamma per row of D = gamma.count values.
+    static func addScaledRows<Scalar: BLASScalar>(_ x: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ gamma: [Scalar],
+                                                  _ y: UnsafeMutablePointer<Scalar>, count: Int) {
+        let width = gamma.count
+        gamma.withUnsafeBufferPointer { g in
+            for start in stride(from: 0, to: count, by: width) {
+                for j in 0 ..< width { y[start + j] = x[start + j] + b[start + j] * g[j] }
+            }
+        }
+    }
+
     /// y[r * D + d] = x[r * D + d] * gamma[d] for rows of D = gamma.count values.
     static func scaleRows<Scalar: BLASScalar>(_ input: [Scalar], by gamma: [Scalar]) -> [Scalar] {
         let width = gamma.count

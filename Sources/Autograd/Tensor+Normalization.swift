@@ -6,7 +6,8 @@
 extension Tensor {
     /// PyTorch `nn.LayerNorm(D, eps)` over the last axis with frozen affine parameters:
     /// y = (x - mean) / sqrt(var + eps) * weight + bias per row of D values, var the biased
-    /// variance; mean and var accumulated in Double. Shapes: [..., D] -> [..., D], weight and
+    /// variance, both from sums over eight Float lanes added in Double (`Kernel.sumLanes`).
+    /// Shapes: [..., D] -> [..., D], weight and
     /// bias [D]. Backward (to x only): with xhat the normalised row, g = dy * weight and
     /// r = 1 / sqrt(var + eps), dx = r (g - mean(g) - xhat mean(g xhat)); keeps xhat and r.
     public func layerNorm(weight: [Float], bias: [Float], eps: Float) -> Tensor {
@@ -63,26 +64,29 @@ struct LayerNormalization<Scalar: BLASScalar> {
     }
 
     /// y, and with `keepNormalized` what the backward needs: the normalised rows xhat and
-    /// 1 / sqrt(var + eps) per row (else both empty).
+    /// 1 / sqrt(var + eps) per row (else both empty). Per row: mean, then the mean of squared
+    /// deviations from it, then y = (x - mean) r weight + bias in the scalar type.
     func forward(_ input: [Scalar], keepNormalized: Bool) -> (output: [Scalar], normalized: [Scalar], reciprocalStd: [Scalar]) {
         let rows = input.count / width
         var reciprocalStd = [Scalar](repeating: 0, count: keepNormalized ? rows : 0)
         var normalized = [Scalar](repeating: 0, count: keepNormalized ? input.count : 0)
         let output = mapBuffer(input, count: input.count) { x, y in
             normalized.withUnsafeMutableBufferPointer { xhat in
-                for r in 0 ..< rows {
-                    let row = x + r * width
-                    var sum = 0.0
-                    for j in 0 ..< width { sum += Double(row[j]) }
-                    let mean = sum / Double(width)
-                    var squares = 0.0
-                    for j in 0 ..< width { let d = Double(row[j]) - mean; squares += d * d }
-                    let inverse = 1 / (squares / Double(width) + eps).squareRoot()
-                    if keepNormalized { reciprocalStd[r] = Scalar(inverse) }
-                    for j in 0 ..< width {
-                        let v = (Double(row[j]) - mean) * inverse
-                        if keepNormalized { xhat[r * width + j] = Scalar(v) }
-                        y[r * width + j] = Scalar(v * Double(weight[j]) + Double(bias[j]))
+                weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        for r in 0 ..< rows {
+                            let row = x + r * width
+                            let mean = Scalar(Kernel.sumLanes(width, row) { $0 } / Double(width))
+                            let squares = Kernel.sumLanes(width, row) { v in (v - mean) * (v - mean) }
+                            let inverse = Scalar(1 / (squares / Double(width) + eps).squareRoot())
+                            if keepNormalized {
+                                reciprocalStd[r] = inverse
+                                Kernel.forEachLanes(width, row, xhat.baseAddress! + r * width) { ($0 - mean) * inverse }
+                            }
+                            Kernel.forEachLanes(width, row, w.baseAddress!, b.baseAddress!, y + r * width) { v, g, c in
+                                (v - mean) * inverse * g + c
+                            }
+                        }
                     }
                 }
             }
@@ -93,20 +97,17 @@ struct LayerNormalization<Scalar: BLASScalar> {
     /// dx = r (g - mean(g) - xhat mean(g xhat)), g = dy * weight, per row.
     func backward(_ gradOut: [Scalar], normalized: [Scalar], reciprocalStd: [Scalar]) -> [Scalar] {
         normalized.withUnsafeBufferPointer { xhat in
-            mapBuffer(gradOut, count: gradOut.count) { dy, dx in
-                for r in 0 ..< reciprocalStd.count {
-                    let start = r * width
-                    var sumG = 0.0, sumGX = 0.0
-                    for j in 0 ..< width {
-                        let g = Double(dy[start + j]) * Double(weight[j])
-                        sumG += g
-                        sumGX += g * Double(xhat[start + j])
-                    }
-                    let meanG = sumG / Double(width), meanGX = sumGX / Double(width)
-                    let inverse = Double(reciprocalStd[r])
-                    for j in 0 ..< width {
-                        let g = Double(dy[start + j]) * Double(weight[j])
-                        dx[start + j] = Scalar(inverse * (g - meanG - Double(xhat[start + j]) * meanGX))
+            weight.withUnsafeBufferPointer { w in
+                mapBuffer(gradOut, count: gradOut.count) { dy, dx in
+                    for r in 0 ..< reciprocalStd.count {
+                        let start = r * width, row = dy + start, normal = xhat.baseAddress! + start
+                        // g = dy * weight, kept in dx until dx is written.
+                        Kernel.forEachLanes(width, row, w.baseAddress!, dx + start) { $0 * $1 }
+                        let g = UnsafePointer(dx + start)
+                        let meanG = Scalar(Kernel.sumLanes(width, g) { $0 } / Double(width))
+                        let meanGX = Scalar(Kernel.sumLanes(width, g, normal) { $0 * $1 } / Double(width))
+                        let inverse = reciprocalStd[r]
+                        Kernel.forEachLanes(width, g, normal, dx + start) { u, v in (u - meanG - v * meanGX) * inverse }
                     }
                 }
             }

@@ -59,11 +59,13 @@ struct LinearLayer<Scalar: BLASScalar> {
     /// y [..., out]: the bias, then x W^T added by one GEMM.
     func forward(_ input: [Scalar]) -> [Scalar] {
         mapBuffer(input, count: n * outFeatures) { x, y in
-            for b in 0 ..< n {
-                for o in 0 ..< outFeatures { y[b * outFeatures + o] = bias?[o] ?? 0 }
+            if let bias {
+                bias.withUnsafeBufferPointer { b in
+                    for row in 0 ..< n { (y + row * outFeatures).initialize(from: b.baseAddress!, count: outFeatures) }
+                }
             }
             Scalar.gemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
-                        x, lda: inFeatures, weight, ldb: inFeatures, beta: 1, y, ldc: outFeatures)
+                        x, lda: inFeatures, weight, ldb: inFeatures, beta: bias == nil ? 0 : 1, y, ldc: outFeatures)
         }
     }
 

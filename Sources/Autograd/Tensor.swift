@@ -3,11 +3,14 @@
 /// Layout is stated once here and every op assumes it: the last axis varies fastest.
 /// A tensor either is a constant (no tape: ops on it record nothing) or belongs to a `Tape`,
 /// in which case every op that consumes it records how to send gradients back to it.
+/// The tape owns what it recorded, and a tensor refers to its tape weakly: once the caller lets
+/// go of the tape, the tape and its records are freed, and a tensor kept beyond that is a
+/// constant with its values and gradient.
 public final class Tensor {
     public let shape: [Int]
     public internal(set) var data: [Float]
-    /// The tape recording ops on this tensor, or nil for constants.
-    public let tape: Tape?
+    /// The tape recording ops on this tensor, or nil for constants (and once the tape is gone).
+    public private(set) weak var tape: Tape?
     /// Index of the tape record that produced this tensor (nil for watched inputs and constants).
     let creator: Int?
     /// d(objective)/d(self) after `Tape.backward`, same shape as `data`; nil if no gradient reached it.

@@ -38,9 +38,14 @@ static void fidviz_select_openblas_kernels(void) {
 /// glibc returns large freed blocks to the kernel, so every activation buffer would be freshly
 /// mapped and zeroed. Keeping freed blocks up to 32 MiB (glibc's largest mmap threshold) in the
 /// heap, and trimming it only beyond 1 GiB, lets a forward pass reuse the same sizes again and again.
+/// One arena for every thread: a worker thread's own arena lives in 64 MiB heaps that glibc
+/// unmaps whenever one empties, whatever the trim threshold, so workers running forward passes
+/// would fault in fresh pages for every pass; the main heap keeps them. (The arena's lock is
+/// taken per allocation; the engine allocates in large blocks, a few hundred per pass.)
 static void fidviz_keep_freed_memory(void) {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_ARENA_MAX, 1);
 }
 
 __attribute__((constructor))

@@ -16,8 +16,9 @@ public struct DINOv2Output {
 /// 256 tokens, prepends the class token, adds the position embeddings, runs the blocks
 ///     x = x + ls1 * attn(norm1(x)),   x = x + ls2 * mlp(norm2(x))
 /// (multi-head self-attention with qkv bias and scale 1/sqrt(64), an MLP with exact GELU) and
-/// returns the class token after the final LayerNorm. With a tracked input every op records
-/// its backward, so gradients flow from the features to the captured layer and the pixels.
+/// returns the class token after the final LayerNorm. Past the last block's attention only the
+/// class token is computed (nothing after it mixes tokens). With a tracked input every op
+/// records its backward, so gradients flow from the features to the captured layer and the pixels.
 public final class DINOv2 {
     public let weights: DINOv2Weights
 
@@ -36,25 +37,32 @@ public final class DINOv2 {
         let side = DINOv2Architecture.inputSize
         precondition(c == 3 && h == side && w == side,
                      "DINOv2 expects [N, 3, \(side), \(side)] pixels, got \(pixels01.shape)")
-        let d = architecture.width
+        let d = architecture.width, eps = DINOv2Architecture.layerNormEps
         var x = embed(DINOv2Preprocessing.normalized(pixels01), batch: n)
         var captured: Tensor?
         for (index, block) in weights.blocks.enumerated() {
-            var normalized = x.layerNorm(weight: block.norm1Weight, bias: block.norm1Bias, eps: DINOv2Architecture.layerNormEps)
-            if captureLastNorm1 && index == weights.blocks.count - 1 {
+            var normalized = x.layerNorm(weight: block.norm1Weight, bias: block.norm1Bias, eps: eps)
+            let isLast = index == weights.blocks.count - 1
+            if captureLastNorm1 && isLast {
                 normalized = tape?.watch(normalized) ?? normalized
                 normalized.retainGrad()
                 captured = normalized
             }
-            x = x + attention(normalized, block, batch: n).scaledLastAxis(by: block.ls1)
-            let hidden = x.layerNorm(weight: block.norm2Weight, bias: block.norm2Bias, eps: DINOv2Architecture.layerNormEps)
-                .linear(weight: block.fc1Weight, bias: block.fc1Bias, outFeatures: architecture.mlpWidth).gelu()
-                .linear(weight: block.fc2Weight, bias: block.fc2Bias, outFeatures: d)
-            x = x + hidden.scaledLastAxis(by: block.ls2)
+            let mixed = normalized.linear(weight: block.qkvWeight, bias: block.qkvBias, outFeatures: 3 * d)
+                .selfAttention(heads: architecture.heads, queries: isLast ? 1 : x.shape[1])
+            if !isLast {
+                x = finish(block, mixed: mixed, residual: x)
+            } else {
+                // The features are the class token's, and after the last block's attention no
+                // token mixes with another: there only the class token asks and goes on, one image
+                // at a time (a GEMM of one row per image would round differently in other batches).
+                let classTokens = x.sliced(axis: 1, 0 ..< 1)
+                x = Tensor.concatenate((0 ..< n).map { i in
+                    finish(block, mixed: mixed.sliced(axis: 0, i ..< i + 1), residual: classTokens.sliced(axis: 0, i ..< i + 1))
+                }, axis: 0)
+            }
         }
-        // The final LayerNorm is row-wise, so the class token alone gives the same features.
-        let features = x.sliced(axis: 1, 0 ..< 1).reshaped([n, d])
-            .layerNorm(weight: weights.normWeight, bias: weights.normBias, eps: DINOv2Architecture.layerNormEps)
+        let features = x.reshaped([n, d]).layerNorm(weight: weights.normWeight, bias: weights.normBias, eps: eps)
         return DINOv2Output(features: features, lastNorm1: captured)
     }
 
@@ -71,18 +79,16 @@ public final class DINOv2 {
         return Tensor.concatenate([classTokens, patches], axis: 1) + positions
     }
 
-    /// Multi-head self-attention with qkv bias: [N, T, D] -> [N, T, D]. Heads are split by a
-    /// reshape to [N, T, 3, H, 64] and a permute to [3, N, H, T, 64];
-    /// softmax(q k^T / sqrt(64)) v per head; the heads are joined back and projected.
-    private func attention(_ x: Tensor, _ block: DINOv2BlockWeights, batch n: Int) -> Tensor {
-        let d = architecture.width, heads = architecture.heads, headWidth = DINOv2Architecture.headWidth
-        let t = x.shape[1]
-        let qkv = x.linear(weight: block.qkvWeight, bias: block.qkvBias, outFeatures: 3 * d)
-            .reshaped([n, t, 3, heads, headWidth]).permuted([2, 0, 3, 1, 4])
-        func part(_ i: Int) -> Tensor { qkv.sliced(axis: 0, i ..< i + 1).reshaped([n * heads, t, headWidth]) }
-        let scores = part(0).affine(scale: 1 / Float(headWidth).squareRoot(), shift: 0).matmul(part(1), transposeB: true)
-        return scores.softmaxLastAxis().matmul(part(2))
-            .reshaped([n, heads, t, headWidth]).permuted([0, 2, 1, 3]).reshaped([n, t, d])
-            .linear(weight: block.projWeight, bias: block.projBias, outFeatures: d)
+    /// The rest of a block after its attention heads: the output projection of `mixed`
+    /// [N, Q, D], LayerScale and the residual add onto `residual` [N, Q, D], then
+    /// x + ls2 * mlp(norm2(x)).
+    private func finish(_ block: DINOv2BlockWeights, mixed: Tensor, residual: Tensor) -> Tensor {
+        let d = architecture.width, eps = DINOv2Architecture.layerNormEps
+        let x = residual.adding(mixed.linear(weight: block.projWeight, bias: block.projBias, outFeatures: d),
+                                scaledBy: block.ls1)
+        let hidden = x.layerNorm(weight: block.norm2Weight, bias: block.norm2Bias, eps: eps)
+            .linear(weight: block.fc1Weight, bias: block.fc1Bias, outFeatures: architecture.mlpWidth).gelu()
+            .linear(weight: block.fc2Weight, bias: block.fc2Bias, outFeatures: d)
+        return x.adding(hidden, scaledBy: block.ls2)
     }
 }

@@ -15,7 +15,9 @@ extension TorchCheckpoint {
 
     /// Reads a whole legacy file. Storages are viewed in place; only tensors are allocated,
     /// after every size in the file has been checked against the bytes that are really there.
-    static func readLegacy(_ bytes: UnsafeRawBufferPointer, limits: Limits) throws -> [String: CheckpointTensor] {
+    /// Each storage's bytes go to `release` once the tensor viewing them is built.
+    static func readLegacy(_ bytes: UnsafeRawBufferPointer, limits: Limits,
+                           release: (UnsafeRawBufferPointer) -> Void) throws -> [String: CheckpointTensor] {
         var position = try readLegacyHeader(bytes, limits: limits)
 
         let object = try unpickle(bytes, at: position, resolver: StateDictResolver(), limits: limits)
@@ -76,8 +78,9 @@ extension TorchCheckpoint {
                 throw CheckpointProblem(.corrupt, key: key, "storage '\(UntrustedText.printable(tensor.storage.key))' has no data in "
                     + "the file (it is missing from the storage key list); the file is corrupt")
             }
-            tensors[key] = try materialize(tensor, key: key, storage: UnsafeRawBufferPointer(rebasing: bytes[range]),
-                                           budget: &budget)
+            let storage = UnsafeRawBufferPointer(rebasing: bytes[range])
+            tensors[key] = try materialize(tensor, key: key, storage: storage, budget: &budget)
+            release(storage)
         }
         return tensors
     }

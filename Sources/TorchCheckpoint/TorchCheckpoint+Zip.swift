@@ -15,7 +15,9 @@ import ZipArchive
 
 extension TorchCheckpoint {
     /// Reads a whole zip checkpoint. Storages are viewed in place; only tensors are allocated.
-    static func readZip(_ bytes: UnsafeRawBufferPointer, limits: Limits) throws -> [String: CheckpointTensor] {
+    /// Each storage's bytes go to `release` once the tensor viewing them is built.
+    static func readZip(_ bytes: UnsafeRawBufferPointer, limits: Limits,
+                        release: (UnsafeRawBufferPointer) -> Void) throws -> [String: CheckpointTensor] {
         let archive: ZipReader
         do {
             archive = try ZipReader(bytes)
@@ -76,6 +78,7 @@ extension TorchCheckpoint {
                 storages[storage.key] = try contents(of: entry, key: key)
             }
             tensors[key] = try materialize(tensor, key: key, storage: storages[storage.key]!, budget: &budget)
+            release(storages[storage.key]!)
         }
         return tensors
     }

@@ -70,7 +70,14 @@ public enum TorchCheckpoint {
     /// not a torch.save checkpoint, truncated, inconsistent, asks for anything beyond a plain
     /// dict of float32/float64/float16/int64 tensors, or exceeds `limits` (pickle values and
     /// depth, tensor elements beyond the storages).
+    ///
+    /// A regular file is mapped (`MappedFile`) and each storage's pages are given back once its
+    /// tensors are built, so memory peaks at the tensors plus one storage, not the whole file
+    /// beside them. Anything else (a pipe) is read whole.
     public static func load(contentsOf url: URL, limits: Limits = .current) throws -> [String: CheckpointTensor] {
+        if let mapped = MappedFile(path: url.path) {
+            return try load(bytes: mapped.bytes, name: url.path, limits: limits, release: mapped.release)
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -83,13 +90,17 @@ public enum TorchCheckpoint {
 
     /// The state dict in `data`, a whole `.pth` file; `name` names the file in errors.
     public static func load(data: Data, name: String, limits: Limits = .current) throws -> [String: CheckpointTensor] {
+        try data.withUnsafeBytes { bytes in try load(bytes: bytes, name: name, limits: limits) { _ in } }
+    }
+
+    /// The state dict in `bytes`, a whole `.pth` file; `release` is handed each storage's bytes
+    /// once the tensors viewing it are built (a storage viewed by several is read again).
+    static func load(bytes: UnsafeRawBufferPointer, name: String, limits: Limits,
+                     release: (UnsafeRawBufferPointer) -> Void) throws -> [String: CheckpointTensor] {
         do {
-            let layout = try Layout(sniffing: data)
-            return try data.withUnsafeBytes { bytes in
-                switch layout {
-                case .legacy: return try readLegacy(bytes, limits: limits)
-                case .zip: return try readZip(bytes, limits: limits)
-                }
+            switch try Layout(sniffing: bytes) {
+            case .legacy: return try readLegacy(bytes, limits: limits, release: release)
+            case .zip: return try readZip(bytes, limits: limits, release: release)
             }
         } catch let problem as CheckpointProblem {
             throw problem.inFile(name)
@@ -103,7 +114,7 @@ public enum TorchCheckpoint {
 
         /// Zip archives start with a local file header (or, empty, an end record); legacy
         /// streams with pickle's PROTO opcode.
-        init(sniffing data: Data) throws {
+        init(sniffing data: UnsafeRawBufferPointer) throws {
             let head = [UInt8](data.prefix(4))
             if head == [0x50, 0x4b, 0x03, 0x04] || head == [0x50, 0x4b, 0x05, 0x06] {
                 self = .zip
@@ -115,9 +126,9 @@ public enum TorchCheckpoint {
             }
         }
 
-        private static func describe(_ data: Data) -> String {
+        private static func describe(_ data: UnsafeRawBufferPointer) -> String {
             if data.isEmpty { return "the file is empty; download it again" }
-            let start = data.prefix(64)
+            let start = Data(data.prefix(64))
             if start.starts(with: Array("version https://git-lfs".utf8)) {
                 return "the file is a Git LFS pointer; fetch the real file (git lfs pull)"
             }

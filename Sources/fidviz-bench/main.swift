@@ -16,6 +16,13 @@ import _SeededWeights
 //       (minimum FID over image weights; the files are shared with scripts/bench-nullspace-scipy.py)
 //   swift run -c release fidviz-bench --explain-cost [--images 5] [--layer mixed_7c] [--skip-eigh] [--skip-paper]
 //       (one explained image: fidviz's route against the paper's eig-autograd, side by side)
+//   swift run -c release fidviz-bench --dinov2-forward [--size vitl14] [--images 32] [--batch 8] [--folder DIR]
+//       [--workers 2] [--images-per-pass 4] [--depth D] [--weights FILE.pth]
+//       (DINOv2 features of image files; scripts/bench-dinov2 runs PyTorch beside it)
+//   swift run -c release fidviz-bench --dinov2-explain [--size vitl14] [--images 5] [--folder DIR] [--depth D]
+//       (one explained DINOv2 image, to the map and to the pixels, against its forward pass)
+//   swift run -c release fidviz-bench --write-dinov2-pth FILE [--size vitl14] [--depth D]
+//       (the seeded DINOv2 weights as a torch.save zip, for --dinov2-forward --weights)
 //   swift run -c release fidviz-bench --tile-features IN.npz --count 50000 --links DIR -o OUT.npz
 //   swift run -c release fidviz-bench --make-images DIR [--count 100]
 
@@ -64,6 +71,18 @@ if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < Comman
 
 if CommandLine.arguments.contains("--explain-cost") {
     runMode { try ExplainCostBenchmark.run(ExplainCostBenchmark.options(from: CommandLine.arguments)) }
+}
+
+if CommandLine.arguments.contains("--write-dinov2-pth") {
+    runMode { try DINOv2ForwardBenchmark.writeCheckpoint(CommandLine.arguments) }
+}
+
+if CommandLine.arguments.contains("--dinov2-forward") {
+    runMode { try DINOv2ForwardBenchmark.run(DINOv2ForwardBenchmark.options(from: CommandLine.arguments)) }
+}
+
+if CommandLine.arguments.contains("--dinov2-explain") {
+    runMode { try DINOv2ExplainBenchmark.run(DINOv2ExplainBenchmark.options(from: CommandLine.arguments)) }
 }
 
 if CommandLine.arguments.contains("--tile-features") {

@@ -89,6 +89,28 @@ final class TransformerOpTests: XCTestCase {
         checkGradient(shape: [2, 3, 4], seed: 39) { $0.matmul($0, transposeB: true) }
     }
 
+    /// The fused attention op equals the same attention composed from reshape, permute, matmul
+    /// and softmax, for every query or the first few, and has their gradient.
+    func testSelfAttentionEqualsComposedOpsAndGradient() {
+        var random = TestRandom(seed: 44)
+        let (batch, tokens, heads, headWidth) = (2, 5, 2, 4)
+        let width = heads * headWidth
+        let qkv = Tensor(shape: [batch, tokens, 3 * width], data: random.values(batch * tokens * 3 * width, -2, 2))
+        let split = qkv.reshaped([batch, tokens, 3, heads, headWidth]).permuted([2, 0, 3, 1, 4])
+        func part(_ i: Int) -> Tensor { split.sliced(axis: 0, i ..< i + 1).reshaped([batch * heads, tokens, headWidth]) }
+        let composed = part(0).affine(scale: 1 / Float(headWidth).squareRoot(), shift: 0)
+            .matmul(part(1), transposeB: true).softmaxLastAxis().matmul(part(2))
+            .reshaped([batch, heads, tokens, headWidth]).permuted([0, 2, 1, 3]).reshaped([batch, tokens, width])
+        let fused = qkv.selfAttention(heads: heads)
+        XCTAssertEqual(fused.shape, [batch, tokens, width])
+        for i in 0 ..< fused.count { XCTAssertEqual(fused.data[i], composed.data[i], accuracy: 1e-6) }
+        let first = qkv.selfAttention(heads: heads, queries: 2)
+        XCTAssertEqual(first.shape, [batch, 2, width])
+        XCTAssertEqual(first.data, composed.sliced(axis: 1, 0 ..< 2).data)
+        checkGradient(shape: qkv.shape, seed: 45) { $0.selfAttention(heads: heads) }
+        checkGradient(shape: qkv.shape, seed: 46) { $0.selfAttention(heads: heads, queries: 1) }
+    }
+
     // MARK: - Elementwise and LayerScale
 
     func testSumAndLayerScaleGradients() {
@@ -100,6 +122,14 @@ final class TransformerOpTests: XCTestCase {
         checkGradient(shape: [2, 3, 4]) { $0 + constant }
         checkGradient(shape: [2, 3, 4]) { $0 + $0.scaledLastAxis(by: gamma).gelu() }
         XCTAssertEqual(Tensor(shape: [2, 2], data: [1, 2, 3, 4]).scaledLastAxis(by: [10, 100]).data, [10, 200, 30, 400])
+        // The fused residual add of a LayerScaled branch.
+        let x = Tensor(shape: [2, 2], data: [1, 2, 3, 4]), branch = Tensor(shape: [2, 2], data: [5, 6, 7, 8])
+        XCTAssertEqual(x.adding(branch, scaledBy: [10, 100]).data, [51, 602, 73, 804])
+        XCTAssertEqual(constant.adding(constant.gelu(), scaledBy: gamma).data,
+                       (constant + constant.gelu().scaledLastAxis(by: gamma)).data)
+        checkGradient(shape: [2, 3, 4]) { $0.adding(constant, scaledBy: gamma) }
+        checkGradient(shape: [2, 3, 4]) { constant.adding($0, scaledBy: gamma) }
+        checkGradient(shape: [2, 3, 4]) { $0.adding($0.gelu(), scaledBy: gamma) }
     }
 
     // MARK: - Layout
