@@ -27,12 +27,12 @@ import PackageDescription
 //                    main), CCairo, LibPNG + CPNG, LibJPEG + CJPEG, CShimStatus, CWebP, CZlib
 // Not part of the CLI:
 //   _SeededWeights   deterministic stand-in weights, for the tests and the benchmark only
-//   fidviz-bench     speed and memory benchmarks (also makes test images for scripts/bench-report)
 //   FuzzEntryPoints  each parser as a function of bytes, for Fuzz/ and FuzzRegressionTests
 //   TestSupport      the fixtures lookup and small helpers every test target may use; imports
 //                    nothing of fidviz (Tests/TestSupport)
-//   TestCheckpoints  .pth files for the tests: pickles and stored zips byte by byte, the seeded
-//                    checkpoints and the record of seeded-0-legacy.pth (Tests/TestCheckpoints)
+//   TestCheckpoints  .pth files for the tests and the benchmark: pickles and stored zips byte by
+//                    byte, the seeded checkpoints and the record of seeded-0-legacy.pth
+//   fidviz-bench     speed and memory benchmarks (also makes test images and seeded .pth files)
 // A newcomer reads this map, then README.md, then a module's Sources/<module>/README.md, which
 // names the file to start with.
 let package = Package(
