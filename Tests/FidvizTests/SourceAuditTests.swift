@@ -64,7 +64,8 @@ final class SourceAuditTests: XCTestCase {
                 if words.contains("import"), words.last == "_SeededWeights" { importers.append(relative) }
             }
         }
-        XCTAssertEqual(Set(importers), ["fidviz-bench/main.swift", "fidviz-bench/ExplainCostBenchmark.swift"],
+        XCTAssertFalse(importers.isEmpty, "the benchmark's import was not found: the walk is broken")
+        XCTAssertEqual(importers.filter { !$0.hasPrefix("fidviz-bench/") }, [],
                        "only the benchmark may use the stand-in weights")
         let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
         let targets = manifest.components(separatedBy: ".executableTarget(").dropFirst()
