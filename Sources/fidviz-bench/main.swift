@@ -69,29 +69,16 @@ if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < Comman
     }
 }
 
-if CommandLine.arguments.contains("--explain-cost") {
-    runMode { try ExplainCostBenchmark.run(ExplainCostBenchmark.options(from: CommandLine.arguments)) }
-}
-
-if CommandLine.arguments.contains("--write-dinov2-pth") {
-    runMode { try DINOv2ForwardBenchmark.writeCheckpoint(CommandLine.arguments) }
-}
-
-if CommandLine.arguments.contains("--dinov2-forward") {
-    runMode { try DINOv2ForwardBenchmark.run(DINOv2ForwardBenchmark.options(from: CommandLine.arguments)) }
-}
-
-if CommandLine.arguments.contains("--dinov2-explain") {
-    runMode { try DINOv2ExplainBenchmark.run(DINOv2ExplainBenchmark.options(from: CommandLine.arguments)) }
-}
-
-if CommandLine.arguments.contains("--tile-features") {
-    runMode { try TileFeatures.run(CommandLine.arguments) }
-}
-
-if CommandLine.arguments.contains("--nullspace") {
-    runMode { try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments)) }
-}
+/// The modes that run on their own, by flag.
+let modes: [(flag: String, run: () throws -> Void)] = [
+    ("--explain-cost", { try ExplainCostBenchmark.run(ExplainCostBenchmark.options(from: CommandLine.arguments)) }),
+    ("--write-dinov2-pth", { try DINOv2ForwardBenchmark.writeCheckpoint(CommandLine.arguments) }),
+    ("--dinov2-forward", { try DINOv2ForwardBenchmark.run(DINOv2ForwardBenchmark.options(from: CommandLine.arguments)) }),
+    ("--dinov2-explain", { try DINOv2ExplainBenchmark.run(DINOv2ExplainBenchmark.options(from: CommandLine.arguments)) }),
+    ("--tile-features", { try TileFeatures.run(CommandLine.arguments) }),
+    ("--nullspace", { try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments)) }),
+]
+for mode in modes where CommandLine.arguments.contains(mode.flag) { runMode(mode.run) }
 
 let skipNetwork = CommandLine.arguments.contains("--skip-network")
 let skipFrechet = CommandLine.arguments.contains("--skip-frechet")
