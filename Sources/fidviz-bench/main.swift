@@ -23,6 +23,8 @@ import _SeededWeights
 //       (one explained DINOv2 image, to the map and to the pixels, against its forward pass)
 //   swift run -c release fidviz-bench --write-dinov2-pth FILE [--size vitl14] [--depth D]
 //       (the seeded DINOv2 weights as a torch.save zip, for --dinov2-forward --weights)
+//   swift run -c release fidviz-bench --gemm-floor [--size vitl14] [--images 4] [--workers 2] [--repeats 5]
+//       (the seconds per image that a DINOv2 pass's matrix products alone take through OpenBLAS)
 //   swift run -c release fidviz-bench --tile-features IN.npz --count 50000 --links DIR -o OUT.npz
 //   swift run -c release fidviz-bench --make-images DIR [--count 100]
 
@@ -75,6 +77,7 @@ let modes: [(flag: String, run: () throws -> Void)] = [
     ("--write-dinov2-pth", { try DINOv2ForwardBenchmark.writeCheckpoint(CommandLine.arguments) }),
     ("--dinov2-forward", { try DINOv2ForwardBenchmark.run(DINOv2ForwardBenchmark.options(from: CommandLine.arguments)) }),
     ("--dinov2-explain", { try DINOv2ExplainBenchmark.run(DINOv2ExplainBenchmark.options(from: CommandLine.arguments)) }),
+    ("--gemm-floor", { try GEMMFloorBenchmark.run(CommandLine.arguments) }),
     ("--tile-features", { try TileFeatures.run(CommandLine.arguments) }),
     ("--nullspace", { try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments)) }),
 ]
