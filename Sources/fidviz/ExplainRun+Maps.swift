@@ -25,8 +25,9 @@ extension ExplainRun {
 
     /// One image's maps in one space (and, for Inception, its logits) from the backward pass of
     /// its contribution to that space's distance.
-    private func explainOne(_ image: RGBImage, model: LoadedModel, evaluate: ([Double]) -> SampleContribution)
-        -> (maps: ImageMaps, logits: [Float]?) {
+    /// A DINOv2 map starts from the image's last-block tokens when phase 1 kept them.
+    private func explainOne(_ image: RGBImage, model: LoadedModel, lastBlockInput: Tensor?,
+                            evaluate: ([Double]) -> SampleContribution) -> (maps: ImageMaps, logits: [Float]?) {
         switch model.network {
         case .inception(let network):
             let explanation = Explainer(model: network).explain(
@@ -34,8 +35,9 @@ extension ExplainRun {
                 pixelGradient: settings.pixelGradient, contribution: evaluate)
             return (explanation.maps, explanation.logits)
         case .dinov2(let network):
-            let explanation = DINOv2Explainer(model: network).explain(
-                pixels01: DINOv2Preprocessing.pixels01(of: image), contribution: evaluate)
+            let explainer = DINOv2Explainer(model: network)
+            let explanation = lastBlockInput.map { explainer.explain(lastBlockInput: $0, contribution: evaluate) }
+                ?? explainer.explain(pixels01: DINOv2Preprocessing.pixels01(of: image), contribution: evaluate)
             return (ImageMaps(sensitivity: [explanation.layer: explanation.sensitivity]), nil)
         }
     }
@@ -51,6 +53,9 @@ extension ExplainRun {
         let loaded = try ranked.spaces.map { try models.model($0.backbone) }
         let progress = ProgressBar(label: "explain", quiet: quiet)
         let sources = positions.map { ranked.rows[$0].source }
+        // Each explained row's place in the set, where phase 1 kept its tokens (a file listed
+        // twice is the same image, so either place will do).
+        let setIndex = Dictionary(ranked.paths.enumerated().map { ($1, $0) }) { first, _ in first }
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, positions.count))
         var results = [Result<(ImageMaps, logits: [Float]?, width: Int, height: Int), Error>?](
             repeating: nil, count: positions.count)
@@ -67,7 +72,8 @@ extension ExplainRun {
                         var maps = ImageMaps(sensitivity: [:])
                         var logits: [Float]?
                         for (space, model) in zip(ranked.spaces, loaded) {
-                            let one = explainOne(image, model: model) { feature in
+                            let tokens = space.lastBlockInputs.flatMap { kept in setIndex[sources[k]].map(kept.tokens) }
+                            let one = explainOne(image, model: model, lastBlockInput: tokens) { feature in
                                 let t1 = DispatchTime.now().uptimeNanoseconds
                                 defer { evaluateSeconds += Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9 }
                                 return space.evaluator.evaluate(feature, gradient: true)

@@ -35,6 +35,9 @@ struct MeasuredSpace {
     let statistics: FrechetStatistics?
     /// The set each image joins, and each image's contribution to its distance.
     let joined: JoinedSet, evaluator: ContributionEvaluator
+    /// DINOv2 from images: every image's last-block input tokens from phase 1, when they fit
+    /// `LastBlockInputs.budgetBytes`, so that phase 2 runs only the last block.
+    let lastBlockInputs: LastBlockInputs?
 }
 
 /// Phase 1's result (stage 2): each network's measured space, in `--backbone` order, and every
@@ -153,14 +156,19 @@ struct ExplainRun {
                                                       quiet: quiet, onNetworkTime: onNetworkTime)
         let features: SetFeatures
         var statistics: FrechetStatistics?
+        var kept: LastBlockInputs?
         let label = notePrefix ? "features (\(space.name))" : "features"
         switch inputs.generated {
-        case .images(let images) where images.count == 1:
-            features = try MeasuredSet.rows(images, model: try models.model(backbone), batchSize: settings.batchSize,
-                                            label: label, quiet: quiet, onNetworkTime: onNetworkTime)
         case .images(let images):
+            kept = keptTokens(images.count, backbone: backbone)
+            guard images.count > 1 else {
+                features = try MeasuredSet.rows(images, model: try models.model(backbone), batchSize: settings.batchSize,
+                                                label: label, quiet: quiet, lastBlockInputs: kept,
+                                                onNetworkTime: onNetworkTime)
+                break
+            }
             let measured = try MeasuredSet.measure(images, model: try models.model(backbone), batchSize: settings.batchSize,
-                                                   keepRows: true, label: label, quiet: quiet,
+                                                   keepRows: true, label: label, quiet: quiet, lastBlockInputs: kept,
                                                    onNetworkTime: onNetworkTime)
             features = measured.rows!
             statistics = measured.statistics
@@ -186,7 +194,19 @@ struct ExplainRun {
         }
         let evaluator = try clock.measure("statistics") { try joined.evaluator(reference: reference.statistics) }
         return MeasuredSpace(backbone: backbone, features: features, reference: reference, statistics: statistics,
-                             joined: joined, evaluator: evaluator)
+                             joined: joined, evaluator: evaluator, lastBlockInputs: kept)
+    }
+
+    /// Room for DINOv2's last-block tokens of `count` images, when phase 2 may explain any and
+    /// they fit the budget; a note says when they do not.
+    private func keptTokens(_ count: Int, backbone: Backbone) -> LastBlockInputs? {
+        guard let size = backbone.dinov2Size, settings.top + settings.best > 0 else { return nil }
+        if let kept = LastBlockInputs(count: count, width: size.width) { return kept }
+        let mebibytes = LastBlockInputs.bytes(count: count, width: size.width) >> 20
+        note("note: the \(backbone.displayName) tokens entering the last block of \(count) images take \(mebibytes) MiB, "
+            + "more than the \(LastBlockInputs.budgetBytes >> 20) MiB kept, so phase 2 runs the whole network again for "
+            + "each explained image", quiet: quiet)
+        return nil
     }
 
     /// Each image's contribution in `space` (its Δ only, no gradient): one column of the rows.
