@@ -35,6 +35,12 @@ public struct HumanMatch: Equatable, Sendable {
     /// the images the metric punishes more are the ones more people judged fake.
     public func spearman(with values: [Double], resamples: Int = 1000, level: Double = 0.95,
                          seed: UInt64 = 0) -> SpearmanEstimate {
+        let (x, y) = scoredPairs(values)
+        return SpearmanEstimate(x, y, resamples: resamples, level: level, seed: seed)
+    }
+
+    /// Each scored image's entry of `values` (one per image) and its score, in the run's order.
+    public func scoredPairs(_ values: [Double]) -> (values: [Double], scores: [Double]) {
         precondition(values.count == scores.count, "HumanMatch: \(values.count) values for \(scores.count) images")
         var x: [Double] = [], y: [Double] = []
         for (value, score) in zip(values, scores) {
@@ -42,7 +48,7 @@ public struct HumanMatch: Equatable, Sendable {
             x.append(value)
             y.append(score)
         }
-        return SpearmanEstimate(x, y, resamples: resamples, level: level, seed: seed)
+        return (x, y)
     }
 
     /// One line for the command line, naming up to `shown` of the names on each side:
@@ -72,7 +78,7 @@ public struct HumanMatch: Equatable, Sendable {
 
     /// "first: a, b, c, ..." (or all of them when there are at most `shown`).
     private static func names(_ names: [String], _ shown: Int) -> String {
-        let quoted = names.prefix(shown).map { UntrustedText.printable($0, maxCharacters: 60) }.joined(separator: ", ")
+        let quoted = names.prefix(shown).map { UntrustedText.printable($0) }.joined(separator: ", ")
         return names.count > shown ? "first: \(quoted), ..." : quoted
     }
 }

@@ -46,7 +46,7 @@ public struct HumanScores: Equatable, Sendable {
     public let skippedNoGuesses: Int
 
     /// Reads the CSV file at `url`; a file larger than `limits.maxCSVBytes` is refused before it
-    /// is read.
+    /// is read (and reading stops past the limit, should the file grow or not say its size).
     public init(contentsOf url: URL, limits: Limits = .current) throws {
         let source = url.path
         let data: Data
@@ -55,7 +55,9 @@ public struct HumanScores: Equatable, Sendable {
             guard size <= limits.maxCSVBytes else {
                 throw HumanScoresError.tooLarge(source: source, bytes: size, limit: limits.maxCSVBytes)
             }
-            data = try Data(contentsOf: url)
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: limits.maxCSVBytes + 1) ?? Data()
         } catch let error as HumanScoresError {
             throw error
         } catch {
@@ -123,8 +125,9 @@ public struct HumanScores: Equatable, Sendable {
     private static func columns(of header: CSVRecord, source: String) throws -> (Layout, [Int]) {
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         let dgmEval = Layout.dgmEval.columns
-        let layout: Layout = names.contains { dgmEval.contains($0) } || !names.contains { Layout.fileScore.columns.contains($0) }
-            ? .dgmEval : .fileScore
+        // A header naming any of dgm-eval's columns, or neither layout's, is held to dgm-eval's.
+        let namesFileScore = names.contains { Layout.fileScore.columns.contains($0) }
+        let layout: Layout = names.contains { dgmEval.contains($0) } || !namesFileScore ? .dgmEval : .fileScore
         let indices = try layout.columns.map { column -> Int in
             let found = names.indices.filter { names[$0] == column }
             guard let first = found.first else {

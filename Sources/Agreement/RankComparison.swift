@@ -7,7 +7,8 @@
 /// smallest; equal Δs keep the order given (the caller passes images in the report's order), and
 /// a non-finite Δ ranks after every finite one. The disagreement of an image is
 /// `rankB / N - rankA / N`: positive when FID ranks it worse than the other space does (an
-/// "FID-only offender"), negative the other way round, in (-1, 1).
+/// "FID-only offender"), negative the other way round, in (-1, 1). It is computed as
+/// `(rankB - rankA) / N`, so that equal rank gaps give equal disagreements.
 public struct RankComparison: Equatable, Sendable {
     /// Each image's Δ in space A (FID) and in space B (FD_DINOv2), as given.
     public let deltaA: [Double]
@@ -26,7 +27,7 @@ public struct RankComparison: Equatable, Sendable {
         rankA = Self.worstFirstRanks(deltaA)
         rankB = Self.worstFirstRanks(deltaB)
         let n = Double(deltaA.count)
-        disagreement = zip(rankA, rankB).map { a, b in Double(b) / n - Double(a) / n }
+        disagreement = zip(rankA, rankB).map { a, b in Double(b - a) / n }
     }
 
     public var count: Int { deltaA.count }
