@@ -71,6 +71,12 @@ final class HumanScoresTests: XCTestCase {
         XCTAssertEqual(match.scores, [0.1, nil, nil, 0.3])
         XCTAssertEqual(match.unmatchedRows, ["/r/b.png", "/s/c.png"])  // b.png: two images; c.png: two rows
         XCTAssertEqual(match.unscoredImages, ["y/b.png", "z/b.png"])
+
+        // Two rows ending in the same component match no image by it, even when one image does.
+        let twoRows = try HumanScores(csv: Data("file,score\n/r/c.png,0.1\n/s/c.png,0.2\n".utf8), name: "h.csv")
+        XCTAssertEqual(twoRows.match(["x/c.png"]).scores, [nil])
+        XCTAssertEqual(twoRows.match(["x/c.png"]).unmatchedRows, ["/r/c.png", "/s/c.png"])
+        XCTAssertEqual(twoRows.match(["/s/c.png"]).scores, [0.2])
     }
 
     // MARK: - CSV syntax
