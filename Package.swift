@@ -107,11 +107,12 @@ let package = Package(
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
             name: "Report",
-            dependencies: ["OutputFiles", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap"], exclude: ["README.md"]),
+            dependencies: ["OutputFiles", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Agreement", "Sensitivity", "Heatmap"],
+            exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz",
             dependencies: [
-                "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap", "Report",
+                "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Agreement", "Sensitivity", "Heatmap", "Report",
                 "UntrustedInput", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

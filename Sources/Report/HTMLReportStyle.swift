@@ -25,6 +25,9 @@ enum HTMLReportStyle {
       display: flex; flex-wrap: wrap; gap: 10px 40px; align-items: flex-start; }
     .headline { display: flex; flex-direction: column; min-width: 180px; }
     .headline .label { color: var(--muted); }
+    .headline .meaning { color: var(--muted); font-size: 0.85em; max-width: 34ch; }
+    h3.subsection { font-size: 1.1em; margin: 22px 0 8px; }
+    .people { color: var(--muted); }
     .big { font-size: 2.1em; font-weight: bold; font-variant-numeric: tabular-nums; line-height: 1.15; }
     .summary dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; flex: 1 1 480px; }
     dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }

@@ -42,16 +42,20 @@ public struct ReportWriter {
         self.warning = warning
     }
 
-    /// Writes every file for `ranked` as it is: the figures of its explained rows (`worst` and
-    /// `best`, those with maps; maps elsewhere are left out), and class thumbnails of the images
-    /// that are on this machine. Returns the bytes of report.json.
+    /// Writes every file for `ranked` as it is: the figures of its explained rows (`worst`,
+    /// `best` and the disagreements, those with maps; maps elsewhere are left out), and class
+    /// thumbnails of the images that are on this machine. Returns the bytes of report.json.
     public func write(_ ranked: RankedRows, summary: ReportSummary, referenceHistogram: [Int64]?,
                       sections: [String] = [], extraJSON: [String: JSONValue] = [:]) throws -> Data {
         var ranked = ranked
         let selected = Set(ranked.explained)
         for position in ranked.rows.indices where !selected.contains(position) { ranked[position].maps = nil }
-        let worst = ranked.worst.filter { ranked[$0].maps != nil }, best = ranked.best.filter { ranked[$0].maps != nil }
-        let explained = worst + best
+        func withMaps(_ positions: [Int]) -> [Int] { positions.filter { ranked[$0].maps != nil } }
+        func withMaps(_ parted: Disagreements) -> Disagreements {
+            Disagreements(aOnly: withMaps(parted.aOnly), bOnly: withMaps(parted.bOnly))
+        }
+        let worst = withMaps(ranked.worst), best = withMaps(ranked.best)
+        let explained = withMaps(ranked.explained)
         let digits = max(4, String(ranked.rows.count).count)
         for position in explained {
             let stem = String(format: "%0\(digits)d-", position + 1) + Self.safeStem(ranked[position].file.description)
@@ -60,7 +64,7 @@ public struct ReportWriter {
                 ranked[position].pixelGradientFile = "panels/\(stem).pixelgrad.npy"
             }
         }
-        try renderFigures(explained.map { ranked[$0] })
+        try renderFigures(explained.map { ranked[$0] }, imageCount: ranked.rows.count)
 
         let rows = ranked.rows
         let classes = ClassContribution.aggregate(rows)
@@ -85,12 +89,26 @@ public struct ReportWriter {
             try folder.write(try ClassHistogramChart.renderPNG(Self.histogram(rows, reference: referenceHistogram),
                                                                style: style), to: classHistogram!)
         }
-        let page = ReportPage(summary: summary, rows: rows, worst: worst, best: best, classes: shown,
+        let agreement = ReportAgreement(ranked)
+        let twoSpaceClasses = TwoSpaceClass.classes(ranked, distances: summary.distances)
+        // The scatter of every image's ΔFID/FID against its ΔFD_DINOv2/FD_DINOv2 goes here
+        // (`scatter.png`, Heatmap's ScatterChart, with the disagreements highlighted), once that
+        // chart is on main.
+        let scatter: String? = nil
+        var page = ReportPage(summary: summary, rows: rows, worst: worst, best: best, classes: shown,
                               classThumbnails: thumbnails, deltaHistogramPath: deltaHistogram,
                               classHistogramPath: classHistogram, sections: sections)
+        page.spaceDisagreements = withMaps(ranked.spaceDisagreements)
+        page.peopleDisagreements = withMaps(ranked.peopleDisagreements)
+        page.agreement = agreement
+        page.twoSpaceClasses = twoSpaceClasses
+        page.scatterPath = scatter
+        page.agreementColumn = ranked.compared?.a ?? 0
         try folder.write(HTMLReport.render(page), to: "index.html")
-        try folder.write(to: "images.csv") { try ImagesCSV.write(rows, to: $0) }
-        var document = ReportJSON.document(summary: summary, rows: rows, classes: classes, layers: layers.map(\.name))
+        try folder.write(to: "images.csv") { try ImagesCSV.write(rows, humanScores: ranked.hasHumanScores, to: $0) }
+        var document = ReportJSON.document(summary: summary, rows: rows, classes: classes, layers: layers.map(\.name),
+                                           agreement: agreement, twoSpaceClasses: twoSpaceClasses,
+                                           humanScores: ranked.hasHumanScores)
         if case .object(var members) = document {
             for (key, value) in extraJSON { members[key] = value }
             document = .object(members)
@@ -104,14 +122,14 @@ public struct ReportWriter {
 
     /// Draws and writes the figures on every core (each figure is independent: its own image
     /// decode, Cairo surface and PNG encoding). The first error, if any, is rethrown.
-    private func renderFigures(_ rows: [ImageRow]) throws {
+    private func renderFigures(_ rows: [ImageRow], imageCount: Int) throws {
         let lock = NSLock()
         var done = 0
         var failure: Error?
         DispatchQueue.concurrentPerform(iterations: rows.count) { index in
             do {
                 let row = rows[index]
-                try folder.write(try renderFigure(row), to: row.panel!)
+                try folder.write(try renderFigure(row, imageCount: imageCount), to: row.panel!)
                 if let file = row.pixelGradientFile, let gradient = row.maps?.pixelGradient {
                     let array = NpyArray(shape: [3, row.height, row.width], values: .float32(gradient))
                     try folder.write(Npy.encode(array), to: file)
@@ -129,7 +147,7 @@ public struct ReportWriter {
         if let failure { throw failure }
     }
 
-    private func renderFigure(_ row: ImageRow) throws -> [UInt8] {
+    private func renderFigure(_ row: ImageRow, imageCount: Int) throws -> [UInt8] {
         let image = try ImageDecoder.decode(row.source)
         var panels = [PanelSpec.original]
         if let maps = row.maps {
@@ -149,7 +167,7 @@ public struct ReportWriter {
                                         map: Self.gradientMagnitude(gradient, width: row.width, height: row.height)))
             }
         }
-        return try PanelFigure.render(image: image, panels: panels, caption: row.caption(warning: warning),
+        return try PanelFigure.render(image: image, panels: panels, caption: row.caption(warning: warning, imageCount: imageCount),
                                       style: style).png
     }
 

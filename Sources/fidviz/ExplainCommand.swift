@@ -1,3 +1,4 @@
+import Agreement
 import ArgumentParser
 import Foundation
 import Frechet
@@ -79,6 +80,16 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "How many images with the most negative ΔFID to explain (phase 2).")
     var best = 10
 
+    @Option(help: ArgumentHelp(
+        "With two --backbone: how many images each way the two networks disagree on most to explain too (phase 2): FID ranks them much worse than FD_DINOv2 does (\"FID-only offenders\"), and the other way round. With --human, as many each way where FID and people disagree most.",
+        valueName: "K"))
+    var disagreements = 4
+
+    @Option(help: ArgumentHelp(
+        "People's judgements of the images, a CSV: dgm-eval's per-image human study (image_path, soft_label, number_guesses; rows with 0 guesses skipped) or `file,score`. Higher: more people judged the image fake. Rows are matched to images by path, else by file name. The report gives each distance's Spearman correlation with the scores (bootstrap 95% interval) and explains the images where FID and people disagree most.",
+        valueName: "file.csv"))
+    var human: String?
+
     @Flag(help: "Also backpropagate to the pixels: a |dFID/dpixel| panel and panels/NNNN-<name>.pixelgrad.npy [3,H,W] float32 (slower: the pass runs to the input, with float64 routing).")
     var pixelGradient = false
 
@@ -108,7 +119,13 @@ struct ExplainCommand: ParsableCommand {
                 throw ValidationError("--pixel-gradient is for --backbone inception only so far")
             }
         }
-        guard top >= 0, best >= 0 else { throw ValidationError("--top and --best must be at least 0") }
+        guard top >= 0, best >= 0, disagreements >= 0 else {
+            throw ValidationError("--top, --best and --disagreements must be at least 0")
+        }
+        guard backbones.filter({ $0 != .inception }).count <= 1 else {
+            throw ValidationError("--backbone \(network.backbones.defaultValueDescription): give at most one DINOv2 size "
+                + "(both would be FD_DINOv2)")
+        }
         guard !output.isEmpty else { throw ValidationError("-o: give a folder name (it is empty)") }
         guard Set(layers).count == layers.count else { throw ValidationError("--layer repeats a layer") }
         guard inputs.isEmpty != features.isEmpty else {
@@ -121,9 +138,10 @@ struct ExplainCommand: ParsableCommand {
         try ReportFolder.check(path: output, force: force)
         // Every input is read and checked before the output folder is touched or the weights load.
         let explainInputs = try ExplainInputs.read(images: inputs, references: ref, features: features, gen: gen,
-                                                   backbones: backbones)
-        let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, pixelGradient: pixelGradient,
-                                       colormap: colormap, batchSize: batchOptions.batchSize,
+                                                   human: human, backbones: backbones)
+        if let match = explainInputs.human { note(match.summary(), quiet: outputOptions.quiet) }
+        let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, disagreements: disagreements,
+                                       pixelGradient: pixelGradient, colormap: colormap, batchSize: batchOptions.batchSize,
                                        quiet: outputOptions.quiet, referenceNames: ref, network: network)
         let folder = try ReportFolder(path: output, force: force)
         do {

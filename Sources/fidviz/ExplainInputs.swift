@@ -1,3 +1,4 @@
+import Agreement
 import Foundation
 import Frechet
 
@@ -12,6 +13,14 @@ enum GeneratedInput {
         switch self {
         case .images(let images): return images.count
         case .features(let set): return set.rows?.count ?? 0
+        }
+    }
+
+    /// How reports name each image, in the set's order.
+    var names: [String] {
+        switch self {
+        case .images(let images): return (0 ..< images.count).map(images.name)
+        case .features(let set): return set.rows?.names ?? []
         }
     }
 }
@@ -32,12 +41,14 @@ struct SpaceInputs {
 /// touched (stage 1 of the flow): one `SpaceInputs` per `--backbone`, in its order.
 struct ExplainInputs {
     let spaces: [SpaceInputs]
+    /// `--human`: people's scores, matched to the generated images (in the set's order).
+    let human: HumanMatch?
 
     /// What the command line names, read and checked. With one backbone, each of `--ref`,
     /// `--features` and `--gen` is one set, as it always was. With several, each is given once
     /// per backbone and matched to it by the backbone its file records (`filesByBackbone`); images
     /// (the positional arguments, or a `--ref` of images) go through every network.
-    static func read(images: [String], references: [String], features: [String], gen: [String],
+    static func read(images: [String], references: [String], features: [String], gen: [String], human: String?,
                      backbones: [Backbone]) throws -> ExplainInputs {
         let generated: [Backbone: GeneratedInput]
         if features.isEmpty {
@@ -62,10 +73,13 @@ struct ExplainInputs {
         }
         let reference = try Self.references(references, backbones: backbones)
         let joined = gen.isEmpty ? [:] : try filesByBackbone(gen, flag: "--gen", backbones: backbones)
+        let match = try human.map { path in
+            try HumanScores(contentsOf: URL(fileURLWithPath: path)).match(generated[backbones[0]]!.names)
+        }
         return ExplainInputs(spaces: backbones.map { backbone in
             SpaceInputs(backbone: backbone, generated: generated[backbone]!, reference: reference[backbone]!.source,
                         referenceFile: reference[backbone]!.file, joinedStatistics: joined[backbone].map { ($0.set, $0.path) })
-        })
+        }, human: match)
     }
 
     // MARK: - One file per backbone

@@ -16,8 +16,9 @@ import Sensitivity
 struct ExplainSettings {
     /// Where Inception's maps are taken, in the order the figures show them.
     var layers: [InceptionLayer]
-    /// How many of the worst and of the best images phase 2 explains.
-    var top: Int, best: Int
+    /// How many of the worst and of the best images phase 2 explains, and how many each way of
+    /// the images the two spaces (and FID and people) disagree on most.
+    var top: Int, best: Int, disagreements: Int
     /// Also take Inception's backward pass down to the pixels; the heat panels' colours.
     var pixelGradient: Bool, colormap: ColormapName
     /// Images per forward pass in phase 1; no progress bars or notes.
@@ -82,6 +83,7 @@ struct ExplainRun {
         let models = LoadedModels(settings.network, quiet: quiet)
         models.onLoad = { clock.add("weights", $0) }
         var ranked = try rank(inputs, models: models)
+        let peopleNote = inputs.human.map { $0.summary() }
         let imagesPresent = ranked.paths.allSatisfy(\.isReadable)
         try requireExplainedImages(ranked.rows)
         let (section, sectionProblem) = ranked.inception == nil
@@ -92,7 +94,7 @@ struct ExplainRun {
 
         defer { note("time: " + clock.summary(), quiet: quiet) }
         return try clock.measure("report") {
-            var notes = sectionProblem.map { [$0] } ?? []
+            var notes = (sectionProblem.map { [$0] } ?? []) + (peopleNote.map { [$0] } ?? [])
             if !imagesPresent {
                 let missing = ranked.paths.filter { !$0.isReadable }
                 notes.append("\(missing.count) of the \(ranked.paths.count) images are not on this machine (first: "
@@ -137,11 +139,15 @@ struct ExplainRun {
         }
         let imageRows = (0 ..< first.count).map { i in
             let size = spaces.lazy.compactMap { $0.features.sizes[i] }.first
-            return ImageRow(file: first.paths[i], width: size?.width ?? 0, height: size?.height ?? 0,
-                            top5: classes?.logits(i).map { ClassScore.top(5, logits: $0) } ?? [],
-                            distances: columns.map { $0[i] })
+            var row = ImageRow(file: first.paths[i], width: size?.width ?? 0, height: size?.height ?? 0,
+                               top5: classes?.logits(i).map { ClassScore.top(5, logits: $0) } ?? [],
+                               distances: columns.map { $0[i] })
+            row.humanScore = inputs.human?.scores[i]
+            return row
         }
-        return RankedSet(spaces: spaces, rows: RankedRows(imageRows, top: settings.top, best: settings.best))
+        return RankedSet(spaces: spaces, rows: RankedRows(imageRows, top: settings.top, best: settings.best,
+                                                          disagreements: settings.disagreements,
+                                                          hasHumanScores: inputs.human != nil))
     }
 
     /// One network's view of the set: every image's features (its forward pass, or its features
@@ -200,7 +206,7 @@ struct ExplainRun {
     /// Room for DINOv2's last-block tokens of `count` images, when phase 2 may explain any and
     /// they fit the budget; a note says when they do not.
     private func keptTokens(_ count: Int, backbone: Backbone) -> LastBlockInputs? {
-        guard let size = backbone.dinov2Size, settings.top + settings.best > 0 else { return nil }
+        guard let size = backbone.dinov2Size, settings.top + settings.best + settings.disagreements > 0 else { return nil }
         if let kept = LastBlockInputs(count: count, width: size.width) { return kept }
         let mebibytes = LastBlockInputs.bytes(count: count, width: size.width) >> 20
         note("note: the \(backbone.displayName) tokens entering the last block of \(count) images take \(mebibytes) MiB, "
@@ -229,7 +235,7 @@ struct ExplainRun {
         for position in rows.explained where !rows[position].source.isReadable {
             throw InputError("\(rows[position].file): listed in the features file but not found, and it is one of the "
                 + "images to explain (rank \(position + 1)); run fidviz from the folder its paths are relative to, "
-                + "or lower --top/--best")
+                + "or lower --top/--best/--disagreements")
         }
     }
 
