@@ -74,7 +74,11 @@ struct ExplainInputs {
         let reference = try Self.references(references, backbones: backbones)
         let joined = gen.isEmpty ? [:] : try filesByBackbone(gen, flag: "--gen", backbones: backbones)
         let match = try human.map { path in
-            try HumanScores(contentsOf: URL(fileURLWithPath: path)).match(generated[backbones[0]]!.names)
+            do {
+                return try HumanScores(contentsOf: URL(fileURLWithPath: path)).match(generated[backbones[0]]!.names)
+            } catch let error as HumanScoresError {
+                throw InputError("--human \(error)")
+            }
         }
         return ExplainInputs(spaces: backbones.map { backbone in
             SpaceInputs(backbone: backbone, generated: generated[backbone]!, reference: reference[backbone]!.source,

@@ -13,10 +13,6 @@ final class TwoSpaceExplainTests: FidvizTestCase {
         get throws { ["--weights", try TestRun.seededCheckpoint(.legacy).path, "--weights", dinov2Weights] }
     }
     private let both = ["--backbone", "inception,dinov2-vits14"]
-    /// How far two processes' numbers of the same computation may part, relative to the set's
-    /// distance: the same code on the same features, but separate runs have been seen to differ
-    /// in the last bits of a Δ (1e-15 relative; the set distances themselves are equal).
-    private static let lastBits = 1e-12
 
     /// The generated and reference folders, and each network's features and statistics files of
     /// them, made once for the class.
@@ -51,63 +47,142 @@ final class TwoSpaceExplainTests: FidvizTestCase {
         return try report(folder)
     }
 
+    /// images.csv of the report `name` under `work`, without its header.
+    private func csvRows(_ work: URL, _ name: String) throws -> [[String]] {
+        Array(parseCSV(try String(contentsOf: work.appendingPathComponent("\(name)/images.csv"), encoding: .utf8))
+            .dropFirst())
+    }
+
+    /// The text of a top-level number of report.json (`"key": value` at the first indent).
+    private func topLevelNumber(_ key: String, in folder: URL) throws -> String {
+        let text = try String(contentsOf: folder.appendingPathComponent("report.json"), encoding: .utf8)
+        let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("  \"\(key)\": ") }, key)
+        return String(line.dropFirst("  \"\(key)\": ".count).trimmingCharacters(in: CharacterSet(charactersIn: ",")))
+    }
+
     private func imagesByFile(_ document: [String: Any]) throws -> [String: [String: Any]] {
         let images = try XCTUnwrap(document["images"] as? [[String: Any]])
         return Dictionary(uniqueKeysWithValues: images.map { ($0["file"] as! String, $0) })
     }
 
     /// The two-network report holds, field by field, what each network's own run holds: the set's
-    /// FID and FD_DINOv2, and every image's numbers in each space (the same evaluator on the same
-    /// features, so to the bit); it is ranked by the first network, and its explained images have
-    /// both networks' maps, each equal to that network's own run's.
+    /// FID and FD_DINOv2, and every image's numbers in each space, as written (the same evaluator
+    /// on the same features, so to the bit); it is ranked by the first network, and its explained
+    /// images have both networks' maps, each equal to that network's own run's.
     func testTwoBackboneReportMatchesTwoOneBackboneRuns() throws {
         let sets = try sets()
         let work = try makeFolder()
-        let common = [sets.generated.path, "--top", "2", "--best", "1"] + (try weights)
+        let common = [sets.generated.path, "--top", "2", "--best", "1", "--disagreements", "1"] + (try weights)
         let two = try explain(common + both + ["--ref", sets.reference.path], in: work, name: "two")
         let inception = try explain(common + ["--ref", sets.reference.path], in: work, name: "inception")
         let dinov2 = try explain(common + ["--backbone", "dinov2-vits14", "--ref", sets.reference.path], in: work,
                                  name: "dinov2")
-        XCTAssertEqual(two["fid"] as? Double, try XCTUnwrap(inception["fid"] as? Double))
-        XCTAssertEqual(two["fd_dinov2"] as? Double, try XCTUnwrap(dinov2["fd_dinov2"] as? Double))
+        // Numbers as written (JSONSerialization may round a double's last digit when it reads it).
+        XCTAssertEqual(try topLevelNumber("fid", in: work.appendingPathComponent("two")),
+                       try topLevelNumber("fid", in: work.appendingPathComponent("inception")))
+        XCTAssertEqual(try topLevelNumber("fd_dinov2", in: work.appendingPathComponent("two")),
+                       try topLevelNumber("fd_dinov2", in: work.appendingPathComponent("dinov2")))
         XCTAssertEqual(two["n"] as? Int, 5)
         XCTAssertEqual(two["gen_source"] as? String, inception["gen_source"] as? String)
+        let (csvTwo, csvInception, csvDINOv2) = try (csvRows(work, "two"), csvRows(work, "inception"), csvRows(work, "dinov2"))
+        XCTAssertEqual(csvTwo.map { $0[1] }, csvInception.map { $0[1] }, "ranked by ΔFID, as the Inception run")
+        let dinov2ByFile = Dictionary(uniqueKeysWithValues: csvDINOv2.map { ($0[1], $0) })
+        for (line, alone) in zip(csvTwo, csvInception) {
+            XCTAssertEqual(Array(line[2 ... 7]), Array(alone[2 ... 7]), "\(line[1]): class and FID numbers")
+            XCTAssertEqual(Array(line[8 ... 10]), Array(try XCTUnwrap(dinov2ByFile[line[1]])[5 ... 7]),
+                           "\(line[1]): FD_DINOv2 numbers")
+        }
 
         let rows = try XCTUnwrap(two["images"] as? [[String: Any]])
-        XCTAssertEqual(rows.map { $0["file"] as? String }, (try XCTUnwrap(inception["images"] as? [[String: Any]])).map { $0["file"] as? String },
-                       "ranked by ΔFID, as the Inception run")
         let (byInception, byDINOv2) = (try imagesByFile(inception), try imagesByFile(dinov2))
         for row in rows {
             let file = try XCTUnwrap(row["file"] as? String)
             let (i, d) = (try XCTUnwrap(byInception[file]), try XCTUnwrap(byDINOv2[file]))
-            for (key, run, set) in [("fid", i, "fid"), ("fd_dinov2", d, "fd_dinov2")] {
-                let scale = try XCTUnwrap(two[set] as? Double)
-                for key in ["\(key)_before", "\(key)_after", "delta_\(key)"] {
-                    let (x, y) = (try XCTUnwrap(row[key] as? Double), try XCTUnwrap(run[key] as? Double))
-                    XCTAssertEqual(x, y, accuracy: Self.lastBits * scale, "\(file) \(key)")
-                }
-            }
             XCTAssertEqual(row["top5"] as? NSArray, i["top5"] as? NSArray, "\(file) top5")
             guard row["explained"] as? Bool == true else { continue }
             let maps = try XCTUnwrap(row["sensitivity"] as? [String: Any])
             XCTAssertEqual(Set(maps.keys), ["mixed_7c", "blocks.1.norm1"], file)
-            XCTAssertEqual(maps["mixed_7c"] as? NSArray, (i["sensitivity"] as? [String: Any])?["mixed_7c"] as? NSArray,
-                           "\(file): FID's map is the Inception run's")
-            XCTAssertEqual(row["gradcam_top1"] as? NSArray, i["gradcam_top1"] as? NSArray, "\(file): Grad-CAM")
+            if i["explained"] as? Bool == true {
+                XCTAssertEqual(maps["mixed_7c"] as? NSArray, (i["sensitivity"] as? [String: Any])?["mixed_7c"] as? NSArray,
+                               "\(file): FID's map is the Inception run's")
+                XCTAssertEqual(row["gradcam_top1"] as? NSArray, i["gradcam_top1"] as? NSArray, "\(file): Grad-CAM")
+            }
             if d["explained"] as? Bool == true {
                 XCTAssertEqual(maps["blocks.1.norm1"] as? NSArray,
                                (d["sensitivity"] as? [String: Any])?["blocks.1.norm1"] as? NSArray,
                                "\(file): FD_DINOv2's map is the DINOv2 run's")
             }
         }
-        XCTAssertEqual(rows.filter { $0["explained"] as? Bool == true }.count, 3)
+        try assertRanksFollowTheDeltas(two, disagreements: 1, top: 2, best: 1)
         let csv = parseCSV(try String(contentsOf: work.appendingPathComponent("two/images.csv"), encoding: .utf8))
-        XCTAssertEqual(Array(csv[0].prefix(11)), ["rank", "file", "top1_index", "top1_label", "top1_probability",
-                                                  "fid_before", "fid_after", "delta_fid", "fd_dinov2_before",
-                                                  "fd_dinov2_after", "delta_fd_dinov2"])
+        XCTAssertEqual(csv[0], ["rank", "file", "top1_index", "top1_label", "top1_probability",
+                                "fid_before", "fid_after", "delta_fid", "fd_dinov2_before",
+                                "fd_dinov2_after", "delta_fd_dinov2", "rank_fid", "rank_fd_dinov2", "disagreement"])
         for (line, row) in zip(csv.dropFirst(), rows) {
-            XCTAssertEqual(Double(line[10]), row["delta_fd_dinov2"] as? Double, line[1])
+            XCTAssertEqual(Int(line[11]), row["rank_fid"] as? Int, line[1])
+            XCTAssertEqual(Int(line[12]), row["rank_fd_dinov2"] as? Int, line[1])
+            XCTAssertEqual(Double(line[13]), row["disagreement"] as? Double, line[1])
         }
+        for document in [inception, dinov2] {
+            XCTAssertNil(document["agreement"], "one-backbone reports stay as they were")
+            XCTAssertNil((document["images"] as? [[String: Any]])?.first?["rank_fid"])
+        }
+    }
+
+    /// Each image's ranks are its places by ΔFID and by ΔFD_DINOv2 (worst first, ties in report
+    /// order), its disagreement `rank_fd_dinov2/N - rank_fid/N`; the explained images are the
+    /// --top, the --best and the `disagreements` largest disagreements each way; and the
+    /// agreement's rho is Spearman's of the two Δs.
+    private func assertRanksFollowTheDeltas(_ document: [String: Any], disagreements k: Int, top: Int, best: Int,
+                                            file: StaticString = #filePath, line: UInt = #line) throws {
+        let rows = try XCTUnwrap(document["images"] as? [[String: Any]])
+        let n = rows.count
+        let fid = try rows.map { try XCTUnwrap($0["delta_fid"] as? Double) }
+        let fd = try rows.map { try XCTUnwrap($0["delta_fd_dinov2"] as? Double) }
+        func ranks(_ values: [Double]) -> [Int] {
+            var ranks = [Int](repeating: 0, count: values.count)
+            for (place, i) in values.indices.sorted(by: { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 })
+                .enumerated() { ranks[i] = place + 1 }
+            return ranks
+        }
+        let (rankFID, rankFD) = (ranks(fid), ranks(fd))
+        XCTAssertEqual(rankFID, Array(1 ... n), "ranked by ΔFID", file: file, line: line)
+        XCTAssertEqual(rows.map { $0["rank_fid"] as? Int }, rankFID, file: file, line: line)
+        XCTAssertEqual(rows.map { $0["rank_fd_dinov2"] as? Int }, rankFD, file: file, line: line)
+        let gap = (0 ..< n).map { Double(rankFD[$0] - rankFID[$0]) / Double(n) }
+        XCTAssertEqual(rows.map { $0["disagreement"] as? Double }, gap, file: file, line: line)
+        let fidOnly = (0 ..< n).filter { gap[$0] > 0 }.sorted { gap[$0] != gap[$1] ? gap[$0] > gap[$1] : $0 < $1 }
+        let otherOnly = (0 ..< n).filter { gap[$0] < 0 }.sorted { gap[$0] != gap[$1] ? gap[$0] < gap[$1] : $0 < $1 }
+        let explained = Set(Array(0 ..< top) + Array((0 ..< n).reversed().filter { $0 >= top }.prefix(best))
+            + Array(fidOnly.prefix(k)) + Array(otherOnly.prefix(k)))
+        XCTAssertEqual(Set(rows.indices.filter { rows[$0]["explained"] as? Bool == true }), explained, file: file, line: line)
+        let agreement = try XCTUnwrap(document["agreement"] as? [String: Any], file: file, line: line)
+        XCTAssertEqual(try XCTUnwrap(agreement["spearman_fid_fd_dinov2"] as? Double, file: file, line: line),
+                       Self.spearman(fid, fd), accuracy: 1e-12, file: file, line: line)
+        let classes = try XCTUnwrap(document["classes_two_spaces"] as? [[String: Any]], file: file, line: line)
+        XCTAssertEqual(classes.compactMap { $0["count"] as? Int }.reduce(0, +), n, "every image in one class",
+                       file: file, line: line)
+    }
+
+    /// Spearman's rho as scipy computes it: Pearson's r of the average ranks (ties share the mean rank).
+    static func spearman(_ x: [Double], _ y: [Double]) -> Double {
+        func averageRanks(_ v: [Double]) -> [Double] {
+            let order = v.indices.sorted { v[$0] < v[$1] }
+            var ranks = [Double](repeating: 0, count: v.count)
+            var start = 0
+            while start < order.count {
+                var end = start
+                while end + 1 < order.count && v[order[end + 1]] == v[order[start]] { end += 1 }
+                for k in start ... end { ranks[order[k]] = Double(start + end) / 2 + 1 }
+                start = end + 1
+            }
+            return ranks
+        }
+        let (rx, ry) = (averageRanks(x), averageRanks(y))
+        let (mx, my) = (rx.reduce(0, +) / Double(rx.count), ry.reduce(0, +) / Double(ry.count))
+        let sxy = zip(rx, ry).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
+        let sxx = rx.map { ($0 - mx) * ($0 - mx) }.reduce(0, +), syy = ry.map { ($0 - my) * ($0 - my) }.reduce(0, +)
+        return sxy / (sxx * syy).squareRoot()
     }
 
     /// From features and statistics files alone, given per backbone in either order, explain
@@ -121,7 +196,7 @@ final class TwoSpaceExplainTests: FidvizTestCase {
         for (k, order) in [["inception", "dinov2-vits14"], ["dinov2-vits14", "inception"]].enumerated() {
             let files = order.flatMap { ["--features", sets.features[$0]!] }
                 + order.reversed().flatMap { ["--ref", sets.statistics[$0]!] }
-            let document = try explain(files + both + ["--top", "0", "--best", "0"], in: work,
+            let document = try explain(files + both + ["--top", "0", "--best", "0", "--disagreements", "0"], in: work,
                                        name: "files-\(k)")
             XCTAssertEqual(document["fid"] as? Double, fromImages["fid"] as? Double)
             XCTAssertEqual(document["fd_dinov2"] as? Double, fromImages["fd_dinov2"] as? Double)
@@ -136,6 +211,83 @@ final class TwoSpaceExplainTests: FidvizTestCase {
         }
     }
 
+    /// `--human` with dgm-eval's layout, named by another machine's paths: rows are matched by
+    /// file name, the unmatched row, the unscored images and the row without guesses are counted
+    /// and named in one line; each image has its score, each distance its Spearman rho with the
+    /// scores (as scipy gives it) and a 95% interval; the images FID and people part on most are
+    /// explained.
+    func testPeoplesScores() throws {
+        let sets = try sets()
+        let work = try makeFolder()
+        let csv = work.appendingPathComponent("human.csv")
+        try """
+            image_path,soft_label,number_guesses
+            /study/gen/0.png,0.2,10
+            /study/gen/1.png,0.7,12
+            /study/gen/2.png,0.4,0
+            /study/gen/3.png,0.9,8
+            /study/gen/9.png,0.5,10
+
+            """.write(to: csv, atomically: true, encoding: .utf8)
+        let files = ["inception", "dinov2-vits14"].flatMap { ["--features", sets.features[$0]!, "--ref", sets.statistics[$0]!] }
+        let folder = work.appendingPathComponent("report")
+        let run = try fidviz(files + both + (try weights) + ["--human", csv.path, "--top", "0", "--best", "0",
+                                                             "--disagreements", "1", "-o", folder.path])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let summary = try XCTUnwrap(run.stderrLines.first { $0.contains("human scores:") }, run.stderr)
+        for fragment in ["human scores: 3 of 5 images scored", "1 CSV row matches no image (/study/gen/9.png)",
+                         "2 images have no score (", "/2.png", "/4.png", "1 row with number_guesses 0 skipped"] {
+            XCTAssertTrue(summary.contains(fragment), "'\(fragment)' is not in: \(summary)")
+        }
+        let document = try report(folder)
+        let rows = try XCTUnwrap(document["images"] as? [[String: Any]])
+        let expected: [String: Double] = ["0.png": 0.2, "1.png": 0.7, "3.png": 0.9]
+        for row in rows {
+            let name = try XCTUnwrap((row["file"] as? String)?.split(separator: "/").last.map(String.init))
+            XCTAssertEqual(row["human_score"] as? Double, expected[name], name)
+            if expected[name] == nil { XCTAssertTrue(row["human_score"] is NSNull, name) }
+        }
+        let scored = rows.filter { $0["human_score"] as? Double != nil }
+        let scores = scored.map { $0["human_score"] as! Double }
+        let people = try XCTUnwrap((document["agreement"] as? [String: Any])?["human"] as? [String: Any])
+        XCTAssertEqual(people["n_scored"] as? Int, 3)
+        for key in ["fid", "fd_dinov2"] {
+            let deltas = scored.map { $0["delta_\(key)"] as! Double }
+            XCTAssertEqual(try XCTUnwrap(people["spearman_\(key)"] as? Double), Self.spearman(deltas, scores),
+                           accuracy: 1e-12, key)
+            XCTAssertEqual((people["ci95_\(key)"] as? [Double])?.count, 2, key)
+        }
+        // The cards: the images FID ranks much worse than people and the other way round, one
+        // each way, among the scored ones (beside the two spaces' one each way).
+        let positions = rows.indices.filter { rows[$0]["human_score"] as? Double != nil }
+        let fid = positions.map { rows[$0]["delta_fid"] as! Double }
+        func ranks(_ values: [Double]) -> [Int] {
+            var ranks = [Int](repeating: 0, count: values.count)
+            for (place, i) in values.indices.sorted(by: { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 })
+                .enumerated() { ranks[i] = place + 1 }
+            return ranks
+        }
+        let (byFID, byPeople) = (ranks(fid), ranks(scores))
+        let gap = positions.indices.map { Double(byPeople[$0] - byFID[$0]) / Double(positions.count) }
+        let fidOnly = gap.indices.filter { gap[$0] > 0 }.max { gap[$0] != gap[$1] ? gap[$0] < gap[$1] : $0 > $1 }
+        let peopleOnly = gap.indices.filter { gap[$0] < 0 }.min { gap[$0] != gap[$1] ? gap[$0] < gap[$1] : $0 < $1 }
+        for card in [fidOnly, peopleOnly].compactMap({ $0 }) {
+            XCTAssertEqual(rows[positions[card]]["explained"] as? Bool, true, "\(rows[positions[card]]["file"] ?? "")")
+        }
+        let lines = parseCSV(try String(contentsOf: folder.appendingPathComponent("images.csv"), encoding: .utf8))
+        XCTAssertEqual(lines[0].last, "human_score")
+        XCTAssertEqual(lines.dropFirst().map { Double($0.last!) }, rows.map { $0["human_score"] as? Double })
+        let html = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("Which distance agrees with people?"))
+        XCTAssertTrue(html.contains("human scores: 3 of 5 images scored"), "the summary line is in the report")
+
+        let broken = work.appendingPathComponent("broken.csv")
+        try "file,score\na.png,high\n".write(to: broken, atomically: true, encoding: .utf8)
+        let refused = try fidviz(files + both + ["--human", broken.path, "-o", work.appendingPathComponent("no").path])
+        assertFailsWithOneLine(refused, containing: ["--human \(broken.path): line 2", "score"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("no").path))
+    }
+
     /// Bad combinations: one line naming what is wrong, and no report.
     func testBadCombinationsAreRefusedInOneLine() throws {
         let sets = try sets()
@@ -144,7 +296,7 @@ final class TwoSpaceExplainTests: FidvizTestCase {
         let (fInception, fDINOv2) = (sets.features["inception"]!, sets.features["dinov2-vits14"]!)
         let (rInception, rDINOv2) = (sets.statistics["inception"]!, sets.statistics["dinov2-vits14"]!)
         func refused(_ arguments: [String], _ fragments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-            let run = try fidviz(arguments + ["-o", output.path, "--top", "0", "--best", "0"])
+            let run = try fidviz(arguments + ["-o", output.path, "--top", "0", "--best", "0", "--disagreements", "0"])
             assertFailsWithOneLine(run, containing: fragments, file: file, line: line)
             XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "no report", file: file, line: line)
         }
