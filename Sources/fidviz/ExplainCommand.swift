@@ -33,6 +33,26 @@ struct ExplainCommand: ParsableCommand {
             FID any weighting reaches (`fidviz classes`, whose null-space optimiser runs here for at \
             most 20 iterations and is labelled an upper bound when it stops there).
 
+            Two networks: --backbone inception,dinov2-vitl14 runs phase 1 through both and gives \
+            every image ΔFID and ΔFD_DINOv2, each exactly as a run of that network alone; the first \
+            network listed ranks the report. Each image also gets its rank in both spaces and its \
+            disagreement, rank by ΔFD_DINOv2 minus rank by ΔFID as fractions of N; the report adds \
+            their Spearman correlation, the classes FID alone cares about, and --disagreements K cards \
+            each way: the images FID ranks much worse than FD_DINOv2 ("FID-only offenders") and the \
+            other way round, each with FID's map and FD_DINOv2's side by side. --ref, --features and \
+            --gen are then given once per network, each file matched to its network by the backbone \
+            it records (images, as GEN or --ref, go through both); from files alone no network runs \
+            until an image is explained. Phase 2 keeps, from phase 1's DINOv2 pass, the tokens \
+            entering the last block of every image (257 x width float32: 1 MiB per image for ViT-L/14) \
+            when the whole set's fit in 512 MiB, and then runs only the last block per map; above \
+            that it runs the whole network again for each explained image.
+
+            People's judgements: --human FILE.csv (dgm-eval's per-image human study, or file,score) \
+            is read and matched to the images by path or file name before any network runs; one line \
+            says what matched. The report gives each distance's Spearman correlation with people's \
+            scores (bootstrap 95% interval) and explains the --disagreements K images each way where \
+            FID and people part most.
+
             The generated set: --gen STATS if given; otherwise, for several images, each joins the \
             others (leave-one-out); for a single image, a "perfect generator" whose statistics equal \
             the reference. REF is a statistics or features .npz, or images.
@@ -47,6 +67,8 @@ struct ExplainCommand: ParsableCommand {
               fidviz samples/generated/chelsea-blur.png --ref ref.npz
               fidviz generated/ --ref ref.npz --top 20 --best 5 -o report
               fidviz --features gen_features.npz --ref ref.npz --pixel-gradient
+              fidviz generated/ --ref reference/ --backbone inception,dinov2-vitl14 --human human.csv
+              fidviz --features f-inc.npz --features f-dino.npz --ref r-inc.npz --ref r-dino.npz --backbone inception,dinov2-vitl14
             """)
 
     @Argument(help: ArgumentHelp("Images or folders to explain (or use --features).", valueName: "images"))
