@@ -139,13 +139,7 @@ final class TwoSpaceExplainTests: FidvizTestCase {
         let n = rows.count
         let fid = try rows.map { try XCTUnwrap($0["delta_fid"] as? Double) }
         let fd = try rows.map { try XCTUnwrap($0["delta_fd_dinov2"] as? Double) }
-        func ranks(_ values: [Double]) -> [Int] {
-            var ranks = [Int](repeating: 0, count: values.count)
-            for (place, i) in values.indices.sorted(by: { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 })
-                .enumerated() { ranks[i] = place + 1 }
-            return ranks
-        }
-        let (rankFID, rankFD) = (ranks(fid), ranks(fd))
+        let (rankFID, rankFD) = (Self.worstFirstRanks(fid), Self.worstFirstRanks(fd))
         XCTAssertEqual(rankFID, Array(1 ... n), "ranked by ΔFID", file: file, line: line)
         XCTAssertEqual(rows.map { $0["rank_fid"] as? Int }, rankFID, file: file, line: line)
         XCTAssertEqual(rows.map { $0["rank_fd_dinov2"] as? Int }, rankFD, file: file, line: line)
@@ -162,6 +156,14 @@ final class TwoSpaceExplainTests: FidvizTestCase {
         let classes = try XCTUnwrap(document["classes_two_spaces"] as? [[String: Any]], file: file, line: line)
         XCTAssertEqual(classes.compactMap { $0["count"] as? Int }.reduce(0, +), n, "every image in one class",
                        file: file, line: line)
+    }
+
+    /// 1-based places, largest value first, ties in the given order.
+    static func worstFirstRanks(_ values: [Double]) -> [Int] {
+        var ranks = [Int](repeating: 0, count: values.count)
+        for (place, i) in values.indices.sorted(by: { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 })
+            .enumerated() { ranks[i] = place + 1 }
+        return ranks
     }
 
     /// Spearman's rho as scipy computes it: Pearson's r of the average ranks (ties share the mean rank).
@@ -261,13 +263,7 @@ final class TwoSpaceExplainTests: FidvizTestCase {
         // each way, among the scored ones (beside the two spaces' one each way).
         let positions = rows.indices.filter { rows[$0]["human_score"] as? Double != nil }
         let fid = positions.map { rows[$0]["delta_fid"] as! Double }
-        func ranks(_ values: [Double]) -> [Int] {
-            var ranks = [Int](repeating: 0, count: values.count)
-            for (place, i) in values.indices.sorted(by: { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 })
-                .enumerated() { ranks[i] = place + 1 }
-            return ranks
-        }
-        let (byFID, byPeople) = (ranks(fid), ranks(scores))
+        let (byFID, byPeople) = (Self.worstFirstRanks(fid), Self.worstFirstRanks(scores))
         let gap = positions.indices.map { Double(byPeople[$0] - byFID[$0]) / Double(positions.count) }
         let fidOnly = gap.indices.filter { gap[$0] > 0 }.max { gap[$0] != gap[$1] ? gap[$0] < gap[$1] : $0 > $1 }
         let peopleOnly = gap.indices.filter { gap[$0] < 0 }.min { gap[$0] != gap[$1] ? gap[$0] < gap[$1] : $0 < $1 }
