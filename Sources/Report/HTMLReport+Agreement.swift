@@ -16,8 +16,8 @@ extension HTMLReport {
         }
     }
 
-    /// Two spaces: their rank correlation and scatter, the images they part on most as cards, and
-    /// the classes in both spaces.
+    /// Two spaces: their rank correlation and scatter, the classes in both spaces, and the images
+    /// they part on most as cards.
     static func twoSpacesBlock(_ page: ReportPage) -> String {
         guard let spaces = page.agreement?.spaces else { return "" }
         let (a, b) = (spaces.a.name, spaces.b.name)
@@ -34,11 +34,11 @@ extension HTMLReport {
         html += "<p class=\"explain\">An image's disagreement is its rank by Δ\(b) minus its rank by Δ\(a), each as a "
             + "fraction of N (rank 1 = the image that hurts the distance most). Positive: \(a) ranks the image much worse "
             + "than \(b) does, so it is an offender in \(a)'s eyes alone.</p>\n"
+        html += twoSpaceClassesTable(page, a: spaces.a, b: spaces.b)
         html += cards(page, page.spaceDisagreements.aOnly,
                       title: "\(a)-only offenders: \(a) ranks them much worse than \(b) does", id: "only-a")
         html += cards(page, page.spaceDisagreements.bOnly,
                       title: "\(b)-only offenders: \(b) ranks them much worse than \(a) does", id: "only-b")
-        html += twoSpaceClassesTable(page, a: spaces.a, b: spaces.b)
         return html
     }
 

@@ -145,7 +145,6 @@ public enum HTMLReport {
         if !s.weightsAreOfficial {
             html += "<div class=\"warning\" role=\"alert\">\(e(s.warning ?? defaultWeightsWarning))</div>\n"
         }
-        let sha = s.weightsSHA256.count > 16 ? String(s.weightsSHA256.prefix(16)) + "…" : s.weightsSHA256
         html += "<section class=\"summary\">\n"
         if s.distances.count > 1 {
             html += s.distances.map { distance in
@@ -160,16 +159,21 @@ public enum HTMLReport {
         }
         html += row("Generated set", e(s.generatedSetDescription))
         html += row("Reference", "<code>\(e(s.referencePath))</code><br>\(e(s.referenceProvenance))")
-        if s.weightsSHA256.isEmpty {
-            html += row("Weights", "not used: every set was given as features or statistics")
-        } else {
-            html += row("Weights SHA-256", "<code title=\"\(e(s.weightsSHA256))\">\(e(sha))</code>"
-                + (s.space != .inceptionPool3 ? " (no hash is published for these weights; recorded in every file)"
+        /// A weights row: the hash's first 16 digits, and whether the weights are the published ones.
+        func weights(_ label: String, _ sha256: String, _ space: FeatureSpace) -> String {
+            let sha = sha256.count > 16 ? String(sha256.prefix(16)) + "…" : sha256
+            return row(label, "<code title=\"\(e(sha256))\">\(e(sha))</code>"
+                + (space != .inceptionPool3 ? " (no hash is published for these weights; recorded in every file)"
                     : s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
         }
-        for weights in s.furtherWeights {
-            let sha = weights.sha256.count > 16 ? String(weights.sha256.prefix(16)) + "…" : weights.sha256
-            html += row("\(weights.network) weights SHA-256", "<code title=\"\(e(weights.sha256))\">\(e(sha))</code>")
+        if s.weightsSHA256.isEmpty && s.furtherWeights.isEmpty {
+            html += row("Weights", "not used: every set was given as features or statistics")
+        } else if !s.weightsSHA256.isEmpty {
+            let network = s.furtherWeights.isEmpty ? "" : (s.space == .inceptionPool3 ? "Inception-v3 " : "DINOv2 ")
+            html += weights(network.isEmpty ? "Weights SHA-256" : network + "weights SHA-256", s.weightsSHA256, s.space)
+        }
+        for further in s.furtherWeights {
+            html += weights("\(further.network) weights SHA-256", further.sha256, further.space)
         }
         if listsImages { html += row("Every image", "\(page.rows.count) images ranked in "
             + "<a href=\"\(HTMLEscaping.relativeURL(page.csvPath))\">\(e(page.csvPath))</a> and "

@@ -15,14 +15,13 @@ public struct SetDistance: Sendable, Equatable {
 
 /// The identity of one network's weights, for the summary.
 public struct NetworkWeights: Sendable, Equatable {
-    /// The network as people name it ("DINOv2 ViT-L/14").
-    public var network: String
+    /// The network as people name it ("DINOv2 ViT-L/14"), and the space it measures.
+    public var network: String, space: FeatureSpace
     /// Hex SHA-256 of its weights file.
     public var sha256: String
 
-    public init(network: String, sha256: String) {
-        self.network = network
-        self.sha256 = sha256
+    public init(network: String, space: FeatureSpace, sha256: String) {
+        (self.network, self.space, self.sha256) = (network, space, sha256)
     }
 }
 

@@ -103,16 +103,20 @@ struct ExplainRun {
             }
             let loaded = models.loaded
             let warnings = loaded.compactMap(\.unofficialWarning)
+            let rankingModel = loaded.first { $0.backbone == ranked.ranking.backbone }
+            for space in ranked.spaces.dropFirst() where space.reference.path != ranked.ranking.reference.path {
+                notes.append("\(space.backbone.space.name)'s reference: \(space.reference.path) (\(space.reference.provenance))")
+            }
             var summary = ReportSummary(fid: ranked.ranking.evaluator.setDistance, n: ranked.ranking.joined.n,
                                         referencePath: ranked.ranking.reference.path,
                                         referenceProvenance: ranked.ranking.reference.provenance,
-                                        weightsSHA256: loaded.first?.sha256 ?? "",
+                                        weightsSHA256: rankingModel?.sha256 ?? "",
                                         weightsAreOfficial: warnings.isEmpty,
                                         generatedSetDescription: ranked.ranking.joined.description,
                                         warning: warnings.first, notes: notes)
             summary.distances = ranked.spaces.map { SetDistance(space: $0.backbone.space, value: $0.evaluator.setDistance) }
-            summary.furtherWeights = loaded.dropFirst().map {
-                NetworkWeights(network: $0.backbone.displayName, sha256: $0.sha256)
+            summary.furtherWeights = loaded.filter { $0.backbone != ranked.ranking.backbone }.map {
+                NetworkWeights(network: $0.backbone.displayName, space: $0.backbone.space, sha256: $0.sha256)
             }
             var writer = ReportWriter(folder: folder, style: FigureStyle(colormap: settings.colormap),
                                       layers: mapLayers(loaded), warning: warnings.first)
