@@ -94,7 +94,7 @@ struct ExplainRun {
 
         defer { note("time: " + clock.summary(), quiet: quiet) }
         return try clock.measure("report") {
-            var notes = (sectionProblem.map { [$0] } ?? []) + (peopleNote.map { [$0] } ?? [])
+            var notes = [sectionProblem, peopleNote].compactMap { $0 }
             if !imagesPresent {
                 let missing = ranked.paths.filter { !$0.isReadable }
                 notes.append("\(missing.count) of the \(ranked.paths.count) images are not on this machine (first: "
@@ -102,24 +102,9 @@ struct ExplainRun {
                 note("note: " + notes.last!, quiet: quiet)
             }
             let loaded = models.loaded
-            let warnings = loaded.compactMap(\.unofficialWarning)
-            let rankingModel = loaded.first { $0.backbone == ranked.ranking.backbone }
-            for space in ranked.spaces.dropFirst() where space.reference.path != ranked.ranking.reference.path {
-                notes.append("\(space.backbone.space.name)'s reference: \(space.reference.path) (\(space.reference.provenance))")
-            }
-            var summary = ReportSummary(fid: ranked.ranking.evaluator.setDistance, n: ranked.ranking.joined.n,
-                                        referencePath: ranked.ranking.reference.path,
-                                        referenceProvenance: ranked.ranking.reference.provenance,
-                                        weightsSHA256: rankingModel?.sha256 ?? "",
-                                        weightsAreOfficial: warnings.isEmpty,
-                                        generatedSetDescription: ranked.ranking.joined.description,
-                                        warning: warnings.first, notes: notes)
-            summary.distances = ranked.spaces.map { SetDistance(space: $0.backbone.space, value: $0.evaluator.setDistance) }
-            summary.furtherWeights = loaded.filter { $0.backbone != ranked.ranking.backbone }.map {
-                NetworkWeights(network: $0.backbone.displayName, space: $0.backbone.space, sha256: $0.sha256)
-            }
+            let summary = self.summary(ranked, loaded: loaded, notes: notes)
             var writer = ReportWriter(folder: folder, style: FigureStyle(colormap: settings.colormap),
-                                      layers: mapLayers(loaded), warning: warnings.first)
+                                      layers: mapLayers(loaded), warning: summary.warning)
             let progress = ProgressBar(label: "figures", quiet: quiet)
             writer.onFigure = { progress.update(done: $0, total: $1, unit: "fig") }
             let sections = try section.map { [try $0.write(to: folder, style: writer.style)] } ?? []
@@ -127,6 +112,30 @@ struct ExplainRun {
                                     referenceHistogram: ranked.inception?.reference.top1Histogram,
                                     sections: sections, extraJSON: section.map { ["class_matching": $0.json] } ?? [:])
         }
+    }
+
+    /// What the report says about the run as a whole: each space's distance, the ranking
+    /// space's reference (a further space's, when it is another, in the notes) and the weights of
+    /// every network that ran.
+    private func summary(_ ranked: RankedSet, loaded: [LoadedModel], notes: [String]) -> ReportSummary {
+        let warnings = loaded.compactMap(\.unofficialWarning)
+        let ranking = ranked.ranking
+        var notes = notes
+        for space in ranked.spaces.dropFirst() where space.reference.path != ranking.reference.path {
+            notes.append("\(space.backbone.space.name)'s reference: \(space.reference.path) (\(space.reference.provenance))")
+        }
+        var summary = ReportSummary(fid: ranking.evaluator.setDistance, n: ranking.joined.n,
+                                    referencePath: ranking.reference.path,
+                                    referenceProvenance: ranking.reference.provenance,
+                                    weightsSHA256: loaded.first { $0.backbone == ranking.backbone }?.sha256 ?? "",
+                                    weightsAreOfficial: warnings.isEmpty,
+                                    generatedSetDescription: ranking.joined.description,
+                                    warning: warnings.first, notes: notes)
+        summary.distances = ranked.spaces.map { SetDistance(space: $0.backbone.space, value: $0.evaluator.setDistance) }
+        summary.furtherWeights = loaded.filter { $0.backbone != ranking.backbone }.map {
+            NetworkWeights(network: $0.backbone.displayName, space: $0.backbone.space, sha256: $0.sha256)
+        }
+        return summary
     }
 
     // MARK: - Phase 1
