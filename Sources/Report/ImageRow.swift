@@ -84,17 +84,21 @@ public struct ImageRow: Sendable {
 
     // MARK: - Caption
 
-    /// The figure caption: Top-1 class and probability, Δ with the distance before → after, then
-    /// the file name and size; `warning` first when set.
+    /// The figure caption: Top-1 class and probability, the ranking Δ with the distance before →
+    /// after, each further column's on a line of its own, then the file name and size; `warning`
+    /// first when set.
     public func caption(warning: String?) -> FigureCaption {
-        let name = ranking.space.name
+        func delta(_ distance: ImageDistance) -> [String] {
+            let name = distance.space.name
+            return ["Δ\(name) = \(NumberText.signed(distance.delta))",
+                    "(\(name) \(NumberText.fixed(distance.before, digits: 3)) → \(NumberText.fixed(distance.after, digits: 3)))"]
+        }
         let headline = top1.map { ["Top-1: \($0.label) (#\($0.index))", "(p = \(NumberText.fixed($0.probability, digits: 3)))"] }
             ?? ["Top-1: none (no logits for this image)"]
         return FigureCaption(
-            headline: headline,
-            details: ["Δ\(name) = \(NumberText.signed(ranking.delta))",
-                      "(\(name) \(NumberText.fixed(ranking.before, digits: 3)) → \(NumberText.fixed(ranking.after, digits: 3)))"],
-            extraLines: ["\(file)  \(width)x\(height)"], warning: warning)
+            headline: headline, details: delta(ranking),
+            extraLines: distances.dropFirst().map { delta($0).joined(separator: "   ") } + ["\(file)  \(width)x\(height)"],
+            warning: warning)
     }
 }
 

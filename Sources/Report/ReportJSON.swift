@@ -21,13 +21,13 @@ import InceptionGraph
 public enum ReportJSON {
     public static func document(summary: ReportSummary, rows: [ImageRow], classes: [ClassContribution],
                                 layers: [String]) -> JSONValue {
-        let top: [String: JSONValue] = [
-            summary.space.key: .number(summary.fid),
+        var top: [String: JSONValue] = [
             "n": .int(summary.n),
             "gen_source": .string(summary.generatedSetDescription),
             "images": .array(rows.map { image($0, layers: layers) }),
             "classes": .array(classes.map(\.json)),
         ]
+        for distance in summary.distances { top[distance.space.key] = .number(distance.value) }
         return .object(top)
     }
 

@@ -1,9 +1,22 @@
 import Foundation
+import Frechet
 import Heatmap
 import InceptionGraph
 import NumpyFiles
 import Pixels
 import Sensitivity
+
+/// A layer the maps are taken at, by its name in the checkpoint (`mixed_7c`, `blocks.23.norm1`),
+/// and the distance whose sensitivity its map shows.
+public struct MapLayer: Sendable, Equatable {
+    public let name: String
+    public let space: FeatureSpace
+
+    public init(_ name: String, space: FeatureSpace) {
+        self.name = name
+        self.space = space
+    }
+}
 
 /// Turns ranked image rows into a report folder: one figure per explained image
 /// (`panels/NNNN-<name>.png`, and `.pixelgrad.npy` with pixel gradients), class thumbnails
@@ -12,8 +25,8 @@ import Sensitivity
 public struct ReportWriter {
     public let folder: ReportFolder
     public var style: FigureStyle
-    /// The maps' layers by name (`mixed_7c`, `blocks.23.norm1`), in the order the figure shows them.
-    public var layers: [String]
+    /// The maps' layers, in the order the figure shows them.
+    public var layers: [MapLayer]
     /// Drawn on every figure when the weights are not the official ones.
     public var warning: String?
     /// Called after each figure as (done, total).
@@ -22,7 +35,7 @@ public struct ReportWriter {
     /// Classes listed under "classes that drive this FID".
     public static let shownClasses = 15
 
-    public init(folder: ReportFolder, style: FigureStyle, layers: [String], warning: String?) {
+    public init(folder: ReportFolder, style: FigureStyle, layers: [MapLayer], warning: String?) {
         self.folder = folder
         self.style = style
         self.layers = layers
@@ -77,7 +90,7 @@ public struct ReportWriter {
                               classHistogramPath: classHistogram, sections: sections)
         try folder.write(HTMLReport.render(page), to: "index.html")
         try folder.write(to: "images.csv") { try ImagesCSV.write(rows, to: $0) }
-        var document = ReportJSON.document(summary: summary, rows: rows, classes: classes, layers: layers)
+        var document = ReportJSON.document(summary: summary, rows: rows, classes: classes, layers: layers.map(\.name))
         if case .object(var members) = document {
             for (key, value) in extraJSON { members[key] = value }
             document = .object(members)
@@ -120,11 +133,16 @@ public struct ReportWriter {
         let image = try ImageDecoder.decode(row.source)
         var panels = [PanelSpec.original]
         if let maps = row.maps {
-            for layer in layers {
-                if let map = maps.sensitivity[layer] {
-                    panels.append(.sensitivity(layer: layer, map: map, distance: row.ranking.space.name))
-                }
-                if let map = maps.gradCAMTop1[layer] { panels.append(.gradCAM(layer: layer, map: map)) }
+            // Each layer's sensitivity with its Grad-CAM beside it; with maps of several distances,
+            // the sensitivity maps side by side first, then the Grad-CAMs.
+            let sensitivity = layers.map { layer in
+                maps.sensitivity[layer.name].map { PanelSpec.sensitivity(layer: layer.name, map: $0, distance: layer.space.name) }
+            }
+            let gradCAM = layers.map { layer in maps.gradCAMTop1[layer.name].map { PanelSpec.gradCAM(layer: layer.name, map: $0) } }
+            if Set(layers.map(\.space)).count > 1 {
+                panels += (sensitivity + gradCAM).compactMap { $0 }
+            } else {
+                panels += zip(sensitivity, gradCAM).flatMap { [$0, $1] }.compactMap { $0 }
             }
             if let gradient = maps.pixelGradient {
                 panels.append(PanelSpec(title: "|dFID/dpixel|",

@@ -54,6 +54,33 @@ enum Backbone: String, CaseIterable, ExpressibleByArgument {
     }
 }
 
+// MARK: - Several networks at once
+
+/// `--backbone` as a comma list (`inception,dinov2-vitl14`): the networks a run sees the images
+/// through, in the order given. The first ranks the report; each further one adds a column of
+/// per-image distances. Every command but explain takes one.
+struct BackboneList: ExpressibleByArgument, Equatable {
+    let backbones: [Backbone]
+
+    init(_ backbones: [Backbone]) {
+        precondition(!backbones.isEmpty, "BackboneList: no backbone")
+        self.backbones = backbones
+    }
+
+    /// nil (ArgumentParser's "invalid value" error, which lists the names) for an unknown name
+    /// or an empty item.
+    init?(argument: String) {
+        let names = argument.split(separator: ",", omittingEmptySubsequences: false)
+        let parsed = names.compactMap { Backbone(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        guard !parsed.isEmpty, parsed.count == names.count else { return nil }
+        self.init(parsed)
+    }
+
+    static var allValueStrings: [String] { Backbone.allCases.map(\.rawValue) }
+
+    var defaultValueDescription: String { backbones.map(\.rawValue).joined(separator: ",") }
+}
+
 extension MeasuredSet {
     /// Refuses sets whose features come from different networks: two files that record different
     /// backbones, or a file whose backbone is not `measured`, the one the images go through.

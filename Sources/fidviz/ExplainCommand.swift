@@ -52,18 +52,18 @@ struct ExplainCommand: ParsableCommand {
     var inputs: [String] = []
 
     @Option(help: ArgumentHelp(
-        "Reference: a statistics .npz (pytorch-fid, clean-fid, ADM or fidviz), a features .npz, or images and folders.",
+        "Reference: a statistics .npz (pytorch-fid, clean-fid, ADM or fidviz), a features .npz, or images and a folder. With several --backbone, one .npz per backbone (matched by the backbone it records) or images, which every backbone without its own file measures.",
         valueName: "ref"))
-    var ref: String
+    var ref: [String]
 
-    @Option(help: ArgumentHelp("Statistics of the generated set the images join (N = its `n`, else 50000).",
+    @Option(help: ArgumentHelp("Statistics of the generated set the images join (N = its `n`, else 50000); with several --backbone, one per backbone.",
                                valueName: "stats.npz"))
-    var gen: String?
+    var gen: [String] = []
 
     @Option(help: ArgumentHelp(
-        "The generated set's features (from `fidviz features`, e.g. made in shards): phase 1 reads them instead of running the network. Its `files` must exist where they are listed, for the explained images (and give every image's width and height where they do).",
+        "The generated set's features (from `fidviz features`, e.g. made in shards): phase 1 reads them instead of running the network. With several --backbone, one per backbone, of the same images in the same order (each matched by the backbone it records). Its `files` must exist where they are listed, for the explained images (and give every image's width and height where they do).",
         valueName: "features.npz"))
-    var features: String?
+    var features: [String] = []
 
     @Option(name: .customLong("layer"), help: ArgumentHelp(
         "Layer for the maps (repeatable): mixed_7c (8x8, default), mixed_6e (17x17), mixed_5d (35x35).",
@@ -97,8 +97,10 @@ struct ExplainCommand: ParsableCommand {
 
     var effectiveLayers: [InceptionLayer] { layers.isEmpty ? [.mixed_7c] : layers }
 
+    var backbones: [Backbone] { network.backbones.backbones }
+
     func validate() throws {
-        if network.backbone != .inception {
+        if !backbones.contains(.inception) {
             guard layers.isEmpty else {
                 throw ValidationError("--layer names Inception's layers; DINOv2's map is taken at its last block's norm1")
             }
@@ -109,48 +111,20 @@ struct ExplainCommand: ParsableCommand {
         guard top >= 0, best >= 0 else { throw ValidationError("--top and --best must be at least 0") }
         guard !output.isEmpty else { throw ValidationError("-o: give a folder name (it is empty)") }
         guard Set(layers).count == layers.count else { throw ValidationError("--layer repeats a layer") }
-        guard inputs.isEmpty != (features == nil) else {
-            throw ValidationError(features == nil ? "give the images to explain, or --features FEATS.npz"
-                                                  : "give either images or --features, not both")
+        guard inputs.isEmpty != features.isEmpty else {
+            throw ValidationError(features.isEmpty ? "give the images to explain, or --features FEATS.npz"
+                                                   : "give either images or --features, not both")
         }
     }
 
     func run() throws {
         try ReportFolder.check(path: output, force: force)
         // Every input is read and checked before the output folder is touched or the weights load.
-        let generated: GeneratedInput
-        if let features {
-            guard let set = try SetSource.npz(URL(fileURLWithPath: features))
-                .readFile(backbone: network.backbone, logits: true, keepRows: true) else {
-                preconditionFailure("an .npz source reads its file")
-            }
-            guard set.rows != nil else {
-                throw InputError("--features \(features): holds \(set.layout?.rawValue ?? "statistics") (mu, sigma), "
-                    + "not each image's features; make them with `fidviz features IMAGES -o FEATS.npz`")
-            }
-            generated = .features(set)
-        } else {
-            guard case .images(let images) = try SetSource(inputs, flag: nil) else {
-                throw InputError("\(inputs[0]): give the images to explain (a features .npz goes to --features)")
-            }
-            generated = .images(images)
-        }
-        if gen == nil && generated.count == 2 {
-            throw InputError("2 images are too few for leave-one-out statistics; explain 1 image, 3 or more, or pass --gen STATS")
-        }
-        let reference = try SetSource([ref], flag: "--ref")
-        let referenceFile = try reference.readFile(backbone: network.backbone, logits: true)
-        let joined = try gen.map { path -> (MeasuredSet, String) in
-            guard let file = try SetSource.npz(URL(fileURLWithPath: path)).readFile(backbone: network.backbone) else {
-                preconditionFailure("an .npz source reads its file")
-            }
-            return (file, path)
-        }
-        let explainInputs = ExplainInputs(generated: generated, reference: reference, referenceFile: referenceFile,
-                                          joinedStatistics: joined)
+        let explainInputs = try ExplainInputs.read(images: inputs, references: ref, features: features, gen: gen,
+                                                   backbones: backbones)
         let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, pixelGradient: pixelGradient,
                                        colormap: colormap, batchSize: batchOptions.batchSize,
-                                       quiet: outputOptions.quiet, referenceName: ref, network: network)
+                                       quiet: outputOptions.quiet, referenceNames: ref, network: network)
         let folder = try ReportFolder(path: output, force: force)
         do {
             let report = try ExplainRun(settings: settings, folder: folder).run(explainInputs)
@@ -160,19 +134,6 @@ struct ExplainCommand: ParsableCommand {
         } catch {
             folder.discard()
             throw error
-        }
-    }
-}
-
-/// The generated set as given to explain: images, or their features.
-enum GeneratedInput {
-    case images(ImageFiles)
-    case features(MeasuredSet)
-
-    var count: Int {
-        switch self {
-        case .images(let images): return images.count
-        case .features(let set): return set.rows?.count ?? 0
         }
     }
 }
