@@ -77,6 +77,17 @@ final class CairoCanvas {
         cairo_fill(context)
     }
 
+    /// A disc of `radius` centred at (`cx`, `cy`), filled with `color` at opacity `alpha` over
+    /// what is already there (antialiased edge; the centre pixel gets the full colour when
+    /// `alpha` is 1 and `radius` >= 1).
+    func fillCircle(cx: Double, cy: Double, radius: Double, color: RGBColor, alpha: Double = 1) {
+        guard radius > 0 else { return }
+        cairo_new_sub_path(context)
+        cairo_arc(context, cx, cy, radius, 0, 2 * Double.pi)
+        setColor(color, alpha: alpha)
+        cairo_fill(context)
+    }
+
     /// Runs `body` with drawing restricted to `rect` (Cairo's clip), restoring the previous
     /// clip afterwards.
     func clipped(to rect: PixelRect, _ body: () throws -> Void) rethrows {

@@ -254,7 +254,8 @@ struct ExplainRun {
 
     // MARK: - How much of FID is ImageNet classes
 
-    /// The class-matching section from phase 1's rows of Inception's space (no network), or why
+    /// The class-matching section from phase 1's rows of Inception's space, with DINOv2's rows as
+    /// its FD_DINOv2 control when the run has them (no network), or why
     /// it is left out: it is a diagnostic beside the ranking, so when it cannot be computed the
     /// report says why and the rest of it is written.
     private func classMatching(_ ranked: RankedSet, imagesPresent: Bool) -> (ClassMatchingSection?, String?) {
@@ -265,7 +266,12 @@ struct ExplainRun {
                 try ClassMatchingSection(
                     generated: inception.features, statistics: inception.statistics, reference: inception.reference,
                     referenceName: referenceName, topN: MeasuredSet.recordedTopN, classesRequired: false,
-                    aux: nil, optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
+                    aux: try ranked.spaces.first { $0.backbone.space == .dinov2 }.map {
+                        try AuxFeatures(backbone: $0.backbone, generated: $0.features, statistics: $0.statistics,
+                                        reference: $0.reference, names: inception.features.names,
+                                        source: "the \($0.backbone.displayName) features")
+                    },
+                    optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
                     showImages: imagesPresent)
             }
             return (section, nil)
