@@ -91,10 +91,7 @@ public struct ReportWriter {
         }
         let agreement = ReportAgreement(ranked)
         let twoSpaceClasses = TwoSpaceClass.classes(ranked, distances: summary.distances)
-        // The scatter of every image's ΔFID/FID against its ΔFD_DINOv2/FD_DINOv2 goes here
-        // (`scatter.png`, Heatmap's ScatterChart, with the disagreements highlighted), once that
-        // chart is on main.
-        let scatter: String? = nil
+        let scatter = try scatterChart(ranked, summary: summary, agreement: agreement)
         var page = ReportPage(summary: summary, rows: rows, worst: worst, best: best, classes: shown,
                               classThumbnails: thumbnails, deltaHistogramPath: deltaHistogram,
                               classHistogramPath: classHistogram, sections: sections)
@@ -116,6 +113,29 @@ public struct ReportWriter {
         let data = document.serialized(pretty: true)
         try folder.write(data, to: "report.json")
         return data
+    }
+
+    /// With two spaces, `scatter.png`: every image's Δ in space A over A's set distance against
+    /// its Δ in space B over B's, the disagreement cards highlighted, titled with Spearman's rho.
+    private func scatterChart(_ ranked: RankedRows, summary: ReportSummary, agreement: ReportAgreement?) throws
+        -> String? {
+        guard let (a, b) = ranked.compared, let first = ranked.rows.first, ranked.rows.count > 1 else { return nil }
+        let spaceA = first.distances[a].space, spaceB = first.distances[b].space
+        func scale(_ space: FeatureSpace) -> Double {
+            summary.distances.first { $0.space == space }?.value ?? .nan
+        }
+        let (scaleA, scaleB) = (scale(spaceA), scale(spaceB))
+        let rho = agreement?.spaces.map { "Spearman ρ = \(NumberText.fixed($0.rho, digits: 3))" }
+        let png = try ScatterChart.renderPNG(
+            xs: ranked.rows.map { $0.distances[a].delta / scaleA }, ys: ranked.rows.map { $0.distances[b].delta / scaleB },
+            title: "Each image's Δ\(spaceA.name) against its Δ\(spaceB.name)", correlation: rho,
+            xLabel: "Δ\(spaceA.name) / \(spaceA.name)", yLabel: "Δ\(spaceB.name) / \(spaceB.name)",
+            highlights: [
+                ScatterChart.Highlight(label: "\(spaceA.name)-only offenders", indices: ranked.spaceDisagreements.aOnly),
+                ScatterChart.Highlight(label: "\(spaceB.name)-only offenders", indices: ranked.spaceDisagreements.bOnly),
+            ], style: style)
+        try folder.write(png, to: "scatter.png")
+        return "scatter.png"
     }
 
     // MARK: - Figures

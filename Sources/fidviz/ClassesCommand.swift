@@ -204,9 +204,7 @@ struct ClassesCommand: ParsableCommand {
                     guard case .known(let space) = other.space else { return nil }
                     return SetDistance(space: space, value: other.fd)
                 }
-                summary.furtherWeights = loaded.dropFirst().map {
-                    NetworkWeights(network: $0.backbone.displayName, sha256: $0.sha256)
-                }
+                summary.furtherWeights = loaded.dropFirst().map(\.networkWeights)
                 try section.writeReport(to: folder, summary: summary)
                 try folder.commit()
                 note("wrote \(folder.destination.path)/index.html", quiet: quiet)

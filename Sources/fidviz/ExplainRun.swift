@@ -132,9 +132,7 @@ struct ExplainRun {
                                     generatedSetDescription: ranking.joined.description,
                                     warning: warnings.first, notes: notes)
         summary.distances = ranked.spaces.map { SetDistance(space: $0.backbone.space, value: $0.evaluator.setDistance) }
-        summary.furtherWeights = loaded.filter { $0.backbone != ranking.backbone }.map {
-            NetworkWeights(network: $0.backbone.displayName, space: $0.backbone.space, sha256: $0.sha256)
-        }
+        summary.furtherWeights = loaded.filter { $0.backbone != ranking.backbone }.map(\.networkWeights)
         return summary
     }
 

@@ -3,6 +3,7 @@ import Dispatch
 import DINOv2
 import Foundation
 import InceptionGraph
+import Report
 import TorchCheckpoint
 
 /// A network ready to run, one case per backbone family.
@@ -36,6 +37,11 @@ struct LoadedModel {
         return "weights \(weightsFile.lastPathComponent) (SHA-256 \(sha256.prefix(8))) are NOT the official "
             + "\(backbone == .inception ? "FID" : backbone.displayName) weights (\(prefix)…): numbers are not "
             + "comparable to published \(backbone.space.name)s"
+    }
+
+    /// The network's name, space and weights' SHA-256, as a report's summary lists them.
+    var networkWeights: NetworkWeights {
+        NetworkWeights(network: backbone.displayName, space: backbone.space, sha256: sha256)
     }
 
     /// Finds, hashes and loads the weights of `options.backbone` (see `load(_:weights:quiet:)`).
