@@ -91,10 +91,9 @@ public struct ReportWriter {
         }
         let agreement = ReportAgreement(ranked)
         let twoSpaceClasses = TwoSpaceClass.classes(ranked, distances: summary.distances)
-        // The scatter of every image's ΔFID/FID against its ΔFD_DINOv2/FD_DINOv2 goes here
-        // (`scatter.png`, Heatmap's ScatterChart, with the disagreements highlighted), once that
-        // chart is on main.
-        let scatter: String? = nil
+        let scatter = try agreement?.spaces.map { spaces in
+            try writeScatter(ranked, a: spaces.a, b: spaces.b, rho: spaces.rho, distances: summary.distances)
+        }
         var page = ReportPage(summary: summary, rows: rows, worst: worst, best: best, classes: shown,
                               classThumbnails: thumbnails, deltaHistogramPath: deltaHistogram,
                               classHistogramPath: classHistogram, sections: sections)
@@ -183,6 +182,25 @@ public struct ReportWriter {
     }
 
     // MARK: - Pieces
+
+    /// `scatter.png`: every image's Δ in space A against its Δ in space B, each as a share of its
+    /// set's distance, with Spearman's rho and the images the spaces part on most highlighted.
+    private func writeScatter(_ ranked: RankedRows, a: FeatureSpace, b: FeatureSpace, rho: Double,
+                              distances: [SetDistance]) throws -> String {
+        let (columnA, columnB) = ranked.compared!
+        let (scaleA, scaleB) = (distances.divisor(of: a) ?? 1, distances.divisor(of: b) ?? 1)
+        let path = "scatter.png"
+        try folder.write(try ScatterChart.renderPNG(
+            xs: ranked.rows.map { $0.distances[columnA].delta / scaleA },
+            ys: ranked.rows.map { $0.distances[columnB].delta / scaleB },
+            title: "Δ\(a.name) against Δ\(b.name) of each image",
+            correlation: "Spearman ρ = \(NumberText.fixed(rho, digits: 3))",
+            xLabel: "Δ\(a.name) / \(a.name)", yLabel: "Δ\(b.name) / \(b.name)",
+            highlights: [ScatterChart.Highlight(label: "\(a.name)-only offenders", indices: ranked.spaceDisagreements.aOnly),
+                         ScatterChart.Highlight(label: "\(b.name)-only offenders", indices: ranked.spaceDisagreements.bOnly)],
+            style: style), to: path)
+        return path
+    }
 
     private static func histogram(_ rows: [ImageRow], reference: [Int64]?) -> ClassHistogram {
         ClassHistogram.top1(rows.compactMap(\.top1?.index), reference: reference,

@@ -205,7 +205,7 @@ struct ClassesCommand: ParsableCommand {
                     return SetDistance(space: space, value: other.fd)
                 }
                 summary.furtherWeights = loaded.dropFirst().map {
-                    NetworkWeights(network: $0.backbone.displayName, sha256: $0.sha256)
+                    NetworkWeights(network: $0.backbone.displayName, space: $0.backbone.space, sha256: $0.sha256)
                 }
                 try section.writeReport(to: folder, summary: summary)
                 try folder.commit()
