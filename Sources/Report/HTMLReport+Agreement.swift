@@ -88,15 +88,15 @@ extension HTMLReport {
         var html = "<h3 class=\"subsection\">Classes \(a.name) alone cares about</h3>\n"
         html += "<p class=\"explain\">Images grouped by their ImageNet Top-1 class, with the sum of their Δ in each "
             + "space, also as a share of the set's distance. Classes come in order of the share of \(a.name) minus the "
-            + "share of \(b.name), so the first ones are those \(a.name) punishes and \(b.name) does not (report.json's "
-            + "classes_two_spaces lists all \(page.twoSpaceClasses.count)).</p>\n"
+            + "share of \(b.name), so the first ones are those \(a.name) punishes and \(b.name) does not"
+            + (page.twoSpaceClasses.count > shownTwoSpaceClasses
+                ? " (the first \(shownTwoSpaceClasses); report.json's classes_two_spaces lists all \(page.twoSpaceClasses.count))"
+                : "") + ".</p>\n"
         html += "<table class=\"classes\">\n<thead><tr><th>Top-1 class</th><th class=\"num\">images</th>"
             + "<th class=\"num\">Δ\(a.name) sum</th><th class=\"num\">share of \(a.name)</th>"
             + "<th class=\"num\">Δ\(b.name) sum</th><th class=\"num\">share of \(b.name)</th></tr></thead>\n<tbody>\n"
-        let distance = { (space: FeatureSpace) in page.summary.distances.first { $0.space == space }?.value ?? .nan }
         func share(_ sum: Double, _ space: FeatureSpace) -> String {
-            let d = distance(space)
-            return d.isFinite && d != 0 ? NumberText.signed(100 * sum / abs(d)) + "%" : "—"
+            page.summary.distances.divisor(of: space).map { NumberText.signed(100 * sum / $0) + "%" } ?? "—"
         }
         for c in page.twoSpaceClasses.prefix(shownTwoSpaceClasses) {
             html += "<tr><td>#\(c.index) \(e(c.label))</td><td class=\"num\">\(c.count)</td>"

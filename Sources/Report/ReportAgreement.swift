@@ -72,12 +72,8 @@ public struct TwoSpaceClass: Sendable, Equatable {
         let rows = ranked.rows
         let sums = ClassSums(classes: rows.map { $0.top1?.index }, deltaA: rows.map { $0.distances[a].delta },
                              deltaB: rows.map { $0.distances[b].delta })
-        func scale(_ column: Int) -> Double {
-            let space = rows[0].distances[column].space
-            let value = distances.first { $0.space == space }?.value ?? 1
-            return value.isFinite && value != 0 ? abs(value) : 1
-        }
-        let (scaleA, scaleB) = (scale(a), scale(b))
+        let scaleA = distances.divisor(of: rows[0].distances[a].space) ?? 1
+        let scaleB = distances.divisor(of: rows[0].distances[b].space) ?? 1
         return sums.classIndices.map { index in
             let totals = sums.byClass[index]!
             return TwoSpaceClass(index: index, label: ImageNetLabels.label(index), count: totals.count,

@@ -13,6 +13,15 @@ public struct SetDistance: Sendable, Equatable {
     }
 }
 
+extension Array where Element == SetDistance {
+    /// The set's distance in `space` as the divisor of a share ("ΔFID as a share of FID"): its
+    /// magnitude, or nil when it is not known, zero or not finite.
+    func divisor(of space: FeatureSpace) -> Double? {
+        guard let value = first(where: { $0.space == space })?.value, value.isFinite, value != 0 else { return nil }
+        return abs(value)
+    }
+}
+
 /// The identity of one network's weights, for the summary.
 public struct NetworkWeights: Sendable, Equatable {
     /// The network as people name it ("DINOv2 ViT-L/14"), and the space it measures.

@@ -91,7 +91,9 @@ public struct ReportWriter {
         }
         let agreement = ReportAgreement(ranked)
         let twoSpaceClasses = TwoSpaceClass.classes(ranked, distances: summary.distances)
-        let scatter = try scatterChart(ranked, summary: summary, agreement: agreement)
+        let scatter = try agreement?.spaces.map { spaces in
+            try writeScatter(ranked, a: spaces.a, b: spaces.b, rho: spaces.rho, distances: summary.distances)
+        }
         var page = ReportPage(summary: summary, rows: rows, worst: worst, best: best, classes: shown,
                               classThumbnails: thumbnails, deltaHistogramPath: deltaHistogram,
                               classHistogramPath: classHistogram, sections: sections)
@@ -113,29 +115,6 @@ public struct ReportWriter {
         let data = document.serialized(pretty: true)
         try folder.write(data, to: "report.json")
         return data
-    }
-
-    /// With two spaces, `scatter.png`: every image's Δ in space A over A's set distance against
-    /// its Δ in space B over B's, the disagreement cards highlighted, titled with Spearman's rho.
-    private func scatterChart(_ ranked: RankedRows, summary: ReportSummary, agreement: ReportAgreement?) throws
-        -> String? {
-        guard let (a, b) = ranked.compared, let first = ranked.rows.first, ranked.rows.count > 1 else { return nil }
-        let spaceA = first.distances[a].space, spaceB = first.distances[b].space
-        func scale(_ space: FeatureSpace) -> Double {
-            summary.distances.first { $0.space == space }?.value ?? .nan
-        }
-        let (scaleA, scaleB) = (scale(spaceA), scale(spaceB))
-        let rho = agreement?.spaces.map { "Spearman ρ = \(NumberText.fixed($0.rho, digits: 3))" }
-        let png = try ScatterChart.renderPNG(
-            xs: ranked.rows.map { $0.distances[a].delta / scaleA }, ys: ranked.rows.map { $0.distances[b].delta / scaleB },
-            title: "Each image's Δ\(spaceA.name) against its Δ\(spaceB.name)", correlation: rho,
-            xLabel: "Δ\(spaceA.name) / \(spaceA.name)", yLabel: "Δ\(spaceB.name) / \(spaceB.name)",
-            highlights: [
-                ScatterChart.Highlight(label: "\(spaceA.name)-only offenders", indices: ranked.spaceDisagreements.aOnly),
-                ScatterChart.Highlight(label: "\(spaceB.name)-only offenders", indices: ranked.spaceDisagreements.bOnly),
-            ], style: style)
-        try folder.write(png, to: "scatter.png")
-        return "scatter.png"
     }
 
     // MARK: - Figures
@@ -203,6 +182,25 @@ public struct ReportWriter {
     }
 
     // MARK: - Pieces
+
+    /// `scatter.png`: every image's Δ in space A against its Δ in space B, each as a share of its
+    /// set's distance, with Spearman's rho and the images the spaces part on most highlighted.
+    private func writeScatter(_ ranked: RankedRows, a: FeatureSpace, b: FeatureSpace, rho: Double,
+                              distances: [SetDistance]) throws -> String {
+        let (columnA, columnB) = ranked.compared!
+        let (scaleA, scaleB) = (distances.divisor(of: a) ?? 1, distances.divisor(of: b) ?? 1)
+        let path = "scatter.png"
+        try folder.write(try ScatterChart.renderPNG(
+            xs: ranked.rows.map { $0.distances[columnA].delta / scaleA },
+            ys: ranked.rows.map { $0.distances[columnB].delta / scaleB },
+            title: "Δ\(a.name) against Δ\(b.name) of each image",
+            correlation: "Spearman ρ = \(NumberText.fixed(rho, digits: 3))",
+            xLabel: "Δ\(a.name) / \(a.name)", yLabel: "Δ\(b.name) / \(b.name)",
+            highlights: [ScatterChart.Highlight(label: "\(a.name)-only offenders", indices: ranked.spaceDisagreements.aOnly),
+                         ScatterChart.Highlight(label: "\(b.name)-only offenders", indices: ranked.spaceDisagreements.bOnly)],
+            style: style), to: path)
+        return path
+    }
 
     private static func histogram(_ rows: [ImageRow], reference: [Int64]?) -> ClassHistogram {
         ClassHistogram.top1(rows.compactMap(\.top1?.index), reference: reference,

@@ -166,7 +166,8 @@ struct ExplainInputs {
     }
 
     /// `--ref` per backbone: a `.npz` per backbone, matched as `filesByBackbone` matches, and at
-    /// most one set of images, which every backbone without its own file measures.
+    /// most one set of images, which every backbone without its own file measures
+    /// (`NetworkSet.perBackbone`, as `classes` reads its sets).
     private static func references(_ arguments: [String], backbones: [Backbone]) throws
         -> [Backbone: (source: SetSource, file: MeasuredSet?)] {
         if backbones.count == 1 {
@@ -177,23 +178,7 @@ struct ExplainInputs {
             let source = try SetSource(arguments, flag: "--ref")
             return [backbones[0]: (source, try source.readFile(backbone: backbones[0], logits: true))]
         }
-        let sources = try arguments.map { try SetSource([$0], flag: "--ref") }
-        let imageSets = sources.filter { if case .images = $0 { return true } else { return false } }
-        guard imageSets.count <= 1 else {
-            throw InputError("--ref: \(imageSets.map(\.name).joined(separator: " and ")) are both images; give one "
-                + "set of reference images (it goes through every network) or one .npz per --backbone")
-        }
-        let paths = sources.compactMap { source -> String? in
-            if case .npz(let url) = source { return url.path } else { return nil }
-        }
-        let files = try filesByBackbone(paths, flag: "--ref", backbones: backbones, logits: true,
-                                        everyBackbone: imageSets.isEmpty)
-        if let images = imageSets.first, files.count == backbones.count {
-            throw InputError("--ref \(images.name): every --backbone already has its --ref file; leave the images out")
-        }
-        return Dictionary(uniqueKeysWithValues: backbones.map { backbone in
-            guard let file = files[backbone] else { return (backbone, (imageSets[0], nil)) }
-            return (backbone, (SetSource.npz(URL(fileURLWithPath: file.path)), file.set))
-        })
+        return try NetworkSet.perBackbone(arguments, flag: "--ref", backbones: backbones, separateArguments: true,
+                                          keepRows: false).mapValues { ($0.source, $0.file) }
     }
 }

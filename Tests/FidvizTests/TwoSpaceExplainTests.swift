@@ -114,6 +114,12 @@ final class TwoSpaceExplainTests: FidvizTestCase {
             }
         }
         try assertRanksFollowTheDeltas(two, disagreements: 1, top: 2, best: 1)
+        // The scatter chart, at its size (the PNG's IHDR width and height).
+        let png = try Data(contentsOf: work.appendingPathComponent("two/scatter.png"))
+        XCTAssertEqual(Array(png[16 ..< 24]), [0, 0, 0x03, 0x84, 0, 0, 0x02, 0x6C], "900 x 620")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("inception/scatter.png").path))
+        let html = try String(contentsOf: work.appendingPathComponent("two/index.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<img src=\"scatter.png\""), "the page shows the scatter")
         let csv = parseCSV(try String(contentsOf: work.appendingPathComponent("two/images.csv"), encoding: .utf8))
         XCTAssertEqual(csv[0], ["rank", "file", "top1_index", "top1_label", "top1_probability",
                                 "fid_before", "fid_after", "delta_fid", "fd_dinov2_before",
