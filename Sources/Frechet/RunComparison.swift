@@ -1,0 +1,172 @@
+// MARK: - Several runs against one reference, with error bars
+
+/// The numbers of `fidviz compare`: several generated sets (checkpoints, model sizes, rival
+/// models), in the order given, against one reference, each with its sampling uncertainty, and
+/// each chosen pair with the uncertainty of its difference and the part of it that ImageNet
+/// classes explain.
+///
+/// Per set (rows: a features file or measured images; statistics only: `fid` and nothing else):
+/// - `fid`: `FrechetDistance` of the set's statistics (what `fidviz fid` prints);
+/// - `fidInterval`: `BootstrapInterval` over `FIDBootstrap` replicates (the reference resampled
+///   too when it has rows, one reference resample per replicate shared by every set);
+/// - `fdInfinity`: `FrechetDistanceInfinity` against the reference's statistics;
+/// - `kid`: `KernelInceptionDistance` against the reference's rows, when it has them;
+/// - `fidTop1Matched`: FID at the Top-1 class-matching weights (`ClassMatching.top1Weights`),
+///   when the set's images have classes and the reference a Top-1 histogram.
+///
+/// Per pair (a, b): ΔFID = FID_b - FID_a with the interval of the paired replicates
+/// FID*_b - FID*_a (the same reference resample in both), its verdict, and the share of ΔFID
+/// that Top-1 class matching removes.
+public struct RunComparison: Sendable {
+    /// One generated set as given.
+    public struct Set: Sendable {
+        public var label: String
+        public var statistics: FrechetStatistics
+        /// Each image's features, when known.
+        public var rows: FeatureRows?
+        /// Each image's Top-1 class, in the rows' order, when known.
+        public var top1: [Int]?
+
+        public init(label: String, statistics: FrechetStatistics, rows: FeatureRows?, top1: [Int]?) {
+            (self.label, self.statistics, self.rows, self.top1) = (label, statistics, rows, top1)
+        }
+    }
+
+    public struct Reference: Sendable {
+        public var statistics: FrechetStatistics
+        /// Each reference image's features, when known: then the bootstrap resamples them and KID
+        /// can be computed.
+        public var rows: FeatureRows?
+        public var top1Histogram: [Int64]?
+
+        public init(statistics: FrechetStatistics, rows: FeatureRows?, top1Histogram: [Int64]?) {
+            (self.statistics, self.rows, self.top1Histogram) = (statistics, rows, top1Histogram)
+        }
+    }
+
+    public struct Options: Sendable {
+        public var bootstrap = FIDBootstrap()
+        public var confidence = 0.95
+        /// Resample the reference's rows in each replicate (when it has rows).
+        public var resampleReference = true
+        public var fdInfinityPoints = FrechetDistanceInfinity.defaultPoints
+        public var kidSubsets = KernelInceptionDistance.defaultSubsets
+        public var kidSubsetSize = KernelInceptionDistance.defaultSubsetSize
+        /// Each pair as (a, b) positions in the sets.
+        public var pairs: [(a: Int, b: Int)] = []
+
+        public init() {}
+    }
+
+    public struct SetResult: Sendable {
+        public let label: String
+        public let n: Int?
+        public let fid: Double
+        public let fidInterval: BootstrapInterval?
+        /// The bootstrap replicates behind `fidInterval`.
+        public let replicates: [Double]?
+        public let fdInfinity: FrechetDistanceInfinity?
+        public let kid: KernelInceptionDistance?
+        public let top1: ClassMatching.Top1Matching?
+        public let fidTop1Matched: Double?
+        /// Each Top-1 class's share of the set's images, [classes], when known.
+        public let top1Shares: [Double]?
+        /// 1 - fidTop1Matched / fid.
+        public var explainedTop1: Double? { fidTop1Matched.map { 1 - $0 / fid } }
+    }
+
+    public enum Verdict: String, Sendable {
+        case better, worse, indistinguishable
+
+        /// Said of b for an interval of FID_b - FID_a: better when it lies below 0, worse above.
+        public init(_ interval: BootstrapInterval) {
+            self = interval.upper < 0 ? .better : (interval.lower > 0 ? .worse : .indistinguishable)
+        }
+    }
+
+    public struct PairResult: Sendable {
+        public let a: Int
+        public let b: Int
+        /// FID_b - FID_a.
+        public let deltaFID: Double
+        public let deltaInterval: BootstrapInterval?
+        public let verdict: Verdict?
+        /// fidTop1Matched_b - fidTop1Matched_a.
+        public let deltaTop1Matched: Double?
+        /// 1 - deltaTop1Matched / deltaFID: the share of ΔFID that matching both sets' Top-1 class
+        /// histograms to the reference's removes (0: none of the change is classes; 1: all of it).
+        public var deltaExplainedByTop1: Double? { deltaTop1Matched.map { 1 - $0 / deltaFID } }
+    }
+
+    public let sets: [SetResult]
+    public let pairs: [PairResult]
+    /// Whether the replicates resampled the reference.
+    public let referenceResampled: Bool
+    public let options: Options
+
+    /// `progress` receives a phase name and (done, total).
+    ///
+    /// - Throws: `FrechetError` for sets of another dimension than the reference, too few rows,
+    ///   unusable class data, and failures of the linear algebra.
+    public init(sets: [Set], reference: Reference, options: Options = Options(),
+                progress: ((String, Int, Int) -> Void)? = nil) throws {
+        self.options = options
+        for set in sets {
+            try FrechetDistance.checkCompatible(reference: reference.statistics, generated: set.statistics)
+        }
+        let withRows = sets.indices.filter { sets[$0].rows != nil }
+        let referenceRows = options.resampleReference ? reference.rows : nil
+        referenceResampled = referenceRows != nil && !withRows.isEmpty
+        let replicates = withRows.isEmpty ? [] : try options.bootstrap.replicates(
+            of: withRows.map { sets[$0].rows! },
+            against: referenceRows.map { .rows($0) } ?? .statistics(reference.statistics),
+            progress: { progress?("bootstrap", $0, $1) })
+        var results: [SetResult] = []
+        for (k, set) in sets.enumerated() {
+            let fid = try FrechetDistance.distance(reference: reference.statistics, generated: set.statistics)
+            guard let rows = set.rows else {
+                results.append(SetResult(label: set.label, n: set.statistics.n, fid: fid, fidInterval: nil,
+                                         replicates: nil, fdInfinity: nil, kid: nil, top1: nil, fidTop1Matched: nil,
+                                         top1Shares: nil))
+                continue
+            }
+            let values = replicates[withRows.firstIndex(of: k)!]
+            let objective = try WeightedFrechetDistance(reference: reference.statistics, rows: rows)
+            let infinity = try FrechetDistanceInfinity(objective, points: options.fdInfinityPoints,
+                                                       seed: options.bootstrap.seed,
+                                                       progress: { progress?("FD_infinity \(set.label)", $0, $1) })
+            var kid: KernelInceptionDistance?
+            if let referenceRows = reference.rows {
+                kid = try KernelInceptionDistance.compute(rows: rows, reference: referenceRows,
+                                                          subsets: options.kidSubsets,
+                                                          subsetSize: options.kidSubsetSize)
+            }
+            var top1: ClassMatching.Top1Matching?
+            var shares: [Double]?
+            if let classes = set.top1, let histogram = reference.top1Histogram {
+                top1 = try ClassMatching.top1Weights(referenceHistogram: histogram, generatedTop1: classes)
+                var counts = [Double](repeating: 0, count: histogram.count)
+                for c in classes { counts[c] += 1 }
+                shares = counts.map { $0 / Double(classes.count) }
+            }
+            results.append(SetResult(
+                label: set.label, n: rows.count, fid: fid,
+                fidInterval: BootstrapInterval(estimate: fid, replicates: values, confidence: options.confidence),
+                replicates: values, fdInfinity: infinity, kid: kid, top1: top1,
+                fidTop1Matched: try top1.map { try objective.distance(weights: $0.weights) }, top1Shares: shares))
+        }
+        self.sets = results
+        pairs = options.pairs.map { pair in
+            let (a, b) = (results[pair.a], results[pair.b])
+            var interval: BootstrapInterval?
+            if let ra = a.replicates, let rb = b.replicates {
+                interval = BootstrapInterval(estimate: b.fid - a.fid, replicates: zip(rb, ra).map { $0 - $1 },
+                                             confidence: options.confidence)
+            }
+            var matched: Double?
+            if let ma = a.fidTop1Matched, let mb = b.fidTop1Matched { matched = mb - ma }
+            return PairResult(a: pair.a, b: pair.b, deltaFID: b.fid - a.fid, deltaInterval: interval,
+                              verdict: interval.map(Verdict.init), deltaTop1Matched: matched)
+        }
+    }
+}
