@@ -75,7 +75,7 @@ public enum IntervalLineChart {
         let ticks = (0...4).map { valueRange.lowerBound + (valueRange.upperBound - valueRange.lowerBound) * Double($0) / 4 }
         let tickWidth = ticks.map { pen.width(NumberText.short($0), small) }.max() ?? 0
         let plotX = margin + pen.lineHeight(small) + 6 + tickWidth + 8
-        let plotTop = legendBaseline + pen.descent(body) + 14
+        let plotTop = legendBaseline + pen.descent(body) + pen.lineHeight(small) + 12
         let plotBottom = Double(height) - margin - pen.lineHeight(body) - 6
         let plotRight = Double(width) - margin
         let spacing = (plotRight - plotX) / Double(categories.count)
