@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import SeededRandom
 
 // MARK: - FID under resampling of the images
@@ -82,27 +84,56 @@ public struct FIDBootstrap: Sendable {
         let sides = try sets.map {
             ResampledRows(try WeightedFrechetDistance(reference: referenceStatistics, rows: $0), precision: precision)
         }
-        var setStreams = sets.indices.map { SplitMix64(seed: Self.streamSeed(seed, stream: 1 + UInt64($0))) }
-        var referenceStreams = (pairing == .shared ? [0] : Array(sets.indices)).map {
+        let setStreams = sets.indices.map { SplitMix64(seed: Self.streamSeed(seed, stream: 1 + UInt64($0))) }
+        let referenceStreams = (pairing == .shared ? [0] : Array(sets.indices)).map {
             SplitMix64(seed: Self.streamSeed(seed, stream: 1 << 32 + UInt64($0)))
         }
-        var values = [[Double]](repeating: [], count: sets.count)
+        return try Self.run(sides: sides, referenceRows: referenceRows, pairing: pairing, replicates: replicates,
+                            setStreams: setStreams, referenceStreams: referenceStreams, progress: progress)
+    }
+
+    /// The replicates, the sets of each replicate concurrently (one task per set, and one for the
+    /// shared reference resample of the next replicate). Each task advances only its own stream,
+    /// so the values do not depend on how the tasks are scheduled.
+    private static func run(sides: [ResampledRows], referenceRows: ResampledRows?, pairing: Pairing, replicates: Int,
+                            setStreams: [SplitMix64], referenceStreams: [SplitMix64],
+                            progress: ((Int, Int) -> Void)?) throws -> [[Double]] {
+        typealias Resample = (statistics: FrechetStatistics, factor: ReferenceFactor)
+        var setStreams = setStreams, referenceStreams = referenceStreams
+        var values = [Double](repeating: .nan, count: sides.count * replicates)
+        let failure = FirstError()
+        var shared: Resample? = nil
+        if let referenceRows, pairing == .shared { shared = try referenceRows.resample(&referenceStreams[0]) }
         for replicate in 0..<replicates {
-            var resampledReference: (statistics: FrechetStatistics, factor: ReferenceFactor)?
-            for (k, side) in sides.enumerated() {
-                var target = side.objective
-                if let referenceRows {
-                    if pairing == .independent || resampledReference == nil {
-                        resampledReference = try referenceRows.resample(&referenceStreams[pairing == .shared ? 0 : k])
+            let current = shared
+            let prepareNext = referenceRows != nil && pairing == .shared && replicate + 1 < replicates
+            values.withUnsafeMutableBufferPointer { out in
+                setStreams.withUnsafeMutableBufferPointer { streams in
+                    referenceStreams.withUnsafeMutableBufferPointer { references in
+                        DispatchQueue.concurrentPerform(iterations: sides.count + (prepareNext ? 1 : 0)) { task in
+                            failure.record {
+                                if task == sides.count {
+                                    shared = try referenceRows!.resample(&references[0])
+                                    return
+                                }
+                                let side = sides[task]
+                                var target = side.objective
+                                if let referenceRows {
+                                    let resample = try current ?? referenceRows.resample(&references[task])
+                                    target = side.objective.against(resample.statistics, factor: resample.factor)
+                                }
+                                let counts = counts(side.objective.rows.count, &streams[task])
+                                out[task * replicates + replicate] =
+                                    try target.evaluate(side.moments(counts: counts), vectors: false).distance
+                            }
+                        }
                     }
-                    target = side.objective.against(resampledReference!.statistics, factor: resampledReference!.factor)
                 }
-                let counts = Self.counts(side.objective.rows.count, &setStreams[k])
-                values[k].append(try target.evaluate(side.moments(counts: counts), vectors: false).distance)
             }
+            try failure.rethrow()
             progress?(replicate + 1, replicates)
         }
-        return values
+        return sides.indices.map { Array(values[($0 * replicates)..<(($0 + 1) * replicates)]) }
     }
 
     /// The start of stream `stream` of `seed` (SplitMix64's own increment spreads the streams).
@@ -159,5 +190,25 @@ struct ResampledRows {
         let statistics = FrechetStatistics(mu: (0..<rows.dimension).map { objective.centre[$0] + offset[$0] },
                                            sigma: sigma, n: rows.count)
         return (statistics, try ReferenceFactor(reference: statistics))
+    }
+}
+
+/// The first error thrown by any of several concurrent tasks.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+
+    func record(_ body: () throws -> Void) {
+        do { try body() } catch {
+            lock.lock()
+            if self.error == nil { self.error = error }
+            lock.unlock()
+        }
+    }
+
+    func rethrow() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if let error { throw error }
     }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+
 // MARK: - Several runs against one reference, with error bars
 
 /// The numbers of `fidviz compare`: several generated sets (checkpoints, model sizes, rival
@@ -104,7 +106,9 @@ public struct RunComparison: Sendable {
     public let referenceResampled: Bool
     public let options: Options
 
-    /// `progress` receives a phase name and (done, total).
+    /// Sets are measured concurrently, one per core: call it with OpenBLAS limited to one thread
+    /// (the command line does), or the cores are oversubscribed. `progress` receives a phase name
+    /// ("bootstrap") and (done, total).
     ///
     /// - Throws: `FrechetError` for sets of another dimension than the reference, too few rows,
     ///   unusable class data, and failures of the linear algebra.
@@ -121,40 +125,19 @@ public struct RunComparison: Sendable {
             of: withRows.map { sets[$0].rows! },
             against: referenceRows.map { .rows($0) } ?? .statistics(reference.statistics),
             progress: { progress?("bootstrap", $0, $1) })
-        var results: [SetResult] = []
-        for (k, set) in sets.enumerated() {
-            let fid = try FrechetDistance.distance(reference: reference.statistics, generated: set.statistics)
-            guard let rows = set.rows else {
-                results.append(SetResult(label: set.label, n: set.statistics.n, fid: fid, fidInterval: nil,
-                                         replicates: nil, fdInfinity: nil, kid: nil, top1: nil, fidTop1Matched: nil,
-                                         top1Shares: nil))
-                continue
+        // Each set's FID_infinity, KID and Top-1 matching, the sets concurrently.
+        var computed = [SetResult?](repeating: nil, count: sets.count)
+        let failure = FirstError()
+        computed.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: sets.count) { k in
+                failure.record {
+                    out[k] = try Self.result(sets[k], reference: reference, options: options,
+                                             replicates: withRows.firstIndex(of: k).map { replicates[$0] })
+                }
             }
-            let values = replicates[withRows.firstIndex(of: k)!]
-            let objective = try WeightedFrechetDistance(reference: reference.statistics, rows: rows)
-            let infinity = try FrechetDistanceInfinity(objective, points: options.fdInfinityPoints,
-                                                       seed: options.bootstrap.seed,
-                                                       progress: { progress?("FD_infinity \(set.label)", $0, $1) })
-            var kid: KernelInceptionDistance?
-            if let referenceRows = reference.rows {
-                kid = try KernelInceptionDistance.compute(rows: rows, reference: referenceRows,
-                                                          subsets: options.kidSubsets,
-                                                          subsetSize: options.kidSubsetSize)
-            }
-            var top1: ClassMatching.Top1Matching?
-            var shares: [Double]?
-            if let classes = set.top1, let histogram = reference.top1Histogram {
-                top1 = try ClassMatching.top1Weights(referenceHistogram: histogram, generatedTop1: classes)
-                var counts = [Double](repeating: 0, count: histogram.count)
-                for c in classes { counts[c] += 1 }
-                shares = counts.map { $0 / Double(classes.count) }
-            }
-            results.append(SetResult(
-                label: set.label, n: rows.count, fid: fid,
-                fidInterval: BootstrapInterval(estimate: fid, replicates: values, confidence: options.confidence),
-                replicates: values, fdInfinity: infinity, kid: kid, top1: top1,
-                fidTop1Matched: try top1.map { try objective.distance(weights: $0.weights) }, top1Shares: shares))
         }
+        try failure.rethrow()
+        let results = computed.map { $0! }
         self.sets = results
         pairs = options.pairs.map { pair in
             let (a, b) = (results[pair.a], results[pair.b])
@@ -168,5 +151,35 @@ public struct RunComparison: Sendable {
             return PairResult(a: pair.a, b: pair.b, deltaFID: b.fid - a.fid, deltaInterval: interval,
                               verdict: interval.map(Verdict.init), deltaTop1Matched: matched)
         }
+    }
+
+    /// One set's numbers, given its bootstrap replicates (nil for a set without rows).
+    private static func result(_ set: Set, reference: Reference, options: Options, replicates values: [Double]?) throws
+        -> SetResult
+    {
+        let fid = try FrechetDistance.distance(reference: reference.statistics, generated: set.statistics)
+        guard let rows = set.rows, let values else {
+            return SetResult(label: set.label, n: set.statistics.n, fid: fid, fidInterval: nil, replicates: nil,
+                             fdInfinity: nil, kid: nil, top1: nil, fidTop1Matched: nil, top1Shares: nil)
+        }
+        let objective = try WeightedFrechetDistance(reference: reference.statistics, rows: rows)
+        let infinity = try FrechetDistanceInfinity(objective, points: options.fdInfinityPoints, seed: options.bootstrap.seed)
+        let kid = try reference.rows.map {
+            try KernelInceptionDistance.compute(rows: rows, reference: $0, subsets: options.kidSubsets,
+                                                subsetSize: options.kidSubsetSize)
+        }
+        var top1: ClassMatching.Top1Matching?
+        var shares: [Double]?
+        if let classes = set.top1, let histogram = reference.top1Histogram {
+            top1 = try ClassMatching.top1Weights(referenceHistogram: histogram, generatedTop1: classes)
+            var counts = [Double](repeating: 0, count: histogram.count)
+            for c in classes { counts[c] += 1 }
+            shares = counts.map { $0 / Double(classes.count) }
+        }
+        return SetResult(
+            label: set.label, n: rows.count, fid: fid,
+            fidInterval: BootstrapInterval(estimate: fid, replicates: values, confidence: options.confidence),
+            replicates: values, fdInfinity: infinity, kid: kid, top1: top1,
+            fidTop1Matched: try top1.map { try objective.distance(weights: $0.weights) }, top1Shares: shares)
     }
 }

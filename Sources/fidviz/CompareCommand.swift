@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autograd
 import Foundation
 import Frechet
 import InceptionGraph
@@ -166,7 +167,8 @@ struct CompareCommand: ParsableCommand {
         options.resampleReference = resampleRef != .never
         options.pairs = pairs(count: sets.count, names: names)
         let progress = ProgressBar(label: "compare", quiet: quiet)
-        let comparison = try RunComparison(
+        // The sets run concurrently, one per core, each with one BLAS thread.
+        let comparison = try ComputeRuntime.withThreads(1) { try RunComparison(
             sets: sets,
             reference: RunComparison.Reference(
                 statistics: reference.statistics,
@@ -174,7 +176,7 @@ struct CompareCommand: ParsableCommand {
                 top1Histogram: reference.top1Histogram),
             options: options, progress: { phase, done, total in
                 if phase == "bootstrap" { progress.update(done: done, total: total, unit: "replicates") }
-            })
+            }) }
         let space = (files.first?.backbone ?? loaded?.backbone)?.space
         let report = ComparisonReport(comparison: comparison, space: space, referenceName: ref,
                                       referenceProvenance: reference.provenance, notes: notes)

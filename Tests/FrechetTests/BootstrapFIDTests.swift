@@ -1,3 +1,4 @@
+import CBLAS
 import SeededRandom
 import XCTest
 
@@ -53,6 +54,16 @@ private func fid(_ generated: FeatureRows, _ reference: FeatureRows) throws -> D
 }
 
 final class BootstrapFIDTests: XCTestCase {
+    private var threads: Int32 = 0
+
+    /// The bootstrap runs sets concurrently and expects one BLAS thread, as the command line gives it.
+    override func setUp() {
+        threads = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+    }
+
+    override func tearDown() { openblas_set_num_threads(threads) }
+
     /// The acceptance test: at N = 2000, d = 64, with the reference (2000 rows) resampled
     /// too, the 95% interval covers the mean of FID_N over fresh samples (Monte Carlo, 200 draws)
     /// in at least 90 of 100 seeded repetitions. Each interval uses 100 replicates rather than the
