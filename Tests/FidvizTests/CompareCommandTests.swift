@@ -220,6 +220,34 @@ final class CompareCommandTests: FidvizTestCase {
         XCTAssertEqual(try XCTUnwrap(sets[0]["kid_std"] as? Double), 0, accuracy: 1e-12)
     }
 
+    // MARK: - Image folders
+
+    /// Image folders go through the network (seeded weights) as `fidviz fid` measures them; a
+    /// folder of one image is refused in one line.
+    func testImageFoldersAreMeasuredAsFidMeasuresThem() throws {
+        let weights = try TestRun.seededCheckpoint(.legacy).path
+        let work = try makeFolder()
+        let reference = work.appendingPathComponent("ref.npz").path
+        XCTAssertEqual(try fidviz(["stats", try imageFolder(6, name: "ref").path, "-o", reference, "--weights", weights,
+                                   "--quiet"]).status, 0)
+        let first = try imageFolder(4, name: "first"), second = try imageFolder(5, name: "second")
+        let run = try fidviz(["compare", first.path, second.path, "--ref", reference, "--bootstrap", "10", "--json",
+                              "--weights", weights, "--quiet"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let sets = try list(try object(run.stdout), "sets")
+        XCTAssertEqual(sets.map { $0["label"] as? String }, [first.lastPathComponent, second.lastPathComponent])
+        XCTAssertEqual(sets.map { $0["n"] as? Int }, [4, 5])
+        for (k, folder) in [first, second].enumerated() {
+            let fid = try object(try fidviz(["fid", folder.path, "--ref", reference, "--json", "--weights", weights,
+                                             "--quiet"]).stdout)["fid"] as? Double
+            XCTAssertEqual(sets[k]["fid"] as? Double, fid)
+            XCTAssertNotNil(sets[k]["fid_top1_matched"] as? Double, "stats records the classes, images have logits")
+        }
+        let lone = try imageFolder(1, name: "lone")
+        let refused = try fidviz(["compare", lone.path, "--ref", reference, "--weights", weights, "--quiet"])
+        assertFailsWithOneLine(refused, containing: ["1 image in the \(lone.lastPathComponent) set, but statistics need at least 2"])
+    }
+
     // MARK: - Bad input
 
     /// Each refusal is one line, exit 1 (64 for a usage error), and leaves no report folder.
