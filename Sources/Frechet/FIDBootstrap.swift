@@ -17,7 +17,8 @@ import SeededRandom
 ///
 /// Streams: each set draws from its own SplitMix64 stream derived from `seed` and the set's
 /// position, the reference from another, so a set's replicates do not change when sets are added
-/// after it.
+/// after it, nor with how the sets of a replicate are scheduled: they run concurrently, one per
+/// core, so call it with OpenBLAS limited to one thread.
 ///
 /// Cost of one replicate, N rows of dimension d per set:
 /// - each resample's moments are the uniform moments (computed once) plus the co-moment of the

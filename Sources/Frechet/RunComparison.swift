@@ -56,6 +56,10 @@ public struct RunComparison: Sendable {
         public var kidSubsetSize = KernelInceptionDistance.defaultSubsetSize
         /// Each pair as (a, b) positions in the sets.
         public var pairs: [(a: Int, b: Int)] = []
+        /// Runs its argument with OpenBLAS limited to one thread (the command line passes
+        /// `ComputeRuntime.withThreads(1)`): the bootstrap and the per-set numbers run the sets
+        /// concurrently, one per core, and would oversubscribe the cores otherwise.
+        public var oneBLASThread: @Sendable (() throws -> Void) throws -> Void = { try $0() }
 
         public init() {}
     }
@@ -106,9 +110,9 @@ public struct RunComparison: Sendable {
     public let referenceResampled: Bool
     public let options: Options
 
-    /// Sets are measured concurrently, one per core: call it with OpenBLAS limited to one thread
-    /// (the command line does), or the cores are oversubscribed. `progress` receives a phase name
-    /// ("bootstrap") and (done, total).
+    /// Each set's FID is computed first, as `FrechetDistance.distance` of its statistics with the
+    /// caller's BLAS threads (so it is `fidviz fid`'s number to the bit); the rest runs inside
+    /// `options.oneBLASThread`. `progress` receives a phase name ("bootstrap") and (done, total).
     ///
     /// - Throws: `FrechetError` for sets of another dimension than the reference, too few rows,
     ///   unusable class data, and failures of the linear algebra.
@@ -121,22 +125,25 @@ public struct RunComparison: Sendable {
         let withRows = sets.indices.filter { sets[$0].rows != nil }
         let referenceRows = options.resampleReference ? reference.rows : nil
         referenceResampled = referenceRows != nil && !withRows.isEmpty
-        let replicates = withRows.isEmpty ? [] : try options.bootstrap.replicates(
-            of: withRows.map { sets[$0].rows! },
-            against: referenceRows.map { .rows($0) } ?? .statistics(reference.statistics),
-            progress: { progress?("bootstrap", $0, $1) })
-        // Each set's FID_infinity, KID and Top-1 matching, the sets concurrently.
+        let fids = try sets.map { try FrechetDistance.distance(reference: reference.statistics, generated: $0.statistics) }
         var computed = [SetResult?](repeating: nil, count: sets.count)
-        let failure = FirstError()
-        computed.withUnsafeMutableBufferPointer { out in
-            DispatchQueue.concurrentPerform(iterations: sets.count) { k in
-                failure.record {
-                    out[k] = try Self.result(sets[k], reference: reference, options: options,
-                                             replicates: withRows.firstIndex(of: k).map { replicates[$0] })
+        try options.oneBLASThread {
+            let replicates = withRows.isEmpty ? [] : try options.bootstrap.replicates(
+                of: withRows.map { sets[$0].rows! },
+                against: referenceRows.map { .rows($0) } ?? .statistics(reference.statistics),
+                progress: { progress?("bootstrap", $0, $1) })
+            // Each set's FID_infinity, KID and Top-1 matching, the sets concurrently.
+            let failure = FirstError()
+            computed.withUnsafeMutableBufferPointer { out in
+                DispatchQueue.concurrentPerform(iterations: sets.count) { k in
+                    failure.record {
+                        out[k] = try Self.result(sets[k], fid: fids[k], reference: reference, options: options,
+                                                 replicates: withRows.firstIndex(of: k).map { replicates[$0] })
+                    }
                 }
             }
+            try failure.rethrow()
         }
-        try failure.rethrow()
         let results = computed.map { $0! }
         self.sets = results
         pairs = options.pairs.map { pair in
@@ -154,10 +161,8 @@ public struct RunComparison: Sendable {
     }
 
     /// One set's numbers, given its bootstrap replicates (nil for a set without rows).
-    private static func result(_ set: Set, reference: Reference, options: Options, replicates values: [Double]?) throws
-        -> SetResult
-    {
-        let fid = try FrechetDistance.distance(reference: reference.statistics, generated: set.statistics)
+    private static func result(_ set: Set, fid: Double, reference: Reference, options: Options,
+                               replicates values: [Double]?) throws -> SetResult {
         guard let rows = set.rows, let values else {
             return SetResult(label: set.label, n: set.statistics.n, fid: fid, fidInterval: nil, replicates: nil,
                              fdInfinity: nil, kid: nil, top1: nil, fidTop1Matched: nil, top1Shares: nil)

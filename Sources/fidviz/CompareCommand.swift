@@ -166,9 +166,9 @@ struct CompareCommand: ParsableCommand {
         options.bootstrap = FIDBootstrap(replicates: bootstrap, seed: seed)
         options.resampleReference = resampleRef != .never
         options.pairs = pairs(count: sets.count, names: names)
+        options.oneBLASThread = { body in try ComputeRuntime.withThreads(1, body) }
         let progress = ProgressBar(label: "compare", quiet: quiet)
-        // The sets run concurrently, one per core, each with one BLAS thread.
-        let comparison = try ComputeRuntime.withThreads(1) { try RunComparison(
+        let comparison = try RunComparison(
             sets: sets,
             reference: RunComparison.Reference(
                 statistics: reference.statistics,
@@ -176,7 +176,7 @@ struct CompareCommand: ParsableCommand {
                 top1Histogram: reference.top1Histogram),
             options: options, progress: { phase, done, total in
                 if phase == "bootstrap" { progress.update(done: done, total: total, unit: "replicates") }
-            }) }
+            })
         let space = (files.first?.backbone ?? loaded?.backbone)?.space
         let report = ComparisonReport(comparison: comparison, space: space, referenceName: ref,
                                       referenceProvenance: reference.provenance, notes: notes)
