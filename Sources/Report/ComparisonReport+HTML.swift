@@ -57,15 +57,21 @@ extension ComparisonReport {
             + "Intervals: \(e(BootstrapInterval.method)), \(options.bootstrap.replicates) replicates (seed "
             + "\(options.bootstrap.seed)), " + (comparison.referenceResampled
                 ? "the reference's images resampled too, one reference resample per replicate shared by every set, so "
-                    + "that a pair's ΔFID interval is paired."
+                    + "that a pair's Δ\(e(name)) interval is paired."
                 : "the reference fixed (it has no rows to resample, or resampling was turned off).") + "</p>\n"
         html += "<p class=\"explain\">\(e(Self.coverage))</p>\n"
         for note in notes { html += "<p class=\"explain\">\(e(note))</p>\n" }
+        var caption = "\(e(name)) (blue, with its interval)"
+        if comparison.sets.contains(where: { $0.fdInfinity != nil }) {
+            caption += ", \(e(name))∞ (orange: extrapolated to infinitely many images)"
+        }
+        if comparison.sets.contains(where: { $0.fidTop1Matched != nil }) {
+            caption += " and Top-1 matched \(e(name)) (green: the images weighted to the reference's Top-1 class "
+                + "histogram). A gap between blue and green that grows or shrinks across sets is ImageNet class "
+                + "statistics; a move of both together is the images"
+        }
         html += "<figure class=\"histogram\"><img src=\"\(Self.chartPath)\" alt=\"\(e(name)) of each set\">"
-            + "<figcaption>\(e(name)) (blue, with its interval), \(e(name))∞ (orange: extrapolated to infinitely many "
-            + "images) and Top-1 matched \(e(name)) (green: the images weighted to the reference's Top-1 class "
-            + "histogram). A gap between blue and green that grows or shrinks across sets is ImageNet class "
-            + "statistics; a move of both together is the images.</figcaption></figure>\n"
+            + "<figcaption>\(caption).</figcaption></figure>\n"
 
         html += "<h2 class=\"section\">Sets</h2>\n<table class=\"classes matching\"><thead><tr><th>set</th>"
             + "<th class=\"num\">N</th><th class=\"num\">\(e(name))</th><th>interval</th><th class=\"num\">\(e(name))∞</th>"

@@ -46,23 +46,21 @@ public struct ComparisonReport: Sendable {
     }
 
     private func setJSON(_ set: RunComparison.SetResult) -> [String: JSONValue] {
-        var members: [String: JSONValue] = [
+        [
             "label": .string(set.label), "n": .optional(set.n), key: .number(set.fid),
             "\(key)_ci95": Self.interval(set.fidInterval), "\(key)_inf": .optional(set.fdInfinity?.intercept),
             "kid_mean": .optional(set.kid?.mean), "kid_std": .optional(set.kid?.standardDeviation),
             "fid_top1_matched": .optional(set.fidTop1Matched), "explained_top1": .optional(set.explainedTop1),
         ]
-        return members
     }
 
     private func pairJSON(_ pair: RunComparison.PairResult) -> [String: JSONValue] {
-        var members: [String: JSONValue] = [
+        [
             "a": .string(comparison.sets[pair.a].label), "b": .string(comparison.sets[pair.b].label),
             "delta_\(key)": .number(pair.deltaFID), "delta_\(key)_ci95": Self.interval(pair.deltaInterval),
             "verdict": pair.verdict.map { .string($0.rawValue) } ?? .null,
             "delta_explained_by_top1": .optional(pair.deltaExplainedByTop1),
         ]
-        return members
     }
 
     /// compare.json and `--json`: `sets` and `pairs`, with the keys and no others.

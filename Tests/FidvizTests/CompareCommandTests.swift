@@ -134,7 +134,7 @@ final class CompareCommandTests: FidvizTestCase {
             .split(separator: "\r\n").map(String.init)
         XCTAssertEqual(csv.first, "label,n,fid,fid_ci95_lo,fid_ci95_hi,fid_inf,kid_mean,kid_std,fid_top1_matched,explained_top1")
         XCTAssertEqual(csv.count, 5)
-        XCTAssertTrue(csv[4].hasPrefix("Cs,,"), csv[4])
+        XCTAssertTrue(csv[4].hasPrefix("Cs,24,\(try XCTUnwrap(sets[3]["fid"] as? Double)),,,,,,,"), csv[4])
         XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("pairs.csv"), encoding: .utf8)
             .split(separator: "\r\n").count, 4)
         let full = try object(try String(contentsOf: folder.appendingPathComponent("report.json"), encoding: .utf8))
