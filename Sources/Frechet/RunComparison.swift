@@ -16,10 +16,25 @@ import Dispatch
 /// - `fidTop1Matched`: FID at the Top-1 class-matching weights (`ClassMatching.top1Weights`),
 ///   when the set's images have classes and the reference a Top-1 histogram.
 ///
+/// A second feature space (FD_DINOv2), when the same images' features in it are given: its
+/// distance per set, with an interval from the same image resamples (the replicates draw the same
+/// counts for rows of the same count and order, as they depend only on the seed, the set's
+/// position and N).
+///
 /// Per pair (a, b): ΔFID = FID_b - FID_a with the interval of the paired replicates
 /// FID*_b - FID*_a (the same reference resample in both), its verdict, and the share of ΔFID
 /// that Top-1 class matching removes.
 public struct RunComparison: Sendable {
+    /// A set's (or the reference's) statistics and, when known, each image's features.
+    public struct Features: Sendable {
+        public var statistics: FrechetStatistics
+        public var rows: FeatureRows?
+
+        public init(statistics: FrechetStatistics, rows: FeatureRows?) {
+            (self.statistics, self.rows) = (statistics, rows)
+        }
+    }
+
     /// One generated set as given.
     public struct Set: Sendable {
         public var label: String
@@ -28,6 +43,8 @@ public struct RunComparison: Sendable {
         public var rows: FeatureRows?
         /// Each image's Top-1 class, in the rows' order, when known.
         public var top1: [Int]?
+        /// The same images in the second feature space, rows in the same order, when given.
+        public var second: Features? = nil
 
         public init(label: String, statistics: FrechetStatistics, rows: FeatureRows?, top1: [Int]?) {
             (self.label, self.statistics, self.rows, self.top1) = (label, statistics, rows, top1)
@@ -40,9 +57,11 @@ public struct RunComparison: Sendable {
         /// can be computed.
         public var rows: FeatureRows?
         public var top1Histogram: [Int64]?
+        /// The reference in the second feature space (rows in the same order as `rows`), when given.
+        public var second: Features? = nil
 
-        public init(statistics: FrechetStatistics, rows: FeatureRows?, top1Histogram: [Int64]?) {
-            (self.statistics, self.rows, self.top1Histogram) = (statistics, rows, top1Histogram)
+        public init(statistics: FrechetStatistics, rows: FeatureRows?, top1Histogram: [Int64]?, second: Features? = nil) {
+            (self.statistics, self.rows, self.top1Histogram, self.second) = (statistics, rows, top1Histogram, second)
         }
     }
 
@@ -79,6 +98,9 @@ public struct RunComparison: Sendable {
         public let top1Shares: [Double]?
         /// 1 - fidTop1Matched / fid.
         public var explainedTop1: Double? { fidTop1Matched.map { 1 - $0 / fid } }
+        /// The distance in the second feature space, and its interval.
+        public internal(set) var secondDistance: Double? = nil
+        public internal(set) var secondInterval: BootstrapInterval? = nil
     }
 
     public enum Verdict: String, Sendable {
@@ -126,8 +148,24 @@ public struct RunComparison: Sendable {
         let referenceRows = options.resampleReference ? reference.rows : nil
         referenceResampled = referenceRows != nil && !withRows.isEmpty
         let fids = try sets.map { try FrechetDistance.distance(reference: reference.statistics, generated: $0.statistics) }
+        let seconds = try sets.map { set in
+            try reference.second.flatMap { referenceSecond in
+                try set.second.map { try FrechetDistance.distance(reference: referenceSecond.statistics, generated: $0.statistics) }
+            }
+        }
+        // The second space's replicates, when every set with rows has rows there too.
+        let secondRows = withRows.compactMap { sets[$0].second?.rows }
+        let secondReference = reference.second.map { second in
+            (options.resampleReference ? second.rows : nil).map { FIDBootstrap.Reference.rows($0) }
+                ?? .statistics(second.statistics)
+        }
         var computed = [SetResult?](repeating: nil, count: sets.count)
+        var secondReplicates: [[Double]] = []
         try options.oneBLASThread {
+            if let secondReference, !secondRows.isEmpty, secondRows.count == withRows.count {
+                secondReplicates = try options.bootstrap.replicates(of: secondRows, against: secondReference,
+                                                                    progress: { progress?("bootstrap, second space", $0, $1) })
+            }
             let replicates = withRows.isEmpty ? [] : try options.bootstrap.replicates(
                 of: withRows.map { sets[$0].rows! },
                 against: referenceRows.map { .rows($0) } ?? .statistics(reference.statistics),
@@ -144,7 +182,14 @@ public struct RunComparison: Sendable {
             }
             try failure.rethrow()
         }
-        let results = computed.map { $0! }
+        var results = computed.map { $0! }
+        for k in sets.indices {
+            results[k].secondDistance = seconds[k]
+            if let position = withRows.firstIndex(of: k), position < secondReplicates.count, let distance = seconds[k] {
+                results[k].secondInterval = BootstrapInterval(estimate: distance, replicates: secondReplicates[position],
+                                                              confidence: options.confidence)
+            }
+        }
         self.sets = results
         pairs = options.pairs.map { pair in
             let (a, b) = (results[pair.a], results[pair.b])

@@ -7,13 +7,15 @@ import Pixels
 // MARK: - Runs compared, as a report folder
 
 extension ComparisonReport {
-    /// The chart's file in the report folder.
+    /// The charts' files in the report folder.
     public static let chartPath = "compare.png"
+    public static let secondChartPath = "compare-dinov2.png"
 
     /// Writes index.html, compare.png, compare.json, report.json, compare.csv and pairs.csv into
     /// `folder` (the caller commits it).
     public func write(to folder: ReportFolder, title: String, style: FigureStyle = FigureStyle()) throws {
         try folder.write(try chart(style: style), to: Self.chartPath)
+        if hasSecond { try folder.write(try secondChart(style: style), to: Self.secondChartPath) }
         try folder.write(json.serialized(pretty: true), to: "compare.json")
         try folder.write(reportJSON.serialized(pretty: true), to: "report.json")
         try folder.write(setsCSV, to: "compare.csv")
@@ -45,6 +47,18 @@ extension ComparisonReport {
             title: "\(name) of each set, with its \(level)% interval", axisLabel: name, style: style).png
     }
 
+    /// FD_DINOv2 of each set with its interval (a chart of its own: its scale is not FID's).
+    public func secondChart(style: FigureStyle = FigureStyle()) throws -> [UInt8] {
+        let name = Self.secondSpace.name
+        let sets = comparison.sets
+        let level = NumberText.fixed(comparison.options.confidence * 100, digits: 0)
+        return try IntervalLineChart.renderPNG(
+            categories: sets.map(\.label),
+            series: [.init(name: name, color: RGBColor(hex: 0x9467BD), values: sets.map(\.secondDistance),
+                           intervals: sets.map { set in set.secondInterval.map { $0.lower...$0.upper } })],
+            title: "\(name) of each set, with its \(level)% interval", axisLabel: name, style: style).png
+    }
+
     /// The page's body: the method, the chart, the sets table and the pairs table.
     var html: String {
         let e = HTMLEscaping.text
@@ -72,10 +86,17 @@ extension ComparisonReport {
         }
         html += "<figure class=\"histogram\"><img src=\"\(Self.chartPath)\" alt=\"\(e(name)) of each set\">"
             + "<figcaption>\(caption).</figcaption></figure>\n"
+        if hasSecond {
+            let second = e(Self.secondSpace.name)
+            html += "<figure class=\"histogram\"><img src=\"\(Self.secondChartPath)\" alt=\"\(second) of each set\">"
+                + "<figcaption>\(second) of the same images, with its interval from the same image resamples: a "
+                + "change that moves \(e(name)) but not \(second) is worth a second look.</figcaption></figure>\n"
+        }
 
         html += "<h2 class=\"section\">Sets</h2>\n<table class=\"classes matching\"><thead><tr><th>set</th>"
             + "<th class=\"num\">N</th><th class=\"num\">\(e(name))</th><th>interval</th><th class=\"num\">\(e(name))∞</th>"
             + "<th class=\"num\">KID</th><th class=\"num\">Top-1 matched</th><th class=\"num\">explained by classes</th>"
+            + (hasSecond ? "<th class=\"num\">\(e(Self.secondSpace.name))</th><th>interval</th>" : "")
             + "</tr></thead><tbody>\n"
         for set in comparison.sets {
             let kid = set.kid.map { NumberText.short($0.mean) + " ± " + NumberText.short($0.standardDeviation) } ?? ""
@@ -83,7 +104,9 @@ extension ComparisonReport {
                 + "<td class=\"num\">\(number(set.fid))</td><td>\(range(set.fidInterval))</td>"
                 + "<td class=\"num\">\(number(set.fdInfinity?.intercept))</td><td class=\"num\">\(kid)</td>"
                 + "<td class=\"num\">\(number(set.fidTop1Matched))</td>"
-                + "<td class=\"num\">\(set.explainedTop1.map(ClassMatchingSection.percent) ?? "")</td></tr>\n"
+                + "<td class=\"num\">\(set.explainedTop1.map(ClassMatchingSection.percent) ?? "")</td>"
+                + (hasSecond ? "<td class=\"num\">\(number(set.secondDistance))</td><td>\(range(set.secondInterval))</td>" : "")
+                + "</tr>\n"
         }
         html += "</tbody></table>\n"
 

@@ -35,6 +35,11 @@ public struct ComparisonReport: Sendable {
         self.notes = notes
     }
 
+    /// The second space's distances are named for DINOv2 (`fd_dinov2`, `fd_dinov2_ci95`).
+    static let secondSpace = FeatureSpace.dinov2
+    /// Whether any set has a distance in the second space.
+    var hasSecond: Bool { comparison.sets.contains { $0.secondDistance != nil } }
+
     var key: String { space?.key ?? "fd" }
     /// "FID", "FD_DINOv2" or "FD".
     var name: String { space?.name ?? "FD" }
@@ -46,12 +51,18 @@ public struct ComparisonReport: Sendable {
     }
 
     private func setJSON(_ set: RunComparison.SetResult) -> [String: JSONValue] {
-        [
+        var members: [String: JSONValue] = [
             "label": .string(set.label), "n": .optional(set.n), key: .number(set.fid),
             "\(key)_ci95": Self.interval(set.fidInterval), "\(key)_inf": .optional(set.fdInfinity?.intercept),
             "kid_mean": .optional(set.kid?.mean), "kid_std": .optional(set.kid?.standardDeviation),
             "fid_top1_matched": .optional(set.fidTop1Matched), "explained_top1": .optional(set.explainedTop1),
         ]
+        if hasSecond {
+            let second = Self.secondSpace.key
+            members[second] = .optional(set.secondDistance)
+            members["\(second)_ci95"] = Self.interval(set.secondInterval)
+        }
+        return members
     }
 
     private func pairJSON(_ pair: RunComparison.PairResult) -> [String: JSONValue] {
@@ -63,7 +74,8 @@ public struct ComparisonReport: Sendable {
         ]
     }
 
-    /// compare.json and `--json`: `sets` and `pairs`, with the keys and no others.
+    /// compare.json and `--json`: `sets` and `pairs`, with the keys and no others (plus
+    /// `fd_dinov2` and `fd_dinov2_ci95` per set when DINOv2 features were given).
     public var json: JSONValue {
         .object(["sets": .array(comparison.sets.map { .object(setJSON($0)) }),
                  "pairs": .array(comparison.pairs.map { .object(pairJSON($0)) })])
@@ -128,15 +140,21 @@ public struct ComparisonReport: Sendable {
     /// compare.csv: one line per set, the columns of compare.json's `sets` (an interval as two
     /// columns, `_lo` and `_hi`).
     public var setsCSV: String {
+        let second = Self.secondSpace.key
         let header = ["label", "n", key, "\(key)_ci95_lo", "\(key)_ci95_hi", "\(key)_inf", "kid_mean", "kid_std",
                       "fid_top1_matched", "explained_top1"]
+            + (hasSecond ? [second, "\(second)_ci95_lo", "\(second)_ci95_hi"] : [])
         var lines = [header.joined(separator: ",")]
         for set in comparison.sets {
-            let fields = [ImagesCSV.field(set.label), set.n.map(String.init) ?? "", ImagesCSV.number(set.fid),
+            var fields = [ImagesCSV.field(set.label), set.n.map(String.init) ?? "", ImagesCSV.number(set.fid),
                           Self.number(set.fidInterval?.lower), Self.number(set.fidInterval?.upper),
                           Self.number(set.fdInfinity?.intercept), Self.number(set.kid?.mean),
                           Self.number(set.kid?.standardDeviation), Self.number(set.fidTop1Matched),
                           Self.number(set.explainedTop1)]
+            if hasSecond {
+                fields += [Self.number(set.secondDistance), Self.number(set.secondInterval?.lower),
+                           Self.number(set.secondInterval?.upper)]
+            }
             lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
@@ -192,6 +210,9 @@ public struct ComparisonReport: Sendable {
             }
             if let matched = set.fidTop1Matched, let explained = set.explainedTop1 {
                 parts.append("Top-1 matched \(number(matched)) (\(ClassMatchingSection.percent(explained)) classes)")
+            }
+            if let second = set.secondDistance {
+                parts.append("\(Self.secondSpace.name) \(number(second)) \(range(set.secondInterval))")
             }
             lines.append(parts.joined(separator: ", "))
         }

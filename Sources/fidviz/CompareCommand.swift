@@ -75,6 +75,14 @@ struct CompareCommand: ParsableCommand {
                                valueName: "when"))
     var resampleRef: ReferenceResampling = .auto
 
+    @Option(name: .customLong("dinov2"), help: ArgumentHelp(
+        "DINOv2 features of a set's images (`fidviz features --backbone dinov2-...`), same order; once per set, in order.",
+        valueName: "file"))
+    var dinov2: [String] = []
+
+    @Option(help: ArgumentHelp("DINOv2 features (or statistics) of the reference, with --dinov2.", valueName: "file"))
+    var dinov2Ref: String?
+
     @Flag(help: "Print compare.json on stdout.")
     var json = false
 
@@ -112,6 +120,12 @@ struct CompareCommand: ParsableCommand {
         if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
             throw ValidationError("two sets are named '\(twice)'; give --labels with a distinct name for each")
         }
+        guard dinov2.isEmpty == (dinov2Ref == nil) else {
+            throw ValidationError("give --dinov2 (once per set) and --dinov2-ref together")
+        }
+        guard dinov2.isEmpty || dinov2.count == inputs.count else {
+            throw ValidationError("--dinov2 is given \(dinov2.count) time(s) for \(inputs.count) set(s); give one file per set, in order")
+        }
         if let baseline, !names.contains(baseline) {
             throw ValidationError("--baseline \(baseline) is none of the set labels (\(names.joined(separator: ", ")))")
         }
@@ -133,6 +147,7 @@ struct CompareCommand: ParsableCommand {
             throw InputError("\(other.path) holds \(other.statistics.dimension)-dimensional features but \(first.path) holds "
                 + "\(first.statistics.dimension)-dimensional ones; compare sets from the same feature extractor")
         }
+        let second = try SecondSpaceFiles(sets: dinov2, reference: dinov2Ref)
         if resampleRef == .always, let refFile, refFile.rows == nil {
             throw InputError("--ref \(ref): holds statistics (mu, sigma), not each image's features, so there is nothing to "
                 + "resample for --resample-ref always; give `fidviz features` of the reference images, or --resample-ref auto")
@@ -150,9 +165,11 @@ struct CompareCommand: ParsableCommand {
             let measured = try source.measured(setFiles[k], model: model, batchSize: batchOptions.batchSize, keepRows: true,
                                                label: names[k], quiet: quiet)
             sets.append(Self.set(measured, label: names[k], notes: &notes))
+            sets[k].second = try second?.features(of: k, alignedWith: measured, label: names[k])
         }
         let reference = try refSource.measured(refFile, model: model, batchSize: batchOptions.batchSize, keepRows: true,
                                                label: "reference", quiet: quiet)
+        let referenceSecond = try second?.referenceFeatures(alignedWith: reference)
         if reference.rows == nil {
             notes.append("\(ref) holds statistics only: the intervals resample the generated images alone, and KID "
                 + "(which needs the reference's features) is left out")
@@ -173,7 +190,7 @@ struct CompareCommand: ParsableCommand {
             reference: RunComparison.Reference(
                 statistics: reference.statistics,
                 rows: reference.rows.map { FeatureRows($0.features, dimension: $0.dimension) },
-                top1Histogram: reference.top1Histogram),
+                top1Histogram: reference.top1Histogram, second: referenceSecond),
             options: options, progress: { phase, done, total in
                 if phase == "bootstrap" { progress.update(done: done, total: total, unit: "replicates") }
             })

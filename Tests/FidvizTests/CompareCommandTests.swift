@@ -220,6 +220,40 @@ final class CompareCommandTests: FidvizTestCase {
         XCTAssertEqual(try XCTUnwrap(sets[0]["kid_std"] as? Double), 0, accuracy: 1e-12)
     }
 
+    // MARK: - A second feature space
+
+    /// --dinov2 gives each set FD_DINOv2 (as `fidviz fid` computes it on those files) with an
+    /// interval; rows that are not the set's images, or files of another network, are refused.
+    func testDINOv2FeaturesGiveFDDINOv2WithItsInterval() throws {
+        let work = try makeFolder()
+        let reference = try features("ref.npz", in: work, rows: gaussian(300, 6, seed: 30), dimension: 6)
+        let a = try features("a.npz", in: work, rows: gaussian(200, 6, shift: 0.1, seed: 31), dimension: 6)
+        let b = try features("b.npz", in: work, rows: gaussian(200, 6, shift: 0.3, seed: 32), dimension: 6)
+        let dino = "dinov2-vits14"
+        let referenceDINO = try features("ref-d.npz", in: work, rows: gaussian(300, 4, seed: 40), dimension: 4, backbone: dino)
+        let aDINO = try features("a-d.npz", in: work, rows: gaussian(200, 4, shift: 0.2, seed: 41), dimension: 4, backbone: dino)
+        let bDINO = try features("b-d.npz", in: work, rows: gaussian(200, 4, shift: 0.1, seed: 42), dimension: 4, backbone: dino)
+        let run = try fidviz(["compare", a, b, "--ref", reference, "--dinov2", aDINO, "--dinov2", bDINO,
+                              "--dinov2-ref", referenceDINO, "--json", "--bootstrap", "50", "--quiet"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let sets = try list(try object(run.stdout), "sets")
+        for (k, file) in [aDINO, bDINO].enumerated() {
+            XCTAssertEqual(Set(sets[k].keys), ["label", "n", "fd", "fd_ci95", "fd_inf", "kid_mean", "kid_std",
+                                               "fid_top1_matched", "explained_top1", "fd_dinov2", "fd_dinov2_ci95"])
+            let fd = try object(try fidviz(["fid", file, "--ref", referenceDINO, "--json", "--quiet"]).stdout)["fd_dinov2"]
+            XCTAssertEqual(sets[k]["fd_dinov2"] as? Double, fd as? Double)
+            let interval = try XCTUnwrap(sets[k]["fd_dinov2_ci95"] as? [Double])
+            XCTAssertLessThan(interval[0], interval[1])
+        }
+        let short = try features("short-d.npz", in: work, rows: gaussian(150, 4, seed: 43), dimension: 4, backbone: dino)
+        assertFailsWithOneLine(try fidviz(["compare", a, b, "--ref", reference, "--dinov2", aDINO, "--dinov2", short,
+                                           "--dinov2-ref", referenceDINO, "--quiet"]),
+                               containing: ["--dinov2 \(short): its 150 rows are not the 200 images of set b"])
+        assertFailsWithOneLine(try fidviz(["compare", a, b, "--ref", reference, "--dinov2", aDINO, "--dinov2", b,
+                                           "--dinov2-ref", referenceDINO, "--quiet"]),
+                               containing: ["--dinov2 \(b): holds 6-dimensional features of an unrecorded network, not DINOv2's"])
+    }
+
     // MARK: - Image folders
 
     /// Image folders go through the network (seeded weights) as `fidviz fid` measures them; a
