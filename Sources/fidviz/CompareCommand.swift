@@ -36,6 +36,10 @@ struct CompareCommand: ParsableCommand {
             reflected about FID (FID_N is biased upwards, so the plain percentile interval would sit too \
             high). It covers the sampling of images, not the choice of network or the model's training seed.
 
+            --dinov2 FILE (once per set, in order) and --dinov2-ref FILE: the same images' DINOv2 features \
+            (`fidviz features --backbone dinov2-vitl14`) add fd_dinov2 and fd_dinov2_ci95 to each set, from \
+            the same image resamples, and a chart of their own.
+
             Output: a table on stdout; --json prints compare.json (`sets`: label, n, fid, fid_ci95, fid_inf, \
             kid_mean, kid_std, fid_top1_matched, explained_top1; `pairs`: a, b, delta_fid, delta_fid_ci95, \
             verdict, delta_explained_by_top1; null where a number cannot be computed). -o DIR writes \
