@@ -38,6 +38,12 @@ public struct BootstrapInterval: Sendable, Equatable {
 
     public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
 
+    /// The interval cut at `bound` from below, for an expectation that cannot lie under it (a
+    /// distance's, at 0): a skewed bootstrap distribution can reflect the lower end past it.
+    public func clamped(atLeast bound: Double) -> BootstrapInterval {
+        BootstrapInterval(lower: max(lower, bound), upper: max(upper, bound))
+    }
+
     /// The p-quantile of ascending `sorted` values, interpolating linearly between order
     /// statistics at position p (n - 1) (NumPy's `quantile` default).
     public static func quantile(_ sorted: [Double], _ p: Double) -> Double {

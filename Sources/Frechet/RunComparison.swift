@@ -10,7 +10,7 @@ import Dispatch
 /// Per set (rows: a features file or measured images; statistics only: `fid` and nothing else):
 /// - `fid`: `FrechetDistance` of the set's statistics (what `fidviz fid` prints);
 /// - `fidInterval`: `BootstrapInterval` over `FIDBootstrap` replicates (the reference resampled
-///   too when it has rows, one reference resample per replicate shared by every set);
+///   too when it has rows, one reference resample per replicate shared by every set), cut at 0;
 /// - `fdInfinity`: `FrechetDistanceInfinity` against the reference's statistics;
 /// - `kid`: `KernelInceptionDistance` against the reference's rows, when it has them;
 /// - `fidTop1Matched`: FID at the Top-1 class-matching weights (`ClassMatching.top1Weights`),
@@ -187,7 +187,7 @@ public struct RunComparison: Sendable {
             results[k].secondDistance = seconds[k]
             if let position = withRows.firstIndex(of: k), position < secondReplicates.count, let distance = seconds[k] {
                 results[k].secondInterval = BootstrapInterval(estimate: distance, replicates: secondReplicates[position],
-                                                              confidence: options.confidence)
+                                                              confidence: options.confidence).clamped(atLeast: 0)
             }
         }
         self.sets = results
@@ -228,7 +228,8 @@ public struct RunComparison: Sendable {
         }
         return SetResult(
             label: set.label, n: rows.count, fid: fid,
-            fidInterval: BootstrapInterval(estimate: fid, replicates: values, confidence: options.confidence),
+            fidInterval: BootstrapInterval(estimate: fid, replicates: values, confidence: options.confidence)
+                .clamped(atLeast: 0),
             replicates: values, fdInfinity: infinity, kid: kid, top1: top1,
             fidTop1Matched: try top1.map { try objective.distance(weights: $0.weights) }, top1Shares: shares)
     }

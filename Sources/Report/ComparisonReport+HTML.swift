@@ -47,6 +47,15 @@ extension ComparisonReport {
             title: "\(name) of each set, with its \(level)% interval", axisLabel: name, style: style).png
     }
 
+    /// The share of a pair's change that classes explain; only muted, with why, when the change
+    /// itself cannot be told from noise (a share of noise means nothing).
+    static func explainedCell(_ pair: RunComparison.PairResult) -> String {
+        guard let explained = pair.deltaExplainedByTop1 else { return "" }
+        let share = ClassMatchingSection.percent(explained)
+        if pair.verdict == .better || pair.verdict == .worse { return share }
+        return "<span class=\"muted\" title=\"the change itself is within its interval of 0\">(\(share))</span>"
+    }
+
     /// FD_DINOv2 of each set with its interval (a chart of its own: its scale is not FID's).
     public func secondChart(style: FigureStyle = FigureStyle()) throws -> [UInt8] {
         let name = Self.secondSpace.name
@@ -126,7 +135,7 @@ extension ComparisonReport {
                 + "<td><bdi>\(e(comparison.sets[pair.b].label))</bdi></td>"
                 + "<td class=\"num \(verdictClass)\">\(NumberText.signed(pair.deltaFID))</td>"
                 + "<td>\(range(pair.deltaInterval))</td><td class=\"\(verdictClass)\">\(e(sentence(pair)))</td>"
-                + "<td class=\"num\">\(pair.deltaExplainedByTop1.map(ClassMatchingSection.percent) ?? "")</td>"
+                + "<td class=\"num\">\(Self.explainedCell(pair))</td>"
                 + "<td>\(changes)</td></tr>\n"
         }
         return html + "</tbody></table>\n"

@@ -219,7 +219,7 @@ public struct ComparisonReport: Sendable {
         for pair in comparison.pairs {
             var line = "Δ\(name) \(comparison.sets[pair.a].label) → \(comparison.sets[pair.b].label): "
                 + "\(NumberText.signed(pair.deltaFID)) \(range(pair.deltaInterval)): \(sentence(pair))"
-            if let explained = pair.deltaExplainedByTop1 {
+            if let explained = pair.deltaExplainedByTop1, pair.verdict == .better || pair.verdict == .worse {
                 line += "; Top-1 class matching explains \(ClassMatchingSection.percent(explained)) of it"
             }
             lines.append(line)

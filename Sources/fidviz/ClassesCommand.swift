@@ -143,20 +143,15 @@ struct ClassesCommand: ParsableCommand {
             try NpzFile.write(section.weightArrays(names: rows.names), to: URL(fileURLWithPath: saveWeights))
         }
         if let output {
-            let folder = try ReportFolder(path: output, force: force)
-            do {
+            let written = try ReportFolder.writing(path: output, force: force) { folder in
                 let summary = ReportSummary(
                     title: "fidviz classes report", fid: section.analysis.fid, n: section.generatedCount,
                     referencePath: sets.ref, referenceProvenance: reference.provenance,
                     weightsSHA256: model?.sha256 ?? "", weightsAreOfficial: model?.isOfficial ?? true,
                     generatedSetDescription: sets.inputs.joined(separator: ", "), warning: model?.unofficialWarning)
                 try section.writeReport(to: folder, summary: summary)
-                try folder.commit()
-                note("wrote \(folder.destination.path)/index.html", quiet: quiet)
-            } catch {
-                folder.discard()
-                throw error
             }
+            note("wrote \(written.destination.path)/index.html", quiet: quiet)
         }
         if json {
             print(String(decoding: section.json.serialized(pretty: true), as: UTF8.self), terminator: "")

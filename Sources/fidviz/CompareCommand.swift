@@ -202,15 +202,10 @@ struct CompareCommand: ParsableCommand {
         let report = ComparisonReport(comparison: comparison, space: space, referenceName: ref,
                                       referenceProvenance: reference.provenance, notes: notes)
         if let output {
-            let folder = try ReportFolder(path: output, force: force)
-            do {
-                try report.write(to: folder, title: "fidviz compare: \(names.joined(separator: ", "))")
-                try folder.commit()
-                note("wrote \(folder.destination.path)/index.html", quiet: quiet)
-            } catch {
-                folder.discard()
-                throw error
+            let written = try ReportFolder.writing(path: output, force: force) {
+                try report.write(to: $0, title: "fidviz compare: \(names.joined(separator: ", "))")
             }
+            note("wrote \(written.destination.path)/index.html", quiet: quiet)
         }
         if json {
             print(String(decoding: report.json.serialized(pretty: true), as: UTF8.self), terminator: "")

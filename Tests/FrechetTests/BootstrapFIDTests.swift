@@ -95,6 +95,7 @@ final class BootstrapFIDTests: XCTestCase {
                 percentileCovered += 1
             }
         }
+        print("coverage of E[FID_N] = \(target): \(covered)/100, plain percentile \(percentileCovered)/100")
         XCTAssertGreaterThanOrEqual(covered, 90, "target \(target); plain percentile covered \(percentileCovered)")
         // The plain percentile interval sits one bias above E[FID_N]: it is why the method matters.
         XCTAssertLessThan(percentileCovered, covered)
