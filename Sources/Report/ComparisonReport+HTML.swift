@@ -102,7 +102,7 @@ extension ComparisonReport {
                 + "change that moves \(e(name)) but not \(second) is worth a second look.</figcaption></figure>\n"
         }
 
-        html += "<h2 class=\"section\">Sets</h2>\n<table class=\"classes matching\"><thead><tr><th>set</th>"
+        html += "<h2 class=\"section\">Sets</h2>\n<table class=\"classes matching runs\"><thead><tr><th>set</th>"
             + "<th class=\"num\">N</th><th class=\"num\">\(e(name))</th><th>interval</th><th class=\"num\">\(e(name))∞</th>"
             + "<th class=\"num\">KID</th><th class=\"num\">Top-1 matched</th><th class=\"num\">explained by classes</th>"
             + (hasSecond ? "<th class=\"num\">\(e(Self.secondSpace.name))</th><th>interval</th>" : "")
@@ -123,7 +123,7 @@ extension ComparisonReport {
         html += "<h2 class=\"section\">Pairs</h2>\n<p class=\"explain\">Δ\(e(name)) = \(e(name)) of b − \(e(name)) of a; "
             + "below 0, b is closer to the reference. <em>Explained by classes</em> is the share of Δ\(e(name)) that "
             + "weighting both sets to the reference's Top-1 class histogram removes.</p>\n"
-        html += "<table class=\"classes matching\"><thead><tr><th>a</th><th>b</th><th class=\"num\">Δ\(e(name))</th>"
+        html += "<table class=\"classes matching runs\"><thead><tr><th>a</th><th>b</th><th class=\"num\">Δ\(e(name))</th>"
             + "<th>interval</th><th>verdict</th><th class=\"num\">explained by classes</th>"
             + "<th>Top-1 classes whose share changed most (a → b)</th></tr></thead><tbody>\n"
         for pair in comparison.pairs {
@@ -134,9 +134,9 @@ extension ComparisonReport {
             html += "<tr><td><bdi>\(e(comparison.sets[pair.a].label))</bdi></td>"
                 + "<td><bdi>\(e(comparison.sets[pair.b].label))</bdi></td>"
                 + "<td class=\"num \(verdictClass)\">\(NumberText.signed(pair.deltaFID))</td>"
-                + "<td>\(range(pair.deltaInterval))</td><td class=\"\(verdictClass)\">\(e(sentence(pair)))</td>"
+                + "<td>\(range(pair.deltaInterval))</td><td class=\"wrap \(verdictClass)\">\(e(sentence(pair)))</td>"
                 + "<td class=\"num\">\(Self.explainedCell(pair))</td>"
-                + "<td>\(changes)</td></tr>\n"
+                + "<td class=\"wrap\">\(changes)</td></tr>\n"
         }
         return html + "</tbody></table>\n"
     }

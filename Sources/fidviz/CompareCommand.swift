@@ -48,8 +48,8 @@ struct CompareCommand: ParsableCommand {
             keys for their space (fd_dinov2, ...; fd for an unrecorded one).
 
             Examples:
-              fidviz compare ckpt-100k.npz ckpt-200k.npz ckpt-300k.npz --ref ref.npz -o compare-report
-              fidviz compare small.npz large.npz rival.npz --ref ref.npz --baseline small --json
+              fidviz compare ck-100k.npz ck-200k.npz ck-300k.npz --ref ref.npz -o report
+              fidviz compare small.npz large.npz rival.npz --ref ref.npz --baseline small
               fidviz compare run-a/ run-b/ --ref reference/ --labels A,B --bootstrap 500
             """)
 

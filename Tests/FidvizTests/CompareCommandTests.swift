@@ -282,6 +282,20 @@ final class CompareCommandTests: FidvizTestCase {
         assertFailsWithOneLine(refused, containing: ["1 image in the \(lone.lastPathComponent) set, but statistics need at least 2"])
     }
 
+    // MARK: - Help
+
+    func testHelpTeachesTheMethodAndTheKeys() throws {
+        let run = try fidviz(["compare", "--help"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let text = run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for fragment in ["USAGE: fidviz compare [<options>] <set> ... --ref <ref>", "multinomial weights, not copies",
+                         "min(5000, N/10) to N", "100 subsets of 1000", "reflected about FID",
+                         "not the choice of network", "fid_ci95", "delta_explained_by_top1", "--resample-ref <when>",
+                         "--dinov2 <file>", "fidviz compare ck-100k.npz ck-200k.npz ck-300k.npz --ref ref.npz -o report"] {
+            XCTAssertTrue(text.contains(fragment), "'\(fragment)' not in the help")
+        }
+    }
+
     // MARK: - Bad input
 
     /// Each refusal is one line, exit 1 (64 for a usage error), and leaves no report folder.
