@@ -146,6 +146,10 @@ struct CompareCommand: ParsableCommand {
         let setFiles = try sources.map { try $0.readFile(backbone: backbone, logits: true, keepRows: true) }
         let refFile = try refSource.readFile(backbone: backbone, logits: true, keepRows: true)
         let files = (setFiles + [refFile]).compactMap { $0 }
+        if let shard = files.first(where: { $0.shard != nil }) {
+            throw InputError("\(shard.path): holds \(shard.shard!), one slice of a larger set; merge the shards first "
+                + "(`fidviz merge SHARD.npz... -o ALL.npz`) and compare the merged file")
+        }
         try MeasuredSet.requireOneBackbone(files, measured: backbone)
         if let first = files.first, let other = files.first(where: { $0.statistics.dimension != first.statistics.dimension }) {
             throw InputError("\(other.path) holds \(other.statistics.dimension)-dimensional features but \(first.path) holds "

@@ -328,5 +328,11 @@ final class CompareCommandTests: FidvizTestCase {
         try refused([six, six, "--ref", ref], status: 64, ["two sets are named 'six'"])
         try refused([six, "--ref", ref, "--baseline", "x"], status: 64, ["--baseline x is none of the set labels"])
         try refused([one, "--ref", ref], ["1 sample(s) given but at least 2 are needed"])
+        let shard = work.appendingPathComponent("shard.npz")
+        try Npz.encoded([("pool3", NpyArray(gaussian(25, 6, seed: 7), shape: [25, 6]))] + StatisticsFile.recordArrays(
+            origin: FeatureOrigin(weightsSHA256: String(repeating: "0", count: 64), preprocessing: "test", backbone: nil),
+            shard: ShardRecord(slice: ShardSlice(index: 1, count: 4), total: 100))).write(to: shard)
+        try refused([six, shard.path, "--ref", ref], ["shard.npz: holds shard 1/4 (images 25..<50 of 100)",
+                                                      "merge the shards first"])
     }
 }
