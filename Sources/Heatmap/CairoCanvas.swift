@@ -98,6 +98,37 @@ final class CairoCanvas {
         try body()
     }
 
+    /// A line through `points` (at least two), `width` pixels wide, with round joins.
+    func strokePolyline(_ points: [(x: Double, y: Double)], color: RGBColor, width: Double, alpha: Double = 1) {
+        guard points.count >= 2 else { return }
+        cairo_new_path(context)
+        cairo_move_to(context, points[0].x, points[0].y)
+        for point in points.dropFirst() { cairo_line_to(context, point.x, point.y) }
+        cairo_set_line_width(context, width)
+        cairo_set_line_join(context, CAIRO_LINE_JOIN_ROUND)
+        setColor(color, alpha: alpha)
+        cairo_stroke(context)
+    }
+
+    /// The polygon through `points` (at least three), closed and filled at opacity `alpha`.
+    func fillPolygon(_ points: [(x: Double, y: Double)], color: RGBColor, alpha: Double) {
+        guard points.count >= 3 else { return }
+        cairo_new_path(context)
+        cairo_move_to(context, points[0].x, points[0].y)
+        for point in points.dropFirst() { cairo_line_to(context, point.x, point.y) }
+        cairo_close_path(context)
+        setColor(color, alpha: alpha)
+        cairo_fill(context)
+    }
+
+    /// A filled disc of `radius` pixels centred on (`x`, `y`).
+    func fillCircle(x: Double, y: Double, radius: Double, color: RGBColor) {
+        cairo_new_path(context)
+        cairo_arc(context, x, y, radius, 0, 2 * Double.pi)
+        setColor(color)
+        cairo_fill(context)
+    }
+
     // MARK: - Pixels
 
     /// Copies `pixels` onto the canvas with its top-left corner at integer (`x`, `y`), 1:1.

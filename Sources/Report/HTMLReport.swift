@@ -117,6 +117,11 @@ public enum HTMLReport {
         return html + "</body>\n</html>\n"
     }
 
+    /// A page of `sections` under `title` (`fidviz compare -o`), ending with `footer` (already escaped).
+    public static func renderPage(title: String, sections: [String], footer: String) -> String {
+        head(title: title) + sections.joined() + "<footer>\(footer)</footer>\n</body>\n</html>\n"
+    }
+
     private static func head(title: String) -> String {
         let title = HTMLEscaping.text(title)
         return """

@@ -36,6 +36,7 @@ enum HTMLReportStyle {
     figcaption { color: var(--muted); font-size: 0.9em; }
     p.lead { font-size: 1.15em; margin: 6px 0 8px; max-width: 110ch; }
     table.matching { margin: 6px 0 12px; }
+    table.runs td { white-space: nowrap; overflow-wrap: normal; } table.runs td.wrap { white-space: normal; min-width: 24ch; }
     .grid { display: flex; flex-wrap: wrap; gap: 8px; margin: 4px 0 16px; }
     .grid figure { margin: 0; width: 128px; } .grid img { display: block; max-width: 128px; max-height: 128px; }
 

@@ -82,7 +82,7 @@ struct BackboneList: ExpressibleByArgument, Equatable {
 }
 
 extension MeasuredSet {
-    /// Refuses sets whose features come from different networks: two files that record different
+    /// Refuses sets whose features come from different networks: files that record different
     /// backbones, or a file whose backbone is not `measured`, the one the images go through.
     static func requireOneBackbone(_ files: [MeasuredSet], measured: Backbone?) throws {
         let known = files.compactMap { file in file.backbone.map { (file, $0) } }
@@ -90,9 +90,9 @@ extension MeasuredSet {
             throw InputError("\(file.path) holds \(backbone.displayName) features (--backbone \(backbone.rawValue)), but the "
                 + "images go through --backbone \(measured.rawValue); compare sets of one backbone")
         }
-        if known.count == 2, known[0].1 != known[1].1 {
-            throw InputError("\(known[0].0.path) holds \(known[0].1.displayName) features but \(known[1].0.path) holds "
-                + "\(known[1].1.displayName) ones; compare sets of one backbone")
+        if let (first, backbone) = known.first, let (other, otherBackbone) = known.first(where: { $0.1 != backbone }) {
+            throw InputError("\(first.path) holds \(backbone.displayName) features but \(other.path) holds "
+                + "\(otherBackbone.displayName) ones; compare sets of one backbone")
         }
     }
 }

@@ -191,10 +191,9 @@ struct ClassesCommand: ParsableCommand {
             try NpzFile.write(section.weightArrays(names: rows.names), to: URL(fileURLWithPath: saveWeights))
         }
         if let output {
-            let folder = try ReportFolder(path: output, force: force)
-            do {
-                let loaded = models.loaded
-                let warnings = loaded.compactMap(\.unofficialWarning)
+            let loaded = models.loaded
+            let warnings = loaded.compactMap(\.unofficialWarning)
+            let written = try ReportFolder.writing(path: output, force: force) { folder in
                 var summary = ReportSummary(
                     title: "fidviz classes report", fid: section.analysis.fid, n: section.generatedCount,
                     referencePath: referenceName, referenceProvenance: reference.provenance,
@@ -206,12 +205,8 @@ struct ClassesCommand: ParsableCommand {
                 }
                 summary.furtherWeights = loaded.dropFirst().map(\.networkWeights)
                 try section.writeReport(to: folder, summary: summary)
-                try folder.commit()
-                note("wrote \(folder.destination.path)/index.html", quiet: quiet)
-            } catch {
-                folder.discard()
-                throw error
             }
+            note("wrote \(written.destination.path)/index.html", quiet: quiet)
         }
         if json {
             print(String(decoding: section.json.serialized(pretty: true), as: UTF8.self), terminator: "")

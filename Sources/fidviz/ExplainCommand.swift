@@ -165,15 +165,10 @@ struct ExplainCommand: ParsableCommand {
         let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, disagreements: disagreements,
                                        pixelGradient: pixelGradient, colormap: colormap, batchSize: batchOptions.batchSize,
                                        quiet: outputOptions.quiet, referenceNames: ref, network: network)
-        let folder = try ReportFolder(path: output, force: force)
-        do {
-            let report = try ExplainRun(settings: settings, folder: folder).run(explainInputs)
-            try folder.commit()
-            note("wrote \(folder.destination.path)/index.html", quiet: outputOptions.quiet)
-            if json { print(String(decoding: report, as: UTF8.self), terminator: "") }
-        } catch {
-            folder.discard()
-            throw error
+        let written = try ReportFolder.writing(path: output, force: force) {
+            try ExplainRun(settings: settings, folder: $0).run(explainInputs)
         }
+        note("wrote \(written.destination.path)/index.html", quiet: outputOptions.quiet)
+        if json { print(String(decoding: written.result, as: UTF8.self), terminator: "") }
     }
 }

@@ -30,6 +30,8 @@ struct MeasuredSet {
     var backbone: Backbone?
     /// The file's layout, for a set read from a file.
     var layout: StatisticsFile.Layout? = nil
+    /// The slice a shard's file holds (`--shard I/K`), when it is one.
+    var shard: ShardRecord? = nil
 
     /// The Top-N whose multi-hot statistics measured sets record (`fidviz classes --top-n`'s
     /// default, the paper's Top-N).
@@ -62,7 +64,7 @@ struct MeasuredSet {
                            top1Histogram: histogram, topNStatistics: file.topNStatistics, rows: rows,
                            provenance: file.provenance ?? file.layout.rawValue, path: url.path,
                            backbone: Backbone.recorded(in: file.origin, dimension: file.statistics.dimension),
-                           layout: file.layout)
+                           layout: file.layout, shard: file.shard)
     }
 
     // MARK: - Measuring images
