@@ -10,7 +10,8 @@ import InceptionGraph
 /// thread per worker and `--workers` workers at once (as `forwardInParallel` runs a batch), with the
 /// GEMM route and with each candidate output tile, and measures each tile's largest error relative
 /// to the GEMM route on the same random input. It prints one row per layer, then the table of
-/// tiles that were faster and within 1e-5 (`InceptionArchitecture.winogradTiles` is this table),
+/// tiles that were faster and within 5e-6, half the 1e-5 the tests allow (`InceptionArchitecture.winogradTiles`
+/// is this table),
 /// and the layers' summed time both ways. With `--backward` it times forward and backward to the input.
 ///
 ///   fidviz-bench --winograd [--images 8] [--workers 2] [--repeats 3] [--backward] [--margin 1.05]
@@ -67,7 +68,7 @@ enum WinogradBenchmark {
                 if measured[key] == nil { measured[key] = measure(spec, size: size, images: images, workers: workers,
                                                                    repeats: repeats, backward: backward) }
                 let (direct, timings) = measured[key]!
-                let accurate = timings.filter { $0.error <= 1e-5 }
+                let accurate = timings.filter { $0.error <= 5e-6 }
                 let best = accurate.min { $0.seconds < $1.seconds }
                 let winner = best.flatMap { direct / $0.seconds >= margin ? $0 : nil }
                 directTotal += direct

@@ -14,12 +14,12 @@ final class WinogradTests: XCTestCase {
     /// leave partial tiles at the bottom and right.
     private let cases: [Case] = [
         Case(kh: 3, kw: 3, geometry: WindowGeometry(), tiles: [(2, 2), (3, 3), (4, 4), (6, 6)]),
-        Case(kh: 3, kw: 3, geometry: WindowGeometry(stride: 1, padH: 1, padW: 1), tiles: [(2, 2), (4, 4)]),
-        Case(kh: 1, kw: 7, geometry: WindowGeometry(stride: 1, padH: 0, padW: 3), tiles: [(1, 2), (1, 4)]),
-        Case(kh: 7, kw: 1, geometry: WindowGeometry(stride: 1, padH: 3, padW: 0), tiles: [(2, 1), (4, 1)]),
+        Case(kh: 3, kw: 3, geometry: WindowGeometry(stride: 1, padH: 1, padW: 1), tiles: [(2, 2), (3, 3), (4, 4)]),
+        Case(kh: 1, kw: 7, geometry: WindowGeometry(stride: 1, padH: 0, padW: 3), tiles: [(1, 2), (1, 3)]),
+        Case(kh: 7, kw: 1, geometry: WindowGeometry(stride: 1, padH: 3, padW: 0), tiles: [(2, 1), (3, 1)]),
         Case(kh: 1, kw: 3, geometry: WindowGeometry(stride: 1, padH: 0, padW: 1), tiles: [(1, 2), (1, 4)]),
         Case(kh: 3, kw: 1, geometry: WindowGeometry(stride: 1, padH: 1, padW: 0), tiles: [(2, 1), (4, 1)]),
-        Case(kh: 5, kw: 5, geometry: WindowGeometry(stride: 1, padH: 2, padW: 2), tiles: [(2, 2)]),
+        Case(kh: 5, kw: 5, geometry: WindowGeometry(stride: 1, padH: 2, padW: 2), tiles: [(2, 2), (4, 4)]),
         Case(kh: 3, kw: 3, geometry: WindowGeometry(strideH: 1, strideW: 1, padTop: 0, padBottom: 2, padLeft: 1, padRight: 0),
              tiles: [(2, 2), (4, 4)]),
     ]
@@ -82,7 +82,8 @@ final class WinogradTests: XCTestCase {
     // MARK: - float32 against the GEMM route
 
     /// Forward and backward to 1e-5 relative in float32, on maps of 35 and 17 (Inception's sizes)
-    /// with Inception-like channel counts; the tiles are the ones the network uses and F(4, 3).
+    /// with Inception-like channel counts, for every tile up to 4 (F(6x6, 3x3) and F(4, 7) are
+    /// further off: their points reach 3, and `fidviz-bench --winograd` shows them near or past 1e-5).
     func testFloatWinogradMatchesDirectForwardAndBackward() {
         for (index, c) in cases.enumerated() {
             let w = weights(out: 48, in: 64, kh: c.kh, kw: c.kw, seed: UInt64(20 + index))
