@@ -1,4 +1,4 @@
-// OpenBLAS for Swift: CBLAS plus the LAPACK routines fidviz needs (symmetric eigensolvers, Cholesky;
+// OpenBLAS for Swift: CBLAS plus the LAPACK routines fidviz needs (symmetric eigensolvers, Cholesky, band solve;
 // a general eigensolver and LU solve for the benchmark).
 // Debian's OpenBLAS exports the Fortran symbols ssyevd_/dsyevd_ but ships no LAPACKE,
 // so they are declared here with Fortran calling conventions (all arguments by pointer).
@@ -15,6 +15,9 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
              double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 // Cholesky factorisation of a symmetric positive definite matrix (Frechet: FID's reference factor).
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+// Symmetric positive definite band solve (Sensitivity: ROAD's noisy linear imputation).
+void dpbsv_(const char *uplo, const int *n, const int *kd, const int *nrhs, double *ab, const int *ldab,
+            double *b, const int *ldb, int *info);
 // General eigensolver and LU solve: only fidviz-bench's comparison route (the paper's
 // autograd through eig) uses them.
 void dgeev_(const char *jobvl, const char *jobvr, const int *n, double *a, const int *lda, double *wr,
