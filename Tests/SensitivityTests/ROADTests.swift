@@ -1,6 +1,6 @@
 import Pixels
 import SeededRandom
-import Sensitivity
+@testable import Sensitivity
 import XCTest
 
 final class ROADTests: XCTestCase {
@@ -62,6 +62,21 @@ final class ROADTests: XCTestCase {
             XCTAssertGreaterThan(moved, 0.005, "no noise was added")
             XCTAssertLessThan(moved, 0.06, "noise far above ROAD's 0.01")
         }
+    }
+
+    /// The float32 factor refined in float64 and the float64 solve (its fallback) agree.
+    func testRefinedSolveAgreesWithTheFloat64Solve() {
+        // A 1-D chain: s = 1 inside, coupled to both neighbours by 1/2, the ends held by kept pixels.
+        let n = 400
+        let coupled = (0 ..< n).map { i in [i - 1, i + 1].filter { (0 ..< n).contains($0) }.map { (j: $0, weight: 0.5) } }
+        let system = BandSystem(n: n, kd: 1, diagonal: Array(repeating: 1, count: n), coupled: coupled)
+        var b = [Double](repeating: 0, count: 2 * n)
+        (b[0], b[n - 1], b[n], b[2 * n - 1]) = (0.5, 0.25, 0.1, 0.4)  // two right-hand sides
+        let refined = system.solve(b, columns: 2), exact = system.solve(b, columns: 2, refine: false)
+        XCTAssertLessThanOrEqual(system.residual(b, refined, columns: 2).map(abs).max()!, BandSystem.tolerance)
+        for k in 0 ..< 2 * n { XCTAssertEqual(refined[k], exact[k], accuracy: 1e-9, "unknown \(k)") }
+        // The chain interpolates linearly between its ends: x_i = 1 + (i + 1) (0.5 - 1) / (n + 1) for ends 1 and 0.5.
+        for i in 0 ..< n { XCTAssertEqual(refined[i], 1 + Double(i + 1) * (0.5 - 1) / Double(n + 1), accuracy: 1e-9) }
     }
 
     /// A linear ramp is its own weighted neighbour mean away from the border (the weights are
