@@ -14,7 +14,7 @@ final class CAMMethodsTests: XCTestCase {
         var random = SplitMix64(seed: seed)
         let n = channels * plane
         let activation = (0 ..< n).map { _ -> Float in random.uniform() < 0.2 ? 0 : Float(random.uniform() * 3) }
-        let gradient = (0 ..< n).map { _ -> Float in random.uniform() < 0.1 ? 0 : Float(random.normal() * 0.5) }
+        let gradient = (0 ..< n).map { _ -> Float in random.uniform() < 0.1 ? 0 : Float(random.normal() * 0.5 + 0.2) }
         return (activation, gradient)
     }
 
@@ -26,45 +26,67 @@ final class CAMMethodsTests: XCTestCase {
     static func reference(_ method: CAMMethod, activation: [Float], gradient: [Float]) -> [Double] {
         let a = planes(activation), g = planes(gradient)
         func weighted(_ w: [Double]) -> [Double] {
-            (0 ..< plane).map { p in max(0, (0 ..< channels).reduce(0) { $0 + w[$1] * a[$1][p] }) }
+            (0 ..< plane).map { (p: Int) -> Double in
+                var sum = 0.0
+                for k in 0 ..< channels { sum += w[k] * a[k][p] }
+                return max(0, sum)
+            }
         }
         func elementwise(_ f: (Double) -> Double) -> [Double] {
-            (0 ..< plane).map { p in max(0, (0 ..< channels).reduce(0) { $0 + f(g[$1][p]) * a[$1][p] }) }
+            (0 ..< plane).map { (p: Int) -> Double in
+                var sum = 0.0
+                for k in 0 ..< channels { sum += f(g[k][p]) * a[k][p] }
+                return max(0, sum)
+            }
         }
         switch method {
         case .gradCAM:
-            return weighted(g.map { $0.reduce(0, +) / Double(plane) })
+            return weighted(g.map { (row: [Double]) -> Double in row.reduce(0, +) / Double(plane) })
         case .gradCAMPlusPlus:
-            return weighted((0 ..< channels).map { k in
-                let s = a[k].reduce(0, +)
-                return g[k].reduce(0) { sum, gij in
-                    let alpha = gij == 0 ? 0 : pow(gij, 2) / (2 * pow(gij, 2) + s * pow(gij, 3) + 1e-6)
-                    return sum + max(gij, 0) * alpha
+            return weighted((0 ..< channels).map { (k: Int) -> Double in
+                let s: Double = a[k].reduce(0, +)
+                var w = 0.0
+                for gij in g[k] where gij != 0 {
+                    let alpha: Double = pow(gij, 2) / (2 * pow(gij, 2) + s * pow(gij, 3) + 1e-6)
+                    w += max(gij, 0) * alpha
                 }
+                return w
             })
         case .hiResCAM:
             return elementwise { $0 }
         case .layerCAM:
             return elementwise { max($0, 0) }
         case .xGradCAM:
-            return weighted((0 ..< channels).map { k in
-                zip(g[k], a[k]).reduce(0) { $0 + $1.0 * $1.1 } / (a[k].reduce(0, +) + 1e-7)
+            return weighted((0 ..< channels).map { (k: Int) -> Double in
+                var numerator = 0.0, activationSum = 0.0
+                for p in 0 ..< plane {
+                    numerator += g[k][p] * a[k][p]
+                    activationSum += a[k][p]
+                }
+                return numerator / (activationSum + 1e-7)
             })
         case .eigenCAM:
             // X = [plane, channels], centred per channel; v_1 = top eigenvector of X^T X by power
             // iteration (a different route from the library's Gram matrix X X^T).
-            let centred = a.map { row in row.map { $0 - row.reduce(0, +) / Double(plane) } }
+            let centred = a.map { (row: [Double]) -> [Double] in
+                let mean = row.reduce(0, +) / Double(plane)
+                return row.map { $0 - mean }
+            }
             var xtx = [[Double]](repeating: [Double](repeating: 0, count: channels), count: channels)
             for i in 0 ..< channels {
-                for j in 0 ..< channels { xtx[i][j] = zip(centred[i], centred[j]).reduce(0) { $0 + $1.0 * $1.1 } }
+                for j in 0 ..< channels {
+                    for p in 0 ..< plane { xtx[i][j] += centred[i][p] * centred[j][p] }
+                }
             }
             var v = [Double](repeating: 1, count: channels)
             for _ in 0 ..< 5000 {
-                let next = (0 ..< channels).map { i in (0 ..< channels).reduce(0) { $0 + xtx[i][$1] * v[$1] } }
+                var next = [Double](repeating: 0, count: channels)
+                for i in 0 ..< channels { for j in 0 ..< channels { next[i] += xtx[i][j] * v[j] } }
                 let norm = next.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 v = next.map { $0 / norm }
             }
-            var projection = (0 ..< plane).map { p in (0 ..< channels).reduce(0) { $0 + centred[$1][p] * v[$1] } }
+            var projection = [Double](repeating: 0, count: plane)
+            for p in 0 ..< plane { for k in 0 ..< channels { projection[p] += centred[k][p] * v[k] } }
             if abs(projection.min()!) > abs(projection.max()!) { projection = projection.map { -$0 } }
             return projection.map { max($0, 0) }
         }

@@ -68,7 +68,9 @@ final class ROADTests: XCTestCase {
     func testRefinedSolveAgreesWithTheFloat64Solve() {
         // A 1-D chain: s = 1 inside, coupled to both neighbours by 1/2, the ends held by kept pixels.
         let n = 400
-        let coupled = (0 ..< n).map { i in [i - 1, i + 1].filter { (0 ..< n).contains($0) }.map { (j: $0, weight: 0.5) } }
+        let coupled = (0 ..< n).map { (i: Int) -> [(j: Int, weight: Double)] in
+            [i - 1, i + 1].filter { (0 ..< n).contains($0) }.map { (j: $0, weight: 0.5) }
+        }
         let system = BandSystem(n: n, kd: 1, diagonal: Array(repeating: 1, count: n), coupled: coupled)
         var b = [Double](repeating: 0, count: 2 * n)
         (b[0], b[n - 1], b[n], b[2 * n - 1]) = (0.5, 0.25, 0.1, 0.4)  // two right-hand sides
@@ -83,8 +85,12 @@ final class ROADTests: XCTestCase {
     /// symmetric), so a hole inside it is filled with the ramp exactly.
     func testAHoleInALinearRampIsFilledWithTheRamp() {
         let (height, width) = (12, 15)
-        let ramp = (0 ..< height * width).map { Float(0.02 * Double($0 / width) - 0.03 * Double($0 % width) + 0.5) }
-        let removed = (0 ..< height * width).map { p in (2 ..< 10).contains(p / width) && (3 ..< 12).contains(p % width) }
+        let ramp = (0 ..< height * width).map { (p: Int) -> Float in
+            Float(0.02 * Double(p / width) - 0.03 * Double(p % width) + 0.5)
+        }
+        let removed = (0 ..< height * width).map { (p: Int) -> Bool in
+            (2 ..< 10).contains(p / width) && (3 ..< 12).contains(p % width)
+        }
         let solution = NoisyLinearImputation.solve(ramp, channels: 1, height: height, width: width, removed: removed)
         XCTAssertEqual(solution.removed.count, 72)
         for (i, p) in solution.removed.enumerated() {
@@ -112,7 +118,12 @@ final class ROADTests: XCTestCase {
         let size = 3 * side * side
         return (0 ..< count).map { b in
             let cells = (0 ..< side * side).filter(inRegion)
-            return [cells.reduce(0) { $0 + pow(Double(batch[b * size + $1]) - 0.5, 2) } / Double(cells.count)]
+            var sum = 0.0
+            for p in cells {
+                let x = Double(batch[b * size + p]) - 0.5
+                sum += x * x
+            }
+            return [sum / Double(cells.count)]
         }
     }
 
