@@ -1,4 +1,4 @@
-// OpenBLAS for Swift: CBLAS plus the LAPACK routines fidviz needs (symmetric eigensolvers, Cholesky;
+// OpenBLAS for Swift: CBLAS plus the LAPACK routines fidviz needs (symmetric eigensolvers, Cholesky, band solve;
 // a general eigensolver and LU solve for the benchmark).
 // Debian's OpenBLAS exports the Fortran symbols ssyevd_/dsyevd_ but ships no LAPACKE,
 // so they are declared here with Fortran calling conventions (all arguments by pointer).
@@ -15,6 +15,13 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
              double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 // Cholesky factorisation of a symmetric positive definite matrix (Frechet: FID's reference factor).
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+// Symmetric positive definite band factorisation and solves (Sensitivity: ROAD's noisy linear
+// imputation factors in float32 and refines in float64, with the float64 solve as its fallback).
+void dpbsv_(const char *uplo, const int *n, const int *kd, const int *nrhs, double *ab, const int *ldab,
+            double *b, const int *ldb, int *info);
+void spbtrf_(const char *uplo, const int *n, const int *kd, float *ab, const int *ldab, int *info);
+void spbtrs_(const char *uplo, const int *n, const int *kd, const int *nrhs, const float *ab, const int *ldab,
+             float *b, const int *ldb, int *info);
 // General eigensolver and LU solve: only fidviz-bench's comparison route (the paper's
 // autograd through eig) uses them.
 void dgeev_(const char *jobvl, const char *jobvr, const int *n, double *a, const int *lda, double *wr,
