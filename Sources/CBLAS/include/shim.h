@@ -13,8 +13,15 @@ void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const i
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
              double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+// Eigenvalues only, through the two-stage tridiagonal reduction (full to band with level-3
+// products, then band to tridiagonal): the eigenvalue-only route of Frechet's SymmetricEigen.
+void dsyevd_2stage_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                    double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 // Cholesky factorisation of a symmetric positive definite matrix (Frechet: FID's reference factor).
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+// U A U^T (itype 3, uplo 'U') for a Cholesky factor U: Frechet's congruence F^T S F in d^3 flops.
+void dsygst_(const int *itype, const char *uplo, const int *n, double *a, const int *lda,
+             const double *b, const int *ldb, int *info);
 // Symmetric positive definite band factorisation and solves (Sensitivity: ROAD's noisy linear
 // imputation factors in float32 and refines in float64, with the float64 solve as its fallback).
 void dpbsv_(const char *uplo, const int *n, const int *kd, const int *nrhs, double *ab, const int *ldab,
