@@ -47,7 +47,7 @@ public struct FaithfulnessTable: Sendable {
             + "sensitivity and the CAMs of ΔFID, the Top-1 logit for the Top-1 CAMs. Score = mean over the steps of "
             + "(LeRF − MoRF) / the target's original value: higher means removing what the map points at moves the "
             + "target more than removing what it leaves out. A map beats random when its MoRF curve lies below the "
-            + "random order's and its LeRF curve above, on average. Scores of different targets are not comparable "
+            + "random order's on average (its most relevant pixels matter more than random ones). Scores of different targets are not comparable "
             + "as measurements of the same thing.</p>\n"
         if let best = mostFaithful {
             html += "<p>Most faithful map on this set: <strong>\(e(best.name.title))</strong>, mean score "
