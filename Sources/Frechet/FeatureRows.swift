@@ -188,6 +188,74 @@ extension FeatureRows {
     }
 }
 
+extension FeatureRows {
+    /// (F - 1 c^T) P for a row-major [d, columns] P: every row in another basis, Float32 [N, columns].
+    func projected(onto p: [Float], columns: Int, centre: [Double]) -> [Float] {
+        var result = [Float](repeating: 0, count: count * columns)
+        guard columns > 0 else { return result }
+        result.withUnsafeMutableBufferPointer { out in
+            var start = 0
+            while start < count {
+                let end = min(start + Self.blockRows, count)
+                project(start..<end, onto: p, columns: columns, centre: centre, into: out.baseAddress! + start * columns)
+                start = end
+            }
+        }
+        return result
+    }
+
+    /// The rows `range` of (F - 1 c^T) P into `out`, Float32 [range.count, columns] (one SGEMM;
+    /// at most `blockRows` rows).
+    func project(_ range: Range<Int>, onto p: [Float], columns: Int, centre: [Double],
+                 into out: UnsafeMutablePointer<Float>) {
+        let d = dimension
+        precondition(p.count == d * columns && centre.count == d && range.count <= Self.blockRows,
+                     "FeatureRows.project: P [\(p.count)] for d = \(d), \(columns) columns, \(range.count) rows")
+        var block = [Float](repeating: 0, count: range.count * d)
+        block.withUnsafeMutableBufferPointer { x in
+            fillCentred(Array(range)[...], centre: centre, factors: nil, into: x.baseAddress!)
+            Float.gemm(rows: range.count, columns: columns, inner: d, x.baseAddress!, p, out, beta: 0)
+        }
+    }
+
+    /// |f_i - c|^2 for every row, [N] (Float64).
+    func squaredNorms(centre: [Double]) -> [Double] {
+        dots(nil, centre: centre)
+    }
+
+    /// (f_i - c) . v for every row, [N] (Float64).
+    func dots(_ v: [Double], centre: [Double]) -> [Double] {
+        dots(Optional(v), centre: centre)
+    }
+
+    /// (f_i - c) . v, or |f_i - c|^2 without v.
+    private func dots(_ v: [Double]?, centre: [Double]) -> [Double] {
+        let d = dimension
+        precondition(centre.count == d && (v?.count ?? d) == d,
+                     "FeatureRows.dots: centre [\(centre.count)], v [\(v?.count ?? d)], d = \(d)")
+        var result = [Double](repeating: 0, count: count)
+        var block = [Double](repeating: 0, count: Self.blockRows * d)
+        var start = 0
+        while start < count {
+            let end = min(start + Self.blockRows, count)
+            block.withUnsafeMutableBufferPointer { x in
+                fillCentred(Array(start..<end)[...], centre: centre, factors: nil, into: x.baseAddress!)
+                for r in 0..<(end - start) {
+                    var sum = 0.0
+                    if let v {
+                        for j in 0..<d { sum += x[r * d + j] * v[j] }
+                    } else {
+                        for j in 0..<d { sum += x[r * d + j] * x[r * d + j] }
+                    }
+                    result[start + r] = sum
+                }
+            }
+            start = end
+        }
+        return result
+    }
+}
+
 // MARK: - Float32 and Float64 through one BLAS interface
 
 /// The scalar types the block kernels run BLAS in.

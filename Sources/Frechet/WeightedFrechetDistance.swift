@@ -114,6 +114,12 @@ public final class WeightedFrechetDistance: Sendable {
             for k in 0..<weights.count { result.weights[k] += alpha * other.weights[k] }
             return result
         }
+
+        /// The moments of factor * v.
+        func scaled(by factor: Double) -> Moments {
+            Moments(gram: gram.map { $0 * factor }, sum: sum.map { $0 * factor }, total: total * factor,
+                    weights: weights.map { $0 * factor })
+        }
     }
 
     func moments(_ v: [Double]) -> Moments {
