@@ -18,6 +18,8 @@ import PackageDescription
 //   NumpyFiles       .npy/.npz reading and writing (an .npz file written through AtomicFile)
 //   Frechet          features -> statistics: statistics files, streamed statistics, FID, KID,
 //                    per-image contributions, class matching
+//   Agreement        per-image Δ of two spaces and people's scores -> ranks, Spearman with bootstrap
+//                    intervals, disagreements, per-class sums; the human-scores CSV
 //   Sensitivity      statistics -> maps: backward passes from dFID (Inception, DINOv2) and the Top-1
 //                    logit, Grad-CAM
 //   Heatmap          maps -> pictures: colormaps, overlays, figures and charts (Cairo)
@@ -100,15 +102,17 @@ let package = Package(
         .target(name: "DINOv2", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput", "OutputFiles"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "SeededRandom", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
+        .target(name: "Agreement", dependencies: ["SeededRandom", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "DINOv2", "Frechet", "Pixels"], exclude: ["README.md"]),
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
             name: "Report",
-            dependencies: ["OutputFiles", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap"], exclude: ["README.md"]),
+            dependencies: ["OutputFiles", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Agreement", "Sensitivity", "Heatmap"],
+            exclude: ["README.md"]),
         .executableTarget(
             name: "fidviz",
             dependencies: [
-                "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Sensitivity", "Heatmap", "Report",
+                "Autograd", "Pixels", "InceptionGraph", "NumpyFiles", "Frechet", "Agreement", "Sensitivity", "Heatmap", "Report",
                 "UntrustedInput", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -125,7 +129,7 @@ let package = Package(
 
         // MARK: - The parsers as functions of bytes (fuzz harnesses under Fuzz/, and their regression test)
         .target(
-            name: "FuzzEntryPoints", dependencies: ["InceptionGraph", "TorchCheckpoint", "NumpyFiles", "Frechet", "Pixels"],
+            name: "FuzzEntryPoints", dependencies: ["InceptionGraph", "TorchCheckpoint", "NumpyFiles", "Frechet", "Pixels", "Agreement"],
             exclude: ["README.md"]),
 
         // MARK: - Tests
@@ -151,6 +155,7 @@ let package = Package(
         .testTarget(
             name: "NumpyFilesTests",
             dependencies: ["NumpyFiles", "UntrustedInput", "ZipArchive", "SeededRandom", "OutputFiles", "TestSupport"]),
+        .testTarget(name: "AgreementTests", dependencies: ["Agreement", "SeededRandom", "UntrustedInput", "TestSupport"]),
         .testTarget(name: "FrechetTests", dependencies: ["Frechet", "NumpyFiles", "CBLAS", "SeededRandom", "TestSupport"]),
         .testTarget(name: "PixelsTests", dependencies: ["Pixels", "ZipArchive", "NumpyFiles", "TestSupport", "UntrustedInput"]),
         .testTarget(name: "HeatmapTests", dependencies: ["Heatmap", "Pixels", "TestSupport"]),

@@ -28,42 +28,57 @@ public final class DINOv2 {
 
     public var architecture: DINOv2Architecture { weights.architecture }
 
-    /// Runs the network. With `captureLastNorm1`, the last block's `norm1` output is returned
-    /// and keeps its gradient; with `tape` as well, it starts being tracked there
-    /// (`Tape.watch`), so nothing before it is recorded and gradients flow back to it and no
-    /// further. Otherwise it is tracked only when `pixels01` is.
+    /// Runs the network: `head(lastBlockInput(pixels01))`. With `captureLastNorm1`, the last
+    /// block's `norm1` output is returned and keeps its gradient; with `tape` as well, it starts
+    /// being tracked there (`Tape.watch`), so nothing before it is recorded and gradients flow back
+    /// to it and no further. Otherwise it is tracked only when `pixels01` is.
     public func callAsFunction(_ pixels01: Tensor, captureLastNorm1: Bool = false, tape: Tape? = nil) -> DINOv2Output {
+        head(lastBlockInput(pixels01), captureLastNorm1: captureLastNorm1, tape: tape)
+    }
+
+    /// The tokens that enter the last block, [N, 257, D]: the patch embedding, class token and
+    /// position embeddings, then every block but the last.
+    public func lastBlockInput(_ pixels01: Tensor) -> Tensor {
         let (n, c, h, w) = pixels01.nchw
         let side = DINOv2Architecture.inputSize
         precondition(c == 3 && h == side && w == side,
                      "DINOv2 expects [N, 3, \(side), \(side)] pixels, got \(pixels01.shape)")
-        let d = architecture.width, eps = DINOv2Architecture.layerNormEps
         var x = embed(DINOv2Preprocessing.normalized(pixels01), batch: n)
-        var captured: Tensor?
-        for (index, block) in weights.blocks.enumerated() {
-            var normalized = x.layerNorm(weight: block.norm1Weight, bias: block.norm1Bias, eps: eps)
-            let isLast = index == weights.blocks.count - 1
-            if captureLastNorm1 && isLast {
-                normalized = tape?.watch(normalized) ?? normalized
-                normalized.retainGrad()
-                captured = normalized
-            }
-            let mixed = normalized.linear(weight: block.qkvWeight, bias: block.qkvBias, outFeatures: 3 * d)
-                .selfAttention(heads: architecture.heads, queries: isLast ? 1 : x.shape[1])
-            if !isLast {
-                x = finish(block, mixed: mixed, residual: x)
-            } else {
-                // The features are the class token's, and after the last block's attention no
-                // token mixes with another: there only the class token asks and goes on, one image
-                // at a time (a GEMM of one row per image would round differently in other batches).
-                let classTokens = x.sliced(axis: 1, 0 ..< 1)
-                x = Tensor.concatenate((0 ..< n).map { i in
-                    finish(block, mixed: mixed.sliced(axis: 0, i ..< i + 1), residual: classTokens.sliced(axis: 0, i ..< i + 1))
-                }, axis: 0)
-            }
+        for block in weights.blocks.dropLast() {
+            let normalized = x.layerNorm(weight: block.norm1Weight, bias: block.norm1Bias, eps: DINOv2Architecture.layerNormEps)
+            let mixed = normalized.linear(weight: block.qkvWeight, bias: block.qkvBias, outFeatures: 3 * architecture.width)
+                .selfAttention(heads: architecture.heads, queries: x.shape[1])
+            x = finish(block, mixed: mixed, residual: x)
         }
-        let features = x.reshaped([n, d]).layerNorm(weight: weights.normWeight, bias: weights.normBias, eps: eps)
-        return DINOv2Output(features: features, lastNorm1: captured)
+        return x
+    }
+
+    /// The last block and the final LayerNorm, from the tokens that enter the last block
+    /// `lastBlockInput` [N, 257, D] (`lastBlockInput(_:)`) to the features; `captureLastNorm1` and
+    /// `tape` as in `callAsFunction`.
+    ///
+    /// The features are the class token's, and after the last block's attention no token mixes
+    /// with another: there only the class token asks and goes on, one image at a time (a GEMM of
+    /// one row per image would round differently in other batches).
+    public func head(_ lastBlockInput: Tensor, captureLastNorm1: Bool = false, tape: Tape? = nil) -> DINOv2Output {
+        let x = lastBlockInput
+        let (n, d) = (x.shape[0], architecture.width)
+        precondition(x.shape == [n, DINOv2Architecture.tokenCount, d],
+                     "DINOv2.head expects [N, \(DINOv2Architecture.tokenCount), \(d)] tokens, got \(x.shape)")
+        let block = weights.blocks[weights.blocks.count - 1], eps = DINOv2Architecture.layerNormEps
+        var normalized = x.layerNorm(weight: block.norm1Weight, bias: block.norm1Bias, eps: eps)
+        if captureLastNorm1 {
+            normalized = tape?.watch(normalized) ?? normalized
+            normalized.retainGrad()
+        }
+        let mixed = normalized.linear(weight: block.qkvWeight, bias: block.qkvBias, outFeatures: 3 * d)
+            .selfAttention(heads: architecture.heads, queries: 1)
+        let classTokens = x.sliced(axis: 1, 0 ..< 1)
+        let out = Tensor.concatenate((0 ..< n).map { i in
+            finish(block, mixed: mixed.sliced(axis: 0, i ..< i + 1), residual: classTokens.sliced(axis: 0, i ..< i + 1))
+        }, axis: 0)
+        let features = out.reshaped([n, d]).layerNorm(weight: weights.normWeight, bias: weights.normBias, eps: eps)
+        return DINOv2Output(features: features, lastNorm1: captureLastNorm1 ? normalized : nil)
     }
 
     // MARK: - Layers

@@ -16,8 +16,9 @@ extension ClassMatching {
     /// - `fidPool3Resampled`: median FID of 3 resamples drawn with the pool3 weights;
     /// - `fdLogits`, `fdLogitsTop1Matched`: the Fréchet distance of the 1008 logits, uniform and at
     ///   the Top-1 weights (when the reference has logit statistics);
-    /// - `otherFeatures`: for each further feature space (CLIP, DINOv2, ... computed elsewhere),
-    ///   its Fréchet distance at uniform, Top-1, Top-N and pool3 weights.
+    /// - `otherFeatures`: for each further feature space (DINOv2, whose FD_DINOv2 is the paper's
+    ///   control, or CLIP and others computed elsewhere), its Fréchet distance at uniform, Top-1,
+    ///   Top-N and pool3 weights, and the median over the same resamples as `fidPool3Resampled`.
     ///
     /// The reference side is statistics only (pool3, logits, multi-hot, others) plus its Top-1
     /// histogram; the generated side is rows. Each generated image's Top-1 and Top-N classes
@@ -32,8 +33,8 @@ extension ClassMatching {
             public var logits: FrechetStatistics? = nil
             /// `ClassMatching.topNStatistics` of the reference images (N = `Options.topN`), when known.
             public var topNMultiHot: FrechetStatistics? = nil
-            /// Further feature spaces by name.
-            public var otherFeatures: [String: FrechetStatistics] = [:]
+            /// Further feature spaces.
+            public var otherFeatures: [OtherSpace: FrechetStatistics] = [:]
 
             /// The statistics every reference has; set the others when the reference records them.
             public init(pool3: FrechetStatistics, top1Histogram: [Int64]?) {
@@ -50,8 +51,12 @@ extension ClassMatching {
             /// Each image's classes by score, highest first (at least `Options.topN` of them), in
             /// the order of `pool3`'s rows; the first is its Top-1. nil without logits.
             public var topClasses: [[Int]]?
-            /// Further feature spaces by name, rows in the same order.
-            public var otherFeatures: [String: FeatureRows] = [:]
+            /// Further feature spaces, rows in the same order.
+            public var otherFeatures: [OtherSpace: FeatureRows] = [:]
+            /// The statistics of those rows as their own accumulator made them, when known: then
+            /// the space's uniform-weight distance is `FrechetDistance.distance` of them, to the
+            /// last bit the one `fidviz fid` prints (as for `pool3Statistics`).
+            public var otherStatistics: [OtherSpace: FrechetStatistics] = [:]
             /// The pool3 statistics of the rows as the set's own accumulator made them, when known:
             /// then `fid` is `FrechetDistance.distance` of them, the FID `fidviz fid` prints, to
             /// the last bit (the weighted route sums the same rows in another order).
@@ -74,12 +79,15 @@ extension ClassMatching {
 
         /// One further feature space: its Fréchet distance under each weighting.
         public struct OtherFeatures: Sendable, Equatable {
-            public let name: String
+            public let space: OtherSpace
             /// Uniform weights.
             public let fd: Double
             public let fdTop1Matched: Double?
             public let fdTopNMatched: Double?
             public let fdPool3Weighted: Double
+            /// The distance of the resamples `fidPool3Resampled` draws (the same images), and
+            /// their median.
+            public let fdPool3Resampled: Resampling.Result
         }
 
         /// The pool3 feature dimension d.
@@ -94,7 +102,7 @@ extension ClassMatching {
         public let fidPool3Resampled: Resampling.Result
         public let fdLogits: Double?
         public let fdLogitsTop1Matched: Double?
-        /// Sorted by name.
+        /// Sorted: known spaces first, then by name.
         public let otherFeatures: [OtherFeatures]
         /// `top1.unmatchedReferenceMass`.
         public var unmatchedReferenceMass: Double? { top1?.unmatchedReferenceMass }
@@ -114,7 +122,7 @@ extension ClassMatching {
                     reason: "one class list per generated image")
             }
             let rowSets = (generated.logits.map { [("logits", $0)] } ?? [])
-                + generated.otherFeatures.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                + generated.otherFeatures.sorted { $0.key < $1.key }.map { ($0.key.description, $0.value) }
             for (name, rows) in rowSets where rows.count != n {
                 throw FrechetError.shapeMismatch(
                     source: "generated \(name)", key: name, shape: [rows.count, rows.dimension],
@@ -160,20 +168,65 @@ extension ClassMatching {
                 fdLogitsTop1Matched = nil
             }
             var others: [OtherFeatures] = []
-            for (name, rows) in generated.otherFeatures.sorted(by: { $0.key < $1.key }) {
-                guard let statistics = reference.otherFeatures[name] else {
-                    preconditionFailure("ClassMatching.Analysis: generated features '\(name)' have no "
+            for (space, rows) in generated.otherFeatures.sorted(by: { $0.key < $1.key }) {
+                guard let statistics = reference.otherFeatures[space] else {
+                    preconditionFailure("ClassMatching.Analysis: generated features '\(space)' have no "
                                         + "reference statistics (reference has "
                                         + "\(reference.otherFeatures.keys.sorted()))")
                 }
                 let distance = try WeightedFrechetDistance(reference: statistics, rows: rows)
+                let fd = try generated.otherStatistics[space].map {
+                    try FrechetDistance.distance(reference: statistics, generated: $0)
+                } ?? distance.distance(weights: uniform)
                 others.append(OtherFeatures(
-                    name: name, fd: try distance.distance(weights: uniform),
+                    space: space, fd: fd,
                     fdTop1Matched: try top1.map { try distance.distance(weights: $0.weights) },
                     fdTopNMatched: try topN.map { try distance.distance(weights: $0.weights) },
-                    fdPool3Weighted: try distance.distance(weights: pool3Weighted.weights)))
+                    fdPool3Weighted: try distance.distance(weights: pool3Weighted.weights),
+                    fdPool3Resampled: try Resampling.medianFID(
+                        distance, weights: pool3Weighted.weights, draws: options.resamplingDraws,
+                        seed: options.resamplingSeed)))
             }
             otherFeatures = others
+        }
+    }
+}
+
+// MARK: - The spaces beside pool3
+
+extension ClassMatching {
+    /// A feature space the analysis measures beside pool3, under the same weights: one that
+    /// fidviz computes and names (DINOv2, FD_DINOv2), or features from an extractor it does not
+    /// know, named by the caller (e.g. by their file).
+    public enum OtherSpace: Hashable, Sendable, Comparable, CustomStringConvertible {
+        case known(FeatureSpace)
+        case named(String)
+
+        /// How text, HTML and charts name the distance: "FD_DINOv2", or "FD in <name>".
+        public var distanceName: String {
+            switch self {
+            case .known(let space): return space.name
+            case .named(let name): return "FD in \(name)"
+            }
+        }
+
+        /// "FD_DINOv2", or the name.
+        public var description: String {
+            switch self {
+            case .known(let space): return space.name
+            case .named(let name): return name
+            }
+        }
+
+        /// Known spaces first (in `FeatureSpace.allCases` order), then names in byte order.
+        public static func < (a: OtherSpace, b: OtherSpace) -> Bool {
+            switch (a, b) {
+            case let (.known(x), .known(y)):
+                return FeatureSpace.allCases.firstIndex(of: x)! < FeatureSpace.allCases.firstIndex(of: y)!
+            case (.known, .named): return true
+            case (.named, .known): return false
+            case let (.named(x), .named(y)): return x < y
+            }
         }
     }
 }

@@ -46,6 +46,14 @@ public struct FeatureRows: Sendable {
         }
     }
 
+    /// Every value as Float32, row-major [N, d] (the stored array itself for Float32 rows).
+    public var float32Values: [Float] {
+        switch storage {
+        case .float32(let values): return values
+        case .float64(let values): return values.map(Float.init)
+        }
+    }
+
     /// Throws `FrechetError.nonFinite` (key "rows", index [row, column]) for the first NaN/Inf.
     func checkFinite(source: String) throws {
         let index: Int?
@@ -120,12 +128,20 @@ extension FeatureRows {
     /// [d], over the rows with w_i != 0 (any sign: positive and negative weights go through
     /// separate `dsyrk` updates).
     func weightedMoments(_ weights: [Double], centre: [Double]) -> (gram: [Double], sum: [Double]) {
+        weightedMoments(weights, centre: centre, as: Double.self)
+    }
+
+    /// `weightedMoments` with the rows, the products and their sums in `T` (Float32 halves the
+    /// cost and keeps about 7 significant digits of the result), returned in Float64.
+    func weightedMoments<T: BLASScalar>(_ weights: [Double], centre: [Double], as _: T.Type)
+        -> (gram: [Double], sum: [Double])
+    {
         precondition(weights.count == count,
                      "FeatureRows.weightedMoments: \(weights.count) weights for \(count) rows")
         let d = dimension
-        var gram = [Double](repeating: 0, count: d * d)
-        var sum = [Double](repeating: 0, count: d)
-        var block = [Double](repeating: 0, count: Self.blockRows * d)
+        var gram = [T](repeating: 0, count: d * d)
+        var sum = [T](repeating: 0, count: d)
+        var block = [T](repeating: 0, count: Self.blockRows * d)
         for sign in [1.0, -1.0] {
             let indices = weights.indices.filter { sign * weights[$0] > 0 }
             let roots = indices.map { (sign * weights[$0]).squareRoot() }
@@ -136,16 +152,17 @@ extension FeatureRows {
                     fillCentred(indices[start..<end], centre: centre, factors: roots[start..<end],
                                 into: b.baseAddress!)
                     // sum += sign * X^T sqrt(|w|), since each row already carries sqrt(|w|).
-                    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(end - start), Int32(d), sign,
-                                b.baseAddress, Int32(d), Array(roots[start..<end]), 1, 1.0, &sum, 1)
-                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(end - start),
-                                sign, b.baseAddress, Int32(d), 1.0, &gram, Int32(d))
+                    let blockRoots = roots[start..<end].map { T($0) }
+                    T.gemvTransposed(rows: end - start, columns: d, alpha: T(sign), b.baseAddress!, blockRoots,
+                                     &sum)
+                    T.syrkTransposed(rows: end - start, columns: d, alpha: T(sign), b.baseAddress!, &gram)
                 }
                 start = end
             }
         }
-        mirrorUpperToLower(&gram, dimension: d)
-        return (gram, sum)
+        var result = gram.map(Double.init)
+        mirrorUpperToLower(&result, dimension: d)
+        return (result, sum.map(Double.init))
     }
 
     /// r_i = (f_i - c)^T K (f_i - c) + l . (f_i - c) for every row, K symmetric [d, d]; the
@@ -263,6 +280,12 @@ protocol BLASScalar: BinaryFloatingPoint {
     /// Row-major C = A B + beta C with A [rows, inner], B [inner, columns].
     static func gemm(rows: Int, columns: Int, inner: Int, _ a: UnsafePointer<Self>,
                      _ b: UnsafePointer<Self>, _ c: UnsafeMutablePointer<Self>, beta: Self)
+    /// Upper triangle of the row-major C [columns, columns] += alpha A^T A, A [rows, columns].
+    static func syrkTransposed(rows: Int, columns: Int, alpha: Self, _ a: UnsafePointer<Self>,
+                               _ c: UnsafeMutablePointer<Self>)
+    /// y [columns] += alpha A^T x for a row-major A [rows, columns] and x [rows].
+    static func gemvTransposed(rows: Int, columns: Int, alpha: Self, _ a: UnsafePointer<Self>,
+                               _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
 }
 
 extension Float: BLASScalar {
@@ -271,6 +294,18 @@ extension Float: BLASScalar {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns),
                     Int32(inner), 1, a, Int32(inner), b, Int32(columns), beta, c, Int32(columns))
     }
+
+    static func syrkTransposed(rows: Int, columns: Int, alpha: Float, _ a: UnsafePointer<Float>,
+                               _ c: UnsafeMutablePointer<Float>) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), alpha, a,
+                    Int32(columns), 1, c, Int32(columns))
+    }
+
+    static func gemvTransposed(rows: Int, columns: Int, alpha: Float, _ a: UnsafePointer<Float>,
+                               _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), alpha, a, Int32(columns), x, 1,
+                    1, y, 1)
+    }
 }
 
 extension Double: BLASScalar {
@@ -278,5 +313,17 @@ extension Double: BLASScalar {
                      _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, beta: Double) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns),
                     Int32(inner), 1, a, Int32(inner), b, Int32(columns), beta, c, Int32(columns))
+    }
+
+    static func syrkTransposed(rows: Int, columns: Int, alpha: Double, _ a: UnsafePointer<Double>,
+                               _ c: UnsafeMutablePointer<Double>) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), alpha, a,
+                    Int32(columns), 1, c, Int32(columns))
+    }
+
+    static func gemvTransposed(rows: Int, columns: Int, alpha: Double, _ a: UnsafePointer<Double>,
+                               _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), alpha, a, Int32(columns), x, 1,
+                    1, y, 1)
     }
 }

@@ -118,3 +118,19 @@ public struct KernelInceptionDistance: Sendable, Equatable {
         return out
     }
 }
+
+extension KernelInceptionDistance {
+    /// KID between a set's rows and the reference's (see `compute(features1:features2:...)`;
+    /// Float64 rows are rounded to Float32 first).
+    public static func compute(rows: FeatureRows, reference: FeatureRows, subsets: Int = defaultSubsets,
+                               subsetSize: Int = defaultSubsetSize, seed: UInt64 = defaultSeed) throws
+        -> KernelInceptionDistance
+    {
+        guard rows.dimension == reference.dimension else {
+            throw FrechetError.dimensionMismatch(what: "KID of feature rows against reference rows",
+                                                 expected: reference.dimension, found: rows.dimension)
+        }
+        return try compute(features1: rows.float32Values, features2: reference.float32Values,
+                           dimension: rows.dimension, subsets: subsets, subsetSize: subsetSize, seed: seed)
+    }
+}

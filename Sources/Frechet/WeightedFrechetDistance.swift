@@ -51,8 +51,8 @@ public final class WeightedFrechetDistance: Sendable {
 
     /// - Throws: `FrechetError.tooFewSamples` for N < 2, `.dimensionMismatch` when the rows'
     ///   dimension differs from the reference's, `.nonFinite` for NaN/Inf in either.
-    public init(reference: FrechetStatistics, rows: FeatureRows,
-                precision: GEMMPrecision = .float32) throws {
+    public convenience init(reference: FrechetStatistics, rows: FeatureRows,
+                            precision: GEMMPrecision = .float32) throws {
         guard rows.count >= 2 else {
             throw FrechetError.tooFewSamples(source: "weighted rows", count: rows.count, needed: 2)
         }
@@ -63,17 +63,33 @@ public final class WeightedFrechetDistance: Sendable {
         }
         try reference.checkFinite(source: "reference statistics")
         try rows.checkFinite(source: "feature rows")
-        self.reference = reference
-        self.rows = rows
-        self.precision = precision
-        factor = try ReferenceFactor.shared(for: reference)
-        let n = Double(rows.count)
         let zero = [Double](repeating: 0, count: rows.dimension)
-        let centre = rows.weightedSum(WeightedStatistics.uniformWeights(count: rows.count),
-                                      centre: zero)
+        let centre = rows.weightedSum(WeightedStatistics.uniformWeights(count: rows.count), centre: zero)
+        self.init(reference: reference, factor: try ReferenceFactor.shared(for: reference), rows: rows,
+                  centre: centre, precision: precision)
+    }
+
+    private init(reference: FrechetStatistics, factor: ReferenceFactor, rows: FeatureRows, centre: [Double],
+                 precision: GEMMPrecision) {
+        self.reference = reference
+        self.factor = factor
+        self.rows = rows
         self.centre = centre
+        self.precision = precision
         referenceOffset = (0..<rows.dimension).map { reference.mu[$0] - centre[$0] }
+        let n = Double(rows.count)
         scale = n / (n - 1)
+    }
+
+    /// The same rows against other reference statistics of the same dimension, seen through
+    /// `factor` (a factor of `reference.sigma`): nothing is checked or summed again, so a
+    /// bootstrap can measure one set against a new resample of the reference in O(d).
+    func against(_ reference: FrechetStatistics, factor: ReferenceFactor) -> WeightedFrechetDistance {
+        precondition(reference.dimension == rows.dimension && factor.dimension == rows.dimension,
+                     "WeightedFrechetDistance.against: reference of dimension \(reference.dimension), "
+                     + "factor \(factor.dimension), rows \(rows.dimension)")
+        return WeightedFrechetDistance(reference: reference, factor: factor, rows: rows, centre: centre,
+                                       precision: precision)
     }
 
     /// FID(reference; mu_w, S_w).
@@ -92,6 +108,23 @@ public final class WeightedFrechetDistance: Sendable {
         try WeightedStatistics.checkWeights(weights, count: rows.count)
         let point = try evaluate(moments(weights), vectors: true)
         return (point.distance, gradient(at: point))
+    }
+
+    /// The distance of a subset's own statistics: the mean and covariance (k - 1 denominator,
+    /// as `np.cov` of those rows) of rows `subset` (k >= 2 distinct indices), against the
+    /// reference. FD_infinity measures subsets of growing size this way.
+    ///
+    /// - Throws: `FrechetError.tooFewSamples` for fewer than 2 rows; `.eigendecompositionFailed`.
+    public func distance(ofSubset subset: [Int]) throws -> Double {
+        let k = subset.count
+        guard k >= 2 else { throw FrechetError.tooFewSamples(source: "subset of rows", count: k, needed: 2) }
+        var weights = [Double](repeating: 0, count: rows.count)
+        for i in subset {
+            precondition(i >= 0 && i < rows.count && weights[i] == 0,
+                         "WeightedFrechetDistance.distance(ofSubset:): index \(i) out of 0..<\(rows.count) or repeated")
+            weights[i] = 1 / Double(k)
+        }
+        return try evaluate(moments(weights), vectors: false, scale: Double(k) / Double(k - 1)).distance
     }
 
     // MARK: - Building blocks (the optimiser combines them)
@@ -144,18 +177,33 @@ public final class WeightedFrechetDistance: Sendable {
         let roundingLevel: Double
     }
 
-    func evaluate(_ moments: Moments, vectors: Bool, route: Route = .cheapest) throws -> Point {
+    /// mu_w - c and S_w (with `scale` for N/(N-1)) of the weights behind `moments`, and Tr S_w.
+    func covariance(_ moments: Moments, scale: Double? = nil)
+        -> (offset: [Double], sigma: [Double], trace: Double)
+    {
         let d = rows.dimension
+        let scale = scale ?? self.scale
         let total = moments.total
         let offset = moments.sum.map { $0 / total }
         var sigma = [Double](repeating: 0, count: d * d)
-        var traceOfSigma = 0.0
+        var trace = 0.0
         for i in 0..<d {
             for j in 0..<d {
                 sigma[i * d + j] = scale * (moments.gram[i * d + j] / total - offset[i] * offset[j])
             }
-            traceOfSigma += sigma[i * d + i]
+            trace += sigma[i * d + i]
         }
+        return (offset, sigma, trace)
+    }
+
+    /// `scale` replaces N/(N-1) (a subset of k rows has its own k/(k-1)).
+    func evaluate(_ moments: Moments, vectors: Bool, route: Route = .cheapest, scale: Double? = nil) throws
+        -> Point
+    {
+        let d = rows.dimension
+        let scale = scale ?? self.scale
+        let total = moments.total
+        let (offset, sigma, traceOfSigma) = covariance(moments, scale: scale)
         let spectrum: CongruenceSpectrum?
         let traceOfSquareRoot: Double
         let active = moments.weights.indices.filter { moments.weights[$0] > 0 }

@@ -2,6 +2,7 @@
 // harnesses (Fuzz/Harnesses) and the regression test (Tests/FuzzRegressionTests) call these same
 // functions, so a campaign's finding and its regression file exercise identical code.
 
+import Agreement
 import Foundation
 import Frechet
 import InceptionGraph
@@ -25,6 +26,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case statistics
     /// `ImageDecoder.checkHeader(data:)` then `ImageDecoder.decode(data:)` (PNG, JPEG and WebP alike).
     case png
+    /// `HumanScores(csv:name:)`: people's scores of images as CSV, in either layout.
+    case human
 
     /// The name errors give the input.
     public static let inputName = "fuzz-input"
@@ -45,6 +48,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         } catch let error as FrechetError where self == .statistics {
             return try refusal(error.description)
         } catch let error as ImageDecodingError where self == .png {
+            return try refusal(error.description)
+        } catch let error as HumanScoresError where self == .human {
             return try refusal(error.description)
         } catch {
             throw FuzzContractViolation(target: self, message: "undocumented error \(type(of: error)): \(error)")
@@ -74,6 +79,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             return "\(file.layout.rawValue), d = \(file.statistics.dimension)"
         case .png:
             return try decodePNG(data, name: name)
+        case .human:
+            let scores = try HumanScores(csv: data, name: name)
+            return "\(scores.layout.rawValue), \(scores.rows.count) rows, \(scores.skippedNoGuesses) skipped"
         }
     }
 

@@ -4,13 +4,13 @@ import Foundation
 
 /// A horizontal bar chart of a few labelled values (e.g. FID before and after each class
 /// matching): one row per bar, its label on the left, the bar from 0 and its value printed
-/// after it. Values that are not finite get no bar and read "n/a".
+/// after it (with `valueSuffix`, e.g. "%"). Values that are not finite get no bar and read "n/a".
 public enum BarChart {
     /// One row of the chart.
     public typealias Bar = (label: String, value: Double, color: RGBColor)
 
-    public static func renderPNG(_ bars: [Bar], title: String, digits: Int = 2, width: Int = 960,
-                                 style: FigureStyle = FigureStyle()) throws -> [UInt8] {
+    public static func renderPNG(_ bars: [Bar], title: String, digits: Int = 2, valueSuffix: String = "",
+                                 width: Int = 960, style: FigureStyle = FigureStyle()) throws -> [UInt8] {
         precondition(width >= 320, "BarChart needs width >= 320, got \(width)")
         let measure = try CairoCanvas(width: 1, height: 1)
         let text = TextRenderer(canvas: measure, families: style.fontFamilies, forceBitmapFont: style.forceBitmapFont)
@@ -21,7 +21,7 @@ public enum BarChart {
 
         let labels = bars.map { text.ellipsised($0.label, maxWidth: Double(width) * 0.4, body) }
         let labelWidth = (labels.map { text.width($0, body) }.max() ?? 0).rounded(.up)
-        let values = bars.map { $0.value.isFinite ? NumberText.fixed($0.value, digits: digits) : "n/a" }
+        let values = bars.map { $0.value.isFinite ? NumberText.fixed($0.value, digits: digits) + valueSuffix : "n/a" }
         let valueRoom = (values.map { text.width($0, small) }.max() ?? 0) + 10
         let plotX = margin + labelWidth + 10
         let plotWidth = max(60, Double(width) - plotX - valueRoom - margin)

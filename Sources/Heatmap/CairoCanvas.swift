@@ -77,6 +77,17 @@ final class CairoCanvas {
         cairo_fill(context)
     }
 
+    /// A disc of `radius` centred at (`cx`, `cy`), filled with `color` at opacity `alpha` over
+    /// what is already there (antialiased edge; the centre pixel gets the full colour when
+    /// `alpha` is 1 and `radius` >= 1).
+    func fillCircle(cx: Double, cy: Double, radius: Double, color: RGBColor, alpha: Double = 1) {
+        guard radius > 0 else { return }
+        cairo_new_sub_path(context)
+        cairo_arc(context, cx, cy, radius, 0, 2 * Double.pi)
+        setColor(color, alpha: alpha)
+        cairo_fill(context)
+    }
+
     /// Runs `body` with drawing restricted to `rect` (Cairo's clip), restoring the previous
     /// clip afterwards.
     func clipped(to rect: PixelRect, _ body: () throws -> Void) rethrows {
@@ -85,6 +96,37 @@ final class CairoCanvas {
         cairo_rectangle(context, Double(rect.x), Double(rect.y), Double(max(0, rect.width)), Double(max(0, rect.height)))
         cairo_clip(context)
         try body()
+    }
+
+    /// A line through `points` (at least two), `width` pixels wide, with round joins.
+    func strokePolyline(_ points: [(x: Double, y: Double)], color: RGBColor, width: Double, alpha: Double = 1) {
+        guard points.count >= 2 else { return }
+        cairo_new_path(context)
+        cairo_move_to(context, points[0].x, points[0].y)
+        for point in points.dropFirst() { cairo_line_to(context, point.x, point.y) }
+        cairo_set_line_width(context, width)
+        cairo_set_line_join(context, CAIRO_LINE_JOIN_ROUND)
+        setColor(color, alpha: alpha)
+        cairo_stroke(context)
+    }
+
+    /// The polygon through `points` (at least three), closed and filled at opacity `alpha`.
+    func fillPolygon(_ points: [(x: Double, y: Double)], color: RGBColor, alpha: Double) {
+        guard points.count >= 3 else { return }
+        cairo_new_path(context)
+        cairo_move_to(context, points[0].x, points[0].y)
+        for point in points.dropFirst() { cairo_line_to(context, point.x, point.y) }
+        cairo_close_path(context)
+        setColor(color, alpha: alpha)
+        cairo_fill(context)
+    }
+
+    /// A filled disc of `radius` pixels centred on (`x`, `y`).
+    func fillCircle(x: Double, y: Double, radius: Double, color: RGBColor) {
+        cairo_new_path(context)
+        cairo_arc(context, x, y, radius, 0, 2 * Double.pi)
+        setColor(color)
+        cairo_fill(context)
     }
 
     // MARK: - Pixels

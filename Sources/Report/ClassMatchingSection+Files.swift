@@ -31,10 +31,12 @@ extension ClassMatchingSection {
             lines.append("FD logits: \(number(fd))" + (a.fdLogitsTop1Matched.map { ", Top-1 matched \(number($0))" } ?? ""))
         }
         for other in a.otherFeatures {
-            var parts = ["FD \(other.name): \(number(other.fd))"]
-            if let v = other.fdTop1Matched { parts.append("Top-1 matched \(number(v))") }
-            if let v = other.fdTopNMatched { parts.append("Top-\(self.topN) matched \(number(v))") }
-            parts.append("pool3-weighted \(number(other.fdPool3Weighted))")
+            func value(_ v: Double) -> String { "\(number(v)) (\(Self.change(v, from: other.fd)))" }
+            var parts = ["\(other.space.distanceName): \(number(other.fd))"]
+            if let v = other.fdTop1Matched { parts.append("Top-1 matched \(value(v))") }
+            if let v = other.fdTopNMatched { parts.append("Top-\(self.topN) matched \(value(v))") }
+            parts.append("pool3-weighted \(value(other.fdPool3Weighted))")
+            parts.append("resampled \(value(other.fdPool3Resampled.median))")
             lines.append(parts.joined(separator: ", "))
         }
         lines.append(headline)

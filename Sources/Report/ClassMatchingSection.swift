@@ -39,11 +39,17 @@ public struct ClassMatchingSection: Sendable {
     /// An effective sample size below this is too few images to trust the weighted FID.
     public var lowEffectiveSampleSize: Double { Double(generatedCount) / 10 }
 
-    /// The sentence the report leads with. How far choosing among the same images lowers FID is
+    /// What the report leads with: with a space beside pool3 (FD_DINOv2), `controlHeadline`
+    /// first, then `classesHeadline`.
+    public var headline: String {
+        [controlHeadline, classesHeadline].compactMap { $0 }.joined(separator: " ")
+    }
+
+    /// The sentence on FID alone. How far choosing among the same images lowers FID is
     /// the paper's measure, FID of N images drawn with the pool3 weights (median of the draws),
     /// not the pool3-weighted FID: with fewer images than dimensions the weighted covariance
     /// is no estimate of what a resample reaches, and the headline says so when the two part.
-    public var headline: String {
+    public var classesHeadline: String {
         let a = analysis
         let resampled = a.fidPool3Resampled.median
         var choosing: String
@@ -75,6 +81,64 @@ public struct ClassMatchingSection: Sendable {
     }
 
     public static func percent(_ share: Double) -> String { NumberText.fixed(share * 100, digits: 1) + "%" }
+
+    /// `value` against `base` as a signed percentage ("-31.0%", "+2.5%"); a change under 0.05%
+    /// reads "0.0%".
+    public static func change(_ value: Double, from base: Double) -> String {
+        let c = value / base - 1
+        guard c.isFinite else { return "n/a" }
+        return abs(c) < 0.0005 ? "0.0%" : (c > 0 ? "+" : "") + percent(c)
+    }
+
+    // MARK: - The paper's control
+
+    /// The paper's control in one sentence (`controlSentence`), from the first space beside
+    /// pool3 (FD_DINOv2 when there is one): what Top-1 matching does to FID and to the distance
+    /// there, or without classes, what drawing the images with the pool3 weights does (the
+    /// medians of the same resamples). nil without such a space.
+    public var controlHeadline: String? {
+        guard let other = analysis.otherFeatures.first else { return nil }
+        let a = analysis
+        if let fid = a.fidTop1Matched, let fd = other.fdTop1Matched {
+            return Self.controlSentence(matching: "Top-1 matching", cause: "ImageNet classes", fid: (a.fid, fid),
+                                        other: (other.space.distanceName, other.fd, fd))
+        }
+        return Self.controlSentence(matching: "Drawing the images with the pool3 weights",
+                                    cause: "what Inception's features alone see", fid: (a.fid, a.fidPool3Resampled.median),
+                                    other: (other.space.distanceName, other.fd, other.fdPool3Resampled.median))
+    }
+
+    /// "<matching> lowers FID by 31.0% and FD_DINOv2 by 2.0%: the gain is <cause>, not quality."
+    /// The relative drops are d = 1 - after/before of each distance (under 0.05% counts as no
+    /// change). When FID drops, the other space's drop against FID's, r = d_other / d_FID, says
+    /// what the gain is: r <= 1/4 (or the other distance rises) the cause and not quality;
+    /// r >= 3/4 not only the cause, the other space sees it too; in between, partly the cause.
+    /// When FID does not drop, the sentence gives both changes and draws no conclusion.
+    public static func controlSentence(matching: String, cause: String, fid: (before: Double, after: Double),
+                                       other: (name: String, before: Double, after: Double)) -> String {
+        let fidDrop = 1 - fid.after / fid.before, otherDrop = 1 - other.after / other.before
+        let negligible = 0.0005
+        guard fidDrop >= negligible else {
+            return "\(matching) does not lower FID (\(change(fid.after, from: fid.before))); \(other.name) changes by "
+                + "\(change(other.after, from: other.before))."
+        }
+        var sentence = "\(matching) lowers FID by \(percent(fidDrop))"
+        if otherDrop >= negligible {
+            sentence += " and \(other.name) by \(percent(otherDrop))"
+        } else if otherDrop <= -negligible {
+            sentence += " but raises \(other.name) by \(percent(-otherDrop))"
+        } else {
+            sentence += " but leaves \(other.name) unchanged"
+        }
+        let ratio = otherDrop / fidDrop
+        if !(ratio > 0.25) {
+            return sentence + ": the gain is \(cause), not quality."
+        }
+        if ratio >= 0.75 {
+            return sentence + ": the gain is not only \(cause), \(other.name) sees it too."
+        }
+        return sentence + ": the gain is partly \(cause), and \(other.name) sees part of it."
+    }
 }
 
 // MARK: - JSON
@@ -109,12 +173,28 @@ extension ClassMatchingSection {
             "headline": .string(headline),
             "notes": .array(notes.map(JSONValue.string)),
         ]
-        if !a.otherFeatures.isEmpty {
-            members["aux"] = .array(a.otherFeatures.map { other in
-                .object(["name": .string(other.name), "fd": .number(other.fd),
+        for other in a.otherFeatures {
+            switch other.space {
+            case .known(let space):
+                let key = space.key
+                members[key] = .number(other.fd)
+                members[key + "_top1_matched"] = .optional(other.fdTop1Matched)
+                members[key + "_topn_matched"] = .optional(other.fdTopNMatched)
+                members[key + "_pool3_weighted"] = .number(other.fdPool3Weighted)
+                members[key + "_pool3_resampled"] = .number(other.fdPool3Resampled.median)
+                members[key + "_pool3_resampled_draws"] = .array(other.fdPool3Resampled.values.map(JSONValue.number))
+            case .named:
+                break
+            }
+        }
+        let named = a.otherFeatures.filter { if case .named = $0.space { return true } else { return false } }
+        if !named.isEmpty {
+            members["aux"] = .array(named.map { other in
+                .object(["name": .string(other.space.description), "fd": .number(other.fd),
                          "fd_top1_matched": .optional(other.fdTop1Matched),
                          "fd_topn_matched": .optional(other.fdTopNMatched),
-                         "fd_pool3_weighted": .number(other.fdPool3Weighted)])
+                         "fd_pool3_weighted": .number(other.fdPool3Weighted),
+                         "fd_pool3_resampled": .number(other.fdPool3Resampled.median)])
             })
         }
         return .object(members)

@@ -24,6 +24,18 @@ public struct ReportPage {
     public var sections: [String]
     public var csvPath: String
     public var jsonPath: String
+    /// Explained images the report's two spaces part on most (`RankedRows.spaceDisagreements`).
+    public var spaceDisagreements = Disagreements()
+    /// Explained images the first space and people part on most (`RankedRows.peopleDisagreements`).
+    public var peopleDisagreements = Disagreements()
+    /// How the spaces, and people, agree (two spaces or people's scores).
+    public var agreement: ReportAgreement?
+    /// Every Top-1 class with its Δ sums in the two spaces, FID-only classes first.
+    public var twoSpaceClasses: [TwoSpaceClass] = []
+    /// The ΔFID/FID against ΔFD_DINOv2/FD_DINOv2 scatter, when drawn.
+    public var scatterPath: String?
+    /// The distance column people's scores are compared with (`RankedRows.compared`'s A).
+    public var agreementColumn = 0
 
     public init(summary: ReportSummary, rows: [ImageRow], worst: [Int], best: [Int], classes: [ClassContribution],
                 classThumbnails: [Int: String] = [:], deltaHistogramPath: String? = nil,
@@ -71,6 +83,8 @@ public enum HTMLReport {
         var html = head(title: page.summary.title)
         html += summaryBlock(page)
         html += page.sections.joined()
+        html += twoSpacesBlock(page)
+        html += peopleBlock(page)
         html += distributionBlock(page)
         html += classesBlock(page)
         if !page.worst.isEmpty {
@@ -103,6 +117,11 @@ public enum HTMLReport {
         return html + "</body>\n</html>\n"
     }
 
+    /// A page of `sections` under `title` (`fidviz compare -o`), ending with `footer` (already escaped).
+    public static func renderPage(title: String, sections: [String], footer: String) -> String {
+        head(title: title) + sections.joined() + "<footer>\(footer)</footer>\n</body>\n</html>\n"
+    }
+
     private static func head(title: String) -> String {
         let title = HTMLEscaping.text(title)
         return """
@@ -131,18 +150,35 @@ public enum HTMLReport {
         if !s.weightsAreOfficial {
             html += "<div class=\"warning\" role=\"alert\">\(e(s.warning ?? defaultWeightsWarning))</div>\n"
         }
-        let sha = s.weightsSHA256.count > 16 ? String(s.weightsSHA256.prefix(16)) + "…" : s.weightsSHA256
-        html += "<section class=\"summary\">\n<div class=\"headline\"><span class=\"label\">\(d)</span>"
-            + "<span class=\"big\">\(NumberText.fixed(s.fid, digits: 4))</span>"
-            + "<span class=\"label\">N = \(s.n) generated images</span></div>\n<dl>\n"
+        html += "<section class=\"summary\">\n"
+        if s.distances.count > 1 {
+            html += s.distances.map { distance in
+                "<div class=\"headline\"><span class=\"label\">\(distance.space.name)</span>"
+                    + "<span class=\"big\">\(NumberText.fixed(distance.value, digits: 4))</span>"
+                    + "<span class=\"meaning\">\(e(meaning(of: distance.space)))</span></div>\n"
+            }.joined() + "<div class=\"headline\"><span class=\"label\">N = \(s.n) generated images</span></div>\n<dl>\n"
+        } else {
+            html += "<div class=\"headline\"><span class=\"label\">\(d)</span>"
+                + "<span class=\"big\">\(NumberText.fixed(s.fid, digits: 4))</span>"
+                + "<span class=\"label\">N = \(s.n) generated images</span></div>\n<dl>\n"
+        }
         html += row("Generated set", e(s.generatedSetDescription))
         html += row("Reference", "<code>\(e(s.referencePath))</code><br>\(e(s.referenceProvenance))")
-        if s.weightsSHA256.isEmpty {
-            html += row("Weights", "not used: every set was given as features or statistics")
-        } else {
-            html += row("Weights SHA-256", "<code title=\"\(e(s.weightsSHA256))\">\(e(sha))</code>"
-                + (s.space != .inceptionPool3 ? " (no hash is published for these weights; recorded in every file)"
+        /// A weights row: the hash's first 16 digits, and whether the weights are the published ones.
+        func weights(_ label: String, _ sha256: String, _ space: FeatureSpace) -> String {
+            let sha = sha256.count > 16 ? String(sha256.prefix(16)) + "…" : sha256
+            return row(label, "<code title=\"\(e(sha256))\">\(e(sha))</code>"
+                + (space != .inceptionPool3 ? " (no hash is published for these weights; recorded in every file)"
                     : s.weightsAreOfficial ? " (official pytorch-fid weights)" : " <strong class=\"bad\">(not official)</strong>"))
+        }
+        if s.weightsSHA256.isEmpty && s.furtherWeights.isEmpty {
+            html += row("Weights", "not used: every set was given as features or statistics")
+        } else if !s.weightsSHA256.isEmpty {
+            let network = s.furtherWeights.isEmpty ? "" : (s.space == .inceptionPool3 ? "Inception-v3 " : "DINOv2 ")
+            html += weights(network.isEmpty ? "Weights SHA-256" : network + "weights SHA-256", s.weightsSHA256, s.space)
+        }
+        for further in s.furtherWeights {
+            html += weights("\(further.network) weights SHA-256", further.sha256, further.space)
         }
         if listsImages { html += row("Every image", "\(page.rows.count) images ranked in "
             + "<a href=\"\(HTMLEscaping.relativeURL(page.csvPath))\">\(e(page.csvPath))</a> and "
@@ -193,9 +229,12 @@ public enum HTMLReport {
         return html
     }
 
-    private static func cardBlock(_ c: ImageRow, rank: Int) -> String {
+    /// One image's card; `anchored` gives it the id `image-<rank>` (an image shown in several
+    /// sections has it once).
+    static func cardBlock(_ c: ImageRow, rank: Int, anchored: Bool = true) -> String {
         let e = HTMLEscaping.text
-        var html = "<article class=\"card\" id=\"image-\(rank)\">\n<header><span class=\"rank\">#\(rank)</span>"
+        var html = "<article class=\"card\"" + (anchored ? " id=\"image-\(rank)\"" : "")
+            + ">\n<header><span class=\"rank\">#\(rank)</span>"
         let name = e(c.file.description)
         html += "<h3><bdi>\(name)</bdi></h3><span class=\"dims\">\(c.width)×\(c.height)</span>"
         if let top1 = c.top1 {
@@ -206,7 +245,11 @@ public enum HTMLReport {
         }
         for distance in c.distances {
             html += "<span class=\"delta \(deltaClass(distance.delta))\">Δ\(e(distance.space.name)) "
-                + "\(NumberText.signed(distance.delta))</span>"
+                + "\(NumberText.signed(distance.delta))"
+                + (distance.rank.map { " <span class=\"muted\">(rank \($0))</span>" } ?? "") + "</span>"
+        }
+        if let score = c.humanScore {
+            html += "<span class=\"people\">people: \(NumberText.fixed(score, digits: 2)) judged it fake</span>"
         }
         html += "</header>\n"
         if let panel = c.panel {

@@ -25,6 +25,9 @@ enum HTMLReportStyle {
       display: flex; flex-wrap: wrap; gap: 10px 40px; align-items: flex-start; }
     .headline { display: flex; flex-direction: column; min-width: 180px; }
     .headline .label { color: var(--muted); }
+    .headline .meaning { color: var(--muted); font-size: 0.85em; max-width: 34ch; }
+    h3.subsection { font-size: 1.1em; margin: 22px 0 8px; }
+    .people { color: var(--muted); }
     .big { font-size: 2.1em; font-weight: bold; font-variant-numeric: tabular-nums; line-height: 1.15; }
     .summary dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; flex: 1 1 480px; }
     dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
@@ -33,6 +36,7 @@ enum HTMLReportStyle {
     figcaption { color: var(--muted); font-size: 0.9em; }
     p.lead { font-size: 1.15em; margin: 6px 0 8px; max-width: 110ch; }
     table.matching { margin: 6px 0 12px; }
+    table.runs td { white-space: nowrap; overflow-wrap: normal; } table.runs td.wrap { white-space: normal; min-width: 24ch; }
     .grid { display: flex; flex-wrap: wrap; gap: 8px; margin: 4px 0 16px; }
     .grid figure { margin: 0; width: 128px; } .grid img { display: block; max-width: 128px; max-height: 128px; }
 

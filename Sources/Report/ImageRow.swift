@@ -17,6 +17,9 @@ public struct ImageDistance: Sendable, Equatable {
     /// `after - before` (computed directly, not by subtraction); positive when the image makes
     /// the distance worse.
     public var delta: Double
+    /// The image's rank by `delta` among the report's images, 1 = worst (the largest Δ); set by
+    /// `RankedRows` in a report of two spaces.
+    public var rank: Int?
 
     public init(space: FeatureSpace, _ contribution: SampleContribution) {
         self.space = space
@@ -42,6 +45,11 @@ public struct ImageRow: Sendable {
     public var top5: [ClassScore]
     /// The image's contribution in each feature space, the ranking space first.
     public var distances: [ImageDistance]
+    /// In a report of two spaces, `rank_B / N - rank_A / N` with A FID's column and B the other
+    /// (`RankedRows`): positive when FID ranks the image worse than the other space does.
+    public var disagreement: Double?
+    /// People's score of the image (the share who judged it fake), when `--human` scored it.
+    public var humanScore: Double?
     /// The image's maps, for explained images only.
     public var maps: ImageMaps?
     /// Its figure's path relative to the report folder, once drawn.
@@ -84,47 +92,24 @@ public struct ImageRow: Sendable {
 
     // MARK: - Caption
 
-    /// The figure caption: Top-1 class and probability, Δ with the distance before → after, then
-    /// the file name and size; `warning` first when set.
-    public func caption(warning: String?) -> FigureCaption {
-        let name = ranking.space.name
+    /// The figure caption: Top-1 class and probability, the ranking Δ with the distance before →
+    /// after (and, in a report of two spaces, the image's rank among `imageCount`), each further
+    /// column's on a line of its own, then people's score when known, then the file name and
+    /// size; `warning` first when set.
+    public func caption(warning: String?, imageCount: Int? = nil) -> FigureCaption {
+        func delta(_ distance: ImageDistance) -> [String] {
+            let name = distance.space.name
+            let rank = distance.rank.map { rank in ", rank \(rank)" + (imageCount.map { " of \($0)" } ?? "") } ?? ""
+            return ["Δ\(name) = \(NumberText.signed(distance.delta))" + rank,
+                    "(\(name) \(NumberText.fixed(distance.before, digits: 3)) → \(NumberText.fixed(distance.after, digits: 3)))"]
+        }
         let headline = top1.map { ["Top-1: \($0.label) (#\($0.index))", "(p = \(NumberText.fixed($0.probability, digits: 3)))"] }
             ?? ["Top-1: none (no logits for this image)"]
+        let people = humanScore.map { ["people: \(NumberText.fixed($0, digits: 2)) judged it fake"] } ?? []
         return FigureCaption(
-            headline: headline,
-            details: ["Δ\(name) = \(NumberText.signed(ranking.delta))",
-                      "(\(name) \(NumberText.fixed(ranking.before, digits: 3)) → \(NumberText.fixed(ranking.after, digits: 3)))"],
-            extraLines: ["\(file)  \(width)x\(height)"], warning: warning)
-    }
-}
-
-// MARK: - Ranked once
-
-/// A report's rows in the one order (`ImageRow.isWorse`) with the positions it explains, ranked
-/// and selected once: phase 2 fills in the maps of `explained`, and the report writes the rows
-/// as they are.
-public struct RankedRows: Sendable {
-    public private(set) var rows: [ImageRow]
-    /// The first `top` positions (largest Δ first).
-    public let worst: [Int]
-    /// The last `best` positions with a finite Δ that are not already in `worst`, most negative first.
-    public let best: [Int]
-
-    public init(_ rows: [ImageRow], top: Int, best: Int) {
-        self.rows = rows.sorted(by: ImageRow.isWorse)
-        worst = Array(0 ..< min(max(top, 0), self.rows.count))
-        let finiteCount = self.rows.prefix { $0.ranking.delta.isFinite }.count
-        self.best = Array(stride(from: finiteCount - 1, through: worst.count, by: -1).prefix(max(best, 0)))
-    }
-
-    /// The positions phase 2 explains: `worst`, then `best`.
-    public var explained: [Int] { worst + best }
-
-    public subscript(position: Int) -> ImageRow {
-        get { rows[position] }
-        set {
-            precondition(newValue.file == rows[position].file, "RankedRows: row \(position) replaced by another image")
-            rows[position] = newValue
-        }
+            headline: headline, details: delta(ranking),
+            extraLines: distances.dropFirst().map { delta($0).joined(separator: "   ") } + people
+                + ["\(file)  \(width)x\(height)"],
+            warning: warning)
     }
 }

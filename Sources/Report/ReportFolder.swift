@@ -115,6 +115,23 @@ public final class ReportFolder {
         }
     }
 
+    /// A whole report at `path`: `body` fills a new staging folder, which then replaces the
+    /// destination (`commit`). If `body` or the commit throws, the staging folder is removed
+    /// (`discard`) and the error rethrown, so nothing half-written is ever in place.
+    public static func writing<T>(path: String, force: Bool, _ body: (ReportFolder) throws -> T) throws
+        -> (destination: URL, result: T)
+    {
+        let folder = try ReportFolder(path: path, force: force)
+        do {
+            let result = try body(folder)
+            try folder.commit()
+            return (folder.destination, result)
+        } catch {
+            folder.discard()
+            throw error
+        }
+    }
+
     /// Removes the staging folder (after an error).
     public func discard() {
         Interrupts.critical {

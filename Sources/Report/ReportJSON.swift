@@ -15,23 +15,33 @@ import InceptionGraph
 /// Images are in the report's order (`ImageRow.isWorse`), classes by `delta_fid_sum`, largest
 /// first. An image without logits has no class: `top1` is null, `top5` empty, and it is in no
 /// class's sums. `file` is the exact name, with `file_base64` when it is not UTF-8
-/// (`ImagePath.jsonMembers`). Each further feature space adds
-/// its own `<key>_before`, `<key>_after` and `delta_<key>`. Maps are [H][W] rows, top row first;
+/// (`ImagePath.jsonMembers`). Each further feature space adds its own `<key>_before`,
+/// `<key>_after` and `delta_<key>`, and the set's distance under its key (`fd_dinov2`); with two
+/// spaces each image also has `rank_<key>` per space (1 = worst) and `disagreement`
+/// (`rank_fd_dinov2/N - rank_fid/N`), and the document `agreement` and `classes_two_spaces`. Maps are [H][W] rows, top row first;
 /// `gradcam_top1` is the first layer's. Numbers that are not finite are `null` (`JSONValue`).
 public enum ReportJSON {
+    /// The document; `agreement` and `twoSpaceClasses` (when there are two spaces, or people's
+    /// scores) add `agreement` and `classes_two_spaces`, and `humanScores` each image's
+    /// `human_score`.
     public static func document(summary: ReportSummary, rows: [ImageRow], classes: [ClassContribution],
-                                layers: [String]) -> JSONValue {
-        let top: [String: JSONValue] = [
-            summary.space.key: .number(summary.fid),
+                                layers: [String], agreement: ReportAgreement? = nil,
+                                twoSpaceClasses: [TwoSpaceClass] = [], humanScores: Bool = false) -> JSONValue {
+        var top: [String: JSONValue] = [
             "n": .int(summary.n),
             "gen_source": .string(summary.generatedSetDescription),
-            "images": .array(rows.map { image($0, layers: layers) }),
+            "images": .array(rows.map { image($0, layers: layers, humanScores: humanScores) }),
             "classes": .array(classes.map(\.json)),
         ]
+        for distance in summary.distances { top[distance.space.key] = .number(distance.value) }
+        if let agreement { top["agreement"] = agreement.json }
+        if let spaces = agreement?.spaces {
+            top["classes_two_spaces"] = .array(twoSpaceClasses.map { $0.json(a: spaces.a, b: spaces.b) })
+        }
         return .object(top)
     }
 
-    static func image(_ row: ImageRow, layers: [String]) -> JSONValue {
+    static func image(_ row: ImageRow, layers: [String], humanScores: Bool = false) -> JSONValue {
         var entry: [String: JSONValue] = row.file.jsonMembers.merging([
             "width": .int(row.width),
             "height": .int(row.height),
@@ -44,7 +54,10 @@ public enum ReportJSON {
             entry["\(key)_before"] = .number(distance.before)
             entry["\(key)_after"] = .number(distance.after)
             entry["delta_\(key)"] = .number(distance.delta)
+            if let rank = distance.rank { entry["rank_\(key)"] = .int(rank) }
         }
+        if let disagreement = row.disagreement { entry["disagreement"] = .number(disagreement) }
+        if humanScores { entry["human_score"] = .optional(row.humanScore) }
         if let maps = row.maps {
             var sensitivity: [String: JSONValue] = [:]
             for layer in layers { sensitivity[layer] = maps.sensitivity[layer]?.json ?? .null }

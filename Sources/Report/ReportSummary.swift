@@ -2,14 +2,54 @@ import Frechet
 
 // MARK: - Facts about the whole run
 
+/// The generated set's distance from the reference in one feature space.
+public struct SetDistance: Sendable, Equatable {
+    public var space: FeatureSpace
+    public var value: Double
+
+    public init(space: FeatureSpace, value: Double) {
+        self.space = space
+        self.value = value
+    }
+}
+
+extension Array where Element == SetDistance {
+    /// The set's distance in `space` as the divisor of a share ("ΔFID as a share of FID"): its
+    /// magnitude, or nil when it is not known, zero or not finite.
+    func divisor(of space: FeatureSpace) -> Double? {
+        guard let value = first(where: { $0.space == space })?.value, value.isFinite, value != 0 else { return nil }
+        return abs(value)
+    }
+}
+
+/// The identity of one network's weights, for the summary.
+public struct NetworkWeights: Sendable, Equatable {
+    /// The network as people name it ("DINOv2 ViT-L/14"), and the space it measures.
+    public var network: String, space: FeatureSpace
+    /// Hex SHA-256 of its weights file.
+    public var sha256: String
+
+    public init(network: String, space: FeatureSpace, sha256: String) {
+        (self.network, self.space, self.sha256) = (network, space, sha256)
+    }
+}
+
 /// What a report says about the run as a whole, shown at the top of index.html and in
 /// report.json.
 public struct ReportSummary: Sendable {
     public var title: String
+    /// The set's distance in each feature space of the report, the ranking space first.
+    public var distances: [SetDistance]
     /// The distance of the generated set from the reference statistics, in `space`.
-    public var fid: Double
+    public var fid: Double {
+        get { distances[0].value }
+        set { distances[0].value = newValue }
+    }
     /// The space the report ranks in: FID for Inception-v3, FD_DINOv2 for DINOv2.
-    public var space: FeatureSpace = .inceptionPool3
+    public var space: FeatureSpace {
+        get { distances[0].space }
+        set { distances[0].space = newValue }
+    }
     /// Number of images in the generated set.
     public var n: Int
     /// The reference as the user named it.
@@ -19,6 +59,9 @@ public struct ReportSummary: Sendable {
     /// Hex SHA-256 of the Inception weights file; the page shows its first 16 digits. Empty
     /// when no network ran (every set given as features or statistics).
     public var weightsSHA256: String
+    /// The weights of the report's further networks (a run of several backbones), after the
+    /// first network's `weightsSHA256`.
+    public var furtherWeights: [NetworkWeights] = []
     /// False for anything but pytorch-fid's published weights; the page then shows `warning`.
     public var weightsAreOfficial: Bool
     /// How the generated set was formed and how each image joins it.
@@ -34,7 +77,7 @@ public struct ReportSummary: Sendable {
         warning: String? = nil, notes: [String] = []
     ) {
         self.title = title
-        self.fid = fid
+        distances = [SetDistance(space: .inceptionPool3, value: fid)]
         self.n = n
         self.referencePath = referencePath
         self.referenceProvenance = referenceProvenance

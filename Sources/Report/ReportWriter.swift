@@ -1,9 +1,22 @@
 import Foundation
+import Frechet
 import Heatmap
 import InceptionGraph
 import NumpyFiles
 import Pixels
 import Sensitivity
+
+/// A layer the maps are taken at, by its name in the checkpoint (`mixed_7c`, `blocks.23.norm1`),
+/// and the distance whose sensitivity its map shows.
+public struct MapLayer: Sendable, Equatable {
+    public let name: String
+    public let space: FeatureSpace
+
+    public init(_ name: String, space: FeatureSpace) {
+        self.name = name
+        self.space = space
+    }
+}
 
 /// Turns ranked image rows into a report folder: one figure per explained image
 /// (`panels/NNNN-<name>.png`, and `.pixelgrad.npy` with pixel gradients), class thumbnails
@@ -12,8 +25,8 @@ import Sensitivity
 public struct ReportWriter {
     public let folder: ReportFolder
     public var style: FigureStyle
-    /// The maps' layers by name (`mixed_7c`, `blocks.23.norm1`), in the order the figure shows them.
-    public var layers: [String]
+    /// The maps' layers, in the order the figure shows them.
+    public var layers: [MapLayer]
     /// Drawn on every figure when the weights are not the official ones.
     public var warning: String?
     /// Called after each figure as (done, total).
@@ -22,23 +35,27 @@ public struct ReportWriter {
     /// Classes listed under "classes that drive this FID".
     public static let shownClasses = 15
 
-    public init(folder: ReportFolder, style: FigureStyle, layers: [String], warning: String?) {
+    public init(folder: ReportFolder, style: FigureStyle, layers: [MapLayer], warning: String?) {
         self.folder = folder
         self.style = style
         self.layers = layers
         self.warning = warning
     }
 
-    /// Writes every file for `ranked` as it is: the figures of its explained rows (`worst` and
-    /// `best`, those with maps; maps elsewhere are left out), and class thumbnails of the images
-    /// that are on this machine. Returns the bytes of report.json.
+    /// Writes every file for `ranked` as it is: the figures of its explained rows (`worst`,
+    /// `best` and the disagreements, those with maps; maps elsewhere are left out), and class
+    /// thumbnails of the images that are on this machine. Returns the bytes of report.json.
     public func write(_ ranked: RankedRows, summary: ReportSummary, referenceHistogram: [Int64]?,
                       sections: [String] = [], extraJSON: [String: JSONValue] = [:]) throws -> Data {
         var ranked = ranked
         let selected = Set(ranked.explained)
         for position in ranked.rows.indices where !selected.contains(position) { ranked[position].maps = nil }
-        let worst = ranked.worst.filter { ranked[$0].maps != nil }, best = ranked.best.filter { ranked[$0].maps != nil }
-        let explained = worst + best
+        func withMaps(_ positions: [Int]) -> [Int] { positions.filter { ranked[$0].maps != nil } }
+        func withMaps(_ parted: Disagreements) -> Disagreements {
+            Disagreements(aOnly: withMaps(parted.aOnly), bOnly: withMaps(parted.bOnly))
+        }
+        let worst = withMaps(ranked.worst), best = withMaps(ranked.best)
+        let explained = withMaps(ranked.explained)
         let digits = max(4, String(ranked.rows.count).count)
         for position in explained {
             let stem = String(format: "%0\(digits)d-", position + 1) + Self.safeStem(ranked[position].file.description)
@@ -47,7 +64,7 @@ public struct ReportWriter {
                 ranked[position].pixelGradientFile = "panels/\(stem).pixelgrad.npy"
             }
         }
-        try renderFigures(explained.map { ranked[$0] })
+        try renderFigures(explained.map { ranked[$0] }, imageCount: ranked.rows.count)
 
         let rows = ranked.rows
         let classes = ClassContribution.aggregate(rows)
@@ -72,12 +89,25 @@ public struct ReportWriter {
             try folder.write(try ClassHistogramChart.renderPNG(Self.histogram(rows, reference: referenceHistogram),
                                                                style: style), to: classHistogram!)
         }
-        let page = ReportPage(summary: summary, rows: rows, worst: worst, best: best, classes: shown,
+        let agreement = ReportAgreement(ranked)
+        let twoSpaceClasses = TwoSpaceClass.classes(ranked, distances: summary.distances)
+        let scatter = try agreement?.spaces.map { spaces in
+            try writeScatter(ranked, a: spaces.a, b: spaces.b, rho: spaces.rho, distances: summary.distances)
+        }
+        var page = ReportPage(summary: summary, rows: rows, worst: worst, best: best, classes: shown,
                               classThumbnails: thumbnails, deltaHistogramPath: deltaHistogram,
                               classHistogramPath: classHistogram, sections: sections)
+        page.spaceDisagreements = withMaps(ranked.spaceDisagreements)
+        page.peopleDisagreements = withMaps(ranked.peopleDisagreements)
+        page.agreement = agreement
+        page.twoSpaceClasses = twoSpaceClasses
+        page.scatterPath = scatter
+        page.agreementColumn = ranked.compared?.a ?? 0
         try folder.write(HTMLReport.render(page), to: "index.html")
-        try folder.write(to: "images.csv") { try ImagesCSV.write(rows, to: $0) }
-        var document = ReportJSON.document(summary: summary, rows: rows, classes: classes, layers: layers)
+        try folder.write(to: "images.csv") { try ImagesCSV.write(rows, humanScores: ranked.hasHumanScores, to: $0) }
+        var document = ReportJSON.document(summary: summary, rows: rows, classes: classes, layers: layers.map(\.name),
+                                           agreement: agreement, twoSpaceClasses: twoSpaceClasses,
+                                           humanScores: ranked.hasHumanScores)
         if case .object(var members) = document {
             for (key, value) in extraJSON { members[key] = value }
             document = .object(members)
@@ -91,14 +121,14 @@ public struct ReportWriter {
 
     /// Draws and writes the figures on every core (each figure is independent: its own image
     /// decode, Cairo surface and PNG encoding). The first error, if any, is rethrown.
-    private func renderFigures(_ rows: [ImageRow]) throws {
+    private func renderFigures(_ rows: [ImageRow], imageCount: Int) throws {
         let lock = NSLock()
         var done = 0
         var failure: Error?
         DispatchQueue.concurrentPerform(iterations: rows.count) { index in
             do {
                 let row = rows[index]
-                try folder.write(try renderFigure(row), to: row.panel!)
+                try folder.write(try renderFigure(row, imageCount: imageCount), to: row.panel!)
                 if let file = row.pixelGradientFile, let gradient = row.maps?.pixelGradient {
                     let array = NpyArray(shape: [3, row.height, row.width], values: .float32(gradient))
                     try folder.write(Npy.encode(array), to: file)
@@ -116,22 +146,27 @@ public struct ReportWriter {
         if let failure { throw failure }
     }
 
-    private func renderFigure(_ row: ImageRow) throws -> [UInt8] {
+    private func renderFigure(_ row: ImageRow, imageCount: Int) throws -> [UInt8] {
         let image = try ImageDecoder.decode(row.source)
         var panels = [PanelSpec.original]
         if let maps = row.maps {
-            for layer in layers {
-                if let map = maps.sensitivity[layer] {
-                    panels.append(.sensitivity(layer: layer, map: map, distance: row.ranking.space.name))
-                }
-                if let map = maps.gradCAMTop1[layer] { panels.append(.gradCAM(layer: layer, map: map)) }
+            // Each layer's sensitivity with its Grad-CAM beside it; with maps of several distances,
+            // the sensitivity maps side by side first, then the Grad-CAMs.
+            let sensitivity = layers.map { layer in
+                maps.sensitivity[layer.name].map { PanelSpec.sensitivity(layer: layer.name, map: $0, distance: layer.space.name) }
+            }
+            let gradCAM = layers.map { layer in maps.gradCAMTop1[layer.name].map { PanelSpec.gradCAM(layer: layer.name, map: $0) } }
+            if Set(layers.map(\.space)).count > 1 {
+                panels += (sensitivity + gradCAM).compactMap { $0 }
+            } else {
+                panels += zip(sensitivity, gradCAM).flatMap { [$0, $1] }.compactMap { $0 }
             }
             if let gradient = maps.pixelGradient {
                 panels.append(PanelSpec(title: "|dFID/dpixel|",
                                         map: Self.gradientMagnitude(gradient, width: row.width, height: row.height)))
             }
         }
-        return try PanelFigure.render(image: image, panels: panels, caption: row.caption(warning: warning),
+        return try PanelFigure.render(image: image, panels: panels, caption: row.caption(warning: warning, imageCount: imageCount),
                                       style: style).png
     }
 
@@ -147,6 +182,25 @@ public struct ReportWriter {
     }
 
     // MARK: - Pieces
+
+    /// `scatter.png`: every image's Δ in space A against its Δ in space B, each as a share of its
+    /// set's distance, with Spearman's rho and the images the spaces part on most highlighted.
+    private func writeScatter(_ ranked: RankedRows, a: FeatureSpace, b: FeatureSpace, rho: Double,
+                              distances: [SetDistance]) throws -> String {
+        let (columnA, columnB) = ranked.compared!
+        let (scaleA, scaleB) = (distances.divisor(of: a) ?? 1, distances.divisor(of: b) ?? 1)
+        let path = "scatter.png"
+        try folder.write(try ScatterChart.renderPNG(
+            xs: ranked.rows.map { $0.distances[columnA].delta / scaleA },
+            ys: ranked.rows.map { $0.distances[columnB].delta / scaleB },
+            title: "Δ\(a.name) against Δ\(b.name) of each image",
+            correlation: "Spearman ρ = \(NumberText.fixed(rho, digits: 3))",
+            xLabel: "Δ\(a.name) / \(a.name)", yLabel: "Δ\(b.name) / \(b.name)",
+            highlights: [ScatterChart.Highlight(label: "\(a.name)-only offenders", indices: ranked.spaceDisagreements.aOnly),
+                         ScatterChart.Highlight(label: "\(b.name)-only offenders", indices: ranked.spaceDisagreements.bOnly)],
+            style: style), to: path)
+        return path
+    }
 
     private static func histogram(_ rows: [ImageRow], reference: [Int64]?) -> ClassHistogram {
         ClassHistogram.top1(rows.compactMap(\.top1?.index), reference: reference,

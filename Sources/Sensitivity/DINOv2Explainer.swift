@@ -46,9 +46,33 @@ public struct DINOv2Explainer {
         let tape = Tape()
         let pixels = pixelGradient ? tape.watch(pixels01) : nil
         let out = model(pixels ?? pixels01, captureLastNorm1: true, tape: pixelGradient ? nil : tape)
+        let explanation = try backward(out, tape: tape, stopAtNorm1: !pixelGradient, contribution: contribution)
+        return DINOv2Explanation(
+            features: explanation.features, contribution: explanation.contribution, layer: explanation.layer,
+            sensitivity: explanation.sensitivity,
+            pixelGradient: pixels.map { $0.grad ?? [Float](repeating: 0, count: pixels01.count) })
+    }
+
+    /// The same map from the tokens that enter the last block, [1, 257, D], as a forward pass
+    /// kept them (`DINOv2.lastBlockInput`, `DINOv2.forwardInParallel(_:keepingLastBlockInputs:)`):
+    /// only the last block and the final LayerNorm run, forward and back. From the same tokens the
+    /// features, contribution and map are those `explain(pixels01:contribution:)` gives.
+    public func explain(lastBlockInput: Tensor, contribution: ([Double]) throws -> SampleContribution) rethrows
+        -> DINOv2Explanation {
+        precondition(lastBlockInput.shape.first == 1, "explain takes one image's tokens [1, 257, D], got \(lastBlockInput.shape)")
+        let tape = Tape()
+        let out = model.head(lastBlockInput, captureLastNorm1: true, tape: tape)
+        return try backward(out, tape: tape, stopAtNorm1: true, contribution: contribution)
+    }
+
+    /// The contribution of the forward pass `out` and the backward pass from its features with
+    /// the seed dFD/d(features), down to the last block's `norm1` (or further with
+    /// `stopAtNorm1` false), turned into the map.
+    private func backward(_ out: DINOv2Output, tape: Tape, stopAtNorm1: Bool,
+                          contribution: ([Double]) throws -> SampleContribution) rethrows -> DINOv2Explanation {
         let result = try contribution(out.features.data.map(Double.init))
         let norm1 = out.lastNorm1!
-        tape.backward(from: out.features, seed: result.gradient.map(Float.init), stopAt: pixelGradient ? nil : norm1)
+        tape.backward(from: out.features, seed: result.gradient.map(Float.init), stopAt: stopAtNorm1 ? norm1 : nil)
 
         let (tokens, width) = (norm1.shape[1], norm1.shape[2])
         let grid = DINOv2Architecture.gridSize
@@ -58,9 +82,7 @@ public struct DINOv2Explainer {
         let sensitivity = SensitivityMaps.fidSensitivityOverTokens(
             Array(norm1.data[patches]), gradient: Array(gradient[patches]),
             channels: width, height: grid, width: grid)
-        return DINOv2Explanation(
-            features: out.features.data, contribution: result, layer: model.architecture.lastNorm1Layer,
-            sensitivity: sensitivity,
-            pixelGradient: pixels.map { $0.grad ?? [Float](repeating: 0, count: pixels01.count) })
+        return DINOv2Explanation(features: out.features.data, contribution: result,
+                                 layer: model.architecture.lastNorm1Layer, sensitivity: sensitivity, pixelGradient: nil)
     }
 }

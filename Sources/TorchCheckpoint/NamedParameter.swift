@@ -22,9 +22,18 @@ extension TorchCheckpoint {
 }
 
 extension TorchCheckpoint {
-    /// The keys of the state dict in the file at `url`, to tell which network a file is for (the
-    /// whole file is read and checked, as `load` does).
-    public static func parameterNames(contentsOf url: URL) throws -> Set<String> {
-        Set(try load(contentsOf: url).keys)
+    /// The keys of the state dict in the file at `url`, to tell which network a file is for. A
+    /// zip checkpoint's keys come from its pickle alone, without reading a storage (a 1.2 GB
+    /// file is not read twice); a legacy one is loaded whole. Loading the file later checks the
+    /// rest.
+    public static func parameterNames(contentsOf url: URL, limits: Limits = .current) throws -> Set<String> {
+        if let mapped = MappedFile(path: url.path) {
+            do {
+                if let names = try zipKeys(mapped.bytes, limits: limits) { return Set(names) }
+            } catch let problem as CheckpointProblem {
+                throw problem.inFile(url.path)
+            }
+        }
+        return Set(try load(contentsOf: url, limits: limits).keys)
     }
 }

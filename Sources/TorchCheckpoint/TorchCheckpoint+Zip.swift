@@ -14,16 +14,48 @@ import UntrustedInput
 import ZipArchive
 
 extension TorchCheckpoint {
+    /// The zip archive in `bytes`, its directory checked.
+    static func openArchive(_ bytes: UnsafeRawBufferPointer) throws -> ZipReader {
+        do {
+            return try ZipReader(bytes)
+        } catch let error as ZipError {
+            throw CheckpointProblem(error, fileSize: bytes.count)
+        }
+    }
+
+    /// The archive's `<archive>/data.pkl`, the state dict's pickle.
+    static func pickleEntry(of archive: ZipReader) throws -> ZipMember {
+        guard let entry = archive.members.first(where: {
+            let parts = $0.name.split(separator: "/", omittingEmptySubsequences: false)
+            return parts.count == 2 && parts[1] == "data.pkl"
+        }) else {
+            throw CheckpointProblem(.notACheckpoint, "not a PyTorch checkpoint: the zip archive has no "
+                + "<archive>/data.pkl, so torch.save did not write it")
+        }
+        return entry
+    }
+
+    /// The state dict's keys in a zip checkpoint, from its pickle alone (no storage is read), or
+    /// nil when `bytes` is not a zip archive.
+    static func zipKeys(_ bytes: UnsafeRawBufferPointer, limits: Limits) throws -> [String]? {
+        guard bytes.prefix(4).elementsEqual([0x50, 0x4b, 0x03, 0x04]) else { return nil }
+        let archive = try openArchive(bytes)
+        let entry = try pickleEntry(of: archive)
+        let pickle: UnsafeRawBufferPointer
+        do {
+            pickle = try archive.storedContents(of: entry, in: bytes)
+        } catch let error as ZipError {
+            throw CheckpointProblem(error, fileSize: bytes.count)
+        }
+        let object = try unpickle(pickle, at: 0, resolver: StateDictResolver(), entry: entry.name, limits: limits)
+        return try stateDictEntries(object.value).map(\.key)
+    }
+
     /// Reads a whole zip checkpoint. Storages are viewed in place; only tensors are allocated.
     /// Each storage's bytes go to `release` once the tensor viewing them is built.
     static func readZip(_ bytes: UnsafeRawBufferPointer, limits: Limits,
                         release: (UnsafeRawBufferPointer) -> Void) throws -> [String: CheckpointTensor] {
-        let archive: ZipReader
-        do {
-            archive = try ZipReader(bytes)
-        } catch let error as ZipError {
-            throw CheckpointProblem(error, fileSize: bytes.count)
-        }
+        let archive = try openArchive(bytes)
         if let compressed = archive.members.first(where: { $0.method != .stored }) {
             throw CheckpointProblem(ZipError(.unsupportedMethod(compressed.method.rawValue), member: compressed.name),
                                     fileSize: bytes.count)
@@ -37,13 +69,7 @@ extension TorchCheckpoint {
             }
         }
 
-        guard let pickleEntry = archive.members.first(where: {
-            let parts = $0.name.split(separator: "/", omittingEmptySubsequences: false)
-            return parts.count == 2 && parts[1] == "data.pkl"
-        }) else {
-            throw CheckpointProblem(.notACheckpoint, "not a PyTorch checkpoint: the zip archive has no "
-                + "<archive>/data.pkl, so torch.save did not write it")
-        }
+        let pickleEntry = try Self.pickleEntry(of: archive)
         let top = String(pickleEntry.name.dropLast("/data.pkl".count))
 
         if let byteOrder = archive["\(top)/byteorder"] {

@@ -31,16 +31,21 @@ public struct Limits: Sendable, Equatable {
     /// Most files one folder walk may visit (images and skipped files together).
     /// `FIDVIZ_MAX_FILES`.
     public var maxFolderFiles: Int
+    /// Most bytes a CSV file from outside (people's scores, `--human`) may hold; checked from the
+    /// file's size before it is read. `FIDVIZ_MAX_CSV_BYTES`.
+    public var maxCSVBytes: Int
 
     public init(maxImagePixels: Int = 89_478_485, maxTensorElements: Int = 1 << 26,
                 maxPickleValues: Int = 1 << 22, maxPickleDepth: Int = 32,
-                maxNpzMemberBytes: Int = 1 << 31, maxFolderFiles: Int = 10_000_000) {
+                maxNpzMemberBytes: Int = 1 << 31, maxFolderFiles: Int = 10_000_000,
+                maxCSVBytes: Int = 1 << 28) {
         self.maxImagePixels = maxImagePixels
         self.maxTensorElements = maxTensorElements
         self.maxPickleValues = maxPickleValues
         self.maxPickleDepth = maxPickleDepth
         self.maxNpzMemberBytes = maxNpzMemberBytes
         self.maxFolderFiles = maxFolderFiles
+        self.maxCSVBytes = maxCSVBytes
     }
 
     /// The defaults, overridden by the environment variables (read once, at first use). A value
@@ -57,6 +62,7 @@ public struct Limits: Sendable, Equatable {
         ("FIDVIZ_MAX_TENSOR_ELEMENTS", \.maxTensorElements),
         ("FIDVIZ_MAX_NPZ_MEMBER_BYTES", \.maxNpzMemberBytes),
         ("FIDVIZ_MAX_FILES", \.maxFolderFiles),
+        ("FIDVIZ_MAX_CSV_BYTES", \.maxCSVBytes),
     ]
 
     /// The defaults with the overrides that `environment` gives for the variables' names, and one

@@ -31,6 +31,8 @@ import _SeededWeights
 //       (the seconds per image that a DINOv2 pass's matrix products alone take through OpenBLAS)
 //   swift run -c release fidviz-bench --tile-features IN.npz --count 50000 --links DIR -o OUT.npz
 //   swift run -c release fidviz-bench --make-images DIR [--count 100]
+//   swift run -c release fidviz-bench --compare-features DIR [--sets 4] [--n 10000] [--reference 10000] [--d 2048]
+//       (features files for scripts/bench-compare)
 
 func argument(_ name: String, default value: Int) -> Int {
     let args = CommandLine.arguments
@@ -85,6 +87,7 @@ let modes: [(flag: String, run: () throws -> Void)] = [
     ("--tile-features", { try TileFeatures.run(CommandLine.arguments) }),
     ("--nullspace", { try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments)) }),
     ("--class-section", { try ClassSectionBenchmark.run(CommandLine.arguments) }),
+    ("--compare-features", { try CompareFeatures.run(CommandLine.arguments) }),
 ]
 for mode in modes where CommandLine.arguments.contains(mode.flag) { runMode(mode.run) }
 

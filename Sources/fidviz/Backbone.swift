@@ -54,8 +54,35 @@ enum Backbone: String, CaseIterable, ExpressibleByArgument {
     }
 }
 
+// MARK: - Several networks at once
+
+/// `--backbone` as a comma list (`inception,dinov2-vitl14`): the networks a run sees the images
+/// through, in the order given. The first ranks the report; each further one adds a column of
+/// per-image distances. Every command but explain takes one.
+struct BackboneList: ExpressibleByArgument, Equatable {
+    let backbones: [Backbone]
+
+    init(_ backbones: [Backbone]) {
+        precondition(!backbones.isEmpty, "BackboneList: no backbone")
+        self.backbones = backbones
+    }
+
+    /// nil (ArgumentParser's "invalid value" error, which lists the names) for an unknown name
+    /// or an empty item.
+    init?(argument: String) {
+        let names = argument.split(separator: ",", omittingEmptySubsequences: false)
+        let parsed = names.compactMap { Backbone(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        guard !parsed.isEmpty, parsed.count == names.count else { return nil }
+        self.init(parsed)
+    }
+
+    static var allValueStrings: [String] { Backbone.allCases.map(\.rawValue) }
+
+    var defaultValueDescription: String { backbones.map(\.rawValue).joined(separator: ",") }
+}
+
 extension MeasuredSet {
-    /// Refuses sets whose features come from different networks: two files that record different
+    /// Refuses sets whose features come from different networks: files that record different
     /// backbones, or a file whose backbone is not `measured`, the one the images go through.
     static func requireOneBackbone(_ files: [MeasuredSet], measured: Backbone?) throws {
         let known = files.compactMap { file in file.backbone.map { (file, $0) } }
@@ -63,9 +90,9 @@ extension MeasuredSet {
             throw InputError("\(file.path) holds \(backbone.displayName) features (--backbone \(backbone.rawValue)), but the "
                 + "images go through --backbone \(measured.rawValue); compare sets of one backbone")
         }
-        if known.count == 2, known[0].1 != known[1].1 {
-            throw InputError("\(known[0].0.path) holds \(known[0].1.displayName) features but \(known[1].0.path) holds "
-                + "\(known[1].1.displayName) ones; compare sets of one backbone")
+        if let (first, backbone) = known.first, let (other, otherBackbone) = known.first(where: { $0.1 != backbone }) {
+            throw InputError("\(first.path) holds \(backbone.displayName) features but \(other.path) holds "
+                + "\(otherBackbone.displayName) ones; compare sets of one backbone")
         }
     }
 }

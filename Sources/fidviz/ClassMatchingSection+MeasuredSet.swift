@@ -10,8 +10,9 @@ import UntrustedInput
 extension ClassMatchingSection {
     /// Class matching of a measured generated set against a reference: the wiring from
     /// `MeasuredSet` into `ClassMatching.Analysis` (all the maths is there), for `fidviz classes`
-    /// and the explain report alike. What cannot be computed from the inputs becomes a note, or
-    /// with `classesRequired` an error.
+    /// and the explain report alike. `aux` is the space beside pool3 measured under the same
+    /// weights: FD_DINOv2 (the paper's control) or another extractor's features. What cannot be
+    /// computed from the inputs becomes a note, or with `classesRequired` an error.
     init(generated rows: SetFeatures, statistics: FrechetStatistics?, reference: MeasuredSet,
          referenceName: String, topN: Int, classesRequired: Bool, aux: AuxFeatures?, optimizer: NullSpaceOptimizer,
          showImages: Bool) throws {
@@ -52,11 +53,12 @@ extension ClassMatchingSection {
                                                           top1Histogram: reference.top1Histogram)
         referenceSide.logits = reference.logitStatistics
         referenceSide.topNMultiHot = multiHot
-        referenceSide.otherFeatures = aux.map { [$0.name: $0.reference] } ?? [:]
+        referenceSide.otherFeatures = aux.map { [$0.space: $0.reference] } ?? [:]
         var generated = ClassMatching.Analysis.Generated(
             pool3: FeatureRows(rows.features, dimension: rows.dimension), logits: logits,
             topClasses: topClasses)
-        generated.otherFeatures = aux.map { [$0.name: $0.generated] } ?? [:]
+        generated.otherFeatures = aux.map { [$0.space: $0.generated] } ?? [:]
+        if let aux, let statistics = aux.generatedStatistics { generated.otherStatistics = [aux.space: statistics] }
         generated.pool3Statistics = statistics
         let analysis = try ClassMatching.Analysis(
             reference: referenceSide, generated: generated,

@@ -43,17 +43,34 @@ struct ClassesCommand: ParsableCommand {
             statistics). A pytorch-fid or clean-fid statistics file has no classes: then only FID and the \
             pool3 null space are reported, with a note (an explicit --top-n is then an error).
 
-            --aux GEN.npz --aux-ref REF.npz: features from another extractor (CLIP, DINOv2, ...; `files` and \
-            `features` [N, d], any d), matched to the images by file name, report FD in that space under each \
-            weighting: if FID falls under class matching but FD there does not, the gain was not perceptual.
+            The paper's control, FD_DINOv2 under each weighting: --backbone inception,dinov2-vitl14 sees the \
+            same images through DINOv2 too and reports fd_dinov2 under every weighting (if FID falls under class \
+            matching but FD_DINOv2 does not, the gain is ImageNet classes, not quality). GEN and --ref may then \
+            each name one .npz per backbone (`fidviz features` / `fidviz stats --backbone ...`), matched by the \
+            backbone each records, and images for the backbones without a file: with files for both, no network \
+            runs.
+
+            --aux GEN.npz --aux-ref REF.npz: features from another extractor (CLIP, ...; `files` and `features` \
+            [N, d], any d), matched to the images by file name, report FD in that space under each weighting. \
+            A DINOv2 features file there (it records its backbone) is FD_DINOv2 too.
 
             Examples:
               fidviz classes generated/ --ref ref.npz
               fidviz classes gen_features.npz --ref ref.npz --json --save-weights weights.npz
+              fidviz classes generated/ --ref ref.npz --ref ref-dino.npz --backbone inception,dinov2-vitl14
+              fidviz classes gen.npz gen-dino.npz --ref ref.npz --ref ref-dino.npz --backbone inception,dinov2-vitl14
               fidviz classes generated/ --ref reference/ -o classes-report --aux clip_gen.npz --aux-ref clip_ref.npz
             """)
 
-    @OptionGroup var sets: ComparedSetsOptions
+    @Argument(help: ArgumentHelp(
+        "Generated set: image files or folders, or a features .npz; with --backbone inception,dinov2-*, one .npz per backbone (matched by the backbone it records) and images for a backbone without one.",
+        valueName: "gen"))
+    var inputs: [String]
+
+    @Option(help: ArgumentHelp(
+        "Reference set: images or folders, a statistics .npz or a features .npz. With --backbone inception,dinov2-*, one .npz per backbone (matched by the backbone it records) or images, which every backbone without its own file measures.",
+        valueName: "ref"))
+    var ref: [String]
 
     @Flag(help: "Print every number as one JSON object on stdout.")
     var json = false
@@ -85,9 +102,12 @@ struct ClassesCommand: ParsableCommand {
     var effectiveTopN: Int { topN ?? MeasuredSet.recordedTopN }
 
     func validate() throws {
-        guard network.backbone == .inception else {
-            throw ValidationError("class matching weighs images by their ImageNet classes, which only --backbone inception "
-                + "has; give DINOv2 features of the same images with --aux and --aux-ref")
+        let backbones = network.backbones.backbones
+        guard backbones.first == .inception, backbones.count <= 2 else {
+            let dinov2 = backbones.first { $0 != .inception } ?? .dinov2Vitl14
+            throw ValidationError("--backbone \(network.backbones.defaultValueDescription): class matching weighs images by "
+                + "Inception's ImageNet classes; give --backbone inception, or inception,\(dinov2.rawValue) for "
+                + "FD_DINOv2 under each weighting too")
         }
         guard (1 ... InceptionArchitecture.classCount).contains(effectiveTopN) else {
             throw ValidationError("--top-n must be between 1 and \(InceptionArchitecture.classCount)")
@@ -104,38 +124,66 @@ struct ClassesCommand: ParsableCommand {
         // Every input and output is checked before the network runs.
         if let saveWeights { _ = try OutputPath.checkFile(saveWeights, flag: "--save-weights") }
         if let output { try ReportFolder.check(path: output, force: force) }
-        let (genSource, refSource) = try sets.sources()
-        let genFile = try genSource.readFile(logits: true, keepRows: true)
+        let sets = try ClassesInputs.read(generated: inputs, references: ref, backbones: network.backbones.backbones,
+                                          referenceRows: topN != nil && topN != MeasuredSet.recordedTopN)
+        let (genSource, genFile) = (sets.generated.source, sets.generated.file)
         if let genFile, genFile.rows == nil {
-            throw InputError("\(sets.inputs[0]): holds statistics (mu, sigma), not each image's features, and class matching "
-                + "weighs each image; give the images or `fidviz features IMAGES -o FEATS.npz`")
+            throw InputError("\(sets.generated.name): holds statistics (mu, sigma), not each image's features, and class "
+                + "matching weighs each image; give the images or `fidviz features IMAGES -o FEATS.npz`")
         }
-        let refFile = try refSource.readFile(logits: true, keepRows: true)
+        let generatedNames = Self.names(genSource, genFile)
         let auxFeatures = try auxOptions.read(
-            generatedNames: Self.names(genSource, genFile),
-            referenceNames: refFile == nil ? Self.names(refSource, nil) : refFile?.rows?.names)
-
-        var model: LoadedModel?
-        func load() throws -> LoadedModel {
-            if let model { return model }
-            let loaded = try LoadedModel.load(network, quiet: quiet)
-            model = loaded
-            return loaded
+            generatedNames: generatedNames,
+            referenceNames: sets.reference.file == nil ? Self.names(sets.reference.source, nil)
+                : sets.reference.file?.rows?.names)
+        if let dinov2 = sets.dinov2 {
+            if let auxFeatures, auxFeatures.space == .known(.dinov2) {
+                throw InputError("--aux \(auxOptions.aux ?? ""): holds DINOv2 features, and --backbone "
+                    + "\(dinov2.backbone.rawValue) already gives FD_DINOv2; give one or the other")
+            }
+            if let file = dinov2.generated.file {
+                guard let rows = file.rows else {
+                    throw InputError("\(dinov2.generated.name): holds \(dinov2.backbone.displayName) statistics (mu, sigma), not "
+                        + "each image's features; give `fidviz features --backbone \(dinov2.backbone.rawValue)` of "
+                        + "the same images")
+                }
+                _ = try AuxFeatures.order(generatedNames, rows: rows.names, source: dinov2.generated.name)
+            }
         }
-        let generated = try genSource.measured(genFile, model: load, batchSize: batchOptions.batchSize, keepRows: true,
-                                               label: "generated", quiet: quiet)
-        let reference = try refSource.measured(refFile, model: load, batchSize: batchOptions.batchSize,
-                                               keepRows: topN != nil && topN != MeasuredSet.recordedTopN,
-                                               label: "reference", quiet: quiet)
+
+        let models = LoadedModels(network, quiet: quiet)
+        let several = sets.dinov2 != nil
+        func label(_ set: String) -> String { several ? "\(set) (FID)" : set }
+        let generated = try genSource.measured(genFile, model: { try models.model(.inception) },
+                                               batchSize: batchOptions.batchSize, keepRows: true,
+                                               label: label("generated"), quiet: quiet)
+        let reference = try sets.reference.source.measured(
+            sets.reference.file, model: { try models.model(.inception) }, batchSize: batchOptions.batchSize,
+            keepRows: topN != nil && topN != MeasuredSet.recordedTopN, label: label("reference"), quiet: quiet)
         guard let rows = generated.rows else {
             preconditionFailure("the generated set was measured with its rows kept")
         }
+        var secondSpace = auxFeatures
+        if let dinov2 = sets.dinov2 {
+            let model = { try models.model(dinov2.backbone) }
+            let dinov2Generated = try dinov2.generated.source.measured(
+                dinov2.generated.file, model: model, batchSize: batchOptions.batchSize, keepRows: true,
+                label: "generated (FD_DINOv2)", quiet: quiet)
+            let dinov2Reference = try dinov2.reference.source.measured(
+                dinov2.reference.file, model: model, batchSize: batchOptions.batchSize, keepRows: false,
+                label: "reference (FD_DINOv2)", quiet: quiet)
+            secondSpace = try AuxFeatures(backbone: dinov2.backbone, generated: dinov2Generated.rows!,
+                                          statistics: dinov2Generated.statistics, reference: dinov2Reference,
+                                          names: rows.names,
+                                          source: dinov2.generated.name)
+        }
         note("class matching: \(rows.count) generated images; the null-space optimiser runs up to \(maxIterations) "
             + "Newton iterations of one 2048x2048 eigendecomposition each", quiet: quiet)
+        let referenceName = sets.reference.name
         let section = try ClassMatchingSection(
-            generated: rows, statistics: generated.statistics, reference: reference, referenceName: sets.ref,
+            generated: rows, statistics: generated.statistics, reference: reference, referenceName: referenceName,
             topN: effectiveTopN,
-            classesRequired: topN != nil, aux: auxFeatures,
+            classesRequired: topN != nil, aux: secondSpace,
             optimizer: NullSpaceOptimizer(maximumIterations: maxIterations),
             showImages: rows.paths.allSatisfy(\.isReadable))
         for line in section.notes { note("note: " + line, quiet: quiet) }
@@ -144,20 +192,22 @@ struct ClassesCommand: ParsableCommand {
             try NpzFile.write(section.weightArrays(names: rows.names), to: URL(fileURLWithPath: saveWeights))
         }
         if let output {
-            let folder = try ReportFolder(path: output, force: force)
-            do {
-                let summary = ReportSummary(
+            let loaded = models.loaded
+            let warnings = loaded.compactMap(\.unofficialWarning)
+            let written = try ReportFolder.writing(path: output, force: force) { folder in
+                var summary = ReportSummary(
                     title: "fidviz classes report", fid: section.analysis.fid, n: section.generatedCount,
-                    referencePath: sets.ref, referenceProvenance: reference.provenance,
-                    weightsSHA256: model?.sha256 ?? "", weightsAreOfficial: model?.isOfficial ?? true,
-                    generatedSetDescription: sets.inputs.joined(separator: ", "), warning: model?.unofficialWarning)
+                    referencePath: referenceName, referenceProvenance: reference.provenance,
+                    weightsSHA256: loaded.first?.sha256 ?? "", weightsAreOfficial: warnings.isEmpty,
+                    generatedSetDescription: inputs.joined(separator: ", "), warning: warnings.first)
+                summary.distances += section.analysis.otherFeatures.compactMap { other in
+                    guard case .known(let space) = other.space else { return nil }
+                    return SetDistance(space: space, value: other.fd)
+                }
+                summary.furtherWeights = loaded.dropFirst().map(\.networkWeights)
                 try section.writeReport(to: folder, summary: summary)
-                try folder.commit()
-                note("wrote \(folder.destination.path)/index.html", quiet: quiet)
-            } catch {
-                folder.discard()
-                throw error
             }
+            note("wrote \(written.destination.path)/index.html", quiet: quiet)
         }
         if json {
             print(String(decoding: section.json.serialized(pretty: true), as: UTF8.self), terminator: "")

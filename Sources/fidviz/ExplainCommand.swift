@@ -1,3 +1,4 @@
+import Agreement
 import ArgumentParser
 import Foundation
 import Frechet
@@ -32,6 +33,26 @@ struct ExplainCommand: ParsableCommand {
             FID any weighting reaches (`fidviz classes`, whose null-space optimiser runs here for at \
             most 20 iterations and is labelled an upper bound when it stops there).
 
+            Two networks: --backbone inception,dinov2-vitl14 runs phase 1 through both and gives \
+            every image ΔFID and ΔFD_DINOv2, each exactly as a run of that network alone; the first \
+            network listed ranks the report. Each image also gets its rank in both spaces and its \
+            disagreement, rank by ΔFD_DINOv2 minus rank by ΔFID as fractions of N; the report adds \
+            their Spearman correlation, the classes FID alone cares about, and --disagreements K cards \
+            each way: the images FID ranks much worse than FD_DINOv2 ("FID-only offenders") and the \
+            other way round, each with FID's map and FD_DINOv2's side by side. --ref, --features and \
+            --gen are then given once per network, each file matched to its network by the backbone \
+            it records (images, as GEN or --ref, go through both); from files alone no network runs \
+            until an image is explained. Phase 2 keeps, from phase 1's DINOv2 pass, the tokens \
+            entering the last block of every image (257 x width float32: 1 MiB per image for ViT-L/14) \
+            when the whole set's fit in 512 MiB, and then runs only the last block per map; above \
+            that it runs the whole network again for each explained image.
+
+            People's judgements: --human FILE.csv (dgm-eval's per-image human study, or file,score) \
+            is read and matched to the images by path or file name before any network runs; one line \
+            says what matched. The report gives each distance's Spearman correlation with people's \
+            scores (bootstrap 95% interval) and explains the --disagreements K images each way where \
+            FID and people part most.
+
             The generated set: --gen STATS if given; otherwise, for several images, each joins the \
             others (leave-one-out); for a single image, a "perfect generator" whose statistics equal \
             the reference. REF is a statistics or features .npz, or images.
@@ -46,24 +67,26 @@ struct ExplainCommand: ParsableCommand {
               fidviz samples/generated/chelsea-blur.png --ref ref.npz
               fidviz generated/ --ref ref.npz --top 20 --best 5 -o report
               fidviz --features gen_features.npz --ref ref.npz --pixel-gradient
+              fidviz generated/ --ref reference/ --backbone inception,dinov2-vitl14 --human human.csv
+              fidviz --features f-inc.npz --features f-dino.npz --ref r-inc.npz --ref r-dino.npz --backbone inception,dinov2-vitl14
             """)
 
     @Argument(help: ArgumentHelp("Images or folders to explain (or use --features).", valueName: "images"))
     var inputs: [String] = []
 
     @Option(help: ArgumentHelp(
-        "Reference: a statistics .npz (pytorch-fid, clean-fid, ADM or fidviz), a features .npz, or images and folders.",
+        "Reference: a statistics .npz (pytorch-fid, clean-fid, ADM or fidviz), a features .npz, or images and a folder. With several --backbone, one .npz per backbone (matched by the backbone it records) or images, which every backbone without its own file measures.",
         valueName: "ref"))
-    var ref: String
+    var ref: [String]
 
-    @Option(help: ArgumentHelp("Statistics of the generated set the images join (N = its `n`, else 50000).",
+    @Option(help: ArgumentHelp("Statistics of the generated set the images join (N = its `n`, else 50000); with several --backbone, one per backbone.",
                                valueName: "stats.npz"))
-    var gen: String?
+    var gen: [String] = []
 
     @Option(help: ArgumentHelp(
-        "The generated set's features (from `fidviz features`, e.g. made in shards): phase 1 reads them instead of running the network. Its `files` must exist where they are listed, for the explained images (and give every image's width and height where they do).",
+        "The generated set's features (from `fidviz features`, e.g. made in shards): phase 1 reads them instead of running the network. With several --backbone, one per backbone, of the same images in the same order (each matched by the backbone it records). Its `files` must exist where they are listed, for the explained images (and give every image's width and height where they do).",
         valueName: "features.npz"))
-    var features: String?
+    var features: [String] = []
 
     @Option(name: .customLong("layer"), help: ArgumentHelp(
         "Layer for the maps (repeatable): mixed_7c (8x8, default), mixed_6e (17x17), mixed_5d (35x35).",
@@ -78,6 +101,16 @@ struct ExplainCommand: ParsableCommand {
 
     @Option(help: "How many images with the most negative ΔFID to explain (phase 2).")
     var best = 10
+
+    @Option(help: ArgumentHelp(
+        "With two --backbone: how many images each way the two networks disagree on most to explain too (phase 2): FID ranks them much worse than FD_DINOv2 does (\"FID-only offenders\"), and the other way round. With --human, as many each way where FID and people disagree most.",
+        valueName: "K"))
+    var disagreements = 4
+
+    @Option(help: ArgumentHelp(
+        "People's judgements of the images, a CSV: dgm-eval's per-image human study (image_path, soft_label, number_guesses; rows with 0 guesses skipped) or `file,score`. Higher: more people judged the image fake. Rows are matched to images by path, else by file name. The report gives each distance's Spearman correlation with the scores (bootstrap 95% interval) and explains the images where FID and people disagree most.",
+        valueName: "file.csv"))
+    var human: String?
 
     @Flag(help: "Also backpropagate to the pixels: a |dFID/dpixel| panel and panels/NNNN-<name>.pixelgrad.npy [3,H,W] float32 (slower: the pass runs to the input, with float64 routing).")
     var pixelGradient = false
@@ -97,8 +130,10 @@ struct ExplainCommand: ParsableCommand {
 
     var effectiveLayers: [InceptionLayer] { layers.isEmpty ? [.mixed_7c] : layers }
 
+    var backbones: [Backbone] { network.backbones.backbones }
+
     func validate() throws {
-        if network.backbone != .inception {
+        if !backbones.contains(.inception) {
             guard layers.isEmpty else {
                 throw ValidationError("--layer names Inception's layers; DINOv2's map is taken at its last block's norm1")
             }
@@ -106,73 +141,34 @@ struct ExplainCommand: ParsableCommand {
                 throw ValidationError("--pixel-gradient is for --backbone inception only so far")
             }
         }
-        guard top >= 0, best >= 0 else { throw ValidationError("--top and --best must be at least 0") }
+        guard top >= 0, best >= 0, disagreements >= 0 else {
+            throw ValidationError("--top, --best and --disagreements must be at least 0")
+        }
+        guard backbones.filter({ $0 != .inception }).count <= 1 else {
+            throw ValidationError("--backbone \(network.backbones.defaultValueDescription): give at most one DINOv2 size "
+                + "(both would be FD_DINOv2)")
+        }
         guard !output.isEmpty else { throw ValidationError("-o: give a folder name (it is empty)") }
         guard Set(layers).count == layers.count else { throw ValidationError("--layer repeats a layer") }
-        guard inputs.isEmpty != (features == nil) else {
-            throw ValidationError(features == nil ? "give the images to explain, or --features FEATS.npz"
-                                                  : "give either images or --features, not both")
+        guard inputs.isEmpty != features.isEmpty else {
+            throw ValidationError(features.isEmpty ? "give the images to explain, or --features FEATS.npz"
+                                                   : "give either images or --features, not both")
         }
     }
 
     func run() throws {
         try ReportFolder.check(path: output, force: force)
         // Every input is read and checked before the output folder is touched or the weights load.
-        let generated: GeneratedInput
-        if let features {
-            guard let set = try SetSource.npz(URL(fileURLWithPath: features))
-                .readFile(backbone: network.backbone, logits: true, keepRows: true) else {
-                preconditionFailure("an .npz source reads its file")
-            }
-            guard set.rows != nil else {
-                throw InputError("--features \(features): holds \(set.layout?.rawValue ?? "statistics") (mu, sigma), "
-                    + "not each image's features; make them with `fidviz features IMAGES -o FEATS.npz`")
-            }
-            generated = .features(set)
-        } else {
-            guard case .images(let images) = try SetSource(inputs, flag: nil) else {
-                throw InputError("\(inputs[0]): give the images to explain (a features .npz goes to --features)")
-            }
-            generated = .images(images)
+        let explainInputs = try ExplainInputs.read(images: inputs, references: ref, features: features, gen: gen,
+                                                   human: human, backbones: backbones)
+        if let match = explainInputs.human { note(match.summary(), quiet: outputOptions.quiet) }
+        let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, disagreements: disagreements,
+                                       pixelGradient: pixelGradient, colormap: colormap, batchSize: batchOptions.batchSize,
+                                       quiet: outputOptions.quiet, referenceNames: ref, network: network)
+        let written = try ReportFolder.writing(path: output, force: force) {
+            try ExplainRun(settings: settings, folder: $0).run(explainInputs)
         }
-        if gen == nil && generated.count == 2 {
-            throw InputError("2 images are too few for leave-one-out statistics; explain 1 image, 3 or more, or pass --gen STATS")
-        }
-        let reference = try SetSource([ref], flag: "--ref")
-        let referenceFile = try reference.readFile(backbone: network.backbone, logits: true)
-        let joined = try gen.map { path -> (MeasuredSet, String) in
-            guard let file = try SetSource.npz(URL(fileURLWithPath: path)).readFile(backbone: network.backbone) else {
-                preconditionFailure("an .npz source reads its file")
-            }
-            return (file, path)
-        }
-        let explainInputs = ExplainInputs(generated: generated, reference: reference, referenceFile: referenceFile,
-                                          joinedStatistics: joined)
-        let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, pixelGradient: pixelGradient,
-                                       colormap: colormap, batchSize: batchOptions.batchSize,
-                                       quiet: outputOptions.quiet, referenceName: ref, network: network)
-        let folder = try ReportFolder(path: output, force: force)
-        do {
-            let report = try ExplainRun(settings: settings, folder: folder).run(explainInputs)
-            try folder.commit()
-            note("wrote \(folder.destination.path)/index.html", quiet: outputOptions.quiet)
-            if json { print(String(decoding: report, as: UTF8.self), terminator: "") }
-        } catch {
-            folder.discard()
-            throw error
-        }
-    }
-}
-
-/// The generated set as given to explain: images, or their features.
-enum GeneratedInput {
-    case images(ImageFiles)
-    case features(MeasuredSet)
-
-    var count: Int {
-        switch self {
-        case .images(let images): return images.count
-        case .features(let set): return set.rows?.count ?? 0
-        }
+        note("wrote \(written.destination.path)/index.html", quiet: outputOptions.quiet)
+        if json { print(String(decoding: written.result, as: UTF8.self), terminator: "") }
     }
 }

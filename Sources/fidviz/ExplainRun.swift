@@ -14,49 +14,58 @@ import Sensitivity
 /// What `fidviz explain` was asked to do, as plain values: nothing past `ExplainCommand.run`
 /// reads the argument parser.
 struct ExplainSettings {
-    /// Where the maps are taken, in the order the figures show them.
+    /// Where Inception's maps are taken, in the order the figures show them.
     var layers: [InceptionLayer]
-    /// How many of the worst and of the best images phase 2 explains.
-    var top: Int, best: Int
-    /// Also take the backward pass down to the pixels; the heat panels' colours.
+    /// How many of the worst and of the best images phase 2 explains, and how many each way of
+    /// the images the two spaces (and FID and people) disagree on most.
+    var top: Int, best: Int, disagreements: Int
+    /// Also take Inception's backward pass down to the pixels; the heat panels' colours.
     var pixelGradient: Bool, colormap: ColormapName
     /// Images per forward pass in phase 1; no progress bars or notes.
     var batchSize: Int, quiet: Bool
-    /// `--ref` as the user gave it, for notes; the backbone and its weights.
-    var referenceName: String, network: NetworkOptions
+    /// `--ref` as the user gave it, for notes; the backbones and their weights.
+    var referenceNames: [String], network: NetworkOptions
 }
 
-/// Explain's inputs, every one read and checked before the weights load or the folder is
-/// touched (stage 1 of the flow).
-struct ExplainInputs {
-    /// The images to explain, or their features.
-    let generated: GeneratedInput
-    let reference: SetSource
-    /// `--ref` when it is a file, already read and validated.
-    let referenceFile: MeasuredSet?
-    /// `--gen`: statistics of the set the images join, already read, with the path given.
-    let joinedStatistics: (set: MeasuredSet, path: String)?
-}
-
-/// Phase 1's result (stage 2): every image's features, the set they are measured against, and
-/// every image's row, ranked and selected once.
-struct RankedSet {
+/// One network's view of the set after phase 1: every image's features in its space, the
+/// reference, and the evaluator of each image's contribution to the space's distance.
+struct MeasuredSpace {
+    let backbone: Backbone
     let features: SetFeatures, reference: MeasuredSet
     /// The generated set's own statistics (two or more images), when known.
     let statistics: FrechetStatistics?
     /// The set each image joins, and each image's contribution to its distance.
     let joined: JoinedSet, evaluator: ContributionEvaluator
+    /// DINOv2 from images: every image's last-block input tokens from phase 1, when they fit
+    /// `LastBlockInputs.budgetBytes`, so that phase 2 runs only the last block.
+    let lastBlockInputs: LastBlockInputs?
+}
+
+/// Phase 1's result (stage 2): each network's measured space, in `--backbone` order, and every
+/// image's row (one distance column per space), ranked and selected once.
+struct RankedSet {
+    let spaces: [MeasuredSpace]
     var rows: RankedRows
+
+    /// The space the rows are ranked by.
+    var ranking: MeasuredSpace { spaces[0] }
+    /// Inception's space, whose logits give the classes, when the run has it.
+    var inception: MeasuredSpace? { spaces.first { $0.backbone == .inception } }
+    /// Where each image is, in the set's order.
+    var paths: [ImagePath] { ranking.features.paths }
 }
 
 /// The explain pipeline, one stage handing its value to the next:
 ///
-///     ExplainInputs -> RankedSet (phase 1: features, statistics, ΔFID of every image, ranked once)
+///     ExplainInputs -> RankedSet (phase 1: per network, features, statistics and each image's Δ;
+///                                 one row per image, one column per network, ranked once)
 ///                   -> ClassMatchingSection? (how much of FID is classes; phase 1's rows only)
-///                   -> RankedRows with maps (phase 2: backward passes of the explained images)
+///                   -> RankedRows with maps (phase 2: each network's backward passes of the
+///                                            explained images)
 ///                   -> report.json bytes (ReportWriter, into `folder`)
 ///
-/// A second feature space adds one `ImageDistance` column to the same rows.
+/// A second network adds one `ImageDistance` column to the same rows and its maps to the same
+/// figures. Networks load when first needed (`LoadedModels`).
 struct ExplainRun {
     let settings: ExplainSettings
     let folder: ReportFolder
@@ -71,61 +80,113 @@ struct ExplainRun {
 
     /// Runs every stage; returns the report.json bytes.
     func run(_ inputs: ExplainInputs) throws -> Data {
-        let loaded = try clock.measure("weights") { try LoadedModel.load(settings.network, quiet: quiet) }
-        var ranked = try rank(inputs, model: loaded)
-        let imagesPresent = ranked.features.paths.allSatisfy(\.isReadable)
+        let models = LoadedModels(settings.network, quiet: quiet)
+        models.onLoad = { clock.add("weights", $0) }
+        var ranked = try rank(inputs, models: models)
+        let peopleNote = inputs.human.map { $0.summary() }
+        let imagesPresent = ranked.paths.allSatisfy(\.isReadable)
         try requireExplainedImages(ranked.rows)
-        let (section, sectionProblem) = loaded.inception == nil
+        let (section, sectionProblem) = ranked.inception == nil
             ? (nil, "class matching left out: it weighs images by Inception's ImageNet classes, and this report sees "
-                + "through \(loaded.backbone.displayName)")
+                + "through \(ranked.ranking.backbone.displayName) only")
             : classMatching(ranked, imagesPresent: imagesPresent)
-        ranked.rows = try explain(ranked.rows, evaluator: ranked.evaluator, model: loaded)
+        ranked.rows = try explain(ranked, models: models)
 
         defer { note("time: " + clock.summary(), quiet: quiet) }
         return try clock.measure("report") {
-            var notes = sectionProblem.map { [$0] } ?? []
+            var notes = [sectionProblem, peopleNote].compactMap { $0 }
             if !imagesPresent {
-                let missing = ranked.features.paths.filter { !$0.isReadable }
-                notes.append("\(missing.count) of the \(ranked.features.count) images are not on this machine (first: "
+                let missing = ranked.paths.filter { !$0.isReadable }
+                notes.append("\(missing.count) of the \(ranked.paths.count) images are not on this machine (first: "
                     + "\(missing[0])), so the thumbnails and image grids of those images are left out")
                 note("note: " + notes.last!, quiet: quiet)
             }
-            var summary = ReportSummary(fid: ranked.evaluator.setDistance, n: ranked.joined.n,
-                                        referencePath: ranked.reference.path,
-                                        referenceProvenance: ranked.reference.provenance, weightsSHA256: loaded.sha256,
-                                        weightsAreOfficial: loaded.isOfficial,
-                                        generatedSetDescription: ranked.joined.description,
-                                        warning: loaded.unofficialWarning, notes: notes)
-            summary.space = loaded.backbone.space
+            let loaded = models.loaded
+            let summary = self.summary(ranked, loaded: loaded, notes: notes)
             var writer = ReportWriter(folder: folder, style: FigureStyle(colormap: settings.colormap),
-                                      layers: Self.layers(settings, loaded), warning: loaded.unofficialWarning)
+                                      layers: mapLayers(loaded), warning: summary.warning)
             let progress = ProgressBar(label: "figures", quiet: quiet)
             writer.onFigure = { progress.update(done: $0, total: $1, unit: "fig") }
             let sections = try section.map { [try $0.write(to: folder, style: writer.style)] } ?? []
-            return try writer.write(ranked.rows, summary: summary, referenceHistogram: ranked.reference.top1Histogram,
+            return try writer.write(ranked.rows, summary: summary,
+                                    referenceHistogram: ranked.inception?.reference.top1Histogram,
                                     sections: sections, extraJSON: section.map { ["class_matching": $0.json] } ?? [:])
         }
     }
 
+    /// What the report says about the run as a whole: each space's distance, the ranking
+    /// space's reference (a further space's, when it is another, in the notes) and the weights of
+    /// every network that ran.
+    private func summary(_ ranked: RankedSet, loaded: [LoadedModel], notes: [String]) -> ReportSummary {
+        let warnings = loaded.compactMap(\.unofficialWarning)
+        let ranking = ranked.ranking
+        var notes = notes
+        for space in ranked.spaces.dropFirst() where space.reference.path != ranking.reference.path {
+            notes.append("\(space.backbone.space.name)'s reference: \(space.reference.path) (\(space.reference.provenance))")
+        }
+        var summary = ReportSummary(fid: ranking.evaluator.setDistance, n: ranking.joined.n,
+                                    referencePath: ranking.reference.path,
+                                    referenceProvenance: ranking.reference.provenance,
+                                    weightsSHA256: loaded.first { $0.backbone == ranking.backbone }?.sha256 ?? "",
+                                    weightsAreOfficial: warnings.isEmpty,
+                                    generatedSetDescription: ranking.joined.description,
+                                    warning: warnings.first, notes: notes)
+        summary.distances = ranked.spaces.map { SetDistance(space: $0.backbone.space, value: $0.evaluator.setDistance) }
+        summary.furtherWeights = loaded.filter { $0.backbone != ranking.backbone }.map(\.networkWeights)
+        return summary
+    }
+
     // MARK: - Phase 1
 
-    /// Every image's features (network forward, or the features file), the set each image joins,
-    /// and every image's row: FID without and with it, ΔFID and its Top-5, ranked once.
-    private func rank(_ inputs: ExplainInputs, model: LoadedModel) throws -> RankedSet {
-        let reference = try inputs.reference.measured(inputs.referenceFile, model: { model },
+    /// Every network's view of the set (`measure`), then every image's row: its Δ in each space
+    /// as one column and, from Inception's logits, its Top-5; ranked once.
+    private func rank(_ inputs: ExplainInputs, models: LoadedModels) throws -> RankedSet {
+        let several = inputs.spaces.count > 1
+        let spaces = try inputs.spaces.map { try measure($0, models: models, notePrefix: several) }
+        let first = spaces[0].features
+        let classes = spaces.first { $0.features.logits != nil }?.features
+        let columns = try spaces.map { space in
+            try clock.measure("statistics") { try distances(of: space) }
+        }
+        let imageRows = (0 ..< first.count).map { i in
+            let size = spaces.lazy.compactMap { $0.features.sizes[i] }.first
+            var row = ImageRow(file: first.paths[i], width: size?.width ?? 0, height: size?.height ?? 0,
+                               top5: classes?.logits(i).map { ClassScore.top(5, logits: $0) } ?? [],
+                               distances: columns.map { $0[i] })
+            row.humanScore = inputs.human?.scores[i]
+            return row
+        }
+        return RankedSet(spaces: spaces, rows: RankedRows(imageRows, top: settings.top, best: settings.best,
+                                                          disagreements: settings.disagreements,
+                                                          hasHumanScores: inputs.human != nil))
+    }
+
+    /// One network's view of the set: every image's features (its forward pass, or its features
+    /// file), the reference, the set each image joins and the evaluator of contributions.
+    private func measure(_ inputs: SpaceInputs, models: LoadedModels, notePrefix: Bool) throws -> MeasuredSpace {
+        let backbone = inputs.backbone, space = backbone.space
+        let prefix = notePrefix ? "\(space.name): " : ""
+        let onNetworkTime: (Double) -> Void = { clock.add("network", $0) }
+        let reference = try inputs.reference.measured(inputs.referenceFile, model: { try models.model(backbone) },
                                                       batchSize: settings.batchSize, keepRows: false,
-                                                      label: "reference", quiet: quiet,
-                                                      onNetworkTime: { clock.add("network", $0) })
+                                                      label: "reference" + (notePrefix ? " (\(space.name))" : ""),
+                                                      quiet: quiet, onNetworkTime: onNetworkTime)
         let features: SetFeatures
         var statistics: FrechetStatistics?
+        var kept: LastBlockInputs?
+        let label = notePrefix ? "features (\(space.name))" : "features"
         switch inputs.generated {
-        case .images(let images) where images.count == 1:
-            features = try MeasuredSet.rows(images, model: model, batchSize: settings.batchSize, label: "features",
-                                            quiet: quiet, onNetworkTime: { clock.add("network", $0) })
         case .images(let images):
-            let measured = try MeasuredSet.measure(images, model: model, batchSize: settings.batchSize, keepRows: true,
-                                                   label: "features", quiet: quiet,
-                                                   onNetworkTime: { clock.add("network", $0) })
+            kept = keptTokens(images.count, backbone: backbone)
+            guard images.count > 1 else {
+                features = try MeasuredSet.rows(images, model: try models.model(backbone), batchSize: settings.batchSize,
+                                                label: label, quiet: quiet, lastBlockInputs: kept,
+                                                onNetworkTime: onNetworkTime)
+                break
+            }
+            let measured = try MeasuredSet.measure(images, model: try models.model(backbone), batchSize: settings.batchSize,
+                                                   keepRows: true, label: label, quiet: quiet, lastBlockInputs: kept,
+                                                   onNetworkTime: onNetworkTime)
             features = measured.rows!
             statistics = measured.statistics
         case .features(let set):
@@ -140,32 +201,40 @@ struct ExplainRun {
             joined = .leaveOneOut(statistics)
         } else {
             joined = .perfectGenerator(n: reference.statistics.n ?? JoinedSet.defaultSampleCount)
-            note("one image and no --gen: treating the generated set as equal to the reference (a perfect generator, "
-                + "N = \(joined.n))", quiet: quiet)
+            note(prefix + "one image and no --gen: treating the generated set as equal to the reference (a perfect "
+                + "generator, N = \(joined.n))", quiet: quiet)
         }
-        let d = model.backbone.featureDimension
+        let d = backbone.featureDimension
         if joined.n < d {
-            note("note: the generated set has \(joined.n) samples, fewer than the \(d) feature dimensions; its "
-                + "covariance is singular, so \(model.backbone.space.name) is dominated by the missing dimensions", quiet: quiet)
+            note("note: " + prefix + "the generated set has \(joined.n) samples, fewer than the \(d) feature dimensions; "
+                + "its covariance is singular, so \(space.name) is dominated by the missing dimensions", quiet: quiet)
         }
         let evaluator = try clock.measure("statistics") { try joined.evaluator(reference: reference.statistics) }
-        let imageRows = try clock.measure("statistics") { try self.rows(of: features, evaluator: evaluator, space: model.backbone.space) }
-        return RankedSet(features: features, reference: reference, statistics: statistics, joined: joined,
-                         evaluator: evaluator, rows: RankedRows(imageRows, top: settings.top, best: settings.best))
+        return MeasuredSpace(backbone: backbone, features: features, reference: reference, statistics: statistics,
+                             joined: joined, evaluator: evaluator, lastBlockInputs: kept)
     }
 
-    /// Each image's row: its contribution (ΔFID only, no gradient) and, from its logits, Top-5.
-    private func rows(of features: SetFeatures, evaluator: ContributionEvaluator, space: FeatureSpace) throws
-        -> [ImageRow] {
-        let progress = ProgressBar(label: "ΔFID", quiet: quiet)
-        var result: [ImageRow] = []
+    /// Room for DINOv2's last-block tokens of `count` images, when phase 2 may explain any and
+    /// they fit the budget; a note says when they do not.
+    private func keptTokens(_ count: Int, backbone: Backbone) -> LastBlockInputs? {
+        guard let size = backbone.dinov2Size, settings.top + settings.best + settings.disagreements > 0 else { return nil }
+        if let kept = LastBlockInputs(count: count, width: size.width) { return kept }
+        let mebibytes = LastBlockInputs.bytes(count: count, width: size.width) >> 20
+        note("note: the \(backbone.displayName) tokens entering the last block of \(count) images take \(mebibytes) MiB, "
+            + "more than the \(LastBlockInputs.budgetBytes >> 20) MiB kept, so phase 2 runs the whole network again for "
+            + "each explained image", quiet: quiet)
+        return nil
+    }
+
+    /// Each image's contribution in `space` (its Δ only, no gradient): one column of the rows.
+    private func distances(of space: MeasuredSpace) throws -> [ImageDistance] {
+        let progress = ProgressBar(label: "Δ" + space.backbone.space.name, quiet: quiet)
+        let features = space.features
+        var result: [ImageDistance] = []
         result.reserveCapacity(features.count)
         for i in 0 ..< features.count {
-            let contribution = evaluator.evaluate(features.features(i).map(Double.init), gradient: false)
-            let size = features.sizes[i]
-            result.append(ImageRow(file: features.paths[i], width: size?.width ?? 0, height: size?.height ?? 0,
-                                   top5: features.logits(i).map { ClassScore.top(5, logits: $0) } ?? [],
-                                   distances: [ImageDistance(space: space, contribution)]))
+            let contribution = space.evaluator.evaluate(features.features(i).map(Double.init), gradient: false)
+            result.append(ImageDistance(space: space.backbone.space, contribution))
             progress.update(done: i + 1, total: features.count)
         }
         return result
@@ -177,23 +246,30 @@ struct ExplainRun {
         for position in rows.explained where !rows[position].source.isReadable {
             throw InputError("\(rows[position].file): listed in the features file but not found, and it is one of the "
                 + "images to explain (rank \(position + 1)); run fidviz from the folder its paths are relative to, "
-                + "or lower --top/--best")
+                + "or lower --top/--best/--disagreements")
         }
     }
 
     // MARK: - How much of FID is ImageNet classes
 
-    /// The class-matching section from phase 1's rows (no network), or why it is left out: it is
-    /// a diagnostic beside the ranking, so when it cannot be computed the report says why and the
-    /// rest of it is written.
+    /// The class-matching section from phase 1's rows of Inception's space, with DINOv2's rows as
+    /// its FD_DINOv2 control when the run has them (no network), or why
+    /// it is left out: it is a diagnostic beside the ranking, so when it cannot be computed the
+    /// report says why and the rest of it is written.
     private func classMatching(_ ranked: RankedSet, imagesPresent: Bool) -> (ClassMatchingSection?, String?) {
-        guard ranked.features.count >= 2 else { return (nil, nil) }
+        guard let inception = ranked.inception, inception.features.count >= 2 else { return (nil, nil) }
+        let referenceName = settings.referenceNames.count == 1 ? settings.referenceNames[0] : inception.reference.path
         do {
             let section = try clock.measure("classes") {
                 try ClassMatchingSection(
-                    generated: ranked.features, statistics: ranked.statistics, reference: ranked.reference,
-                    referenceName: settings.referenceName, topN: MeasuredSet.recordedTopN, classesRequired: false,
-                    aux: nil, optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
+                    generated: inception.features, statistics: inception.statistics, reference: inception.reference,
+                    referenceName: referenceName, topN: MeasuredSet.recordedTopN, classesRequired: false,
+                    aux: try ranked.spaces.first { $0.backbone.space == .dinov2 }.map {
+                        try AuxFeatures(backbone: $0.backbone, generated: $0.features, statistics: $0.statistics,
+                                        reference: $0.reference, names: inception.features.names,
+                                        source: "the \($0.backbone.displayName) features")
+                    },
+                    optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
                     showImages: imagesPresent)
             }
             return (section, nil)
@@ -202,87 +278,5 @@ struct ExplainRun {
             note("note: " + problem, quiet: quiet)
             return (nil, problem)
         }
-    }
-
-    // MARK: - Phase 2
-
-    /// The backward passes and maps of the explained rows, one image per core at a time, each
-    /// with single-threaded BLAS as in phase 1 (so an image's pool3 is the same to the last bit
-    /// whatever runs beside it). A row without logits gets its Top-5 from this forward pass.
-    /// The layers the maps are taken at, by name: `--layer` for Inception, the last block's
-    /// `norm1` for DINOv2 (dgm-eval's heatmap layer).
-    static func layers(_ settings: ExplainSettings, _ model: LoadedModel) -> [String] {
-        switch model.network {
-        case .inception: return settings.layers.map(\.rawValue)
-        case .dinov2(let network): return [network.architecture.lastNorm1Layer]
-        }
-    }
-
-    /// One image's maps (and, for Inception, logits) from the backward pass of its contribution.
-    private func explainOne(_ image: RGBImage, model: LoadedModel, evaluate: ([Double]) -> SampleContribution)
-        -> (maps: ImageMaps, logits: [Float]?) {
-        switch model.network {
-        case .inception(let network):
-            let explanation = Explainer(model: network).explain(
-                pixels01: ImagePreprocessing.pixels01(of: image), layers: settings.layers,
-                pixelGradient: settings.pixelGradient, contribution: evaluate)
-            return (explanation.maps, explanation.logits)
-        case .dinov2(let network):
-            let explanation = DINOv2Explainer(model: network).explain(
-                pixels01: DINOv2Preprocessing.pixels01(of: image), contribution: evaluate)
-            return (ImageMaps(sensitivity: [explanation.layer: explanation.sensitivity]), nil)
-        }
-    }
-
-    private func explain(_ ranked: RankedRows, evaluator: ContributionEvaluator, model: LoadedModel) throws
-        -> RankedRows {
-        let positions = ranked.explained
-        let progress = ProgressBar(label: "explain", quiet: quiet)
-        let sources = positions.map { ranked[$0].source }
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, positions.count))
-        var results = [Result<(ImageMaps, logits: [Float]?, width: Int, height: Int), Error>?](
-            repeating: nil, count: positions.count)
-        let lock = NSLock()
-        var done = 0, networkSeconds = 0.0, statisticsSeconds = 0.0
-        let started = DispatchTime.now().uptimeNanoseconds
-        ComputeRuntime.withThreads(1) {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for k in stride(from: worker, to: positions.count, by: workers) {
-                    var evaluateSeconds = 0.0
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    let result = Result { () throws -> (ImageMaps, logits: [Float]?, width: Int, height: Int) in
-                        let image = try ImageDecoder.decode(sources[k])
-                        let (maps, logits) = explainOne(image, model: model) { feature in
-                            let t1 = DispatchTime.now().uptimeNanoseconds
-                            defer { evaluateSeconds += Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9 }
-                            return evaluator.evaluate(feature, gradient: true)
-                        }
-                        return (maps, logits, image.width, image.height)
-                    }
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                    lock.lock()
-                    results[k] = result
-                    done += 1
-                    networkSeconds += seconds - evaluateSeconds
-                    statisticsSeconds += evaluateSeconds
-                    progress.update(done: done, total: positions.count)
-                    lock.unlock()
-                }
-            }
-        }
-        // The phase's wall time, split between network and statistics as the workers' time was.
-        let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let busy = max(networkSeconds + statisticsSeconds, .leastNormalMagnitude)
-        clock.add("network", wall * networkSeconds / busy)
-        clock.add("statistics", wall * statisticsSeconds / busy)
-        var explained = ranked
-        for (k, position) in positions.enumerated() {
-            let (maps, logits, width, height) = try results[k]!.get()
-            explained[position].width = width
-            explained[position].height = height
-            if explained[position].top5.isEmpty, let logits { explained[position].top5 = ClassScore.top(5, logits: logits) }
-            explained[position].maps = maps
-        }
-        return explained
     }
 }

@@ -61,6 +61,7 @@ struct FIDCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
+        try network.requireOneBackbone()
         guard kidSubsets > 0 else { throw ValidationError("--kid-subsets must be positive") }
         guard kidSubsetSize > 1 else { throw ValidationError("--kid-subset-size must be at least 2") }
     }

@@ -47,6 +47,7 @@ struct FeaturesCommand: ParsableCommand {
     @OptionGroup var batchOptions: BatchOptions
 
     func validate() throws {
+        try network.requireOneBackbone()
         if json && network.backbone != .inception {
             throw ValidationError("--json prints ImageNet classes, which only --backbone inception has")
         }

@@ -33,7 +33,7 @@ struct Fidviz: ParsableCommand {
             """,
         version: FidvizVersion.string,
         subcommands: [ExplainCommand.self, FeaturesCommand.self, StatsCommand.self, FIDCommand.self, ClassesCommand.self,
-                      MergeCommand.self, WeightsCommand.self],
+                      CompareCommand.self, MergeCommand.self, WeightsCommand.self],
         defaultSubcommand: ExplainCommand.self)
 
     /// ArgumentParser's `main`, with two changes: Ctrl-C handling (`Interrupts`) is installed

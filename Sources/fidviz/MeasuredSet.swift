@@ -30,6 +30,8 @@ struct MeasuredSet {
     var backbone: Backbone?
     /// The file's layout, for a set read from a file.
     var layout: StatisticsFile.Layout? = nil
+    /// The slice a shard's file holds (`--shard I/K`), when it is one.
+    var shard: ShardRecord? = nil
 
     /// The Top-N whose multi-hot statistics measured sets record (`fidviz classes --top-n`'s
     /// default, the paper's Top-N).
@@ -62,7 +64,7 @@ struct MeasuredSet {
                            top1Histogram: histogram, topNStatistics: file.topNStatistics, rows: rows,
                            provenance: file.provenance ?? file.layout.rawValue, path: url.path,
                            backbone: Backbone.recorded(in: file.origin, dimension: file.statistics.dimension),
-                           layout: file.layout)
+                           layout: file.layout, shard: file.shard)
     }
 
     // MARK: - Measuring images
@@ -77,7 +79,8 @@ struct MeasuredSet {
     /// So the whole extraction runs with OpenBLAS limited to one thread; batches of two or more
     /// still use every core. `onNetworkTime` receives the seconds each batch spent in the network.
     static func measure(_ images: some ImageSet, model: LoadedModel, batchSize: Int, keepRows: Bool, label: String,
-                        quiet: Bool, onNetworkTime: ((Double) -> Void)? = nil) throws -> MeasuredSet {
+                        quiet: Bool, lastBlockInputs: LastBlockInputs? = nil,
+                        onNetworkTime: ((Double) -> Void)? = nil) throws -> MeasuredSet {
         guard images.count >= 2 else {
             throw InputError("\(images.name(0)): 1 image in the \(label) set, but statistics need at least 2 (the covariance divides by N-1)")
         }
@@ -87,7 +90,7 @@ struct MeasuredSet {
         var histogram = [Int64](repeating: 0, count: classes)
         let kept = keepRows ? RowCollector(count: images.count, dimension: d) : nil
         try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
-                   onNetworkTime: onNetworkTime) { result in
+                   lastBlockInputs: lastBlockInputs, onNetworkTime: onNetworkTime) { result in
             features.add(result.features)
             if let logits = result.logits {
                 logitStatistics.add(logits)
@@ -111,20 +114,23 @@ struct MeasuredSet {
 
     /// Every image's rows, without statistics (so one image will do).
     static func rows(_ images: some ImageSet, model: LoadedModel, batchSize: Int, label: String, quiet: Bool,
-                     onNetworkTime: ((Double) -> Void)? = nil) throws -> SetFeatures {
+                     lastBlockInputs: LastBlockInputs? = nil, onNetworkTime: ((Double) -> Void)? = nil) throws
+        -> SetFeatures {
         let kept = RowCollector(count: images.count, dimension: model.backbone.featureDimension)
         try stream(images, model: model, batchSize: batchSize, label: label, quiet: quiet,
-                   onNetworkTime: onNetworkTime) { kept.add($0) }
+                   lastBlockInputs: lastBlockInputs, onNetworkTime: onNetworkTime) { kept.add($0) }
         return kept.rows(of: images)
     }
 
     /// Runs the images through the network with single-threaded BLAS (see `measure`), handing
-    /// each image's outputs to `consume` in order.
+    /// each image's outputs to `consume` in order (and DINOv2's last-block tokens to
+    /// `lastBlockInputs`, when given).
     private static func stream(_ images: some ImageSet, model: LoadedModel, batchSize: Int, label: String, quiet: Bool,
-                               onNetworkTime: ((Double) -> Void)?, consume: (ImageFeatures) -> Void) throws {
+                               lastBlockInputs: LastBlockInputs?, onNetworkTime: ((Double) -> Void)?,
+                               consume: (ImageFeatures) -> Void) throws {
         let progress = ProgressBar(label: label, quiet: quiet)
         try ComputeRuntime.withThreads(1) {
-            try model.run(images, batchSize: batchSize, onNetworkTime: onNetworkTime,
+            try model.run(images, batchSize: batchSize, lastBlockInputs: lastBlockInputs, onNetworkTime: onNetworkTime,
                           progress: { progress.update(done: $0, total: $1) }) { consume($0) }
         }
     }

@@ -1,7 +1,9 @@
 import Crypto
+import Dispatch
 import DINOv2
 import Foundation
 import InceptionGraph
+import Report
 import TorchCheckpoint
 
 /// A network ready to run, one case per backbone family.
@@ -37,11 +39,22 @@ struct LoadedModel {
             + "comparable to published \(backbone.space.name)s"
     }
 
-    /// Finds, hashes and loads the weights of `options.backbone`: among the `--weights` files the
-    /// one whose content (keys and shapes) is that network, else where `WeightsLocator` looks.
+    /// The network's name, space and weights' SHA-256, as a report's summary lists them.
+    var networkWeights: NetworkWeights {
+        NetworkWeights(network: backbone.displayName, space: backbone.space, sha256: sha256)
+    }
+
+    /// Finds, hashes and loads the weights of `options.backbone` (see `load(_:weights:quiet:)`).
     static func load(_ options: NetworkOptions, quiet: Bool) throws -> LoadedModel {
-        let backbone = options.backbone
-        let url = try weightsFile(for: backbone, among: options.weights)
+        try load(options.backbone, weights: options.weights, matchByContent: false, quiet: quiet)
+    }
+
+    /// Finds, hashes and loads the weights of `backbone`: among the `--weights` files the one
+    /// whose content (keys and shapes) is that network, else where `WeightsLocator` looks (see
+    /// `weightsFile(for:among:matchByContent:)`).
+    static func load(_ backbone: Backbone, weights explicit: [String], matchByContent: Bool, quiet: Bool) throws
+        -> LoadedModel {
+        let url = try weightsFile(for: backbone, among: explicit, matchByContent: matchByContent)
         let digest = try sha256Hex(of: url)
         let network: Network
         if let size = backbone.dinov2Size {
@@ -60,20 +73,58 @@ struct LoadedModel {
         return loaded
     }
 
-    /// The weights file of `backbone`. With several `--weights`, each is matched by what it holds
-    /// (a DINOv2 state dict has `cls_token`), so their order does not matter; one `--weights`
-    /// file is taken as given and refused, by its loader, if it is another network's.
-    static func weightsFile(for backbone: Backbone, among explicit: [String]) throws -> URL {
+    /// The weights file of `backbone`. With several `--weights`, or with `matchByContent` (a run
+    /// of several networks), each file is matched by what it holds (a DINOv2 state dict has
+    /// `cls_token`), so their order does not matter; in a run of several networks, a network that
+    /// none of them holds is looked for where `WeightsLocator` looks. One `--weights` file for one
+    /// network is taken as given and refused, by its loader, if it is another network's.
+    static func weightsFile(for backbone: Backbone, among explicit: [String], matchByContent: Bool = false) throws
+        -> URL {
         let locator = WeightsLocator(file: backbone.weightsFile)
-        guard explicit.count > 1 else { return try locator.locate(explicit: explicit.first) }
+        guard explicit.count > 1 || (matchByContent && !explicit.isEmpty) else {
+            return try locator.locate(explicit: explicit.first)
+        }
         for path in explicit {
             let url = try locator.locate(explicit: path)
             let isDINOv2 = try TorchCheckpoint.parameterNames(contentsOf: url).contains("cls_token")
             if isDINOv2 == (backbone.dinov2Size != nil) { return url }
         }
+        if matchByContent { return try locator.locate(explicit: nil) }
         throw InputError("--weights: none of \(explicit.joined(separator: ", ")) holds \(backbone.displayName) "
             + "weights (--backbone \(backbone.rawValue))")
     }
+}
+
+// MARK: - The networks of one run
+
+/// The networks of a run of one or more backbones, each loaded when it is first needed, so that
+/// a run that reads every set from files and explains no image loads none. Not thread-safe: load
+/// what concurrent work needs before it starts.
+final class LoadedModels {
+    let options: NetworkOptions
+    let quiet: Bool
+    /// Called with the seconds each load took.
+    var onLoad: (Double) -> Void = { _ in }
+    private var models: [Backbone: LoadedModel] = [:]
+
+    init(_ options: NetworkOptions, quiet: Bool) {
+        self.options = options
+        self.quiet = quiet
+    }
+
+    /// The network of `backbone`, loading it now if it is not loaded yet.
+    func model(_ backbone: Backbone) throws -> LoadedModel {
+        if let model = models[backbone] { return model }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let model = try LoadedModel.load(backbone, weights: options.weights,
+                                         matchByContent: options.backbones.backbones.count > 1, quiet: quiet)
+        onLoad(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        models[backbone] = model
+        return model
+    }
+
+    /// The networks loaded so far, in `--backbone` order.
+    var loaded: [LoadedModel] { options.backbones.backbones.compactMap { models[$0] } }
 }
 
 /// SHA-256 of a file, read in 4 MiB chunks.

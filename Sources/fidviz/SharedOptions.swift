@@ -5,18 +5,36 @@ import Frechet
 import NumpyFiles
 import Report
 
-/// `--weights PATH`, accepted by every command that runs the network.
+/// `--backbone` and `--weights PATH`, accepted by every command that runs a network.
 struct NetworkOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The network: inception (FID, as pytorch-fid; the default) or dinov2-vits14, dinov2-vitb14, dinov2-vitl14 (FD_DINOv2, as dgm-eval).",
+    @Option(name: .customLong("backbone"), help: ArgumentHelp(
+        "The network: inception (FID, as pytorch-fid; the default) or dinov2-vits14, dinov2-vitb14, dinov2-vitl14 (FD_DINOv2, as dgm-eval). explain takes a comma list, e.g. inception,dinov2-vitl14: one column of per-image distances per network, ranked by the first.",
         valueName: "name"))
-    var backbone: Backbone = .inception
+    var backbones = BackboneList([.inception])
 
     @Option(name: .long, help: ArgumentHelp(
         "A weights file (repeatable, one per backbone, matched to its network by its content): pytorch-fid's pt_inception-2015-12-05-6726825d.pth, or dinov2_vit{s,b,l}14_pretrain.pth.",
         discussion: "Default: $FIDVIZ_WEIGHTS, then the fidviz and torch hub caches. DINOv2: the fidviz and torch hub caches.",
         valueName: "path"))
     var weights: [String] = []
+
+    /// The one network of a single-network command; explain's ranking network.
+    var backbone: Backbone { backbones.backbones[0] }
+
+    func validate() throws {
+        let list = backbones.backbones
+        if let repeated = list.enumerated().first(where: { list[..<$0.offset].contains($0.element) })?.element {
+            throw ValidationError("--backbone names \(repeated.rawValue) twice")
+        }
+    }
+
+    /// For the commands that see the images through one network: refuses a comma list.
+    func requireOneBackbone() throws {
+        guard backbones.backbones.count == 1 else {
+            throw ValidationError("--backbone \(backbones.defaultValueDescription): this command takes one network; "
+                + "`fidviz explain` takes several")
+        }
+    }
 }
 
 /// Progress and verbosity shared by long-running commands.

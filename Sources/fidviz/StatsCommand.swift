@@ -53,6 +53,8 @@ struct StatsCommand: ParsableCommand {
 
     var quiet: Bool { outputOptions.quiet }
 
+    func validate() throws { try network.requireOneBackbone() }
+
     func run() throws {
         try npzOutput.checkWritable()
         switch try SetSource(inputs, flag: nil) {

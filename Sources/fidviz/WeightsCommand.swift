@@ -77,6 +77,8 @@ struct WeightsCommand: ParsableCommand {
 
         @OptionGroup var network: NetworkOptions
 
+        func validate() throws { try network.requireOneBackbone() }
+
         func run() throws {
             print(try LoadedModel.weightsFile(for: network.backbone, among: network.weights).path)
         }

@@ -259,8 +259,10 @@ final class BadInputMatrixTests: FidvizTestCase {
         let weights = try self.weights
         let message = "Missing expected argument '--ref <ref>'"
         try assertRefused("fid", status: 64, message: message) { _ in ["fid", self.images, "--weights", weights] }
-        try assertRefused("explain", status: 64, message: message) { _ in [self.oneImage, "--weights", weights] }
-        try assertRefused("explain (named)", status: 64, message: message) { _ in ["explain", self.oneImage] }
+        // explain's --ref is repeatable (once per network), which the usage says with "...".
+        let repeatable = "Missing expected argument '--ref <ref> ...'"
+        try assertRefused("explain", status: 64, message: repeatable) { _ in [self.oneImage, "--weights", weights] }
+        try assertRefused("explain (named)", status: 64, message: repeatable) { _ in ["explain", self.oneImage] }
 
         // Without --quiet, ArgumentParser's usage text follows the error line.
         let loud = try fidviz(["fid", images])

@@ -172,11 +172,11 @@ final class ClassMatchingReportTests: XCTestCase {
         var reference = ClassMatching.Analysis.Reference(pool3: pool3, top1Histogram: [20, 20, 20, 20, 20])
         reference.logits = logitStatistics
         reference.topNMultiHot = multiHot
-        reference.otherFeatures = ["clip": clip]
+        reference.otherFeatures = [.named("clip"): clip]
         var generatedSide = ClassMatching.Analysis.Generated(
             pool3: FeatureRows(generated.rows, dimension: d), logits: FeatureRows(logits, dimension: classes),
             topClasses: topClasses(logits, classes: classes, n: 2))
-        generatedSide.otherFeatures = ["clip": clipRows]
+        generatedSide.otherFeatures = [.named("clip"): clipRows]
         let report = try ClassMatching.Analysis(reference: reference, generated: generatedSide, options: options)
 
         let rows = FeatureRows(generated.rows, dimension: d)
@@ -206,7 +206,7 @@ final class ClassMatchingReportTests: XCTestCase {
         XCTAssertEqual(report.fdLogitsTop1Matched,
                        try FrechetDistance.distance(reference: logitStatistics, rows: logitRows,
                                                     weights: top1.weights))
-        XCTAssertEqual(report.otherFeatures.map(\.name), ["clip"])
+        XCTAssertEqual(report.otherFeatures.map(\.space), [.named("clip")])
         XCTAssertEqual(report.otherFeatures[0].fdPool3Weighted,
                        try FrechetDistance.distance(reference: clip, rows: clipRows, weights: matched.weights))
         XCTAssertEqual(report.otherFeatures[0].fd,

@@ -13,6 +13,7 @@ final class FuzzRegressionTests: XCTestCase {
     func testNpz() throws { try feedRegressionFiles(.npz) }
     func testStatistics() throws { try feedRegressionFiles(.statistics) }
     func testPNG() throws { try feedRegressionFiles(.png) }
+    func testHuman() throws { try feedRegressionFiles(.human) }
 
     func testEveryTargetHasARegressionFolder() {
         for target in FuzzTarget.allCases {

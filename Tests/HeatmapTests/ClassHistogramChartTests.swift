@@ -28,15 +28,15 @@ final class ClassHistogramChartTests: XCTestCase {
         let image = try Support.decodePNG(png)
         XCTAssertEqual(image.width, 960)
         XCTAssertGreaterThan(image.height, 4 * 26)
-        XCTAssertGreaterThan(count(ClassHistogramChart.generatedColor, in: image), 200)
-        XCTAssertGreaterThan(count(ClassHistogramChart.referenceColor, in: image), 200)
+        XCTAssertGreaterThan(Support.count(ClassHistogramChart.generatedColor, in: image), 200)
+        XCTAssertGreaterThan(Support.count(ClassHistogramChart.referenceColor, in: image), 200)
     }
 
     func testChartWithoutReferenceHasNoReferenceBars() throws {
         let generatedOnly = ClassHistogram(counts: [ClassCount(index: 1, label: "goldfish", generated: 4)], generatedTotal: 4)
         let image = try Support.decodePNG(try ClassHistogramChart.renderPNG(generatedOnly))
-        XCTAssertGreaterThan(count(ClassHistogramChart.generatedColor, in: image), 200)
-        XCTAssertEqual(count(ClassHistogramChart.referenceColor, in: image), 0)
+        XCTAssertGreaterThan(Support.count(ClassHistogramChart.generatedColor, in: image), 200)
+        XCTAssertEqual(Support.count(ClassHistogramChart.referenceColor, in: image), 0)
     }
 
     func testEmptyHistogramStillRenders() throws {
@@ -51,15 +51,5 @@ final class ClassHistogramChartTests: XCTestCase {
         XCTAssertEqual(ClassHistogramChart.tidyCeiling(0.24), 0.25, accuracy: 1e-12)
         XCTAssertEqual(ClassHistogramChart.tidyCeiling(0.033), 0.04, accuracy: 1e-12)
         XCTAssertEqual(ClassHistogramChart.tidyCeiling(0.2), 0.2, accuracy: 1e-12)
-    }
-
-    private func count(_ color: RGBColor, in image: RGBImage) -> Int {
-        let c = color.bytes
-        var n = 0
-        for i in stride(from: 0, to: image.rgb.count, by: 3)
-        where image.rgb[i] == c.r && image.rgb[i + 1] == c.g && image.rgb[i + 2] == c.b {
-            n += 1
-        }
-        return n
     }
 }

@@ -17,6 +17,17 @@ enum Support {
         try PNGDecoder.decode(data: Data(bytes), name: "encoded PNG")
     }
 
+    /// How many pixels of `image` have exactly `color`.
+    static func count(_ color: RGBColor, in image: RGBImage) -> Int {
+        let c = color.bytes
+        var n = 0
+        for i in stride(from: 0, to: image.rgb.count, by: 3)
+        where image.rgb[i] == c.r && image.rgb[i + 1] == c.g && image.rgb[i + 2] == c.b {
+            n += 1
+        }
+        return n
+    }
+
     /// A fresh empty folder under the system temp directory.
     static func temporaryFolder(_ name: String = #function) throws -> URL {
         let safe = name.filter { $0.isLetter || $0.isNumber }

@@ -16,6 +16,24 @@ final class TorchCheckpointMappingTests: XCTestCase {
         return url
     }
 
+    /// A zip file's keys come from its pickle: a file without its storages does not load, yet
+    /// lists its keys. A legacy file is loaded whole for them.
+    func testParameterNamesOfAZipComeFromItsPickleAlone() throws {
+        let floats: [UInt8] = (0 ..< 6).flatMap { withUnsafeBytes(of: Float($0).bitPattern.littleEndian, Array.init) }
+        let object = stateDict([("w", { $0.tensor(key: "0", numel: 6, size: [3, 2], stride: [2, 1]) }),
+                                ("cls_token", { $0.tensor(key: "1", numel: 6, size: [6], stride: [1]) })])
+        let whole = try temporaryFile("whole.pth", storedZip([("archive/data.pkl", object + [0x2e]),
+                                                               ("archive/data/0", floats), ("archive/data/1", floats)]))
+        XCTAssertEqual(try TorchCheckpoint.parameterNames(contentsOf: whole),
+                       Set(try TorchCheckpoint.load(contentsOf: whole).keys))
+        let pickleOnly = try temporaryFile("pickle-only.pth", storedZip([("archive/data.pkl", object + [0x2e])]))
+        XCTAssertThrowsError(try TorchCheckpoint.load(contentsOf: pickleOnly))
+        XCTAssertEqual(try TorchCheckpoint.parameterNames(contentsOf: pickleOnly), ["w", "cls_token"])
+        let legacy = try temporaryFile("legacy.pth", legacyFile(
+            stateDict([("w", { $0.tensor(key: "0", numel: 6, size: [2, 3], stride: [1, 2]) })]), storages: [("0", 6, floats)]))
+        XCTAssertEqual(try TorchCheckpoint.parameterNames(contentsOf: legacy), ["w"])
+    }
+
     /// Pages given back are read from the file again when touched.
     func testReleasedPagesReadBackTheFile() throws {
         let bytes = Data((0 ..< 200_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })

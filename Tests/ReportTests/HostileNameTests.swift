@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import Heatmap
 import Pixels
 import Report
@@ -34,7 +35,7 @@ final class HostileNameTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: work) }
         let rows = Self.names.enumerated().map { Support.row($1, delta: Double($0) - 2, explained: true) }
         let folder = try ReportFolder(path: work.appendingPathComponent("report").path, force: false)
-        let writer = ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: ["mixed_7c"],
+        let writer = ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: [MapLayer("mixed_7c", space: .inceptionPool3)],
                                   warning: nil)
         let json = try writer.write(RankedRows(rows, top: 4, best: 4), summary: Support.summary(), referenceHistogram: nil)
         try folder.commit()

@@ -1,4 +1,5 @@
 import Foundation
+import Frechet
 import Heatmap
 import NumpyFiles
 import Pixels
@@ -21,7 +22,7 @@ final class ReportWriterTests: XCTestCase {
             Support.row("quiet.png", delta: 0.1),
         ]
         let folder = try ReportFolder(path: work.appendingPathComponent("report").path, force: false)
-        let writer = ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: ["mixed_7c"],
+        let writer = ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: [MapLayer("mixed_7c", space: .inceptionPool3)],
                                   warning: nil)
         let json = try writer.write(RankedRows(rows, top: 2, best: 1), summary: Support.summary(), referenceHistogram: nil)
         try folder.commit()
@@ -78,7 +79,7 @@ final class ReportWriterTests: XCTestCase {
         let plane = 96 * 96
         row.maps?.pixelGradient = (0 ..< 3 * plane).map { i in i % plane == 96 * 10 + 20 ? (i < plane ? -4 : 1) : 0.01 }
         let folder = try ReportFolder(path: work.appendingPathComponent("r").path, force: false)
-        _ = try ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: ["mixed_7c"],
+        _ = try ReportWriter(folder: folder, style: FigureStyle(forceBitmapFont: true), layers: [MapLayer("mixed_7c", space: .inceptionPool3)],
                              warning: nil).write(RankedRows([row], top: 1, best: 0), summary: Support.summary(),
                                                  referenceHistogram: nil)
         try folder.commit()

@@ -62,3 +62,37 @@ final class DINOv2ExplainTests: XCTestCase {
     func testAstronaut() throws { try check("astronaut") }
     func testChelseaCrop96() throws { try check("chelsea_crop96") }
 }
+
+/// Phase 2's DINOv2 maps from the tokens phase 1 kept: starting at the last block's input gives
+/// the features, contribution and map a full pass gives, to the bit (the depth-2 ViT-S/14).
+final class DINOv2LastBlockInputTests: XCTestCase {
+    func testMapFromKeptTokensEqualsMapFromPixels() throws {
+        let model = DINOv2(weights: SeededDINOv2Weights.weights(DINOv2Architecture(size: .vits14, depth: 2), seed: 0))
+        let contribution = try lowRankContribution(Npz.read(contentsOf: Fixtures.url("dinov2/dinov2-vits14-stats.npz")))
+        let pixels = try ["astronaut", "camera", "horse"].map {
+            DINOv2Preprocessing.pixels01(of: try ImageDecoder.decode(contentsOf: Fixtures.url("golden/images/\($0).png")))
+        }
+        // As phase 1 runs: a batch split across workers, several images per pass.
+        let batch = Tensor.concatenate(pixels, axis: 0)
+        let kept = model.forwardInParallel(batch, keepingLastBlockInputs: true, workers: 2, imagesPerPass: 2)
+        let tokens = try XCTUnwrap(kept.lastBlockInputs)
+        XCTAssertEqual(tokens.shape, [3, 257, 384])
+        XCTAssertEqual(kept.features.data, model.forwardInParallel(batch, workers: 2, imagesPerPass: 2).data,
+                       "keeping the tokens changes no feature")
+        let explainer = DINOv2Explainer(model: model)
+        for (i, image) in pixels.enumerated() {
+            // Phase 2 runs each image with single-threaded BLAS, as each of phase 1's workers does.
+            let (full, fromTokens) = ComputeRuntime.withThreads(1) {
+                (explainer.explain(pixels01: image) { contribution.evaluate(feature: $0) },
+                 explainer.explain(lastBlockInput: tokens.sliced(axis: 0, i ..< i + 1)) { contribution.evaluate(feature: $0) })
+            }
+            XCTAssertEqual(fromTokens.layer, "blocks.1.norm1")
+            XCTAssertEqual(fromTokens.features, full.features, "image \(i): features")
+            XCTAssertEqual(fromTokens.features, Array(kept.features.data[i * 384 ..< (i + 1) * 384]), "image \(i): phase 1's")
+            XCTAssertEqual(fromTokens.contribution, full.contribution, "image \(i): contribution")
+            XCTAssertEqual([fromTokens.sensitivity.height, fromTokens.sensitivity.width], [16, 16])
+            XCTAssertEqual(fromTokens.sensitivity.values, full.sensitivity.values, "image \(i): map")
+            XCTAssertTrue(full.sensitivity.values.contains { $0 != 0 }, "image \(i): the map is not empty")
+        }
+    }
+}

@@ -12,17 +12,18 @@ final class LimitsTests: XCTestCase {
         XCTAssertEqual(limits.maxPickleDepth, 32)
         XCTAssertEqual(limits.maxNpzMemberBytes, 2_147_483_648)
         XCTAssertEqual(limits.maxFolderFiles, 10_000_000)
+        XCTAssertEqual(limits.maxCSVBytes, 268_435_456)
     }
 
     func testEnvironmentOverridesEachOverridableLimit() {
         let environment = [
             "FIDVIZ_MAX_IMAGE_PIXELS": "1000", "FIDVIZ_MAX_TENSOR_ELEMENTS": "2_000",
-            "FIDVIZ_MAX_NPZ_MEMBER_BYTES": "3000", "FIDVIZ_MAX_FILES": "4000",
+            "FIDVIZ_MAX_NPZ_MEMBER_BYTES": "3000", "FIDVIZ_MAX_FILES": "4000", "FIDVIZ_MAX_CSV_BYTES": "5000",
         ]
         let (limits, problems) = Limits.parsing { environment[$0] }
         XCTAssertEqual(problems, [])
         XCTAssertEqual(limits, Limits(maxImagePixels: 1000, maxTensorElements: 2000, maxNpzMemberBytes: 3000,
-                                      maxFolderFiles: 4000))
+                                      maxFolderFiles: 4000, maxCSVBytes: 5000))
     }
 
     func testNoEnvironmentGivesTheDefaults() {
