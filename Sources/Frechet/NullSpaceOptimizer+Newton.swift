@@ -10,12 +10,18 @@ struct NewtonSearch {
     private(set) var w: [Double]
     private var moments: WeightedFrechetDistance.Moments
     private var point: WeightedFrechetDistance.Point
+    /// B and Y = X B at `point`, for its gradient and its curvature.
+    private var rotation: WeightedFrechetDistance.Rotation
     private(set) var fid: Double
     /// dFID/dw, [N].
     private(set) var g: [Double]
     private(set) var evaluations = 1
     private(set) var gradients = 1
     private(set) var hessianProducts = 0
+    /// Wall seconds spent in each part of the work so far.
+    private(set) var seconds = NullSpaceOptimizer.Seconds()
+    /// mu of the Levenberg-Marquardt term mu diag(H) added to the model's Hessian.
+    private var damping = NewtonSearch.smallestDamping
 
     static let armijo = 1e-4
     /// Conjugate-gradient iterations per step.
@@ -24,7 +30,11 @@ struct NewtonSearch {
     /// products resolve.
     static let smallestForcing = 1e-3
     /// Trials of one line search.
-    static let trialLimit = 10
+    static let trialLimit = 6
+    /// The damping mu after full steps; it grows tenfold after a shortened step and a hundredfold
+    /// (and the step is solved again) after a failed line search, up to `dampingRetries` solves.
+    static let smallestDamping = 1e-6
+    static let dampingRetries = 3
     /// A weight whose step would shrink it by more than e^36 becomes 0.
     static let vanishingExponent = -36.0
     /// Solves again with the weights that a solve takes below zero held at the bound.
@@ -33,10 +43,13 @@ struct NewtonSearch {
     init(objective: WeightedFrechetDistance, weights: [Double]) throws {
         self.objective = objective
         w = weights
-        moments = objective.moments(weights)
-        point = try objective.evaluate(moments, vectors: true)
-        fid = point.distance
-        g = objective.gradient(at: point)
+        var seconds = NullSpaceOptimizer.Seconds()
+        let moments = seconds.timed(\.moments) { objective.moments(weights) }
+        let point = try seconds.timed(\.spectra) { try objective.evaluate(moments, vectors: true) }
+        let rotation = seconds.timed(\.gradients) { objective.rotation(at: point) }
+        g = seconds.timed(\.gradients) { objective.gradient(at: point, rotation: rotation) }
+        (self.moments, self.point, self.rotation, fid, self.seconds) = (moments, point, rotation, point.distance,
+                                                                         seconds)
     }
 
     enum Outcome {
@@ -50,15 +63,22 @@ struct NewtonSearch {
 
     /// One Newton step (see `NullSpaceOptimizer`).
     mutating func step(tolerance: Double) throws -> Outcome {
-        let curvature = objective.curvature(at: point)
+        let (point, rotation, objective) = (self.point, self.rotation, self.objective)
+        let curvature = seconds.timed(\.curvature) { objective.curvature(at: point, rotation: rotation) }
         var mean = 0.0
         for i in 0..<w.count { mean += w[i] * g[i] }
         let free = (0..<w.count).filter { w[$0] > 0 || g[$0] < mean }
         guard !free.isEmpty else { return .converged }
-        let (direction, model) = newtonDirection(curvature, free: free)
-        guard -model > max(tolerance * abs(fid), point.roundingLevel) else { return .converged }
-        guard let full = try lineSearch(direction) else { return .stalled }
-        return .stepped(full: full)
+        for _ in 0..<Self.dampingRetries {
+            let (direction, model) = newtonDirection(curvature, free: free)
+            guard -model > max(tolerance * abs(fid), point.roundingLevel) else { return .converged }
+            if let full = try lineSearch(direction) {
+                damping = full ? max(damping / 10, Self.smallestDamping) : damping * 10
+                return .stepped(full: full)
+            }
+            damping *= 100
+        }
+        return .stalled
     }
 
     /// The Newton direction on the free weights: the minimiser of the model g . s + s^T H s / 2 over
@@ -126,6 +146,14 @@ struct NewtonSearch {
             mean /= Double(free.count)
             for i in 0..<n { v[i] -= mean }
         }
+        // (H + damping diag(H)) v, less its mean over the free weights.
+        func product(_ v: [Double]) -> [Double] {
+            var hv = seconds.timed(\.products) { curvature.times(v) }
+            hessianProducts += 1
+            withoutMean(&hv)
+            for i in 0..<n where v[i] != 0 { hv[i] += damping * max(curvature.diagonal[i], floor) * v[i] }
+            return hv
+        }
         // The start: -w on the bound weights, their mass spread over the free ones.
         var s = [Double](repeating: 0, count: n)
         var hs = [Double](repeating: 0, count: n)  // H s
@@ -136,9 +164,7 @@ struct NewtonSearch {
                 held += w[i]
             }
             for i in free { s[i] = held * inverseDiagonal[i] / inverseTotal }
-            hs = curvature.times(s)
-            hessianProducts += 1
-            withoutMean(&hs)
+            hs = product(s)
         }
         func model() -> Double {
             var value = 0.0
@@ -161,9 +187,7 @@ struct NewtonSearch {
         let eta = max(Self.smallestForcing,
                       min(0.1, (reference / max(abs(fid), Double.leastNormalMagnitude)).squareRoot()))
         for iteration in 0..<Self.conjugateGradientLimit {
-            var hp = curvature.times(p)
-            hessianProducts += 1
-            withoutMean(&hp)
+            let hp = product(p)
             let curvatureAlong = dot(p, hp)
             guard curvatureAlong > 0 else {
                 // Not convex along p: keep the best step so far, or move along p.
@@ -203,7 +227,7 @@ struct NewtonSearch {
     /// when the path starts uphill (weights held at the bound fall faster at first than the model
     /// has them). Returns whether the full step was taken, or nil when no trial lowered FID.
     private mutating func lineSearch(_ p: [Double]) throws -> Bool? {
-        let n = w.count
+        let n = w.count, objective = self.objective
         var slope = 0.0, weightedMean = 0.0, sum = 0.0
         for i in 0..<n {
             slope += g[i] * p[i]
@@ -211,7 +235,7 @@ struct NewtonSearch {
             sum += p[i]
         }
         slope -= weightedMean * sum
-        let directionMoments = objective.moments(p)
+        let directionMoments = seconds.timed(\.moments) { objective.moments(p) }
         var alpha = 1.0
         for attempt in 0..<Self.trialLimit {
             var trial = w
@@ -229,10 +253,15 @@ struct NewtonSearch {
                 }
             }
             var trialMoments = moments.adding(directionMoments, times: alpha)
-            if anyShrunk { trialMoments = trialMoments.adding(objective.moments(correction), times: 1) }
+            if anyShrunk {
+                let shrunk = seconds.timed(\.moments) { objective.moments(correction) }
+                trialMoments = trialMoments.adding(shrunk, times: 1)
+            }
             let total = trialMoments.total
             // With vectors for the first trial, which is usually taken.
-            let trialPoint = try objective.evaluate(trialMoments, vectors: attempt == 0)
+            let trialPoint = try seconds.timed(\.spectra) {
+                try objective.evaluate(trialMoments, vectors: attempt == 0)
+            }
             evaluations += 1
             var predicted = 0.0  // g . (w(alpha) - w)
             for i in 0..<n { predicted += g[i] * (trial[i] / total - w[i]) }
@@ -249,15 +278,20 @@ struct NewtonSearch {
 
     private mutating func accept(_ weights: [Double], _ newMoments: WeightedFrechetDistance.Moments,
                                  _ newPoint: WeightedFrechetDistance.Point) throws {
+        let objective = self.objective
         w = weights
         moments = newMoments
         point = newPoint
         if point.spectrum == nil {
-            point = try objective.evaluate(moments, vectors: true)
+            let moments = self.moments
+            point = try seconds.timed(\.spectra) { try objective.evaluate(moments, vectors: true) }
             evaluations += 1
         }
         fid = point.distance
-        g = objective.gradient(at: point)
+        let point = self.point
+        let rotation = seconds.timed(\.gradients) { objective.rotation(at: point) }
+        self.rotation = rotation
+        g = seconds.timed(\.gradients) { objective.gradient(at: point, rotation: rotation) }
         gradients += 1
     }
 }

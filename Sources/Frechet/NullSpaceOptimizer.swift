@@ -1,3 +1,5 @@
+import Dispatch
+
 // MARK: - The lowest FID that weighting these images can reach
 
 /// Minimises FID(w) (`WeightedFrechetDistance`) over the probability simplex: the weights
@@ -64,6 +66,29 @@ public struct NullSpaceOptimizer: Sendable {
         public let fidEvaluations: Int
         public let gradientEvaluations: Int
         public let hessianProducts: Int
+        /// Where the time went.
+        public let seconds: Seconds
+    }
+
+    /// Wall seconds of each part of the optimiser's work (profiling; `fidviz-bench --nullspace`).
+    public struct Seconds: Sendable {
+        /// Co-moments sum_i v_i x_i x_i^T of weights and of steps (N d^2 / 2 each).
+        public var moments = 0.0
+        /// FID from moments: the d x d congruence and its eigendecomposition (or the k x k one).
+        public var spectra = 0.0
+        /// Gradients from a spectrum: the rotated rows Y = X B and each row's form.
+        public var gradients = 0.0
+        /// The curvature at a point: the Hessian's diagonal.
+        public var curvature = 0.0
+        /// Hessian products H p.
+        public var products = 0.0
+
+        /// Runs `body`, adding its wall time to the part at `part`.
+        mutating func timed<T>(_ part: WritableKeyPath<Seconds, Double>, _ body: () throws -> T) rethrows -> T {
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { self[keyPath: part] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+            return try body()
+        }
     }
 
     /// Minimises from `initialWeights` (default uniform).
@@ -108,6 +133,6 @@ public struct NullSpaceOptimizer: Sendable {
             reason: reason, frankWolfeGap: mean - (search.g.min() ?? 0),
             effectiveSampleSize: WeightedStatistics.effectiveSampleSize(weights),
             fidEvaluations: search.evaluations + 1, gradientEvaluations: search.gradients,
-            hessianProducts: search.hessianProducts)
+            hessianProducts: search.hessianProducts, seconds: search.seconds)
     }
 }

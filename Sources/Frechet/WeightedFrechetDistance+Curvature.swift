@@ -26,34 +26,71 @@ extension WeightedFrechetDistance {
     ///     H_ii = 2 (1 - s) |x_i|^2 + 2 s a_i . lambda^{-1/2} - s^2 a_i^T D a_i + 4 s^2 a_i^T D b_i
     ///            - 2 s^2 b_i^T D b_i - 2 s^2 a_i^T D (u o u),   a_i = y_i o y_i,  b_i = y_i o u.
     ///
-    /// Cost: Y = X B once (N x d x m), the diagonal two N x m x m products; each H p one weighted
-    /// co-moment Y^T diag(p) Y (N m^2 / 2, `ssyrk`) and one N x m x m product. Y and these products
-    /// are Float32: the Hessian only shapes the steps, while every FID and gradient the steps are
-    /// judged by stays Float64 (docs/maths.md). Y is kept when it fits `storedLimit` (256 MiB; N =
-    /// 32,768 at m = 2048), otherwise each block of rows is rotated again when a product needs it.
+    /// Cost: Y = X B (`Rotation`, shared with the gradient), the diagonal two N x m x m products;
+    /// each H p one weighted co-moment Y^T diag(p) Y (N m^2 / 2, `ssyrk`) and one N x m x m
+    /// product. Y and these products are Float32: the Hessian only shapes the steps, while every
+    /// FID the steps are judged by stays Float64 (docs/maths.md).
     struct Curvature {
-        let objective: WeightedFrechetDistance
-        /// N and m.
-        let count: Int, kept: Int
-        /// Y, row-major [N, m], when it fits `storedLimit`.
-        let rotated: [Float]?
-        /// B on the kept eigenvalues, row-major [d, m], in Float64 and Float32.
-        let basis: [Double], basis32: [Float]
-        /// u = B^T delta and lambda^{-1/2}, [m].
-        let offset: [Double], inverseRoot: [Double]
+        /// B, Y and lambda on the kept eigenvalues.
+        let rotation: Rotation
+        /// u = B^T delta, [m].
+        let offset: [Double]
         /// D, row-major [m, m].
         let divided: [Double]
         /// H_ii, [N].
         fileprivate(set) var diagonal: [Double] = []
 
-        /// The largest Y kept in memory, in Float32 values.
-        static let storedLimit = 1 << 26
+        var objective: WeightedFrechetDistance { rotation.objective }
+        /// N and m.
+        var count: Int { rotation.objective.rows.count }
+        var kept: Int { rotation.kept }
+    }
+
+    /// The curvature at the point `rotation` was made from, whose offset mu_w - c is `offset`.
+    func curvature(at point: Point, rotation: Rotation) -> Curvature {
+        let d = rows.dimension, m = rotation.kept
+        let roots = rotation.roots
+        var divided = [Double](repeating: 0, count: m * m)
+        for a in 0..<m {
+            for b in 0..<m { divided[a * m + b] = -1 / (roots[a] * roots[b] * (roots[a] + roots[b])) }
+        }
+        var offset = [Double](repeating: 0, count: m)
+        if m > 0 {
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(m), 1.0, rotation.basis, Int32(m), point.offset, 1,
+                        0.0, &offset, 1)
+        }
+        var curvature = Curvature(rotation: rotation, offset: offset, divided: divided)
+        curvature.diagonal = curvature.hessianDiagonal()
+        return curvature
     }
 
     /// The curvature at `point` (which must carry its spectrum).
     func curvature(at point: Point) -> Curvature {
+        curvature(at: point, rotation: rotation(at: point))
+    }
+
+    /// M's kept eigenvectors as the rows see them: B = F Q on the m eigenvalues of M above the
+    /// pseudo-inverse cutoff, and the rotated rows Y = X B (x_i = f_i - c), which the gradient
+    /// and the curvature both read. Y is Float32, kept when it fits `storedLimit` (256 MiB; N =
+    /// 32,768 at m = 2048), otherwise each block of rows is rotated again when it is read.
+    struct Rotation {
+        let objective: WeightedFrechetDistance
+        let kept: Int
+        /// sqrt(lambda) on the kept eigenvalues, [m].
+        let roots: [Double]
+        /// B, row-major [d, m], in Float64 and Float32.
+        let basis: [Double], basis32: [Float]
+        /// Y, row-major [N, m], when it fits `storedLimit`.
+        let rotated: [Float]?
+
+        /// The largest Y kept in memory, in Float32 values.
+        static let storedLimit = 1 << 26
+    }
+
+    /// The rotation at `point` (which must carry its spectrum).
+    func rotation(at point: Point) -> Rotation {
         guard let spectrum = point.spectrum else {
-            preconditionFailure("WeightedFrechetDistance.curvature needs the eigenvectors of M")
+            preconditionFailure("WeightedFrechetDistance needs the eigenvectors of M here")
         }
         let d = rows.dimension, n = rows.count
         let cutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: spectrum.lambda)
@@ -63,31 +100,17 @@ extension WeightedFrechetDistance {
         for (a, k) in keptIndices.enumerated() {
             for i in 0..<d { basis[i * m + a] = spectrum.transform[i * d + k] }
         }
-        let roots = keptIndices.map { spectrum.lambda[$0].squareRoot() }
-        var divided = [Double](repeating: 0, count: m * m)
-        for a in 0..<m {
-            for b in 0..<m { divided[a * m + b] = -1 / (roots[a] * roots[b] * (roots[a] + roots[b])) }
-        }
-        var offset = [Double](repeating: 0, count: m)
-        if m > 0 {
-            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(m), 1.0, basis, Int32(m), point.offset, 1,
-                        0.0, &offset, 1)
-        }
         let basis32 = basis.map(Float.init)
-        let rotated = n * m <= Curvature.storedLimit
-            ? rows.projected(onto: basis32, columns: m, centre: centre) : nil
-        var curvature = Curvature(objective: self, count: n, kept: m, rotated: rotated, basis: basis,
-                                  basis32: basis32, offset: offset, inverseRoot: roots.map { 1 / $0 },
-                                  divided: divided)
-        curvature.diagonal = curvature.hessianDiagonal()
-        return curvature
+        let rotated = n * m <= Rotation.storedLimit ? rows.projected(onto: basis32, columns: m, centre: centre) : nil
+        return Rotation(objective: self, kept: m, roots: keptIndices.map { spectrum.lambda[$0].squareRoot() },
+                        basis: basis, basis32: basis32, rotated: rotated)
     }
 }
 
-extension WeightedFrechetDistance.Curvature {
+extension WeightedFrechetDistance.Rotation {
     /// Calls `body(first row, Y of the block [rows, m], rows)` for each block of rows in order.
-    private func forEachBlock(_ body: (Int, UnsafePointer<Float>, Int) -> Void) {
-        let m = kept, blockRows = FeatureRows.blockRows
+    func forEachBlock(_ body: (Int, UnsafePointer<Float>, Int) -> Void) {
+        let m = kept, count = objective.rows.count, blockRows = FeatureRows.blockRows
         var scratch = rotated == nil ? [Float](repeating: 0, count: blockRows * m) : []
         var start = 0
         while start < count {
@@ -105,11 +128,35 @@ extension WeightedFrechetDistance.Curvature {
         }
     }
 
+    /// `forEachBlock` with Y computed again in `T` (Float64 for a gradient in Float64).
+    func forEachBlock<T: BLASScalar>(as _: T.Type, _ body: (Int, UnsafePointer<T>, Int) -> Void) {
+        let m = kept, count = objective.rows.count, blockRows = FeatureRows.blockRows
+        let basisT = basis.map { T($0) }
+        var scratch = [T](repeating: 0, count: blockRows * m)
+        var start = 0
+        while start < count {
+            let end = min(start + blockRows, count)
+            scratch.withUnsafeMutableBufferPointer { block in
+                objective.rows.project(start..<end, onto: basisT, columns: m, centre: objective.centre,
+                                       into: block.baseAddress!)
+                body(start, block.baseAddress!, end - start)
+            }
+            start = end
+        }
+    }
+}
+
+extension WeightedFrechetDistance.Curvature {
+    private func forEachBlock(_ body: (Int, UnsafePointer<Float>, Int) -> Void) {
+        rotation.forEachBlock(body)
+    }
+
     /// H_ii by the formula above: a_i^T D and b_i^T D are two N x m x m products.
     fileprivate func hessianDiagonal() -> [Double] {
         let n = count, m = kept, s = objective.scale
-        let norms = objective.rows.squaredNorms(centre: objective.centre)
+        let norms = objective.squaredNorms
         var result = (0..<n).map { 2 * (1 - s) * norms[$0] }
+        let inverseRoot = rotation.roots.map { 1 / $0 }
         guard m > 0 else { return result }
         let u = offset
         let uSquared = u.map { $0 * $0 }
@@ -152,7 +199,8 @@ extension WeightedFrechetDistance.Curvature {
         var result = rows.dots(shift, centre: centre).map { 2 * (1 - s) * $0 }
         guard m > 0 else { return result }
         var du = [Double](repeating: 0, count: m)
-        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(m), 1.0, basis, Int32(m), shift, 1, 0.0, &du, 1)
+        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(m), 1.0, rotation.basis, Int32(m), shift, 1, 0.0,
+                    &du, 1)
         // S = Y^T diag(p) Y, upper triangle: each block's rows of positive and of negative p,
         // scaled by sqrt|p|.
         var gram = [Float](repeating: 0, count: m * m)
@@ -182,7 +230,7 @@ extension WeightedFrechetDistance.Curvature {
             }
         }
         // t = 2 s (lambda^{-1/2} o du + E u).
-        var t = (0..<m).map { 2 * s * inverseRoot[$0] * du[$0] }
+        var t = (0..<m).map { 2 * s * du[$0] / rotation.roots[$0] }
         cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(m), 2 * s, e, Int32(m), offset, 1, 1.0, &t, 1)
         let e32 = e.map(Float.init)
         var ye = [Float](repeating: 0, count: FeatureRows.blockRows * m)

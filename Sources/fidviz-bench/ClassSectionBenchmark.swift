@@ -50,7 +50,7 @@ enum ClassSectionBenchmark {
         func describe(_ result: NullSpaceOptimizer.Result) -> String {
             "\(result.iterations) iterations (\(result.reason.rawValue)), \(result.fidEvaluations) FID evaluations, "
                 + "\(result.gradientEvaluations) gradients, \(result.hessianProducts) Hessian products, "
-                + "Frank-Wolfe gap \(result.frankWolfeGap)"
+                + "Frank-Wolfe gap \(result.frankWolfeGap); " + NullSpaceBenchmark.profile(result.seconds)
         }
         print("FID \(analysis.fid), Top-1 matched \(analysis.fidTop1Matched.map { "\($0)" } ?? "-"), "
               + "Top-\(topN) matched \(analysis.fidTopNMatched.map { "\($0)" } ?? "-"), pool3 weighted "

@@ -208,6 +208,7 @@ enum NullSpaceBenchmark {
               + "\(result.gradientEvaluations) gradients, \(result.hessianProducts) Hessian products; Frank-Wolfe gap \(result.frankWolfeGap), "
               + "ESS \(format(result.effectiveSampleSize)), zero weights "
               + "\(result.weights.filter { $0 == 0 }.count)  [total \(total.lap())]")
+        print("  " + profile(result.seconds))
         if let path = options.saveWeights {
             try Npz.encoded([("weights", NpyArray(result.weights))]).write(to: URL(fileURLWithPath: path))
         }
@@ -236,6 +237,13 @@ enum NullSpaceBenchmark {
     }
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// Where the optimiser's wall time went.
+    static func profile(_ seconds: NullSpaceOptimizer.Seconds) -> String {
+        String(format: "seconds: co-moments %.2f, spectra (eigendecompositions) %.2f, gradients %.2f, "
+               + "curvature set-up %.2f, Hessian products %.2f",
+               seconds.moments, seconds.spectra, seconds.gradients, seconds.curvature, seconds.products)
+    }
 
     static func histogram(_ labels: [Int], classes: Int) -> [Double] {
         var counts = [Double](repeating: 0, count: classes)
