@@ -276,6 +276,17 @@ struct NewtonSearch {
         return nil
     }
 
+    /// sum_i w_i g_i - min_i g_i at the current weights, from a gradient whose rotated rows are
+    /// Float64 (the steps' Float32 ones leave errors of a few 1e-7 of |x_i|^2 in g, which a gap
+    /// near convergence does not survive).
+    mutating func frankWolfeGap() -> Double {
+        let (point, rotation, objective) = (self.point, self.rotation, self.objective)
+        let exact = seconds.timed(\.gradients) { objective.gradient(at: point, rotation: rotation, precision: .float64) }
+        var mean = 0.0
+        for i in 0..<w.count { mean += w[i] * exact[i] }
+        return mean - (exact.min() ?? 0)
+    }
+
     private mutating func accept(_ weights: [Double], _ newMoments: WeightedFrechetDistance.Moments,
                                  _ newPoint: WeightedFrechetDistance.Point) throws {
         let objective = self.objective

@@ -57,7 +57,7 @@ public struct NullSpaceOptimizer: Sendable {
         /// true for `toleranceReached` and `noFurtherDecrease`.
         public let converged: Bool
         public let reason: StopReason
-        /// sum_i w_i g_i - min_i g_i at the result.
+        /// sum_i w_i g_i - min_i g_i at the result, g from Float64 rotated rows.
         public let frankWolfeGap: Double
         /// 1 / sum w_i^2.
         public let effectiveSampleSize: Double
@@ -125,12 +125,11 @@ public struct NullSpaceOptimizer: Sendable {
             }
         }
         let weights = search.w
-        var mean = 0.0
-        for i in 0..<n { mean += weights[i] * search.g[i] }
+        let gap = search.frankWolfeGap()
         return Result(
             weights: weights, fid: try objective.distance(weights: weights),
             fidTrace: trace, iterations: trace.count - 1, converged: reason != .iterationLimit,
-            reason: reason, frankWolfeGap: mean - (search.g.min() ?? 0),
+            reason: reason, frankWolfeGap: gap,
             effectiveSampleSize: WeightedStatistics.effectiveSampleSize(weights),
             fidEvaluations: search.evaluations + 1, gradientEvaluations: search.gradients,
             hessianProducts: search.hessianProducts, seconds: search.seconds)

@@ -250,9 +250,9 @@ public final class WeightedFrechetDistance: Sendable {
     ///     g_i = s |x_i|^2 - s sum_a y_ia^2 / sqrt(lambda_a) + (2 (mu_w - mu_r) - 2 s K delta) . x_i + const,
     ///
     /// y_i = B^T x_i: the rows' quadratic forms cost N d m, not N d^2 (m <= d kept eigenvalues),
-    /// and Y is the one the curvature uses too. `precision` is Y's scalar type; the sums over a
-    /// row are Float64.
-    func gradient(at point: Point, rotation: Rotation) -> [Double] {
+    /// and Y is the one the curvature uses too. `precision` (the objective's unless given) is Y's
+    /// scalar type; the sums over a row are Float64.
+    func gradient(at point: Point, rotation: Rotation, precision: GEMMPrecision? = nil) -> [Double] {
         let d = rows.dimension, m = rotation.kept
         let delta = point.offset
         // G v = B diag(lambda^{-1/2}) B^T v.
@@ -281,7 +281,7 @@ public final class WeightedFrechetDistance: Sendable {
                 forms[first + r] -= scale * sum
             }
         }
-        switch precision {
+        switch precision ?? self.precision {
         case .float32: rotation.forEachBlock { subtractRotated(first: $0, $1, count: $2) }
         case .float64: rotation.forEachBlock(as: Double.self) { subtractRotated(first: $0, $1, count: $2) }
         }

@@ -71,6 +71,8 @@ final class NullSpaceOptimizerTests: XCTestCase {
                        accuracy: 1e-9 * scipyMinimum)
         XCTAssertEqual(try objective.distance(weights: WeightedStatistics.uniformWeights(count: 120)), uniformFID,
                        accuracy: 1e-9 * uniformFID)
+        let exact = try WeightedFrechetDistance(reference: reference, rows: FeatureRows(rows, dimension: 24),
+                                                precision: .float64)
         let top1 = try ClassMatching.top1Weights(referenceHistogram: [50, 50, 50] as [Int64], generatedTop1: labels)
         for start in [nil, top1.weights] {
             let result = try NullSpaceOptimizer().minimize(objective, initialWeights: start)
@@ -82,6 +84,13 @@ final class NullSpaceOptimizerTests: XCTestCase {
             XCTAssertLessThanOrEqual(result.fid, scipyMinimum * (1 + 1e-7))
             XCTAssertLessThan(result.fid, 0.1 * uniformFID, "the check must not be vacuous")
             for i in 0..<120 where scipyWeights[i] < 1e-12 { XCTAssertLessThan(result.weights[i], 1e-6, "row \(i)") }
+            // The reported Frank-Wolfe gap is that of the returned weights, by a float64 gradient
+            // computed from scratch (the optimiser's own comes from float32 rotated rows).
+            let g = try exact.distanceAndGradient(weights: result.weights).gradient
+            var gap = -g.min()!
+            for i in 0..<120 { gap += result.weights[i] * g[i] }
+            XCTAssertGreaterThan(gap, 0)
+            XCTAssertEqual(result.frankWolfeGap, gap, accuracy: 1e-3 * gap)
         }
     }
 
