@@ -21,7 +21,8 @@ import PackageDescription
 //   Agreement        per-image Δ of two spaces and people's scores -> ranks, Spearman with bootstrap
 //                    intervals, disagreements, per-class sums; the human-scores CSV
 //   Sensitivity      statistics -> maps: backward passes from dFID (Inception, DINOv2) and the Top-1
-//                    logit, Grad-CAM
+//                    logit, Grad-CAM and its variants; ROAD faithfulness of a map (noisy linear
+//                    imputation, the target after each step)
 //   Heatmap          maps -> pictures: colormaps, overlays, figures and charts (Cairo)
 //   Report           pictures -> files: HTML, JSON, CSV, the report's staging folder
 //   fidviz           the command line: turns arguments into sets and wires the modules together
@@ -103,7 +104,9 @@ let package = Package(
         .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput", "OutputFiles"], exclude: ["README.md"]),
         .target(name: "Frechet", dependencies: ["CBLAS", "SeededRandom", "NumpyFiles", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "Agreement", dependencies: ["SeededRandom", "UntrustedInput"], exclude: ["README.md"]),
-        .target(name: "Sensitivity", dependencies: ["Autograd", "InceptionGraph", "DINOv2", "Frechet", "Pixels"], exclude: ["README.md"]),
+        .target(
+            name: "Sensitivity", dependencies: ["CBLAS", "SeededRandom", "Autograd", "InceptionGraph", "DINOv2", "Frechet", "Pixels"],
+            exclude: ["README.md"]),
         .target(name: "Heatmap", dependencies: ["CCairo", "Pixels"], exclude: ["README.md"]),
         .target(
             name: "Report",
@@ -177,7 +180,7 @@ let package = Package(
             name: "SensitivityTests",
             dependencies: [
                 "Sensitivity", "NumpyFiles", "Pixels", "InceptionGraph", "DINOv2", "_SeededWeights", "Frechet", "Autograd",
-                "TestSupport",
+                "TestSupport", "SeededRandom",
             ]),
     ],
     swiftLanguageModes: [.v5]

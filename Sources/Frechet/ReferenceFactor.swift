@@ -83,21 +83,30 @@ struct ReferenceFactor {
         case .cholesky:
             result = s
             guard d > 0 else { return result }
-            // result = S L, then L^T (S L).
-            cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit,
-                        Int32(d), Int32(d), 1.0, matrix, Int32(d), &result, Int32(d))
-            cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit,
-                        Int32(d), Int32(d), 1.0, matrix, Int32(d), &result, Int32(d))
+            // The row-major L read column-major is U = L^T, and S reads as itself, so LAPACK's
+            // U S U^T (dsygst, itype 3, 'U': d^3 flops, half of two triangular products) is
+            // L^T S L. It writes the column-major upper triangle, the row-major lower one.
+            var itype: Int32 = 3
+            var uplo: CChar = 85  // 'U'
+            var n = Int32(d)
+            var info: Int32 = 0
+            dsygst_(&itype, &uplo, &n, &result, &n, matrix, &n, &info)
+            precondition(info == 0, "dsygst: argument \(-info) invalid for a \(d)x\(d) matrix")
+            result.withUnsafeMutableBufferPointer { m in
+                for i in 0..<d {
+                    for j in (i + 1)..<d { m[i * d + j] = m[j * d + i] }
+                }
+            }
         case .eigen:
             result = multiply(multiply(matrix, transposeA: true, s, dimension: d), matrix,
                               dimension: d)
-        }
-        result.withUnsafeMutableBufferPointer { m in
-            for i in 0..<d {
-                for j in (i + 1)..<d {
-                    let average = 0.5 * (m[i * d + j] + m[j * d + i])
-                    m[i * d + j] = average
-                    m[j * d + i] = average
+            result.withUnsafeMutableBufferPointer { m in
+                for i in 0..<d {
+                    for j in (i + 1)..<d {
+                        let average = 0.5 * (m[i * d + j] + m[j * d + i])
+                        m[i * d + j] = average
+                        m[j * d + i] = average
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Frechet
 import Heatmap
+import Sensitivity
 
 // MARK: - What the page shows
 
@@ -36,6 +37,8 @@ public struct ReportPage {
     public var scatterPath: String?
     /// The distance column people's scores are compared with (`RankedRows.compared`'s A).
     public var agreementColumn = 0
+    /// The ROAD table, with `--faithfulness`.
+    public var faithfulness: FaithfulnessTable?
 
     public init(summary: ReportSummary, rows: [ImageRow], worst: [Int], best: [Int], classes: [ClassContribution],
                 classThumbnails: [Int: String] = [:], deltaHistogramPath: String? = nil,
@@ -87,6 +90,7 @@ public enum HTMLReport {
         html += peopleBlock(page)
         html += distributionBlock(page)
         html += classesBlock(page)
+        html += page.faithfulness?.html ?? ""
         if !page.worst.isEmpty {
             html += "<h2 class=\"section\" id=\"worst\">The \(page.worst.count) images with the largest Δ\(d)</h2>\n"
             html += "<p class=\"explain\">Δ\(d) = \(d) with the image in the generated set − \(d) without it. "
@@ -260,6 +264,18 @@ public enum HTMLReport {
                 + "alt=\"panels for \(name)\"></a>\n"
         } else {
             html += "<p class=\"nopanel\">No panel figure for this image.</p>\n"
+        }
+        if !c.roadPlots.isEmpty, let faithfulness = c.maps?.faithfulness {
+            html += "<div class=\"road\">\n"
+            for (name, path) in c.roadPlots.sorted(by: { a, b in
+                (a.key.kind == MapName.sensitivityKind ? 0 : 1, a.key.kind, a.key.layer)
+                    < (b.key.kind == MapName.sensitivityKind ? 0 : 1, b.key.kind, b.key.layer)
+            }) {
+                let verdict = faithfulness[name]?.beatsRandom.map { $0 ? "beats random" : "does not beat random" } ?? "no score"
+                html += "<figure><img src=\"\(HTMLEscaping.relativeURL(path))\" alt=\"ROAD curves of \(e(name.title))\">"
+                    + "<figcaption>\(e(name.title)): \(verdict)</figcaption></figure>\n"
+            }
+            html += "</div>\n"
         }
         html += "<div class=\"facts\">\n"
         if !c.top5.isEmpty {

@@ -62,6 +62,10 @@ enum HTMLReportStyle {
     a.panels { display: block; }
     img.panels { display: block; width: 100%; height: auto; border-radius: 4px; background: #eee; }
     img.panels.magnified { image-rendering: pixelated; }
+    .road { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }
+    .road figure { margin: 0; }
+    .road img { display: block; width: 360px; height: auto; }
+    .road figcaption { font-size: 0.85em; color: var(--muted); }
     .nopanel { color: var(--muted); font-style: italic; margin: 4px 0; }
     .facts { display: flex; flex-wrap: wrap; gap: 12px 48px; margin-top: 12px; align-items: flex-start; }
     table.top5 caption { text-align: left; color: var(--muted); padding-bottom: 2px; }

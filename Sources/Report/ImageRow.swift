@@ -56,6 +56,8 @@ public struct ImageRow: Sendable {
     public var panel: String?
     /// Its pixel gradient's `.npy` path relative to the report folder, once written.
     public var pixelGradientFile: String?
+    /// Each map's ROAD plot path relative to the report folder, once drawn (`--faithfulness`).
+    public var roadPlots: [MapName: String] = [:]
 
     public init(file: ImagePath, source: ImagePath? = nil, width: Int, height: Int, top5: [ClassScore],
                 distances: [ImageDistance]) {

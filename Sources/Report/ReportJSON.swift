@@ -1,5 +1,6 @@
 import Foundation
 import InceptionGraph
+import Sensitivity
 
 // MARK: - report.json
 
@@ -9,7 +10,9 @@ import InceptionGraph
 ///      "images": [{"file", "width", "height", "top1": {"index", "label", "probability"} or null,
 ///                  "top5": [{...} x 5] or [], "fid_before", "fid_after", "delta_fid", "explained",
 ///                  (explained images only:) "sensitivity": {"mixed_7c": [[...] x H], ...},
-///                  "gradcam_top1": [[...]], "panel": "panels/0001-x.png"}],
+///                  "gradcam_top1": [[...]], (with --cam, each CAM kind's key: "hirescam_delta_fid", ...)
+///                  (with --faithfulness:) "faithfulness": {"sensitivity": {"mixed_7c": ROAD}, "gradcam_top1": {...}},
+///                  "panel": "panels/0001-x.png"}],
 ///      "classes": [{"index", "label", "count", "delta_fid_sum", "delta_fid_mean"}]}
 ///
 /// Images are in the report's order (`ImageRow.isWorse`), classes by `delta_fid_sum`, largest
@@ -19,7 +22,10 @@ import InceptionGraph
 /// `<key>_after` and `delta_<key>`, and the set's distance under its key (`fd_dinov2`); with two
 /// spaces each image also has `rank_<key>` per space (1 = worst) and `disagreement`
 /// (`rank_fd_dinov2/N - rank_fid/N`), and the document `agreement` and `classes_two_spaces`. Maps are [H][W] rows, top row first;
-/// `gradcam_top1` is the first layer's. Numbers that are not finite are `null` (`JSONValue`).
+/// `gradcam_top1` and every CAM kind's key (`<method>_<target>`) are the first layer's. A ROAD
+/// entry is {"target": "delta_fid" or "top1_logit", "fractions": [0, 0.1, ..., 0.9], "morf",
+/// "lerf", "random": the target's value after each step (index 0: the unperturbed image),
+/// "score"} (`ROADCurves`). Numbers that are not finite are `null` (`JSONValue`).
 public enum ReportJSON {
     /// The document; `agreement` and `twoSpaceClasses` (when there are two spaces, or people's
     /// scores) add `agreement` and `classes_two_spaces`, and `humanScores` each image's
@@ -62,12 +68,31 @@ public enum ReportJSON {
             var sensitivity: [String: JSONValue] = [:]
             for layer in layers { sensitivity[layer] = maps.sensitivity[layer]?.json ?? .null }
             entry["sensitivity"] = .object(sensitivity)
-            if !maps.gradCAMTop1.isEmpty {
-                entry["gradcam_top1"] = layers.first.flatMap { maps.gradCAMTop1[$0]?.json } ?? .null
+            for (kind, perLayer) in maps.cams {
+                entry[kind.key] = layers.first.flatMap { perLayer[$0]?.json } ?? .null
+            }
+            if !maps.faithfulness.isEmpty {
+                var byKind: [String: [String: JSONValue]] = [:]
+                for (name, curves) in maps.faithfulness { byKind[name.kind, default: [:]][name.layer] = curves.json }
+                entry["faithfulness"] = .object(byKind.mapValues { .object($0) })
             }
         }
         if let panel = row.panel { entry["panel"] = .string(panel) }
         if let file = row.pixelGradientFile { entry["pixel_gradient"] = .string(file) }
         return .object(entry)
+    }
+}
+
+extension ROADCurves {
+    /// report.json's ROAD entry.
+    var json: JSONValue {
+        .object([
+            "target": .string(target.rawValue),
+            "fractions": .array(fractions.map(JSONValue.number)),
+            "morf": .array(morf.map(JSONValue.number)),
+            "lerf": .array(lerf.map(JSONValue.number)),
+            "random": .array(random.map(JSONValue.number)),
+            "score": .optional(score),
+        ])
     }
 }

@@ -63,6 +63,9 @@ public struct ReportWriter {
             if ranked[position].maps?.pixelGradient != nil {
                 ranked[position].pixelGradientFile = "panels/\(stem).pixelgrad.npy"
             }
+            for name in ranked[position].maps?.faithfulness.keys.map({ $0 }) ?? [] {
+                ranked[position].roadPlots[name] = "panels/\(stem).road-\(Self.safeStem(name.kind + "-" + name.layer)).png"
+            }
         }
         try renderFigures(explained.map { ranked[$0] }, imageCount: ranked.rows.count)
 
@@ -103,6 +106,7 @@ public struct ReportWriter {
         page.twoSpaceClasses = twoSpaceClasses
         page.scatterPath = scatter
         page.agreementColumn = ranked.compared?.a ?? 0
+        page.faithfulness = FaithfulnessTable(explained.map { rows[$0] }, layers: layers.map(\.name))
         try folder.write(HTMLReport.render(page), to: "index.html")
         try folder.write(to: "images.csv") { try ImagesCSV.write(rows, humanScores: ranked.hasHumanScores, to: $0) }
         var document = ReportJSON.document(summary: summary, rows: rows, classes: classes, layers: layers.map(\.name),
@@ -133,6 +137,13 @@ public struct ReportWriter {
                     let array = NpyArray(shape: [3, row.height, row.width], values: .float32(gradient))
                     try folder.write(Npy.encode(array), to: file)
                 }
+                for (name, path) in row.roadPlots {
+                    let curves = row.maps!.faithfulness[name]!
+                    let score = curves.score.map { "ROAD score " + NumberText.signed($0) } ?? "no ROAD score (target 0)"
+                    try folder.write(try ROADChart.renderPNG(
+                        fractions: curves.fractions, morf: curves.morf, lerf: curves.lerf, random: curves.random,
+                        title: score, axisLabel: "\(curves.target.displayName) of \(name.title)", style: style), to: path)
+                }
                 lock.lock()
                 done += 1
                 onFigure(done, rows.count)
@@ -150,16 +161,21 @@ public struct ReportWriter {
         let image = try ImageDecoder.decode(row.source)
         var panels = [PanelSpec.original]
         if let maps = row.maps {
-            // Each layer's sensitivity with its Grad-CAM beside it; with maps of several distances,
-            // the sensitivity maps side by side first, then the Grad-CAMs.
+            // Each layer's sensitivity with its CAMs beside it; with maps of several distances,
+            // the sensitivity maps side by side first, then the CAMs.
             let sensitivity = layers.map { layer in
                 maps.sensitivity[layer.name].map { PanelSpec.sensitivity(layer: layer.name, map: $0, distance: layer.space.name) }
             }
-            let gradCAM = layers.map { layer in maps.gradCAMTop1[layer.name].map { PanelSpec.gradCAM(layer: layer.name, map: $0) } }
+            let kinds = maps.cams.keys.sorted()
+            let cams = layers.map { layer in
+                kinds.compactMap { kind in
+                    maps.cams[kind]![layer.name].map { PanelSpec(title: "\(kind.title) (\(layer.name))", map: $0) }
+                }
+            }
             if Set(layers.map(\.space)).count > 1 {
-                panels += (sensitivity + gradCAM).compactMap { $0 }
+                panels += sensitivity.compactMap { $0 } + cams.joined()
             } else {
-                panels += zip(sensitivity, gradCAM).flatMap { [$0, $1] }.compactMap { $0 }
+                panels += zip(sensitivity, cams).flatMap { [$0].compactMap { $0 } + $1 }
             }
             if let gradient = maps.pixelGradient {
                 panels.append(PanelSpec(title: "|dFID/dpixel|",

@@ -8,17 +8,56 @@ public struct ImageMaps: Sendable {
     /// The distance's sensitivity map per layer, by the layer's name in the checkpoint
     /// (`mixed_7c`, `blocks.23.norm1`; see `SensitivityMaps.fidSensitivity`).
     public var sensitivity: [String: SpatialMap]
-    /// Grad-CAM of the Top-1 logit per layer, by name (networks with classes only).
-    public var gradCAMTop1: [String: SpatialMap]
+    /// Each CAM kind's map per layer, by name (Inception only: the Top-1 target needs classes).
+    public var cams: [CAMKind: [String: SpatialMap]]
     /// dFID/d(pixel) for pixels in [0, 1], [3, H, W] at the image's own resolution, when the
     /// backward pass went down to the pixels.
     public var pixelGradient: [Float]?
+    /// Each map's ROAD curves and score (`explain --faithfulness`), by the map's name.
+    public var faithfulness: [MapName: ROADCurves] = [:]
 
     public init(sensitivity: [String: SpatialMap], gradCAMTop1: [String: SpatialMap] = [:],
                 pixelGradient: [Float]? = nil) {
         self.sensitivity = sensitivity
-        self.gradCAMTop1 = gradCAMTop1
+        self.cams = gradCAMTop1.isEmpty ? [:] : [.gradCAMTop1: gradCAMTop1]
         self.pixelGradient = pixelGradient
+    }
+
+    /// Grad-CAM of the Top-1 logit per layer (empty when it was not asked for).
+    public var gradCAMTop1: [String: SpatialMap] { cams[.gradCAMTop1] ?? [:] }
+
+    /// Every map with its name: the sensitivity maps, then each CAM kind's, layer by layer in
+    /// `layers` order (maps of other layers are left out).
+    public func named(layers: [String]) -> [(name: MapName, map: SpatialMap)] {
+        let kinds = [MapName.sensitivityKind] + cams.keys.sorted().map(\.key)
+        return kinds.flatMap { kind in
+            layers.compactMap { layer -> (name: MapName, map: SpatialMap)? in
+                let map = kind == MapName.sensitivityKind ? sensitivity[layer]
+                    : cams.first { $0.key.key == kind }?.value[layer]
+                return map.map { (MapName(kind: kind, layer: layer), $0) }
+            }
+        }
+    }
+}
+
+/// A map's name in report.json: its kind (`sensitivity`, or a CAM kind's key such as
+/// `gradcam_top1`) and its layer.
+public struct MapName: Hashable, Sendable, CustomStringConvertible {
+    public static let sensitivityKind = "sensitivity"
+    public let kind: String
+    public let layer: String
+
+    public init(kind: String, layer: String) {
+        self.kind = kind
+        self.layer = layer
+    }
+
+    public var description: String { "\(kind) \(layer)" }
+
+    /// For people: "FID sensitivity (mixed_7c)", "Top-1 Grad-CAM (mixed_7c)".
+    public var title: String {
+        let what = kind == Self.sensitivityKind ? "FID sensitivity" : CAMKind(key: kind)?.title ?? kind
+        return "\(what) (\(layer))"
     }
 }
 
@@ -36,8 +75,9 @@ public struct Explanation {
 
 /// Runs the network forward and backward for one image and turns gradients into maps.
 ///
-/// Two backward passes share one tape: the first from pool3 with seed dFID/df, the second from
-/// the logits with a one-hot seed on the Top-1 class. By default the tape starts at the
+/// Two backward passes share one tape: the first from pool3 with seed dFID/df (the sensitivity
+/// maps and the CAMs of ΔFID), the second, when a Top-1 CAM is asked for, from the logits with a
+/// one-hot seed on the Top-1 class. By default the tape starts at the
 /// shallowest requested layer (the forward pass below it records nothing) and both passes stop
 /// there, in float32 throughout.
 ///
@@ -56,9 +96,11 @@ public struct Explainer {
     /// - Parameters:
     ///   - pixels01: the image as [1, 3, H, W] in [0, 1] (any size; the network resizes).
     ///   - layers: where to compute maps (at least one).
+    ///   - cams: the CAM kinds to compute at each layer (Grad-CAM of the Top-1 logit by default).
     ///   - pixelGradient: also compute dFID/d(pixel) (`ImageMaps.pixelGradient`).
     ///   - contribution: maps pool3 features (Double) to the image's FID contribution and gradient.
-    public func explain(pixels01: Tensor, layers: [InceptionLayer], pixelGradient: Bool = false,
+    public func explain(pixels01: Tensor, layers: [InceptionLayer], cams: [CAMKind] = [.gradCAMTop1],
+                        pixelGradient: Bool = false,
                         contribution: ([Double]) throws -> SampleContribution) rethrows -> Explanation {
         precondition(pixels01.shape.first == 1, "explain takes one image [1, 3, H, W], got \(pixels01.shape)")
         precondition(!layers.isEmpty, "explain needs at least one layer")
@@ -82,19 +124,29 @@ public struct Explainer {
         tape.backward(from: out.pool3, seed: result.gradient.map(Float.init),
                       stopAt: pixelGradient ? nil : out.activations[shallowest])
         let gradient = pixels.map { $0.grad ?? [Float](repeating: 0, count: pixels01.count) }
-        var sensitivity: [String: SpatialMap] = [:]
-        for layer in layers { sensitivity[layer.rawValue] = map(layer, out, SensitivityMaps.fidSensitivity) }
+        var maps = ImageMaps(sensitivity: [:], pixelGradient: gradient)
+        for layer in layers { maps.sensitivity[layer.rawValue] = map(layer, out, SensitivityMaps.fidSensitivity) }
+        addCAMs(cams.filter { $0.target == .deltaFID }, layers: layers, out: out, to: &maps)
 
         let logits = out.logits.data
         let top1 = ClassScore.top1Index(logits: logits)
-        var oneHot = [Float](repeating: 0, count: logits.count)
-        oneHot[top1] = 1
-        tape.backward(from: out.logits, seed: oneHot, stopAt: out.activations[shallowest])
-        var gradCAM: [String: SpatialMap] = [:]
-        for layer in layers { gradCAM[layer.rawValue] = map(layer, out, SensitivityMaps.gradCAM) }
+        let top1CAMs = cams.filter { $0.target == .top1 }
+        if !top1CAMs.isEmpty {
+            var oneHot = [Float](repeating: 0, count: logits.count)
+            oneHot[top1] = 1
+            tape.backward(from: out.logits, seed: oneHot, stopAt: out.activations[shallowest])
+            addCAMs(top1CAMs, layers: layers, out: out, to: &maps)
+        }
+        return Explanation(pool3: out.pool3.data, logits: logits, contribution: result, top1: top1, maps: maps)
+    }
 
-        return Explanation(pool3: out.pool3.data, logits: logits, contribution: result, top1: top1,
-                           maps: ImageMaps(sensitivity: sensitivity, gradCAMTop1: gradCAM, pixelGradient: gradient))
+    /// Each of `kinds` at each layer, from the gradients the last backward pass left there.
+    private func addCAMs(_ kinds: [CAMKind], layers: [InceptionLayer], out: InceptionOutput, to maps: inout ImageMaps) {
+        for kind in kinds {
+            var perLayer: [String: SpatialMap] = [:]
+            for layer in layers { perLayer[layer.rawValue] = map(layer, out, kind.method.map(activation:gradient:channels:height:width:)) }
+            maps.cams[kind] = perLayer
+        }
     }
 
     private func map(_ layer: InceptionLayer, _ out: InceptionOutput,

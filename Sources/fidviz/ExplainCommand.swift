@@ -5,9 +5,32 @@ import Frechet
 import Heatmap
 import InceptionGraph
 import Report
+import Sensitivity
 
 extension InceptionLayer: ExpressibleByArgument {}
 extension ColormapName: ExpressibleByArgument {}
+extension CAMMethod: ExpressibleByArgument {}
+extension CAMTarget: ExpressibleByArgument {}
+
+/// A comma list of choices (`--cam gradcam,hirescam`): nil, ArgumentParser's "invalid value"
+/// error listing the names, for an unknown name or an empty item.
+struct CommaList<Item: ExpressibleByArgument & CaseIterable & RawRepresentable>: ExpressibleByArgument
+    where Item.RawValue == String {
+    let items: [Item]
+
+    init(_ items: [Item]) { self.items = items }
+
+    init?(argument: String) {
+        let names = argument.split(separator: ",", omittingEmptySubsequences: false)
+        let parsed = names.compactMap { Item(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        guard !parsed.isEmpty, parsed.count == names.count else { return nil }
+        items = parsed
+    }
+
+    static var allValueStrings: [String] { Item.allCases.map(\.rawValue) }
+
+    var defaultValueDescription: String { items.map(\.rawValue).joined(separator: ",") }
+}
 
 /// `fidviz explain` (the default command): which images drive FID, and where in them.
 struct ExplainCommand: ParsableCommand {
@@ -52,6 +75,14 @@ struct ExplainCommand: ParsableCommand {
             says what matched. The report gives each distance's Spearman correlation with people's \
             scores (bootstrap 95% interval) and explains the --disagreements K images each way where \
             FID and people part most.
+
+            Which map to believe: --faithfulness scores every Inception map of each explained image \
+            with ROAD (Rong et al., ICML 2022): the 10%, ..., 90% of pixels a map ranks highest \
+            (MoRF) or lowest (LeRF) are filled by noisy linear imputation, and the map's target \
+            (ΔFID, or the Top-1 logit for Top-1 CAMs) is watched; score = mean over the steps of \
+            (LeRF - MoRF) / the original value, against a random order (3 seeds). Each card gets a \
+            plot per map; the report a table naming the most faithful map. --cam and --cam-target \
+            add the CAM variants pytorch-grad-cam computes, of the Top-1 logit and of ΔFID.
 
             The generated set: --gen STATS if given; otherwise, for several images, each joins the \
             others (leave-one-out); for a single image, a "perfect generator" whose statistics equal \
@@ -118,6 +149,19 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Colormap of the heat panels: parula (as in the paper), viridis or inferno.")
     var colormap: ColormapName = .parula
 
+    @Option(help: ArgumentHelp(
+        "CAM variants to draw at each --layer, a comma list of gradcam, gradcam++, hirescam, layercam, xgradcam, eigencam (as pytorch-grad-cam computes them).",
+        valueName: "list"))
+    var cam = CommaList<CAMMethod>([.gradCAM])
+
+    @Option(help: ArgumentHelp(
+        "What the CAMs explain, a comma list: top1 (the Top-1 ImageNet logit, the default) and delta_fid (the image's ΔFID). EigenCAM uses no gradient; its map is the same for both.",
+        valueName: "list"))
+    var camTarget = CommaList<CAMTarget>([.top1])
+
+    @Flag(help: "Score every Inception map with ROAD (Rong et al., ICML 2022): remove 10%, ..., 90% of the pixels most relevant first (MoRF) and least relevant first (LeRF), fill them by noisy linear imputation, and watch ΔFID (FID's maps and the CAMs of ΔFID) or the Top-1 logit (Top-1 CAMs) fall; against a random order. Adds a plot per map to each card and a table of the average score per map. Slower: about 19 + 18 x maps forward passes per explained image, and a sparse solve per step.")
+    var faithfulness = false
+
     @Flag(help: "Print report.json on stdout as well.")
     var json = false
 
@@ -140,6 +184,9 @@ struct ExplainCommand: ParsableCommand {
             guard !pixelGradient else {
                 throw ValidationError("--pixel-gradient is for --backbone inception only so far")
             }
+            guard !faithfulness else {
+                throw ValidationError("--faithfulness scores Inception's maps; add inception to --backbone")
+            }
         }
         guard top >= 0, best >= 0, disagreements >= 0 else {
             throw ValidationError("--top, --best and --disagreements must be at least 0")
@@ -150,6 +197,9 @@ struct ExplainCommand: ParsableCommand {
         }
         guard !output.isEmpty else { throw ValidationError("-o: give a folder name (it is empty)") }
         guard Set(layers).count == layers.count else { throw ValidationError("--layer repeats a layer") }
+        guard Set(cam.items).count == cam.items.count, Set(camTarget.items).count == camTarget.items.count else {
+            throw ValidationError("--cam and --cam-target list each name once")
+        }
         guard inputs.isEmpty != features.isEmpty else {
             throw ValidationError(features.isEmpty ? "give the images to explain, or --features FEATS.npz"
                                                    : "give either images or --features, not both")
@@ -162,9 +212,11 @@ struct ExplainCommand: ParsableCommand {
         let explainInputs = try ExplainInputs.read(images: inputs, references: ref, features: features, gen: gen,
                                                    human: human, backbones: backbones)
         if let match = explainInputs.human { note(match.summary(), quiet: outputOptions.quiet) }
-        let settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, disagreements: disagreements,
+        var settings = ExplainSettings(layers: effectiveLayers, top: top, best: best, disagreements: disagreements,
                                        pixelGradient: pixelGradient, colormap: colormap, batchSize: batchOptions.batchSize,
                                        quiet: outputOptions.quiet, referenceNames: ref, network: network)
+        settings.cams = camTarget.items.flatMap { target in cam.items.map { CAMKind($0, target) } }.sorted()
+        settings.faithfulness = faithfulness
         let written = try ReportFolder.writing(path: output, force: force) {
             try ExplainRun(settings: settings, folder: $0).run(explainInputs)
         }

@@ -31,7 +31,7 @@ extension ExplainRun {
         switch model.network {
         case .inception(let network):
             let explanation = Explainer(model: network).explain(
-                pixels01: ImagePreprocessing.pixels01(of: image), layers: settings.layers,
+                pixels01: ImagePreprocessing.pixels01(of: image), layers: settings.layers, cams: settings.cams,
                 pixelGradient: settings.pixelGradient, contribution: evaluate)
             return (explanation.maps, explanation.logits)
         case .dinov2(let network):
@@ -60,12 +60,16 @@ extension ExplainRun {
         var results = [Result<(ImageMaps, logits: [Float]?, width: Int, height: Int), Error>?](
             repeating: nil, count: positions.count)
         let lock = NSLock()
-        var done = 0, networkSeconds = 0.0, statisticsSeconds = 0.0
+        var done = 0, networkSeconds = 0.0, statisticsSeconds = 0.0, faithfulnessSeconds = 0.0
+        let inception = zip(ranked.spaces, loaded).compactMap { space, model -> (space: MeasuredSpace, network: InceptionV3)? in
+            guard case .inception(let network) = model.network else { return nil }
+            return (space, network)
+        }.first
         let started = DispatchTime.now().uptimeNanoseconds
         ComputeRuntime.withThreads(1) {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 for k in stride(from: worker, to: positions.count, by: workers) {
-                    var evaluateSeconds = 0.0
+                    var evaluateSeconds = 0.0, roadSeconds = 0.0
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     let result = Result { () throws -> (ImageMaps, logits: [Float]?, width: Int, height: Int) in
                         let image = try ImageDecoder.decode(sources[k])
@@ -79,9 +83,15 @@ extension ExplainRun {
                                 return space.evaluator.evaluate(feature, gradient: true)
                             }
                             maps.sensitivity.merge(one.maps.sensitivity) { $1 }
-                            maps.gradCAMTop1.merge(one.maps.gradCAMTop1) { $1 }
+                            maps.cams.merge(one.maps.cams) { $1 }
                             maps.pixelGradient = maps.pixelGradient ?? one.maps.pixelGradient
                             logits = logits ?? one.logits
+                        }
+                        if settings.faithfulness, let found = inception, let logits {
+                            let t1 = DispatchTime.now().uptimeNanoseconds
+                            defer { roadSeconds += Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9 }
+                            maps.faithfulness = faithfulness(of: image, maps: maps, logits: logits, space: found.space,
+                                                             network: found.network)
                         }
                         return (maps, logits, image.width, image.height)
                     }
@@ -89,18 +99,20 @@ extension ExplainRun {
                     lock.lock()
                     results[k] = result
                     done += 1
-                    networkSeconds += seconds - evaluateSeconds
+                    networkSeconds += seconds - evaluateSeconds - roadSeconds
                     statisticsSeconds += evaluateSeconds
+                    faithfulnessSeconds += roadSeconds
                     progress.update(done: done, total: positions.count)
                     lock.unlock()
                 }
             }
         }
-        // The phase's wall time, split between network and statistics as the workers' time was.
+        // The phase's wall time, split between network, statistics and ROAD as the workers' time was.
         let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let busy = max(networkSeconds + statisticsSeconds, .leastNormalMagnitude)
+        let busy = max(networkSeconds + statisticsSeconds + faithfulnessSeconds, .leastNormalMagnitude)
         clock.add("network", wall * networkSeconds / busy)
         clock.add("statistics", wall * statisticsSeconds / busy)
+        if settings.faithfulness { clock.add("faithfulness", wall * faithfulnessSeconds / busy) }
         var explained = ranked.rows
         for (k, position) in positions.enumerated() {
             let (maps, logits, width, height) = try results[k]!.get()

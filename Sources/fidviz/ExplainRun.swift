@@ -16,6 +16,10 @@ import Sensitivity
 struct ExplainSettings {
     /// Where Inception's maps are taken, in the order the figures show them.
     var layers: [InceptionLayer]
+    /// The CAM kinds drawn at each of those layers (`--cam` x `--cam-target`).
+    var cams: [CAMKind] = [.gradCAMTop1]
+    /// ROAD curves and scores for every Inception map (`--faithfulness`).
+    var faithfulness = false
     /// How many of the worst and of the best images phase 2 explains, and how many each way of
     /// the images the two spaces (and FID and people) disagree on most.
     var top: Int, best: Int, disagreements: Int

@@ -1,4 +1,4 @@
-// OpenBLAS for Swift: CBLAS plus the LAPACK routines fidviz needs (symmetric eigensolvers, Cholesky;
+// OpenBLAS for Swift: CBLAS plus the LAPACK routines fidviz needs (symmetric eigensolvers, Cholesky, band solve;
 // a general eigensolver and LU solve for the benchmark).
 // Debian's OpenBLAS exports the Fortran symbols ssyevd_/dsyevd_ but ships no LAPACKE,
 // so they are declared here with Fortran calling conventions (all arguments by pointer).
@@ -13,8 +13,22 @@ void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const i
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
              double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+// Eigenvalues only, through the two-stage tridiagonal reduction (full to band with level-3
+// products, then band to tridiagonal): the eigenvalue-only route of Frechet's SymmetricEigen.
+void dsyevd_2stage_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                    double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 // Cholesky factorisation of a symmetric positive definite matrix (Frechet: FID's reference factor).
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+// U A U^T (itype 3, uplo 'U') for a Cholesky factor U: Frechet's congruence F^T S F in d^3 flops.
+void dsygst_(const int *itype, const char *uplo, const int *n, double *a, const int *lda,
+             const double *b, const int *ldb, int *info);
+// Symmetric positive definite band factorisation and solves (Sensitivity: ROAD's noisy linear
+// imputation factors in float32 and refines in float64, with the float64 solve as its fallback).
+void dpbsv_(const char *uplo, const int *n, const int *kd, const int *nrhs, double *ab, const int *ldab,
+            double *b, const int *ldb, int *info);
+void spbtrf_(const char *uplo, const int *n, const int *kd, float *ab, const int *ldab, int *info);
+void spbtrs_(const char *uplo, const int *n, const int *kd, const int *nrhs, const float *ab, const int *ldab,
+             float *b, const int *ldb, int *info);
 // General eigensolver and LU solve: only fidviz-bench's comparison route (the paper's
 // autograd through eig) uses them.
 void dgeev_(const char *jobvl, const char *jobvr, const int *n, double *a, const int *lda, double *wr,
