@@ -12,10 +12,12 @@ on the features the Swift side wrote:
 
     swift run -c release fidviz-bench --nullspace --n 2500 --d 256 --export /tmp/ns.npz
     python3 scripts/bench-nullspace-scipy.py /tmp/ns.npz [--parameterisation bounded|softmax]
-        [--ftol F] [--gtol G] [--maxiter K] [--compare weights.npz] [--save-weights out.npz]
+        [--ftol F] [--gtol G] [--maxiter K] [--compare weights.npz [--compare-key weights]]
+        [--save-weights out.npz]
 
 `--compare` evaluates other weights (`weights` in an .npz, e.g. from `fidviz-bench --nullspace
---save-weights`) with this script's FID, so two minima are compared by one evaluator.
+--save-weights`; `--compare-key pool3` for `fidviz classes --save-weights`) with this script's FID,
+so two minima are compared by one evaluator. scripts/bench-nullspace runs the d = 2048 case.
 
 Parameterisations: `bounded` (default), w = v / sum v with v >= 0 (L-BFGS-B bounds), started
 at v = 1; `softmax`, w = softmax(theta), started at theta = 0. scipy's own stopping defaults
@@ -63,7 +65,8 @@ def main():
     parser.add_argument("--ftol", type=float, default=None)
     parser.add_argument("--gtol", type=float, default=None)
     parser.add_argument("--maxiter", type=int, default=15000)
-    parser.add_argument("--compare", help="an .npz with `weights` to evaluate as well")
+    parser.add_argument("--compare", help="an .npz with weights to evaluate as well")
+    parser.add_argument("--compare-key", default="weights", help="the array of --compare holding them")
     parser.add_argument("--save-weights", help="write the minimising weights to this .npz")
     args = parser.parse_args()
 
@@ -71,11 +74,12 @@ def main():
     rows = data["rows"].astype(np.float64)
     n, d = rows.shape
     fg = objective(rows, data["mu_r"], data["sigma_r"])
-    print(f"scipy L-BFGS-B ({args.parameterisation}), N={n} d={d}: FID uniform {fg(np.full(n, 1 / n))[0]!r}")
+    print(f"scipy L-BFGS-B ({args.parameterisation}), N={n} d={d}: FID uniform {float(fg(np.full(n, 1 / n))[0])!r}")
 
     evaluations = []  # (seconds since start, FID) of every evaluation scipy asks for
     iterations = []  # evaluations done when each iteration ended
     start = time.perf_counter()
+    cpu_start = time.process_time()
     if args.parameterisation == "bounded":
         def fun(v):
             total = v.sum()
@@ -108,20 +112,21 @@ def main():
     result = scipy.optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                                      options=options, callback=callback)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     for k, done in enumerate(iterations, 1):
         if k <= 5 or k % 10 == 0 or k == len(iterations):
             t, _ = evaluations[done - 1]
             best = min(f for _, f in evaluations[:done])
-            print(f"  iteration {k}: FID {best!r}  [{t:.3f} s]")
+            print(f"  iteration {k}: FID {float(best)!r}  [{t:.3f} s]")
     w = weights(result.x)
-    print(f"minimum FID {fg(w)[0]!r} after {result.nit} iterations, {result.nfev} evaluations, "
-          f"{elapsed:.3f} s wall: {result.message}; zero weights {(w == 0).sum()}, "
+    print(f"minimum FID {float(fg(w)[0])!r} after {result.nit} iterations, {result.nfev} evaluations, "
+          f"{elapsed:.3f} s wall, {cpu:.3f} s CPU: {result.message}; zero weights {(w == 0).sum()}, "
           f"ESS {1 / (w ** 2).sum():.1f}")
     if args.save_weights:
         np.savez(args.save_weights, weights=w)
     if args.compare:
-        other = np.load(args.compare)["weights"]
-        print(f"FID of the weights in {args.compare}, by this script: {fg(other / other.sum())[0]!r}")
+        other = np.load(args.compare)[args.compare_key]
+        print(f"FID of the weights in {args.compare}, by this script: {float(fg(other / other.sum())[0])!r}")
 
 
 if __name__ == "__main__":

@@ -164,39 +164,68 @@ extension FeatureRows {
         mirrorUpperToLower(&result, dimension: d)
         return (result, sum.map(Double.init))
     }
+}
 
-    /// r_i = (f_i - c)^T K (f_i - c) + l . (f_i - c) for every row, K symmetric [d, d]; the
-    /// product with K is a GEMM in `T` (Float32 halves its cost), the row dots are summed in
-    /// Float64.
-    func quadraticForms<T: BLASScalar>(_ k: [Double], linear l: [Double], centre: [Double],
-                                       as _: T.Type) -> [Double] {
+extension FeatureRows {
+    /// (F - 1 c^T) P for a row-major [d, columns] P: every row in another basis, Float32 [N, columns].
+    func projected(onto p: [Float], columns: Int, centre: [Double]) -> [Float] {
+        var result = [Float](repeating: 0, count: count * columns)
+        guard columns > 0 else { return result }
+        result.withUnsafeMutableBufferPointer { out in
+            var start = 0
+            while start < count {
+                let end = min(start + Self.blockRows, count)
+                project(start..<end, onto: p, columns: columns, centre: centre, into: out.baseAddress! + start * columns)
+                start = end
+            }
+        }
+        return result
+    }
+
+    /// The rows `range` of (F - 1 c^T) P into `out`, [range.count, columns] in `T` (one GEMM; at
+    /// most `blockRows` rows).
+    func project<T: BLASScalar>(_ range: Range<Int>, onto p: [T], columns: Int, centre: [Double],
+                                into out: UnsafeMutablePointer<T>) {
         let d = dimension
-        precondition(k.count == d * d && l.count == d && centre.count == d,
-                     "FeatureRows.quadraticForms: K [\(k.count)], l [\(l.count)], d = \(d)")
-        let matrix = k.map { T($0) }
-        let linear = l.map { T($0) }
-        var block = [T](repeating: 0, count: Self.blockRows * d)
-        var product = [T](repeating: 0, count: Self.blockRows * d)
+        precondition(p.count == d * columns && centre.count == d && range.count <= Self.blockRows,
+                     "FeatureRows.project: P [\(p.count)] for d = \(d), \(columns) columns, \(range.count) rows")
+        var block = [T](repeating: 0, count: range.count * d)
+        block.withUnsafeMutableBufferPointer { x in
+            fillCentred(Array(range)[...], centre: centre, factors: nil, into: x.baseAddress!)
+            T.gemm(rows: range.count, columns: columns, inner: d, x.baseAddress!, p, out, beta: 0)
+        }
+    }
+
+    /// |f_i - c|^2 for every row, [N] (Float64).
+    func squaredNorms(centre: [Double]) -> [Double] {
+        dots(nil, centre: centre)
+    }
+
+    /// (f_i - c) . v for every row, [N] (Float64).
+    func dots(_ v: [Double], centre: [Double]) -> [Double] {
+        dots(Optional(v), centre: centre)
+    }
+
+    /// (f_i - c) . v, or |f_i - c|^2 without v.
+    private func dots(_ v: [Double]?, centre: [Double]) -> [Double] {
+        let d = dimension
+        precondition(centre.count == d && (v?.count ?? d) == d,
+                     "FeatureRows.dots: centre [\(centre.count)], v [\(v?.count ?? d)], d = \(d)")
         var result = [Double](repeating: 0, count: count)
+        var block = [Double](repeating: 0, count: Self.blockRows * d)
         var start = 0
         while start < count {
             let end = min(start + Self.blockRows, count)
-            let rows = end - start
             block.withUnsafeMutableBufferPointer { x in
-                product.withUnsafeMutableBufferPointer { p in
-                    fillCentred(Array(start..<end)[...], centre: centre, factors: nil,
-                                into: x.baseAddress!)
-                    // P = 1 l^T, then P += X K.
-                    for r in 0..<rows {
-                        for j in 0..<d { p[r * d + j] = linear[j] }
+                fillCentred(Array(start..<end)[...], centre: centre, factors: nil, into: x.baseAddress!)
+                for r in 0..<(end - start) {
+                    var sum = 0.0
+                    if let v {
+                        for j in 0..<d { sum += x[r * d + j] * v[j] }
+                    } else {
+                        for j in 0..<d { sum += x[r * d + j] * x[r * d + j] }
                     }
-                    T.gemm(rows: rows, columns: d, inner: d, x.baseAddress!, matrix, p.baseAddress!,
-                           beta: 1)
-                    for r in 0..<rows {
-                        var dot = 0.0
-                        for j in 0..<d { dot += Double(p[r * d + j]) * Double(x[r * d + j]) }
-                        result[start + r] = dot
-                    }
+                    result[start + r] = sum
                 }
             }
             start = end

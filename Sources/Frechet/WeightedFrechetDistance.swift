@@ -32,13 +32,14 @@ public enum GEMMPrecision: String, Sendable {
 ///
 /// Cost: the reference factor once (O(d^3)); per FID, one co-moment over the rows with
 /// w_i > 0 (N d^2 / 2 multiply-adds, Float64 `dsyrk`) and one eigenvalue decomposition
-/// (O(d^3)); the gradient adds the eigenvectors and one N x d x d GEMM for the quadratic
-/// forms (`precision`: Float32 by default; the row dots are summed in Float64). Rows are
-/// read block by block; nothing of size N x d is allocated.
+/// (O(d^3)); the gradient adds the eigenvectors and one N x d x m GEMM, the rows in the basis of
+/// M's m kept eigenvectors (`Rotation`; `precision`: Float32 by default; the row sums are
+/// Float64). Rows are read block by block; nothing of size N x d is allocated (Y, N x m
+/// Float32, is kept up to 256 MiB).
 public final class WeightedFrechetDistance: Sendable {
     public let reference: FrechetStatistics
     public let rows: FeatureRows
-    /// Scalar type of the gradient's N x d x d product.
+    /// Scalar type of the gradient's N x d x m product.
     public let precision: GEMMPrecision
 
     let factor: ReferenceFactor
@@ -48,6 +49,8 @@ public final class WeightedFrechetDistance: Sendable {
     let referenceOffset: [Double]
     /// s = N / (N - 1).
     let scale: Double
+    /// |f_i - c|^2, [N].
+    let squaredNorms: [Double]
 
     /// - Throws: `FrechetError.tooFewSamples` for N < 2, `.dimensionMismatch` when the rows'
     ///   dimension differs from the reference's, `.nonFinite` for NaN/Inf in either.
@@ -66,12 +69,13 @@ public final class WeightedFrechetDistance: Sendable {
         let zero = [Double](repeating: 0, count: rows.dimension)
         let centre = rows.weightedSum(WeightedStatistics.uniformWeights(count: rows.count), centre: zero)
         self.init(reference: reference, factor: try ReferenceFactor.shared(for: reference), rows: rows,
-                  centre: centre, precision: precision)
+                  centre: centre, squaredNorms: rows.squaredNorms(centre: centre), precision: precision)
     }
 
     private init(reference: FrechetStatistics, factor: ReferenceFactor, rows: FeatureRows, centre: [Double],
-                 precision: GEMMPrecision) {
+                 squaredNorms: [Double], precision: GEMMPrecision) {
         self.reference = reference
+        self.squaredNorms = squaredNorms
         self.factor = factor
         self.rows = rows
         self.centre = centre
@@ -89,7 +93,7 @@ public final class WeightedFrechetDistance: Sendable {
                      "WeightedFrechetDistance.against: reference of dimension \(reference.dimension), "
                      + "factor \(factor.dimension), rows \(rows.dimension)")
         return WeightedFrechetDistance(reference: reference, factor: factor, rows: rows, centre: centre,
-                                       precision: precision)
+                                       squaredNorms: squaredNorms, precision: precision)
     }
 
     /// FID(reference; mu_w, S_w).
@@ -146,6 +150,12 @@ public final class WeightedFrechetDistance: Sendable {
             result.total += alpha * other.total
             for k in 0..<weights.count { result.weights[k] += alpha * other.weights[k] }
             return result
+        }
+
+        /// The moments of factor * v.
+        func scaled(by factor: Double) -> Moments {
+            Moments(gram: gram.map { $0 * factor }, sum: sum.map { $0 * factor }, total: total * factor,
+                    weights: weights.map { $0 * factor })
         }
     }
 
@@ -228,49 +238,57 @@ public final class WeightedFrechetDistance: Sendable {
                      roundingLevel: 0.1 * Double.ulpOfOne * magnitude)
     }
 
-    /// dFID/dw_i at `point` (which must carry its spectrum), [N]. With x_i = f_i - c,
-    /// delta = mu_w - c and K = I - G, the formula above is
-    /// s x_i^T K x_i + (2 (mu_w - mu_r) - 2 s K delta) . x_i + const.
+    /// dFID/dw_i at `point` (which must carry its spectrum), [N].
     func gradient(at point: Point) -> [Double] {
-        guard let spectrum = point.spectrum else {
-            preconditionFailure("WeightedFrechetDistance.gradient needs the eigenvectors of M")
-        }
-        let d = rows.dimension
+        gradient(at: point, rotation: rotation(at: point))
+    }
+
+    /// dFID/dw_i at the point `rotation` was made from, [N]. With x_i = f_i - c, delta = mu_w - c,
+    /// K = I - G and G = B diag(lambda^{-1/2}) B^T (B = F Q on the kept eigenvalues, `Rotation`),
+    /// the formula above is
+    ///
+    ///     g_i = s |x_i|^2 - s sum_a y_ia^2 / sqrt(lambda_a) + (2 (mu_w - mu_r) - 2 s K delta) . x_i + const,
+    ///
+    /// y_i = B^T x_i: the rows' quadratic forms cost N d m, not N d^2 (m <= d kept eigenvalues),
+    /// and Y is the one the curvature uses too. `precision` (the objective's unless given) is Y's
+    /// scalar type; the sums over a row are Float64.
+    func gradient(at point: Point, rotation: Rotation, precision: GEMMPrecision? = nil) -> [Double] {
+        let d = rows.dimension, m = rotation.kept
         let delta = point.offset
-        // G = R R^T, R = B diag(lambda^{-1/4}) (B = F Q) on the eigenvalues above the cutoff
-        // (the others are dropped): d x m for m such eigenvalues.
-        let cutoff = FrechetDistance.pseudoInverseCutoff(eigenvalues: spectrum.lambda)
-        let kept = (0..<d).filter { spectrum.lambda[$0] > cutoff }
-        let m = kept.count
-        var r = [Double](repeating: 0, count: d * max(m, 1))
-        for (a, k) in kept.enumerated() {
-            let factor = 1 / spectrum.lambda[k].squareRoot().squareRoot()
-            for i in 0..<d { r[i * m + a] = spectrum.transform[i * d + k] * factor }
+        // G v = B diag(lambda^{-1/2}) B^T v.
+        func timesG(_ v: [Double]) -> [Double] {
+            var result = [Double](repeating: 0, count: d)
+            guard m > 0 else { return result }
+            var u = [Double](repeating: 0, count: m)
+            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(m), 1.0, rotation.basis, Int32(m), v, 1, 0.0, &u, 1)
+            for a in 0..<m { u[a] /= rotation.roots[a] }
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(d), Int32(m), 1.0, rotation.basis, Int32(m), u, 1, 0.0,
+                        &result, 1)
+            return result
         }
-        var g = [Double](repeating: 0, count: d * d)
-        if m > 0 {
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(d), Int32(m), 1.0, r, Int32(m),
-                        0.0, &g, Int32(d))
+        let gDelta = timesG(delta)
+        let linear = (0..<d).map { 2 * (delta[$0] - referenceOffset[$0]) - 2 * scale * (delta[$0] - gDelta[$0]) }
+        let inverseRoots = rotation.roots.map { 1 / $0 }
+        var forms = rows.dots(linear, centre: centre)
+        for i in 0..<forms.count { forms[i] += scale * squaredNorms[i] }
+        func subtractRotated<T: BLASScalar>(first: Int, _ y: UnsafePointer<T>, count: Int) {
+            for r in 0..<count {
+                var sum = 0.0
+                for a in 0..<m {
+                    let value = Double(y[r * m + a])
+                    sum += value * value * inverseRoots[a]
+                }
+                forms[first + r] -= scale * sum
+            }
         }
-        mirrorUpperToLower(&g, dimension: d)
-        // sK and the linear term.
-        var scaledK = g
-        for k in 0..<scaledK.count { scaledK[k] *= -scale }
-        for i in 0..<d { scaledK[i * d + i] += scale }
-        let scaledKDelta = multiply(scaledK, vector: delta, dimension: d)
-        let linear = (0..<d).map { 2 * (delta[$0] - referenceOffset[$0]) - 2 * scaledKDelta[$0] }
-        var forms: [Double]
-        switch precision {
-        case .float32:
-            forms = rows.quadraticForms(scaledK, linear: linear, centre: centre, as: Float.self)
-        case .float64:
-            forms = rows.quadraticForms(scaledK, linear: linear, centre: centre, as: Double.self)
+        switch precision ?? self.precision {
+        case .float32: rotation.forEachBlock { subtractRotated(first: $0, $1, count: $2) }
+        case .float64: rotation.forEachBlock(as: Double.self) { subtractRotated(first: $0, $1, count: $2) }
         }
         // The constant that makes this the formula above exactly:
         // 2 (mu_w - mu_r).c + s (|c|^2 - 2 mu_w.c) - s (delta^T G delta - mu_w^T G mu_w).
         let mu = (0..<d).map { centre[$0] + delta[$0] }
-        let gDelta = multiply(g, vector: delta, dimension: d)
-        let gMu = multiply(g, vector: mu, dimension: d)
+        let gMu = timesG(mu)
         var constant = 0.0
         for j in 0..<d {
             constant += 2 * (delta[j] - referenceOffset[j]) * centre[j]

@@ -2,7 +2,8 @@
 
 /// A small line chart of a map's ROAD curves (`IntervalLineChart`, 360 x 240): the target after
 /// each removal step, most relevant pixels first (MoRF, red), least relevant first (LeRF, blue)
-/// and in a random order (grey), over the removed fraction 0%, 10%, ..., 90%.
+/// and in a random order (grey), over the percentage of pixels removed, 0, 10, ..., 90 (labels
+/// without "%", which would not fit under ten points in 360 pixels).
 public enum ROADChart {
     public static let morfColor = RGBColor(hex: 0xC8102E)
     public static let lerfColor = RGBColor(hex: 0x1F5FBF)
@@ -15,7 +16,7 @@ public enum ROADChart {
                                      intervals: [ClosedRange<Double>?](repeating: nil, count: values.count))
         }
         return try IntervalLineChart.renderPNG(
-            categories: fractions.map { "\(Int(($0 * 100).rounded()))%" },
+            categories: fractions.map { "\(Int(($0 * 100).rounded()))" },
             series: [series("MoRF", morfColor, morf), series("LeRF", lerfColor, lerf), series("random", randomColor, random)],
             title: title, axisLabel: axisLabel, width: 360, height: 240, style: style).png
     }

@@ -13,10 +13,14 @@ import _SeededWeights
 //   swift run -c release fidviz-bench --winograd [--images 8] [--workers 2] [--repeats 3] [--backward] [--margin 1.05]
 //       (each stride-1 Inception convolution timed as GEMM and as Winograd per tile; the table of tiles)
 //   swift run -c release fidviz-bench --nullspace [--n 50000] [--d 2048] [--classes 20] [--seed 1]
-//       [--tolerance 1e-6] [--max-iterations 200] [--precision float32|float64] [--check-precision]
-//       [--start top1|uniform] [--memory 10]
-//       [--export features.npz] [--save-weights weights.npz] [--evaluate-weights other.npz]
+//       [--tolerance 1e-9] [--max-iterations 200] [--precision float32|float64] [--check-precision]
+//       [--start top1|uniform]
+//       [--ref-n 3000] [--noisy 0.2] [--noisy-scale 4] [--spectrum exp|power]
+//       [--export features.npz] [--export-features DIR] [--export-only]
+//       [--save-weights weights.npz] [--evaluate-weights other.npz]
 //       (minimum FID over image weights; the files are shared with scripts/bench-nullspace-scipy.py)
+//   swift run -c release fidviz-bench --class-section GEN.npz --ref REF.npz [--max-iterations 20]
+//       (every number of `fidviz classes` / the explain report's class section, timed, no network)
 //   swift run -c release fidviz-bench --explain-cost [--images 5] [--layer mixed_7c] [--skip-eigh] [--skip-paper]
 //       (one explained image: fidviz's route against the paper's eig-autograd, side by side)
 //   swift run -c release fidviz-bench --dinov2-forward [--size vitl14] [--images 32] [--batch 8] [--folder DIR]
@@ -85,6 +89,7 @@ let modes: [(flag: String, run: () throws -> Void)] = [
     ("--gemm-floor", { try GEMMFloorBenchmark.run(CommandLine.arguments) }),
     ("--tile-features", { try TileFeatures.run(CommandLine.arguments) }),
     ("--nullspace", { try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments)) }),
+    ("--class-section", { try ClassSectionBenchmark.run(CommandLine.arguments) }),
     ("--compare-features", { try CompareFeatures.run(CommandLine.arguments) }),
     ("--winograd", { try WinogradBenchmark.run(CommandLine.arguments) }),
 ]

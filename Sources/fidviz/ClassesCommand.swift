@@ -32,9 +32,10 @@ struct ClassesCommand: ParsableCommand {
               ess_*              effective sample size 1/sum w_i^2 of each weighting; under N/10 the \
             weighted FID rests on few images.
 
-            The null-space optimiser is L-BFGS on the simplex with the analytic gradient; each iteration is \
-            one 2048x2048 eigendecomposition (FID(w) is convex up to one small term), and it stops when FID \
-            no longer falls by more than 1e-6 relative (--max-iterations bounds it; an unconverged result is \
+            The null-space optimiser is Newton's method on the simplex with the analytic gradient and \
+            Hessian (FID(w) is convex up to one small term); each iteration is one 2048x2048 \
+            eigendecomposition plus a few Hessian products that reuse it, and it stops when a Newton step \
+            lowers FID by less than 1e-9 relative (--max-iterations bounds it; an unconverged result is \
             an upper bound and says so).
 
             GEN: images or folders, or a features .npz (`fidviz features`). REF: images, folders, a features \
@@ -88,7 +89,7 @@ struct ClassesCommand: ParsableCommand {
 
     @OptionGroup var auxOptions: AuxOptions
 
-    @Option(help: "Most iterations of the null-space optimiser (each one 2048x2048 eigendecomposition).")
+    @Option(help: "Most Newton iterations of the null-space optimiser (each one 2048x2048 eigendecomposition).")
     var maxIterations = 200
 
     @Flag(help: "Replace the -o folder even if it holds files fidviz did not write.")
@@ -177,7 +178,7 @@ struct ClassesCommand: ParsableCommand {
                                           source: dinov2.generated.name)
         }
         note("class matching: \(rows.count) generated images; the null-space optimiser runs up to \(maxIterations) "
-            + "iterations of one 2048x2048 eigendecomposition each", quiet: quiet)
+            + "Newton iterations of one 2048x2048 eigendecomposition each", quiet: quiet)
         let referenceName = sets.reference.name
         let section = try ClassMatchingSection(
             generated: rows, statistics: generated.statistics, reference: reference, referenceName: referenceName,

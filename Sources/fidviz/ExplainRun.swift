@@ -63,7 +63,8 @@ struct RankedSet {
 ///
 ///     ExplainInputs -> RankedSet (phase 1: per network, features, statistics and each image's Δ;
 ///                                 one row per image, one column per network, ranked once)
-///                   -> ClassMatchingSection? (how much of FID is classes; phase 1's rows only)
+///                   -> ClassMatchingSection? (how much of FID is classes; phase 1's rows only,
+///                                             on its own thread beside phase 2)
 ///                   -> RankedRows with maps (phase 2: each network's backward passes of the
 ///                                            explained images)
 ///                   -> report.json bytes (ReportWriter, into `folder`)
@@ -90,11 +91,18 @@ struct ExplainRun {
         let peopleNote = inputs.human.map { $0.summary() }
         let imagesPresent = ranked.paths.allSatisfy(\.isReadable)
         try requireExplainedImages(ranked.rows)
-        let (section, sectionProblem) = ranked.inception == nil
-            ? (nil, "class matching left out: it weighs images by Inception's ImageNet classes, and this report sees "
-                + "through \(ranked.ranking.backbone.displayName) only")
-            : classMatching(ranked, imagesPresent: imagesPresent)
-        ranked.rows = try explain(ranked, models: models)
+        // The class section reads phase 1's rows only, so it runs on a thread of its own while
+        // phase 2 explains the images.
+        let phase1 = ranked
+        let classes = BackgroundWork { () -> (ClassMatchingSection?, String?) in
+            phase1.inception == nil
+                ? (nil, "class matching left out: it weighs images by Inception's ImageNet classes, and this report "
+                    + "sees through \(phase1.ranking.backbone.displayName) only")
+                : classMatching(phase1, imagesPresent: imagesPresent)
+        }
+        let explained = Result { try explain(ranked, models: models) }
+        let (section, sectionProblem) = clock.measure("waiting for classes") { classes.wait() }
+        ranked.rows = try explained.get()
 
         defer { note("time: " + clock.summary(), quiet: quiet) }
         return try clock.measure("report") {
@@ -264,7 +272,7 @@ struct ExplainRun {
         guard let inception = ranked.inception, inception.features.count >= 2 else { return (nil, nil) }
         let referenceName = settings.referenceNames.count == 1 ? settings.referenceNames[0] : inception.reference.path
         do {
-            let section = try clock.measure("classes") {
+            let section = try clock.measure("classes", beside: true) {
                 try ClassMatchingSection(
                     generated: inception.features, statistics: inception.statistics, reference: inception.reference,
                     referenceName: referenceName, topN: MeasuredSet.recordedTopN, classesRequired: false,

@@ -1,4 +1,7 @@
+import Foundation
+import NumpyFiles
 import SeededRandom
+import TestSupport
 import XCTest
 
 @testable import Frechet
@@ -45,6 +48,89 @@ final class NullSpaceOptimizerTests: XCTestCase {
             objective, initialWeights: ClassMatching.top1Weights(
                 referenceHistogram: [100, 100, 100] as [Int64], generatedTop1: generated.labels).weights)
         XCTAssertEqual(fromTop1.fid, result.fid, accuracy: 1e-6 * result.fid)
+    }
+
+    /// scipy's float64 L-BFGS-B on the same objective, run to its tightest tolerances in two
+    /// parameterisations (Tests/Fixtures/frechet/make_nullspace_fixture.py): 120 rows in d = 24,
+    /// a fifth of them noisier, 24 weights 0 at the minimum. From uniform and from Top-1 weights,
+    /// the optimiser's minimum is scipy's to 0.1% (and no higher than it beyond 1e-7), and the
+    /// rows scipy leaves without weight get (almost) none.
+    func testMinimumMatchesTheFloat64ScipyReference() throws {
+        let arrays = try Npz.read(contentsOf: Fixtures.url("frechet/nullspace_small.npz"))
+        let rows = try XCTUnwrap(arrays["rows"]?.floats())
+        let labels = try XCTUnwrap(arrays["labels"]?.int64s()).map { Int($0) }
+        let reference = FrechetStatistics(mu: try XCTUnwrap(arrays["mu_r"]?.doubles()),
+                                          sigma: try XCTUnwrap(arrays["sigma_r"]?.doubles()))
+        let scipyWeights = try XCTUnwrap(arrays["weights"]?.doubles())
+        let scipyMinimum = try XCTUnwrap(arrays["fid_min"]?.doubles()?.first)
+        let uniformFID = try XCTUnwrap(arrays["fid_uniform"]?.doubles()?.first)
+        let objective = try WeightedFrechetDistance(reference: reference, rows: FeatureRows(rows, dimension: 24))
+        // One objective: fidviz's FID of scipy's weights is scipy's.
+        let total = scipyWeights.reduce(0, +)
+        XCTAssertEqual(try objective.distance(weights: scipyWeights.map { $0 / total }), scipyMinimum,
+                       accuracy: 1e-9 * scipyMinimum)
+        XCTAssertEqual(try objective.distance(weights: WeightedStatistics.uniformWeights(count: 120)), uniformFID,
+                       accuracy: 1e-9 * uniformFID)
+        let exact = try WeightedFrechetDistance(reference: reference, rows: FeatureRows(rows, dimension: 24),
+                                                precision: .float64)
+        let top1 = try ClassMatching.top1Weights(referenceHistogram: [50, 50, 50] as [Int64], generatedTop1: labels)
+        for start in [nil, top1.weights] {
+            let result = try NullSpaceOptimizer().minimize(objective, initialWeights: start)
+            print("minimum \(result.fid) (scipy \(scipyMinimum)) in \(result.iterations) iterations, "
+                  + "\(result.fidEvaluations) FID evaluations, \(result.hessianProducts) Hessian products; "
+                  + "Frank-Wolfe gap \(result.frankWolfeGap)")
+            XCTAssertTrue(result.converged, result.reason.rawValue)
+            XCTAssertEqual(result.fid, scipyMinimum, accuracy: 1e-3 * scipyMinimum)
+            XCTAssertLessThanOrEqual(result.fid, scipyMinimum * (1 + 1e-7))
+            XCTAssertLessThan(result.fid, 0.1 * uniformFID, "the check must not be vacuous")
+            for i in 0..<120 where scipyWeights[i] < 1e-12 { XCTAssertLessThan(result.weights[i], 1e-6, "row \(i)") }
+            // The reported Frank-Wolfe gap is that of the returned weights, by a float64 gradient
+            // computed from scratch (the optimiser's own comes from float32 rotated rows).
+            let g = try exact.distanceAndGradient(weights: result.weights).gradient
+            var gap = -g.min()!
+            for i in 0..<120 { gap += result.weights[i] * g[i] }
+            XCTAssertGreaterThan(gap, 0)
+            XCTAssertEqual(result.frankWolfeGap, gap, accuracy: 1e-3 * gap)
+        }
+    }
+
+    /// A reference made of the rows themselves under weights w* (mu_r = mu_w*, S_r = S_w*) has its
+    /// minimum FID(w*) = 0 where the answer is known. At every stopping point, converged or not,
+    /// the reported Frank-Wolfe gap is sum_i w_i g_i - min_i g_i at the returned weights, and it
+    /// bounds FID(w) - 0 up to the one concave term, |mu_w - mu_w*|^2 / (N - 1).
+    func testFrankWolfeGapBoundsTheSuboptimalityWhenTheMinimumIsKnown() throws {
+        var random = TestRandom(seed: 64)
+        let (n, d) = (80, 6)
+        let values = random.normals(n * d, scale: 1.5)
+        let rows = FeatureRows(values, dimension: d)
+        var optimum = (0..<n).map { _ in random.uniform() * random.uniform() }
+        let total = optimum.reduce(0, +)
+        optimum = optimum.map { $0 / total }
+        let reference = try WeightedStatistics(rows: rows, weights: optimum).statistics
+        let objective = try WeightedFrechetDistance(reference: reference, rows: rows, precision: .float64)
+        XCTAssertEqual(try objective.distance(weights: optimum), 0, accuracy: 1e-10)
+        let uniform = try objective.distance(weights: WeightedStatistics.uniformWeights(count: n))
+        XCTAssertGreaterThan(uniform, 0.1, "the check must not be vacuous")
+        var gaps: [Double] = []
+        for limit in [0, 1, 2, 3, 200] {
+            let result = try NullSpaceOptimizer(maximumIterations: limit).minimize(objective)
+            let (fid, g) = try objective.distanceAndGradient(weights: result.weights)
+            var gap = -g.min()!
+            for i in 0..<n { gap += result.weights[i] * g[i] }
+            XCTAssertEqual(result.fid, fid, accuracy: 1e-12 * uniform)
+            // The optimiser's gradient comes from moments updated step by step; this one from scratch.
+            XCTAssertEqual(result.frankWolfeGap, gap, accuracy: 1e-6 * gap + 1e-12 * uniform, "limit \(limit)")
+            var shift = 0.0
+            for j in 0..<d {
+                var difference = 0.0
+                for i in 0..<n { difference += (result.weights[i] - optimum[i]) * values[i * d + j] }
+                shift += difference * difference
+            }
+            XCTAssertLessThanOrEqual(fid, gap + shift / Double(n - 1) + 1e-12, "limit \(limit)")
+            gaps.append(gap)
+        }
+        XCTAssertGreaterThan(gaps[1], 1e-3, "an unconverged gap must be a real bound, not 0")
+        XCTAssertLessThan(gaps.last!, 1e-6 * uniform)
     }
 
     func testIterationLimitIsReported() throws {

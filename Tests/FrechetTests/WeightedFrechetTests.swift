@@ -148,6 +148,48 @@ final class WeightedFrechetTests: XCTestCase {
         XCTAssertLessThan(zip(single, gradient).map { abs($0 - $1) }.max()!, 1e-5 * spread)
     }
 
+    /// The Hessian products behind the optimiser's Newton steps: H p against central differences
+    /// of the gradient along p (sum p = 0: only differences between weights count), and the
+    /// diagonal against H e_i, for a positive definite reference (Cholesky factor) and a
+    /// rank-deficient one (eigen factor, and pseudo-inverse cutoffs in M).
+    func testHessianProductsMatchFiniteDifferencesOfTheGradient() throws {
+        var random = TestRandom(seed: 49)
+        let (n, d) = (30, 7)
+        for columns in [25, 4] {
+            let reference = random.statistics(dimension: d, columns: columns, ridge: columns > d ? 0.2 : 0,
+                                              shift: 0.3)
+            let values = random.normals(n * d, scale: 1.2)
+            let objective = try WeightedFrechetDistance(reference: reference, rows: FeatureRows(values, dimension: d),
+                                                        precision: .float64)
+            var weights = (0..<n).map { _ in 0.5 + random.uniform() }
+            let total = weights.reduce(0, +)
+            weights = weights.map { $0 / total }
+            let point = try objective.evaluate(objective.moments(weights), vectors: true)
+            let curvature = objective.curvature(at: point)
+            var p = random.normals(n)
+            let mean = p.reduce(0, +) / Double(n)
+            p = p.map { ($0 - mean) / Double(n) }
+            let step = 1e-4
+            let plus = try objective.distanceAndGradient(weights: (0..<n).map { weights[$0] + step * p[$0] }).gradient
+            let minus = try objective.distanceAndGradient(weights: (0..<n).map { weights[$0] - step * p[$0] }).gradient
+            func centred(_ v: [Double]) -> [Double] {
+                let mean = v.reduce(0, +) / Double(v.count)
+                return v.map { $0 - mean }
+            }
+            let numeric = centred((0..<n).map { (plus[$0] - minus[$0]) / (2 * step) })
+            let analytic = centred(curvature.times(p))
+            assertClose(analytic, numeric, rtol: 1e-4, "H p, \(columns) columns")
+            XCTAssertGreaterThan(numeric.map(abs).max()!, 1e-3, "the check must not be vacuous")
+            for i in [0, 13, 29] {
+                var unit = [Double](repeating: 0, count: n)
+                unit[i] = 1
+                let column = curvature.times(unit)
+                XCTAssertEqual(curvature.diagonal[i], column[i], accuracy: 1e-4 * abs(column[i]),
+                               "H_ii, i = \(i), \(columns) columns")
+            }
+        }
+    }
+
     /// Fewer images of positive weight than dimensions: the k x k rows route gives the d x d
     /// route's FID and gradient, with the reference positive definite (Cholesky factor) and
     /// rank-deficient (eigen factor), and with some weights at 0.
