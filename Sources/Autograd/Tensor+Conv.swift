@@ -1,14 +1,11 @@
 // MARK: - conv2d
 
 extension Tensor {
-    /// 2-D cross-correlation (PyTorch `conv2d`) of NCHW input with frozen weights, as im2col + sgemm,
-    /// or by Winograd's minimal filtering (`WinogradPlan`) at stride 1 when the weights carry its
-    /// transform (`ConvolutionWeights.winograd(tile:)`).
+    /// 2-D cross-correlation (PyTorch `conv2d`) of NCHW input with frozen weights, as im2col + sgemm.
     ///
     /// y[n, o, p, q] = bias[o] + sum_{c,i,j} w[o, c, i, j] * x[n, c, p*sh - padTop + i, q*sw - padLeft + j]
     /// with zeros outside the input. Shapes: x [N, Cin, H, W] -> y [N, Cout, Ho, Wo].
-    /// Backward (to x only; weights are constants): dcol = W^T dy, then col2im (or the transposed
-    /// Winograd transforms).
+    /// Backward (to x only; weights are constants): dcol = W^T dy, then col2im.
     public func conv2d(_ weights: Conv2dWeights, _ geometry: WindowGeometry = WindowGeometry()) -> Tensor {
         let plan = ConvPlan(input: shape, weights: weights, geometry: geometry)
         return Tensor.result(shape: plan.outputShape, data: plan.forward(data), inputs: [self]) { gradOut in
@@ -27,8 +24,6 @@ struct ConvPlan<Scalar: BLASScalar> {
     let layout: PatchLayout
     let weights: ConvolutionWeights<Scalar>
     let batch: Int
-    /// The Winograd route, when the weights carry their transform and the stride is 1.
-    let winograd: WinogradPlan<Scalar>?
 
     init(input shape: [Int], weights: ConvolutionWeights<Scalar>, geometry: WindowGeometry) {
         let (n, c, h, w) = nchwExtents(shape)
@@ -39,11 +34,6 @@ struct ConvPlan<Scalar: BLASScalar> {
                              kernelW: weights.kernelW, geometry: geometry, outH: oh, outW: ow)
         self.weights = weights
         batch = n
-        winograd = weights.winogradFilter.flatMap { filter in
-            geometry.strideH == 1 && geometry.strideW == 1
-                ? WinogradPlan(input: shape, weights: weights, filter: filter, geometry: geometry, outH: oh, outW: ow)
-                : nil
-        }
     }
 
     var outputShape: [Int] { [batch, weights.outChannels, layout.outH, layout.outW] }
@@ -68,8 +58,7 @@ struct ConvPlan<Scalar: BLASScalar> {
 
     /// y [N, Cout, Ho, Wo] from x [N, Cin, H, W].
     func forward(_ input: [Scalar]) -> [Scalar] {
-        if let winograd { return winograd.forward(input) }
-        return mapBuffer(input, count: batch * outImage) { x, y in forward(x, y) }
+        mapBuffer(input, count: batch * outImage) { x, y in forward(x, y) }
     }
 
     private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
@@ -94,8 +83,7 @@ struct ConvPlan<Scalar: BLASScalar> {
 
     /// dx [N, Cin, H, W] from dy [N, Cout, Ho, Wo].
     func backward(_ gradOut: [Scalar]) -> [Scalar] {
-        if let winograd { return winograd.backward(gradOut) }
-        return mapBuffer(gradOut, count: batch * inImage, zeroed: true) { dy, dx in backward(dy, dx) }
+        mapBuffer(gradOut, count: batch * inImage, zeroed: true) { dy, dx in backward(dy, dx) }
     }
 
     private func backward(_ dy: UnsafePointer<Scalar>, _ dx: UnsafeMutablePointer<Scalar>) {

@@ -8,10 +8,7 @@ import _SeededWeights
 // fidviz-bench: speed and memory of the FID Inception-v3 on the Autograd engine.
 // Weights are the seeded stand-ins (speed does not depend on their values).
 //
-//   swift run -c release fidviz-bench [--batch 16] [--repeats 3] [--skip-network] [--skip-frechet] [--direct]
-//       (--direct: every convolution as im2col + GEMM, no Winograd)
-//   swift run -c release fidviz-bench --winograd [--images 8] [--workers 2] [--repeats 3] [--backward] [--margin 1.05]
-//       (each stride-1 Inception convolution timed as GEMM and as Winograd per tile; the table of tiles)
+//   swift run -c release fidviz-bench [--batch 16] [--repeats 3] [--skip-network] [--skip-frechet]
 //   swift run -c release fidviz-bench --nullspace [--n 50000] [--d 2048] [--classes 20] [--seed 1]
 //       [--tolerance 1e-9] [--max-iterations 200] [--precision float32|float64] [--check-precision]
 //       [--start top1|uniform]
@@ -91,7 +88,6 @@ let modes: [(flag: String, run: () throws -> Void)] = [
     ("--nullspace", { try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments)) }),
     ("--class-section", { try ClassSectionBenchmark.run(CommandLine.arguments) }),
     ("--compare-features", { try CompareFeatures.run(CommandLine.arguments) }),
-    ("--winograd", { try WinogradBenchmark.run(CommandLine.arguments) }),
 ]
 for mode in modes where CommandLine.arguments.contains(mode.flag) { runMode(mode.run) }
 
@@ -102,14 +98,8 @@ let repeats = argument("--repeats", default: 3)
 if !skipNetwork {
 print("fidviz-bench: FID Inception-v3 on Autograd (\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS core \(ComputeRuntime.coreName))")
 var model: InceptionV3!
-let direct = CommandLine.arguments.contains("--direct")
-let loadTime = seconds {
-    let weights = SeededWeights.inceptionWeights(seed: 0)
-    model = InceptionV3(weights: direct ? weights.withoutWinograd() : weights)
-}
+let loadTime = seconds { model = InceptionV3(weights: SeededWeights.inceptionWeights(seed: 0)) }
 print(String(format: "seeded weights generated and folded in %.2f s", loadTime))
-print(direct ? "convolutions: im2col + GEMM only (--direct)"
-             : "convolutions: Winograd for \(InceptionArchitecture.winogradTiles.count) layers, im2col + GEMM for the rest")
 
 let size = InceptionArchitecture.inputSize
 // Smooth synthetic images (the network's cost does not depend on pixel values).
