@@ -139,7 +139,8 @@ public struct ReportWriter {
                 }
                 for (name, path) in row.roadPlots {
                     let curves = row.maps!.faithfulness[name]!
-                    let score = (curves.score.map { "ROAD score " + NumberText.signed($0) } ?? "no ROAD score") + ", x: % removed"
+                    // Short enough for the plot's 360 px at any score's digits.
+                    let score = (curves.score.map { "ROAD " + NumberText.signed($0) } ?? "no ROAD score") + ", x: % removed"
                     try folder.write(try ROADChart.renderPNG(
                         fractions: curves.fractions, morf: curves.morf, lerf: curves.lerf, random: curves.random,
                         title: score, axisLabel: "\(curves.target.displayName) of \(name.title)", style: style), to: path)
