@@ -18,7 +18,7 @@ public struct SymmetricEigen: Sendable {
 
     /// Decomposes the row-major symmetric d x d `matrix`.
     ///
-    /// - Parameter vectors: `false` computes eigenvalues only (`dsyevd_2stage`, which never forms the
+    /// - Parameter vectors: `false` computes eigenvalues only (`dsyevd` then never forms the
     ///   eigenvectors, the larger part of its work).
     /// - Throws: `FrechetError.eigendecompositionFailed` when `dsyevd` reports `info != 0`.
     public init(symmetric matrix: [Double], dimension d: Int, vectors: Bool = true) throws {
@@ -47,11 +47,7 @@ public struct SymmetricEigen: Sendable {
         var iworkQuery = [Int32](repeating: 0, count: 1)
         var lwork: Int32 = -1
         var liwork: Int32 = -1
-        // Eigenvalues alone go through the two-stage reduction (`dsyevd_2stage`, which LAPACK
-        // offers for jobz 'N' only): most of its flops are level-3 products, where the one-stage
-        // reduction spends half of them in memory-bound matrix-vector products.
-        let solve = vectors ? dsyevd_ : dsyevd_2stage_
-        solve(&jobzVar, &uploVar, &n, &a, &lda, &w, &workQuery, &lwork, &iworkQuery, &liwork, &info)
+        dsyevd_(&jobzVar, &uploVar, &n, &a, &lda, &w, &workQuery, &lwork, &iworkQuery, &liwork, &info)
         guard info == 0 else {
             throw FrechetError.eigendecompositionFailed(dimension: d, info: Int(info))
         }
@@ -59,7 +55,7 @@ public struct SymmetricEigen: Sendable {
         liwork = max(iworkQuery[0], 1)
         var work = [Double](repeating: 0, count: Int(lwork))
         var iwork = [Int32](repeating: 0, count: Int(liwork))
-        solve(&jobzVar, &uploVar, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
+        dsyevd_(&jobzVar, &uploVar, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
         guard info == 0 else {
             throw FrechetError.eigendecompositionFailed(dimension: d, info: Int(info))
         }

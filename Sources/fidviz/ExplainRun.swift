@@ -93,15 +93,21 @@ struct ExplainRun {
         try requireExplainedImages(ranked.rows)
         // The class section reads phase 1's rows only, so it runs on a thread of its own while
         // phase 2 explains the images.
+        // OpenBLAS's thread count is one setting for the process, and phase 2 changes it while it
+        // runs: both sides run with one BLAS thread from start to end, so the section's numbers do
+        // not depend on when phase 2 starts or stops (an images run and a features-file run of the
+        // same rows give the same report).
         let phase1 = ranked
-        let classes = BackgroundWork { () -> (ClassMatchingSection?, String?) in
-            phase1.inception == nil
-                ? (nil, "class matching left out: it weighs images by Inception's ImageNet classes, and this report "
-                    + "sees through \(phase1.ranking.backbone.displayName) only")
-                : classMatching(phase1, imagesPresent: imagesPresent)
+        let (explained, (section, sectionProblem)) = ComputeRuntime.withThreads(1) {
+            let classes = BackgroundWork { () -> (ClassMatchingSection?, String?) in
+                phase1.inception == nil
+                    ? (nil, "class matching left out: it weighs images by Inception's ImageNet classes, and this "
+                        + "report sees through \(phase1.ranking.backbone.displayName) only")
+                    : classMatching(phase1, imagesPresent: imagesPresent)
+            }
+            let explained = Result { try explain(ranked, models: models) }
+            return (explained, clock.measure("waiting for classes") { classes.wait() })
         }
-        let explained = Result { try explain(ranked, models: models) }
-        let (section, sectionProblem) = clock.measure("waiting for classes") { classes.wait() }
         ranked.rows = try explained.get()
 
         defer { note("time: " + clock.summary(), quiet: quiet) }

@@ -13,10 +13,6 @@ void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const i
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
              double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
-// Eigenvalues only, through the two-stage tridiagonal reduction (full to band with level-3
-// products, then band to tridiagonal): the eigenvalue-only route of Frechet's SymmetricEigen.
-void dsyevd_2stage_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-                    double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 // Cholesky factorisation of a symmetric positive definite matrix (Frechet: FID's reference factor).
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 // U A U^T (itype 3, uplo 'U') for a Cholesky factor U: Frechet's congruence F^T S F in d^3 flops.
