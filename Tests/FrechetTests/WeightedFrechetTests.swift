@@ -156,11 +156,7 @@ final class WeightedFrechetTests: XCTestCase {
         var random = TestRandom(seed: 49)
         let (n, d) = (30, 7)
         for columns in [25, 4] {
-            let reference = random.statistics(dimension: d, columns: columns, ridge: columns > d ? 0.2 : 0,
-                                              shift: 0.3)
-            let values = random.normals(n * d, scale: 1.2)
-            let objective = try WeightedFrechetDistance(reference: reference, rows: FeatureRows(values, dimension: d),
-                                                        precision: .float64)
+            let objective = try randomObjective(&random, n: n, d: d, referenceColumns: columns, scale: 1.2)
             var weights = (0..<n).map { _ in 0.5 + random.uniform() }
             let total = weights.reduce(0, +)
             weights = weights.map { $0 / total }
@@ -197,11 +193,7 @@ final class WeightedFrechetTests: XCTestCase {
         var random = TestRandom(seed: 47)
         let (n, d) = (9, 16)
         for columns in [40, 7] {
-            let reference = random.statistics(dimension: d, columns: columns, ridge: columns > d ? 0.2 : 0,
-                                              shift: 0.3)
-            let values = random.normals(n * d, scale: 1.1)
-            let objective = try WeightedFrechetDistance(reference: reference, rows: FeatureRows(values, dimension: d),
-                                                        precision: .float64)
+            let objective = try randomObjective(&random, n: n, d: d, referenceColumns: columns, scale: 1.1)
             var weights = (0..<n).map { _ in 0.2 + random.uniform() }
             weights[3] = 0
             let total = weights.reduce(0, +)
@@ -248,5 +240,18 @@ final class WeightedFrechetTests: XCTestCase {
         assertThrowsFrechetError(
             try WeightedFrechetDistance(reference: reference, rows: FeatureRows([1, 2, 3, 4, 5, 6] as [Float], dimension: 3)),
             containing: "feature rows against reference statistics: feature dimension 3 does not match 2")
+    }
+}
+
+extension WeightedFrechetTests {
+    /// n random rows of dimension d (normals of `scale`) against a reference drawn from
+    /// `referenceColumns` columns, shifted by 0.3: positive definite (ridge 0.2) when the columns
+    /// outnumber d, rank-deficient otherwise. Float64 products throughout.
+    func randomObjective(_ random: inout TestRandom, n: Int, d: Int, referenceColumns columns: Int,
+                         scale: Double) throws -> WeightedFrechetDistance {
+        let reference = random.statistics(dimension: d, columns: columns, ridge: columns > d ? 0.2 : 0, shift: 0.3)
+        let values = random.normals(n * d, scale: scale)
+        return try WeightedFrechetDistance(reference: reference, rows: FeatureRows(values, dimension: d),
+                                           precision: .float64)
     }
 }
