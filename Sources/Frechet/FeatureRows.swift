@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 // MARK: - A set's feature vectors
 
@@ -139,30 +140,62 @@ extension FeatureRows {
         precondition(weights.count == count,
                      "FeatureRows.weightedMoments: \(weights.count) weights for \(count) rows")
         let d = dimension
-        var gram = [T](repeating: 0, count: d * d)
-        var sum = [T](repeating: 0, count: d)
-        var block = [T](repeating: 0, count: Self.blockRows * d)
-        for sign in [1.0, -1.0] {
+        let signed = [1.0, -1.0].map { sign in
             let indices = weights.indices.filter { sign * weights[$0] > 0 }
-            let roots = indices.map { (sign * weights[$0]).squareRoot() }
-            var start = 0
-            while start < indices.count {
-                let end = min(start + Self.blockRows, indices.count)
-                block.withUnsafeMutableBufferPointer { b in
-                    fillCentred(indices[start..<end], centre: centre, factors: roots[start..<end],
-                                into: b.baseAddress!)
-                    // sum += sign * X^T sqrt(|w|), since each row already carries sqrt(|w|).
-                    let blockRoots = roots[start..<end].map { T($0) }
-                    T.gemvTransposed(rows: end - start, columns: d, alpha: T(sign), b.baseAddress!, blockRoots,
-                                     &sum)
-                    T.syrkTransposed(rows: end - start, columns: d, alpha: T(sign), b.baseAddress!, &gram)
+            return (sign, indices, indices.map { (sign * weights[$0]).squareRoot() })
+        }
+        // The rows with weight in `halves` parts, each summed on its own, then added in order.
+        let rowsWithWeight = signed.reduce(0) { $0 + $1.1.count }
+        let halves = Self.splitsAcrossCores(rowsWithWeight) ? 2 : 1
+        var parts = [(gram: [T], sum: [T])](repeating: ([], []), count: halves)
+        func accumulate(part: Int) -> (gram: [T], sum: [T]) {
+            var gram = [T](repeating: 0, count: d * d)
+            var sum = [T](repeating: 0, count: d)
+            var block = [T](repeating: 0, count: Self.blockRows * d)
+            for (sign, allIndices, allRoots) in signed {
+                let share = (allIndices.count + halves - 1) / halves
+                let range = min(part * share, allIndices.count)..<min((part + 1) * share, allIndices.count)
+                let (indices, roots) = (allIndices[range], allRoots[range])
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let end = min(start + Self.blockRows, range.upperBound)
+                    block.withUnsafeMutableBufferPointer { b in
+                        fillCentred(indices[start..<end], centre: centre, factors: roots[start..<end],
+                                    into: b.baseAddress!)
+                        // sum += sign * X^T sqrt(|w|), since each row already carries sqrt(|w|).
+                        let blockRoots = roots[start..<end].map { T($0) }
+                        T.gemvTransposed(rows: end - start, columns: d, alpha: T(sign), b.baseAddress!, blockRoots,
+                                         &sum)
+                        T.syrkTransposed(rows: end - start, columns: d, alpha: T(sign), b.baseAddress!, &gram)
+                    }
+                    start = end
                 }
-                start = end
+            }
+            return (gram, sum)
+        }
+        if halves == 1 {
+            parts[0] = accumulate(part: 0)
+        } else {
+            parts.withUnsafeMutableBufferPointer { out in
+                let out = out  // each iteration writes its own element
+                DispatchQueue.concurrentPerform(iterations: halves) { out[$0] = accumulate(part: $0) }
             }
         }
-        var result = gram.map(Double.init)
+        var result = parts[0].gram.map(Double.init), sum = parts[0].sum.map(Double.init)
+        for part in parts.dropFirst() {
+            for k in 0..<result.count { result[k] += Double(part.gram[k]) }
+            for j in 0..<d { sum[j] += Double(part.sum[j]) }
+        }
         mirrorUpperToLower(&result, dimension: d)
-        return (result, sum.map(Double.init))
+        return (result, sum)
+    }
+
+    /// Whether a co-moment of `rows` rows is split in two, each half on its own core: when
+    /// OpenBLAS runs one thread per call (explain's class section, `ComputeRuntime.withThreads(1)`)
+    /// and there are at least 8 blocks of rows. The split is by position, so the numbers do not
+    /// depend on which half finishes first.
+    static func splitsAcrossCores(_ rows: Int) -> Bool {
+        rows >= 8 * blockRows && openblas_get_num_threads() == 1 && ProcessInfo.processInfo.activeProcessorCount > 1
     }
 }
 

@@ -22,6 +22,9 @@ struct NewtonSearch {
     private(set) var seconds = NullSpaceOptimizer.Seconds()
     /// mu of the Levenberg-Marquardt term mu diag(H) added to the model's Hessian.
     private var damping = NewtonSearch.smallestDamping
+    /// `NullSpaceOptimizer.hessianProductsPerStep`, and the products the current step has left.
+    private let productsPerStep: Int?
+    private var productsLeft = Int.max
 
     static let armijo = 1e-4
     /// Conjugate-gradient iterations per step.
@@ -40,8 +43,9 @@ struct NewtonSearch {
     /// Solves again with the weights that a solve takes below zero held at the bound.
     static let boundPasses = 2
 
-    init(objective: WeightedFrechetDistance, weights: [Double]) throws {
+    init(objective: WeightedFrechetDistance, weights: [Double], productsPerStep: Int? = nil) throws {
         self.objective = objective
+        self.productsPerStep = productsPerStep
         w = weights
         var seconds = NullSpaceOptimizer.Seconds()
         let moments = seconds.timed(\.moments) { objective.moments(weights) }
@@ -59,6 +63,8 @@ struct NewtonSearch {
         case converged
         /// No trial along the Newton step lowers FID.
         case stalled
+        /// No trial lowered FID, and the step's Hessian products are spent.
+        case budgetSpent
     }
 
     /// One Newton step (see `NullSpaceOptimizer`).
@@ -69,7 +75,9 @@ struct NewtonSearch {
         for i in 0..<w.count { mean += w[i] * g[i] }
         let free = (0..<w.count).filter { w[$0] > 0 || g[$0] < mean }
         guard !free.isEmpty else { return .converged }
+        productsLeft = productsPerStep ?? Int.max
         for _ in 0..<Self.dampingRetries {
+            guard productsLeft > 0 else { return .budgetSpent }
             let (direction, model) = newtonDirection(curvature, free: free)
             guard -model > max(tolerance * abs(fid), point.roundingLevel) else { return .converged }
             if let full = try lineSearch(direction) {
@@ -94,7 +102,7 @@ struct NewtonSearch {
         var (direction, model, scale) = conjugateGradients(curvature, free: free, bound: [], scale: nil)
         var bound: [Int] = []
         var solving = free
-        for _ in 0..<Self.boundPasses {
+        for _ in 0..<Self.boundPasses where productsLeft > 1 {
             let crossing = solving.filter { w[$0] + direction[$0] < 0 }
             guard !crossing.isEmpty, crossing.count < solving.count else { break }
             let held = Set(crossing)
@@ -150,6 +158,7 @@ struct NewtonSearch {
         func product(_ v: [Double]) -> [Double] {
             var hv = seconds.timed(\.products) { curvature.times(v) }
             hessianProducts += 1
+            productsLeft -= 1
             withoutMean(&hv)
             for i in 0..<n where v[i] != 0 { hv[i] += damping * max(curvature.diagonal[i], floor) * v[i] }
             return hv
@@ -186,7 +195,7 @@ struct NewtonSearch {
         guard initial > 0 else { return (best.s, best.model, reference) }
         let eta = max(Self.smallestForcing,
                       min(0.1, (reference / max(abs(fid), Double.leastNormalMagnitude)).squareRoot()))
-        for iteration in 0..<Self.conjugateGradientLimit {
+        for iteration in 0..<Self.conjugateGradientLimit where productsLeft > 0 {
             let hp = product(p)
             let curvatureAlong = dot(p, hp)
             guard curvatureAlong > 0 else {

@@ -4,11 +4,12 @@ import InceptionGraph
 
 // MARK: - The class-matching section of a report, timed
 
-/// `fidviz-bench --class-section GEN.npz --ref REF.npz [--max-iterations 20]`: every number of
+/// `fidviz-bench --class-section GEN.npz --ref REF.npz [--max-iterations N]`: every number of
 /// `ClassMatching.Analysis` (what `fidviz classes` and the explain report's class section compute)
 /// for two `fidviz features` files, timed as a whole in wall and CPU seconds, with the
-/// optimisers' work. `--max-iterations 20` is the explain report's cap; `fidviz classes` runs
-/// to convergence (200). No network and no report: the cost of the section alone, e.g. on the
+/// optimisers' work. By default the optimisers run on the explain report's budget
+/// (`NullSpaceOptimizer.reportBudget`); `--max-iterations N` runs them as `fidviz classes` does,
+/// without a product budget, for at most N steps (200 to convergence). No network and no report: the cost of the section alone, e.g. on the
 /// 50,000 tiled rows of `scripts/bench-memory`.
 enum ClassSectionBenchmark {
     static func run(_ arguments: [String]) throws {
@@ -17,10 +18,12 @@ enum ClassSectionBenchmark {
             return arguments[i + 1]
         }
         guard let genPath = value("--class-section"), let refPath = value("--ref") else {
-            print("usage: fidviz-bench --class-section GEN.npz --ref REF.npz [--max-iterations 20]")
+            print("usage: fidviz-bench --class-section GEN.npz --ref REF.npz [--max-iterations N]")
             exit(2)
         }
-        let iterations = argument("--max-iterations", default: 20)
+        let optimizer = arguments.contains("--max-iterations")
+            ? NullSpaceOptimizer(maximumIterations: argument("--max-iterations", default: 200))
+            : NullSpaceOptimizer.reportBudget
         var clock = FrechetBenchmark.Stopwatch()
         let classes = InceptionArchitecture.classCount
         let topN = ClassMatching.Analysis.Options().topN
@@ -42,9 +45,10 @@ enum ClassSectionBenchmark {
             logits: FeatureRows(genLogits, dimension: classes), topClasses: genTop)
         generated.pool3Statistics = gen.statistics
         print("class section: \(genTop.count) generated rows, d = \(gen.statistics.dimension), optimisers capped at "
-              + "\(iterations) iterations; files read in \(clock.lap())")
+              + "\(optimizer.maximumIterations) steps of \(optimizer.hessianProductsPerStep.map { "\($0)" } ?? "any") "
+              + "Hessian products; files read in \(clock.lap())")
         var options = ClassMatching.Analysis.Options()
-        options.optimizer = NullSpaceOptimizer(maximumIterations: iterations)
+        options.optimizer = optimizer
         let analysis = try ClassMatching.Analysis(reference: reference, generated: generated, options: options)
         let time = clock.lap()
         func describe(_ result: NullSpaceOptimizer.Result) -> String {

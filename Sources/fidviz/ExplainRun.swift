@@ -76,11 +76,6 @@ struct ExplainRun {
     let folder: ReportFolder
     let clock = PhaseClock()
 
-    /// Iterations of the null-space optimiser in the explain report (each one d x d
-    /// eigendecomposition), so that the report costs little beside the network; `fidviz classes`
-    /// runs it to convergence.
-    static let classMatchingIterations = 20
-
     var quiet: Bool { settings.quiet }
 
     /// Runs every stage; returns the report.json bytes.
@@ -287,7 +282,7 @@ struct ExplainRun {
                                         reference: $0.reference, names: inception.features.names,
                                         source: "the \($0.backbone.displayName) features")
                     },
-                    optimizer: NullSpaceOptimizer(maximumIterations: Self.classMatchingIterations),
+                    optimizer: NullSpaceOptimizer.reportBudget,
                     showImages: imagesPresent)
             }
             return (section, nil)

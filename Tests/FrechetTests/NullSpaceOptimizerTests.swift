@@ -133,6 +133,39 @@ final class NullSpaceOptimizerTests: XCTestCase {
         XCTAssertLessThan(gaps.last!, 1e-6 * uniform)
     }
 
+    /// The report's budget (`hessianProductsPerStep`): no step uses more products than it allows,
+    /// the trace still falls at every step, and five short steps close most of the distance from
+    /// uniform weights to the minimum; the stop is reported as what it is.
+    func testProductBudgetCapsEachStepAndStillDescends() throws {
+        var random = TestRandom(seed: 65)
+        let d = 10
+        let features = ClassFeatures(classes: 3, dimension: d, random: &random)
+        let reference = features.rows(classCounts: [100, 100, 100],
+                                      noise: (0..<100).map { _ in random.normals(d, scale: 0.8) })
+        let generated = features.rows(classCounts: [8, 16, 24],
+                                      noise: (0..<24).map { _ in random.normals(d, scale: 0.8) })
+        let objective = try WeightedFrechetDistance(
+            reference: try statistics(ofRows: reference.rows, dimension: d),
+            rows: FeatureRows(generated.rows, dimension: d))
+        let minimum = try NullSpaceOptimizer(relativeTolerance: 1e-10).minimize(objective)
+        XCTAssertTrue(minimum.converged)
+        for budget in [1, 3] {
+            let result = try NullSpaceOptimizer(maximumIterations: 5, hessianProductsPerStep: budget).minimize(objective)
+            let uniform = result.fidTrace[0]
+            print("budget \(budget): FID \(result.fid) after \(result.iterations) steps (\(result.reason.rawValue)), "
+                  + "\(result.hessianProducts) products; minimum \(minimum.fid), uniform \(uniform)")
+            // A step that fails its line search ends the run, so at most one step more than taken.
+            XCTAssertLessThanOrEqual(result.hessianProducts, budget * (result.iterations + 1))
+            XCTAssertGreaterThan(result.hessianProducts, 0)
+            for k in 1..<result.fidTrace.count { XCTAssertLessThan(result.fidTrace[k], result.fidTrace[k - 1]) }
+            XCTAssertLessThan(result.fid - minimum.fid, 0.5 * (uniform - minimum.fid), "budget \(budget)")
+            XCTAssertGreaterThanOrEqual(result.fid, minimum.fid * (1 - 1e-9))
+            XCTAssertEqual(result.converged, [.toleranceReached, .noFurtherDecrease].contains(result.reason))
+        }
+        XCTAssertGreaterThan(minimum.hessianProducts, 3 * (minimum.iterations + 1),
+                             "the budgets must bind where the unbudgeted optimiser uses more")
+    }
+
     func testIterationLimitIsReported() throws {
         var random = TestRandom(seed: 62)
         let reference = random.statistics(dimension: 5, columns: 9, ridge: 0.2)

@@ -1,3 +1,4 @@
+import CBLAS
 import XCTest
 
 @testable import Frechet
@@ -83,6 +84,36 @@ final class WeightedFrechetTests: XCTestCase {
         assertClose(statistics.statistics.sigma, sigma, rtol: 1e-13, "S_w")
         XCTAssertEqual(statistics.effectiveSampleSize, 1 / weights.reduce(0) { $0 + $1 * $1 },
                        accuracy: 1e-12)
+    }
+
+    /// With one OpenBLAS thread a co-moment of many rows is summed in two halves on two cores
+    /// (`FeatureRows.splitsAcrossCores`): the same sums as one pass, positive and negative weights
+    /// and zeros included, to rounding, and the same bits every time.
+    func testCoMomentSplitInHalvesIsTheSameSum() throws {
+        var random = TestRandom(seed: 43)
+        let (n, d) = (9 * FeatureRows.blockRows + 37, 6)
+        let values = random.normals(n * d).map { Double(Float($0)) }
+        let rows = FeatureRows(values.map(Float.init), dimension: d)
+        var weights = (0..<n).map { _ in random.uniform() - 0.3 }
+        for i in stride(from: 0, to: n, by: 7) { weights[i] = 0 }
+        let centre = random.normals(d)
+        let previous = openblas_get_num_threads()
+        defer { openblas_set_num_threads(previous) }
+        openblas_set_num_threads(1)
+        XCTAssertEqual(FeatureRows.splitsAcrossCores(n), ProcessInfo.processInfo.activeProcessorCount > 1)
+        let split = rows.weightedMoments(weights, centre: centre)
+        XCTAssertEqual(rows.weightedMoments(weights, centre: centre).gram, split.gram, "deterministic")
+        var gram = [Double](repeating: 0, count: d * d), sum = [Double](repeating: 0, count: d)
+        for i in 0..<n where weights[i] != 0 {
+            let x = (0..<d).map { values[i * d + $0] - centre[$0] }
+            for a in 0..<d {
+                sum[a] += weights[i] * x[a]
+                for b in 0..<d { gram[a * d + b] += weights[i] * x[a] * x[b] }
+            }
+        }
+        // The sums have terms of size ~1 and totals of ~n: rounding of a few ulps of n.
+        assertClose(split.gram, gram, rtol: 1e-12, atol: 1e-12 * Double(n), "gram")
+        assertClose(split.sum, sum, rtol: 1e-12, atol: 1e-12 * Double(n), "sum")
     }
 
     /// dFID/dw against central differences along feasible directions e_i - e_j, and against
