@@ -7,21 +7,30 @@ import XCTest
 @testable import Frechet
 
 final class NullSpaceOptimizerTests: XCTestCase {
-    /// Three classes, noisy, generated proportions off: the minimum over the weights lies below
-    /// both the uniform and the Top-1 FID; the weights stay on the simplex; the trace never
-    /// rises; the reported FID is that of the weights. 48 images cannot match the 65 moments
-    /// of d = 10 exactly, so the minimum is > 0.
-    func testMinimumIsBelowUniformAndTop1AndOnTheSimplex() throws {
-        var random = TestRandom(seed: 61)
+    /// Three classes in d = 10 with noise: 300 reference images in equal shares, 48 generated
+    /// ones in proportions 8 : 16 : 24; the objective of the generated rows, and them.
+    private func threeClasses(seed: UInt64) throws
+        -> (objective: WeightedFrechetDistance, generated: (rows: [Double], labels: [Int]))
+    {
+        var random = TestRandom(seed: seed)
         let d = 10
         let features = ClassFeatures(classes: 3, dimension: d, random: &random)
         let reference = features.rows(classCounts: [100, 100, 100],
                                       noise: (0..<100).map { _ in random.normals(d, scale: 0.8) })
         let generated = features.rows(classCounts: [8, 16, 24],
                                       noise: (0..<24).map { _ in random.normals(d, scale: 0.8) })
-        let referenceStatistics = try statistics(ofRows: reference.rows, dimension: d)
         let objective = try WeightedFrechetDistance(
-            reference: referenceStatistics, rows: FeatureRows(generated.rows, dimension: d))
+            reference: try statistics(ofRows: reference.rows, dimension: d),
+            rows: FeatureRows(generated.rows, dimension: d))
+        return (objective, (generated.rows, generated.labels))
+    }
+
+    /// Three classes, noisy, generated proportions off: the minimum over the weights lies below
+    /// both the uniform and the Top-1 FID; the weights stay on the simplex; the trace never
+    /// rises; the reported FID is that of the weights. 48 images cannot match the 65 moments
+    /// of d = 10 exactly, so the minimum is > 0.
+    func testMinimumIsBelowUniformAndTop1AndOnTheSimplex() throws {
+        let (objective, generated) = try threeClasses(seed: 61)
         let uniform = try objective.distance(weights: WeightedStatistics.uniformWeights(count: 48))
         let top1 = try objective.distance(weights: ClassMatching.top1Weights(
             referenceHistogram: [100, 100, 100] as [Int64], generatedTop1: generated.labels).weights)
@@ -137,16 +146,7 @@ final class NullSpaceOptimizerTests: XCTestCase {
     /// the trace still falls at every step, and five short steps close most of the distance from
     /// uniform weights to the minimum; the stop is reported as what it is.
     func testProductBudgetCapsEachStepAndStillDescends() throws {
-        var random = TestRandom(seed: 65)
-        let d = 10
-        let features = ClassFeatures(classes: 3, dimension: d, random: &random)
-        let reference = features.rows(classCounts: [100, 100, 100],
-                                      noise: (0..<100).map { _ in random.normals(d, scale: 0.8) })
-        let generated = features.rows(classCounts: [8, 16, 24],
-                                      noise: (0..<24).map { _ in random.normals(d, scale: 0.8) })
-        let objective = try WeightedFrechetDistance(
-            reference: try statistics(ofRows: reference.rows, dimension: d),
-            rows: FeatureRows(generated.rows, dimension: d))
+        let objective = try threeClasses(seed: 65).objective
         let minimum = try NullSpaceOptimizer(relativeTolerance: 1e-10).minimize(objective)
         XCTAssertTrue(minimum.converged)
         for budget in [1, 3] {
