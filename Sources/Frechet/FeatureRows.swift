@@ -190,7 +190,40 @@ extension FeatureRows {
         return (result, sum)
     }
 
-    /// Whether a co-moment of `rows` rows is split in two, each half on its own core: when
+    /// x_i^T G x_i + x_i . v for every row (x_i = f_i - c), [N], for a symmetric row-major G
+    /// [d, d] and v [d]: one Float32 GEMM per block of rows, the sums over a row in Float64;
+    /// split across the cores as `weightedMoments` is.
+    func quadraticForms(_ g: [Float], linear v: [Double], centre: [Double]) -> [Double] {
+        let d = dimension
+        precondition(g.count == d * d && v.count == d && centre.count == d,
+                     "FeatureRows.quadraticForms: G [\(g.count)], v [\(v.count)], centre [\(centre.count)], d = \(d)")
+        var result = [Double](repeating: 0, count: count)
+        let halves = Self.splitsAcrossCores(count) ? 2 : 1
+        let share = (count + halves - 1) / halves
+        result.withUnsafeMutableBufferPointer { out in
+            let out = out  // each part writes its own rows
+            DispatchQueue.concurrentPerform(iterations: halves) { part in
+                var x = [Float](repeating: 0, count: Self.blockRows * d), xg = x
+                var start = part * share
+                let stop = min((part + 1) * share, count)
+                while start < stop {
+                    let end = min(start + Self.blockRows, stop)
+                    x.withUnsafeMutableBufferPointer { fillCentred(Array(start..<end)[...], centre: centre, factors: nil,
+                                                                   into: $0.baseAddress!) }
+                    Float.gemm(rows: end - start, columns: d, inner: d, x, g, &xg, beta: 0)
+                    for r in 0..<(end - start) {
+                        var sum = 0.0
+                        for j in 0..<d { sum += Double(x[r * d + j]) * (Double(xg[r * d + j]) + v[j]) }
+                        out[start + r] = sum
+                    }
+                    start = end
+                }
+            }
+        }
+        return result
+    }
+
+    /// Whether a pass over `rows` rows (a co-moment, quadratic forms) is split in two, each half on its own core: when
     /// OpenBLAS runs one thread per call (explain's class section, `ComputeRuntime.withThreads(1)`)
     /// and there are at least 8 blocks of rows. The split is by position, so the numbers do not
     /// depend on which half finishes first.

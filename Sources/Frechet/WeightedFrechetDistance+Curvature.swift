@@ -190,17 +190,46 @@ extension WeightedFrechetDistance.Curvature {
         return result
     }
 
-    /// H p, [N] (without the constant vector, see above), for any p [N].
+    /// H p, [N] (without the constant vector, see above), for any p [N]. With Y in memory, from
+    /// Y; otherwise in feature space (`timesInFeatureSpace`), which never forms Y.
     func times(_ p: [Double]) -> [Double] {
         precondition(p.count == count, "Curvature.times: [\(p.count)] for \(count) rows")
+        return rotation.rotated == nil ? timesInFeatureSpace(p) : timesFromRotatedRows(p)
+    }
+
+    /// E = s (S - du u^T - u du^T) o D, symmetric [m, m], and t = 2 s (lambda^{-1/2} o du + E u)
+    /// [m], from S = Y^T diag(p) Y [m, m] (upper triangle read) and du = B^T X^T p.
+    private func stepTerms(gram: (Int, Int) -> Double, du: [Double]) -> (e: [Double], t: [Double]) {
+        let m = kept, s = objective.scale
+        var e = [Double](repeating: 0, count: m * m)
+        for a in 0..<m {
+            for b in a..<m {
+                let value = s * (gram(a, b) - du[a] * offset[b] - offset[a] * du[b]) * divided[a * m + b]
+                e[a * m + b] = value
+                e[b * m + a] = value
+            }
+        }
+        var t = (0..<m).map { 2 * s * du[$0] / rotation.roots[$0] }
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(m), 2 * s, e, Int32(m), offset, 1, 1.0, &t, 1)
+        return (e, t)
+    }
+
+    /// B^T v, [m], for v [d].
+    private func rotated(_ v: [Double]) -> [Double] {
+        var result = [Double](repeating: 0, count: kept)
+        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(objective.rows.dimension), Int32(kept), 1.0, rotation.basis,
+                    Int32(kept), v, 1, 0.0, &result, 1)
+        return result
+    }
+
+    /// H p from the rotated rows Y: S = Y^T diag(p) Y by `ssyrk`, then y_i . t - s y_i^T E y_i by
+    /// one N x m x m product (N m^2 / 2 + N m^2 multiply-adds).
+    func timesFromRotatedRows(_ p: [Double]) -> [Double] {
         let rows = objective.rows, centre = objective.centre
-        let d = rows.dimension, m = kept, s = objective.scale
+        let m = kept, s = objective.scale
         let shift = rows.weightedSum(p, centre: centre)  // d delta = X^T p
         var result = rows.dots(shift, centre: centre).map { 2 * (1 - s) * $0 }
         guard m > 0 else { return result }
-        var du = [Double](repeating: 0, count: m)
-        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(m), 1.0, rotation.basis, Int32(m), shift, 1, 0.0,
-                    &du, 1)
         // S = Y^T diag(p) Y, upper triangle: each block's rows of positive and of negative p,
         // scaled by sqrt|p|.
         var gram = [Float](repeating: 0, count: m * m)
@@ -219,19 +248,7 @@ extension WeightedFrechetDistance.Curvature {
                 }
             }
         }
-        // E = s (S - du u^T - u du^T) o D, symmetric.
-        var e = [Double](repeating: 0, count: m * m)
-        for a in 0..<m {
-            for b in a..<m {
-                let value = s * (Double(gram[a * m + b]) - du[a] * offset[b] - offset[a] * du[b])
-                    * divided[a * m + b]
-                e[a * m + b] = value
-                e[b * m + a] = value
-            }
-        }
-        // t = 2 s (lambda^{-1/2} o du + E u).
-        var t = (0..<m).map { 2 * s * du[$0] / rotation.roots[$0] }
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(m), 2 * s, e, Int32(m), offset, 1, 1.0, &t, 1)
+        let (e, t) = stepTerms(gram: { Double(gram[$0 * m + $1]) }, du: rotated(shift))
         let e32 = e.map(Float.init)
         var ye = [Float](repeating: 0, count: FeatureRows.blockRows * m)
         forEachBlock { start, y, rows in
@@ -247,5 +264,35 @@ extension WeightedFrechetDistance.Curvature {
             }
         }
         return result
+    }
+
+    /// H p without Y, for when Y is not kept (rotating every row again would cost 2 N d m per
+    /// product): S = B^T (X^T diag(p) X) B from the rows' own co-moment, and
+    /// y_i . t - s y_i^T E y_i = x_i . (B t) - s x_i^T (B E B^T) x_i as the rows' quadratic forms
+    /// (N d^2 / 2 + N d^2 multiply-adds in Float32, each split across the cores like
+    /// `FeatureRows.weightedMoments`, plus four d x d x m products).
+    func timesInFeatureSpace(_ p: [Double]) -> [Double] {
+        let rows = objective.rows, centre = objective.centre
+        let d = rows.dimension, m = kept, s = objective.scale
+        let (coMoment, shift) = rows.weightedMoments(p, centre: centre, as: Float.self)  // X^T diag(p) X, X^T p
+        var linear = shift.map { 2 * (1 - s) * $0 }
+        guard m > 0 else { return rows.dots(linear, centre: centre) }
+        let basis = rotation.basis
+        // S = B^T (X^T diag(p) X) B.
+        var side = [Double](repeating: 0, count: d * m)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(m), Int32(d), 1, coMoment, Int32(d),
+                    basis, Int32(m), 0, &side, Int32(m))
+        var gram = [Double](repeating: 0, count: m * m)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(m), Int32(d), 1, basis, Int32(m),
+                    side, Int32(m), 0, &gram, Int32(m))
+        let (e, t) = stepTerms(gram: { gram[$0 * m + $1] }, du: rotated(shift))
+        // linear += B t; form = -s B E B^T.
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(d), Int32(m), 1.0, basis, Int32(m), t, 1, 1.0, &linear, 1)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(m), Int32(m), 1, basis, Int32(m),
+                    e, Int32(m), 0, &side, Int32(m))
+        var form = [Double](repeating: 0, count: d * d)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(d), Int32(d), Int32(m), -s, side, Int32(m),
+                    basis, Int32(m), 0, &form, Int32(d))
+        return rows.quadraticForms(form.map(Float.init), linear: linear, centre: centre)
     }
 }

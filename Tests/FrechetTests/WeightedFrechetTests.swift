@@ -88,7 +88,8 @@ final class WeightedFrechetTests: XCTestCase {
 
     /// With one OpenBLAS thread a co-moment of many rows is summed in two halves on two cores
     /// (`FeatureRows.splitsAcrossCores`): the same sums as one pass, positive and negative weights
-    /// and zeros included, to rounding, and the same bits every time.
+    /// and zeros included, to rounding, and the same bits every time; so are the rows' quadratic
+    /// forms.
     func testCoMomentSplitInHalvesIsTheSameSum() throws {
         var random = TestRandom(seed: 43)
         let (n, d) = (9 * FeatureRows.blockRows + 37, 6)
@@ -114,6 +115,21 @@ final class WeightedFrechetTests: XCTestCase {
         // The sums have terms of size ~1 and totals of ~n: rounding of a few ulps of n.
         assertClose(split.gram, gram, rtol: 1e-12, atol: 1e-12 * Double(n), "gram")
         assertClose(split.sum, sum, rtol: 1e-12, atol: 1e-12 * Double(n), "sum")
+        // The rows' quadratic forms x^T G x + x . v, split the same way, against each row's own.
+        var g = random.normals(d * d).map { Double(Float($0)) }
+        for a in 0..<d { for b in 0..<a { g[a * d + b] = g[b * d + a] } }
+        let v = random.normals(d)
+        let forms = rows.quadraticForms(g.map(Float.init), linear: v, centre: centre)
+        let direct = (0..<n).map { i -> Double in
+            let x = (0..<d).map { values[i * d + $0] - centre[$0] }
+            var value = 0.0
+            for a in 0..<d {
+                value += x[a] * v[a]
+                for b in 0..<d { value += x[a] * g[a * d + b] * x[b] }
+            }
+            return value
+        }
+        assertClose(forms, direct, rtol: 1e-5, "quadratic forms (Float32 products)")
     }
 
     /// dFID/dw against central differences along feasible directions e_i - e_j, and against
@@ -206,6 +222,9 @@ final class WeightedFrechetTests: XCTestCase {
             let numeric = centred((0..<n).map { (plus[$0] - minus[$0]) / (2 * step) })
             let analytic = centred(curvature.times(p))
             assertClose(analytic, numeric, rtol: 1e-4, "H p, \(columns) columns")
+            // The route taken when the rotated rows are not kept (large N) is the same product.
+            assertClose(centred(curvature.timesInFeatureSpace(p)), numeric, rtol: 1e-4,
+                        "H p in feature space, \(columns) columns")
             XCTAssertGreaterThan(numeric.map(abs).max()!, 1e-3, "the check must not be vacuous")
             for i in [0, 13, 29] {
                 var unit = [Double](repeating: 0, count: n)
