@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 
 // MARK: - Second derivatives of FID(w)
 
@@ -87,8 +88,9 @@ extension WeightedFrechetDistance {
         static let storedLimit = 1 << 26
     }
 
-    /// The rotation at `point` (which must carry its spectrum).
-    func rotation(at point: Point) -> Rotation {
+    /// The rotation at `point` (which must carry its spectrum); Y kept when `keepingRows`, by
+    /// default when it fits `Rotation.storedLimit`.
+    func rotation(at point: Point, keepingRows: Bool? = nil) -> Rotation {
         guard let spectrum = point.spectrum else {
             preconditionFailure("WeightedFrechetDistance needs the eigenvectors of M here")
         }
@@ -101,47 +103,55 @@ extension WeightedFrechetDistance {
             for i in 0..<d { basis[i * m + a] = spectrum.transform[i * d + k] }
         }
         let basis32 = basis.map(Float.init)
-        let rotated = n * m <= Rotation.storedLimit ? rows.projected(onto: basis32, columns: m, centre: centre) : nil
+        let rotated = keepingRows ?? (n * m <= Rotation.storedLimit) ? rows.projected(onto: basis32, columns: m, centre: centre) : nil
         return Rotation(objective: self, kept: m, roots: keptIndices.map { spectrum.lambda[$0].squareRoot() },
                         basis: basis, basis32: basis32, rotated: rotated)
     }
 }
 
 extension WeightedFrechetDistance.Rotation {
-    /// Calls `body(first row, Y of the block [rows, m], rows)` for each block of rows in order.
+    /// Calls `body(first row, Y of the block [rows, m], rows)` for each block of rows. With Y in
+    /// memory, in order on this thread. Otherwise each block is rotated again (`rotatingEachBlock`),
+    /// possibly two halves at once: `body` then writes only state of its own rows.
     func forEachBlock(_ body: (Int, UnsafePointer<Float>, Int) -> Void) {
-        let m = kept, count = objective.rows.count, blockRows = FeatureRows.blockRows
-        var scratch = rotated == nil ? [Float](repeating: 0, count: blockRows * m) : []
-        var start = 0
-        while start < count {
-            let end = min(start + blockRows, count)
-            if let rotated {
-                rotated.withUnsafeBufferPointer { body(start, $0.baseAddress! + start * m, end - start) }
-            } else {
-                scratch.withUnsafeMutableBufferPointer { block in
-                    objective.rows.project(start..<end, onto: basis32, columns: m, centre: objective.centre,
-                                           into: block.baseAddress!)
-                    body(start, block.baseAddress!, end - start)
-                }
+        guard let rotated else { return rotatingEachBlock(basis: basis32, body) }
+        let m = kept, count = objective.rows.count
+        rotated.withUnsafeBufferPointer { y in
+            var start = 0
+            while start < count {
+                let end = min(start + FeatureRows.blockRows, count)
+                body(start, y.baseAddress! + start * m, end - start)
+                start = end
             }
-            start = end
         }
     }
 
     /// `forEachBlock` with Y computed again in `T` (Float64 for a gradient in Float64).
     func forEachBlock<T: BLASScalar>(as _: T.Type, _ body: (Int, UnsafePointer<T>, Int) -> Void) {
+        rotatingEachBlock(basis: basis.map { T($0) }, body)
+    }
+
+    /// Each block of Y = (F - 1 c^T) B rotated from the rows, in whole blocks; the rows split in
+    /// two halves on two cores at once when `FeatureRows.splitsAcrossCores` (the rotation is
+    /// N d m multiply-adds, most of a gradient's or a curvature set-up's work at large N).
+    private func rotatingEachBlock<T: BLASScalar>(basis: [T], _ body: (Int, UnsafePointer<T>, Int) -> Void) {
         let m = kept, count = objective.rows.count, blockRows = FeatureRows.blockRows
-        let basisT = basis.map { T($0) }
-        var scratch = [T](repeating: 0, count: blockRows * m)
-        var start = 0
-        while start < count {
-            let end = min(start + blockRows, count)
-            scratch.withUnsafeMutableBufferPointer { block in
-                objective.rows.project(start..<end, onto: basisT, columns: m, centre: objective.centre,
-                                       into: block.baseAddress!)
-                body(start, block.baseAddress!, end - start)
+        let halves = FeatureRows.splitsAcrossCores(count) ? 2 : 1
+        let blocks = (count + blockRows - 1) / blockRows
+        let share = (blocks + halves - 1) / halves * blockRows
+        DispatchQueue.concurrentPerform(iterations: halves) { part in
+            var scratch = [T](repeating: 0, count: blockRows * m)
+            var start = part * share
+            let stop = min(start + share, count)
+            while start < stop {
+                let end = min(start + blockRows, stop)
+                scratch.withUnsafeMutableBufferPointer { block in
+                    objective.rows.project(start..<end, onto: basis, columns: m, centre: objective.centre,
+                                           into: block.baseAddress!)
+                    body(start, block.baseAddress!, end - start)
+                }
+                start = end
             }
-            start = end
         }
     }
 }
@@ -161,30 +171,34 @@ extension WeightedFrechetDistance.Curvature {
         let u = offset
         let uSquared = u.map { $0 * $0 }
         let d32 = divided.map(Float.init)
-        let blockRows = FeatureRows.blockRows
-        var a = [Float](repeating: 0, count: blockRows * m), b = a, ad = a, bd = a
-        forEachBlock { start, y, rows in
-            for r in 0..<rows {
-                for k in 0..<m {
-                    let value = y[r * m + k]
-                    a[r * m + k] = value * value
-                    b[r * m + k] = value * Float(u[k])
+        // Blocks may come two at a time (`Rotation.forEachBlock`): scratch per block, each row
+        // written once.
+        result.withUnsafeMutableBufferPointer { out in
+            let out = out
+            forEachBlock { start, y, rows in
+                var a = [Float](repeating: 0, count: rows * m), b = a, ad = a, bd = a
+                for r in 0..<rows {
+                    for k in 0..<m {
+                        let value = y[r * m + k]
+                        a[r * m + k] = value * value
+                        b[r * m + k] = value * Float(u[k])
+                    }
                 }
-            }
-            Float.gemm(rows: rows, columns: m, inner: m, a, d32, &ad, beta: 0)
-            Float.gemm(rows: rows, columns: m, inner: m, b, d32, &bd, beta: 0)
-            for r in 0..<rows {
-                var linear = 0.0, aDa = 0.0, aDb = 0.0, bDb = 0.0, aDu = 0.0
-                for k in 0..<m {
-                    let index = r * m + k
-                    let ai = Double(a[index]), bi = Double(b[index]), adi = Double(ad[index])
-                    linear += ai * inverseRoot[k]
-                    aDa += adi * ai
-                    aDb += adi * bi
-                    bDb += Double(bd[index]) * bi
-                    aDu += adi * uSquared[k]
+                Float.gemm(rows: rows, columns: m, inner: m, a, d32, &ad, beta: 0)
+                Float.gemm(rows: rows, columns: m, inner: m, b, d32, &bd, beta: 0)
+                for r in 0..<rows {
+                    var linear = 0.0, aDa = 0.0, aDb = 0.0, bDb = 0.0, aDu = 0.0
+                    for k in 0..<m {
+                        let index = r * m + k
+                        let ai = Double(a[index]), bi = Double(b[index]), adi = Double(ad[index])
+                        linear += ai * inverseRoot[k]
+                        aDa += adi * ai
+                        aDb += adi * bi
+                        bDb += Double(bd[index]) * bi
+                        aDu += adi * uSquared[k]
+                    }
+                    out[start + r] += 2 * s * linear + s * s * (-aDa + 4 * aDb - 2 * bDb - 2 * aDu)
                 }
-                result[start + r] += 2 * s * linear + s * s * (-aDa + 4 * aDb - 2 * bDb - 2 * aDu)
             }
         }
         return result
@@ -225,6 +239,7 @@ extension WeightedFrechetDistance.Curvature {
     /// H p from the rotated rows Y: S = Y^T diag(p) Y by `ssyrk`, then y_i . t - s y_i^T E y_i by
     /// one N x m x m product (N m^2 / 2 + N m^2 multiply-adds).
     func timesFromRotatedRows(_ p: [Double]) -> [Double] {
+        precondition(rotation.rotated != nil, "Curvature.timesFromRotatedRows needs Y in memory")
         let rows = objective.rows, centre = objective.centre
         let m = kept, s = objective.scale
         let shift = rows.weightedSum(p, centre: centre)  // d delta = X^T p

@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 
 // MARK: - FID as a function of image weights
 
@@ -271,19 +272,23 @@ public final class WeightedFrechetDistance: Sendable {
         let inverseRoots = rotation.roots.map { 1 / $0 }
         var forms = rows.dots(linear, centre: centre)
         for i in 0..<forms.count { forms[i] += scale * squaredNorms[i] }
-        func subtractRotated<T: BLASScalar>(first: Int, _ y: UnsafePointer<T>, count: Int) {
-            for r in 0..<count {
-                var sum = 0.0
-                for a in 0..<m {
-                    let value = Double(y[r * m + a])
-                    sum += value * value * inverseRoots[a]
+        // Blocks may come two at a time (`Rotation.forEachBlock`): each writes its own rows.
+        forms.withUnsafeMutableBufferPointer { out in
+            let out = out
+            func subtractRotated<T: BLASScalar>(first: Int, _ y: UnsafePointer<T>, count: Int) {
+                for r in 0..<count {
+                    var sum = 0.0
+                    for a in 0..<m {
+                        let value = Double(y[r * m + a])
+                        sum += value * value * inverseRoots[a]
+                    }
+                    out[first + r] -= scale * sum
                 }
-                forms[first + r] -= scale * sum
             }
-        }
-        switch precision ?? self.precision {
-        case .float32: rotation.forEachBlock { subtractRotated(first: $0, $1, count: $2) }
-        case .float64: rotation.forEachBlock(as: Double.self) { subtractRotated(first: $0, $1, count: $2) }
+            switch precision ?? self.precision {
+            case .float32: rotation.forEachBlock { subtractRotated(first: $0, $1, count: $2) }
+            case .float64: rotation.forEachBlock(as: Double.self) { subtractRotated(first: $0, $1, count: $2) }
+            }
         }
         // The constant that makes this the formula above exactly:
         // 2 (mu_w - mu_r).c + s (|c|^2 - 2 mu_w.c) - s (delta^T G delta - mu_w^T G mu_w).

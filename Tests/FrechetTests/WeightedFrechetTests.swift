@@ -132,6 +132,40 @@ final class WeightedFrechetTests: XCTestCase {
         assertClose(forms, direct, rtol: 1e-5, "quadratic forms (Float32 products)")
     }
 
+    /// Rows too many to keep Y = X B (`Rotation.storedLimit`) are rotated block by block again
+    /// for each gradient, curvature set-up and float64 gradient, two halves at once with one
+    /// OpenBLAS thread, and H p goes through feature space: the same numbers as from a kept Y.
+    func testRotatingEachBlockAcrossCoresGivesTheKeptRowsNumbers() throws {
+        var random = TestRandom(seed: 44)
+        let (n, d) = (9 * FeatureRows.blockRows + 5, 12)
+        let objective = try randomObjective(&random, n: n, d: d, referenceColumns: 30, scale: 1.1)
+        var weights = (0..<n).map { _ in 0.5 + random.uniform() }
+        let total = weights.reduce(0, +)
+        weights = weights.map { $0 / total }
+        let point = try objective.evaluate(objective.moments(weights), vectors: true)
+        var p = random.normals(n)
+        let mean = p.reduce(0, +) / Double(n)
+        p = p.map { ($0 - mean) / Double(n) }
+        let kept = objective.rotation(at: point, keepingRows: true)
+        let keptCurvature = objective.curvature(at: point, rotation: kept)
+        let previous = openblas_get_num_threads()
+        defer { openblas_set_num_threads(previous) }
+        openblas_set_num_threads(1)
+        XCTAssertEqual(FeatureRows.splitsAcrossCores(n), ProcessInfo.processInfo.activeProcessorCount > 1)
+        let rotating = objective.rotation(at: point, keepingRows: false)
+        XCTAssertNil(rotating.rotated)
+        let curvature = objective.curvature(at: point, rotation: rotating)
+        assertClose(curvature.diagonal, keptCurvature.diagonal, rtol: 1e-6, "diag H")
+        assertClose(curvature.times(p), keptCurvature.times(p), rtol: 1e-4, "H p")
+        assertClose(objective.gradient(at: point, rotation: rotating, precision: .float32),
+                    objective.gradient(at: point, rotation: kept, precision: .float32),
+                    rtol: 1e-12, "gradient (Float32 Y, the same blocks)")
+        let exact = objective.gradient(at: point, rotation: rotating, precision: .float64)
+        openblas_set_num_threads(previous)
+        assertClose(exact, objective.gradient(at: point, rotation: kept, precision: .float64), rtol: 1e-12,
+                    "float64 gradient, split and not")
+    }
+
     /// dFID/dw against central differences along feasible directions e_i - e_j, and against
     /// the formula evaluated naively: 2 (mu_w - mu_r).f_i + s (|f_i|^2 - 2 mu_w.f_i)
     /// - s [(f_i - mu_w)^T G (f_i - mu_w) - mu_w^T G mu_w], G = A M^{-1/2} A.
