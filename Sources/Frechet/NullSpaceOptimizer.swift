@@ -50,10 +50,17 @@ public struct NullSpaceOptimizer: Sendable {
         self.hessianProductsPerStep = hessianProductsPerStep
     }
 
-    /// The explain report's budget: 5 steps of at most 5 Hessian products each, so that the
-    /// class section of a 50,000-image report costs about as much as its statistics; `fidviz
-    /// classes` runs to convergence. A report that stops here says its minimum is an upper bound.
-    public static let reportBudget = NullSpaceOptimizer(maximumIterations: 5, hessianProductsPerStep: 5)
+    /// The optimiser of the explain report's class section for `rows` images in `dimension`
+    /// dimensions. Up to as many images as dimensions every step is small (the k x k route, Y
+    /// N x N at most), so it runs as before, up to 20 steps without a product cap. Beyond, a step
+    /// costs N d^2 and more, so it gets a budget: 5 steps of at most 5 Hessian products each,
+    /// which keeps the section of a 50,000-image report near the cost of its statistics.
+    /// `fidviz classes` runs to convergence; a report that stops early says its minimum is an
+    /// upper bound.
+    public static func report(rows: Int, dimension: Int) -> NullSpaceOptimizer {
+        rows <= dimension ? NullSpaceOptimizer(maximumIterations: 20)
+            : NullSpaceOptimizer(maximumIterations: 5, hessianProductsPerStep: 5)
+    }
 
     public enum StopReason: String, Sendable {
         case toleranceReached = "decrease below tolerance"

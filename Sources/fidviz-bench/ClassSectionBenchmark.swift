@@ -7,10 +7,11 @@ import InceptionGraph
 /// `fidviz-bench --class-section GEN.npz --ref REF.npz [--max-iterations N]`: every number of
 /// `ClassMatching.Analysis` (what `fidviz classes` and the explain report's class section compute)
 /// for two `fidviz features` files, timed as a whole in wall and CPU seconds, with the
-/// optimisers' work. By default the optimisers run on the explain report's budget
-/// (`NullSpaceOptimizer.reportBudget`); `--max-iterations N` runs them as `fidviz classes` does,
-/// without a product budget, for at most N steps (200 to convergence). No network and no report: the cost of the section alone, e.g. on the
-/// 50,000 tiled rows of `scripts/bench-memory`.
+/// optimisers' work. By default the optimisers run as in the explain report
+/// (`NullSpaceOptimizer.report(rows:dimension:)`); `--max-iterations N` runs them as `fidviz
+/// classes` does, without a product budget, for at most N steps (200 to convergence). No network
+/// and no report: the cost of the section alone, e.g. on the 50,000 tiled rows of
+/// `scripts/bench-memory`.
 enum ClassSectionBenchmark {
     static func run(_ arguments: [String]) throws {
         func value(_ flag: String) -> String? {
@@ -21,9 +22,6 @@ enum ClassSectionBenchmark {
             print("usage: fidviz-bench --class-section GEN.npz --ref REF.npz [--max-iterations N]")
             exit(2)
         }
-        let optimizer = arguments.contains("--max-iterations")
-            ? NullSpaceOptimizer(maximumIterations: argument("--max-iterations", default: 200))
-            : NullSpaceOptimizer.reportBudget
         var clock = FrechetBenchmark.Stopwatch()
         let classes = InceptionArchitecture.classCount
         let topN = ClassMatching.Analysis.Options().topN
@@ -33,6 +31,10 @@ enum ClassSectionBenchmark {
             print("both files need pool3 and logits rows (`fidviz features` files)")
             exit(1)
         }
+        let optimizer = arguments.contains("--max-iterations")
+            ? NullSpaceOptimizer(maximumIterations: argument("--max-iterations", default: 200))
+            : NullSpaceOptimizer.report(rows: pool3.count / gen.statistics.dimension,
+                                        dimension: gen.statistics.dimension)
         let genTop = ClassScore.topIndices(rows: genLogits, classes: classes, n: topN)
         let refTop = ClassScore.topIndices(rows: refLogits, classes: classes, n: topN)
         var histogram = [Int64](repeating: 0, count: classes)

@@ -54,7 +54,8 @@ struct ExplainCommand: ParsableCommand {
             With two or more images (or --features), the report also says how much of this FID is \
             ImageNet classes: FID after Top-1 and Top-5 class matching of image weights and the lowest \
             FID any weighting reaches (`fidviz classes`, whose null-space optimiser runs here for at \
-            most 5 steps of 5 Hessian products each and is labelled an upper bound when it stops there).
+            most 20 steps, or 5 short ones with more images than dimensions, and is labelled an upper bound \
+            when it stops there).
 
             Two networks: --backbone inception,dinov2-vitl14 runs phase 1 through both and gives \
             every image ΔFID and ΔFD_DINOv2, each exactly as a run of that network alone; the first \

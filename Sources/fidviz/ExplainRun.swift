@@ -282,7 +282,8 @@ struct ExplainRun {
                                         reference: $0.reference, names: inception.features.names,
                                         source: "the \($0.backbone.displayName) features")
                     },
-                    optimizer: NullSpaceOptimizer.reportBudget,
+                    optimizer: NullSpaceOptimizer.report(rows: inception.features.count,
+                                                           dimension: inception.features.dimension),
                     showImages: imagesPresent)
             }
             return (section, nil)
