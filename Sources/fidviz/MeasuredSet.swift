@@ -47,11 +47,22 @@ struct MeasuredSet {
         let file = try StatisticsFile.read(contentsOf: url, expectedDimension: dimension,
                                            expectedClassCount: InceptionArchitecture.classCount, logits: logits,
                                            keepRows: keepRows)
+        // A features file's classes come from its logit rows where it records none: the Top-1
+        // histogram and the Top-N multi-hot statistics, as `stats` records them.
         var histogram = file.top1Histogram
-        if histogram == nil, let logits = file.logits, let classes = file.logitStatistics?.dimension {
-            var counts = [Int64](repeating: 0, count: classes)
-            for top in ClassScore.topIndices(rows: logits, classes: classes, n: 1) { counts[top[0]] += 1 }
-            histogram = counts
+        var topNStatistics = file.topNStatistics
+        if histogram == nil || topNStatistics[recordedTopN] == nil, let logits = file.logits,
+           let classes = file.logitStatistics?.dimension {
+            let top = ClassScore.topIndices(rows: logits, classes: classes, n: recordedTopN)
+            if histogram == nil {
+                var counts = [Int64](repeating: 0, count: classes)
+                for classes in top { counts[classes[0]] += 1 }
+                histogram = counts
+            }
+            if topNStatistics[recordedTopN] == nil {
+                topNStatistics[recordedTopN] = try ClassMatching.topNStatistics(topClasses: top, classCount: classes,
+                                                                                n: recordedTopN)
+            }
         }
         var rows: SetFeatures?
         if keepRows, let pool3 = file.features {
@@ -61,7 +72,7 @@ struct MeasuredSet {
                                features: pool3, dimension: file.statistics.dimension, logits: file.logits)
         }
         return MeasuredSet(statistics: file.statistics, logitStatistics: file.logitStatistics,
-                           top1Histogram: histogram, topNStatistics: file.topNStatistics, rows: rows,
+                           top1Histogram: histogram, topNStatistics: topNStatistics, rows: rows,
                            provenance: file.provenance ?? file.layout.rawValue, path: url.path,
                            backbone: Backbone.recorded(in: file.origin, dimension: file.statistics.dimension),
                            layout: file.layout, shard: file.shard)

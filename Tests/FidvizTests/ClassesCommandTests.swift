@@ -60,6 +60,18 @@ final class ClassesCommandTests: FidvizTestCase {
         for key in ["fid", "fid_top1_matched", "fid_topn_matched", "fid_pool3_weighted", "fd_logits"] {
             XCTAssertEqual(try number(fromFeatures, key), try number(result, key), key)
         }
+        // And against the reference as a `fidviz features` file, which records no class statistics:
+        // they come from its logit rows, Top-5 matching included, to the same numbers.
+        let refFeatures = work.appendingPathComponent("ref-features.npz").path
+        XCTAssertEqual(try fidviz(["features", reference.path, "-o", refFeatures, "--weights", weights,
+                                   "--quiet"]).status, 0)
+        let againstFeatures = try fidviz(["classes", genFeatures, "--ref", refFeatures, "--json", "--max-iterations", "30"])
+        XCTAssertFalse(againstFeatures.stderr.contains("Top-5 matching is left out"), againstFeatures.stderr)
+        let withFeatureReference = try json(againstFeatures)
+        for key in ["fid_top1_matched", "fid_topn_matched", "ess_topn", "fd_logits"] {
+            let expected = try number(result, key)
+            XCTAssertEqual(try number(withFeatureReference, key), expected, accuracy: 1e-9 * abs(expected), key)
+        }
 
         // The saved weights reproduce every number.
         let saved = try Npz.read(contentsOf: URL(fileURLWithPath: savedWeights))
