@@ -198,16 +198,13 @@ extension FeatureRows {
         precondition(g.count == d * d && v.count == d && centre.count == d,
                      "FeatureRows.quadraticForms: G [\(g.count)], v [\(v.count)], centre [\(centre.count)], d = \(d)")
         var result = [Double](repeating: 0, count: count)
-        let halves = Self.splitsAcrossCores(count) ? 2 : 1
-        let share = (count + halves - 1) / halves
         result.withUnsafeMutableBufferPointer { out in
             let out = out  // each part writes its own rows
-            DispatchQueue.concurrentPerform(iterations: halves) { part in
+            Self.inParts(count) { part in
                 var x = [Float](repeating: 0, count: Self.blockRows * d), xg = x
-                var start = part * share
-                let stop = min((part + 1) * share, count)
-                while start < stop {
-                    let end = min(start + Self.blockRows, stop)
+                var start = part.lowerBound
+                while start < part.upperBound {
+                    let end = min(start + Self.blockRows, part.upperBound)
                     x.withUnsafeMutableBufferPointer { fillCentred(Array(start..<end)[...], centre: centre, factors: nil,
                                                                    into: $0.baseAddress!) }
                     Float.gemm(rows: end - start, columns: d, inner: d, x, g, &xg, beta: 0)
@@ -229,6 +226,17 @@ extension FeatureRows {
     /// depend on which half finishes first.
     static func splitsAcrossCores(_ rows: Int) -> Bool {
         rows >= 8 * blockRows && openblas_get_num_threads() == 1 && ProcessInfo.processInfo.activeProcessorCount > 1
+    }
+
+    /// Calls `body` with the rows 0..<rows: as one range, or, when `splitsAcrossCores`, as two
+    /// ranges of whole blocks on two cores at once (`body` then writes only state of its own rows).
+    static func inParts(_ rows: Int, _ body: (Range<Int>) -> Void) {
+        let parts = splitsAcrossCores(rows) ? 2 : 1
+        let blocks = (rows + blockRows - 1) / blockRows
+        let share = (blocks + parts - 1) / parts * blockRows
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            body(min(part * share, rows)..<min((part + 1) * share, rows))
+        }
     }
 }
 

@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 
 // MARK: - Second derivatives of FID(w)
 
@@ -49,18 +48,13 @@ extension WeightedFrechetDistance {
 
     /// The curvature at the point `rotation` was made from, whose offset mu_w - c is `offset`.
     func curvature(at point: Point, rotation: Rotation) -> Curvature {
-        let d = rows.dimension, m = rotation.kept
+        let m = rotation.kept
         let roots = rotation.roots
         var divided = [Double](repeating: 0, count: m * m)
         for a in 0..<m {
             for b in 0..<m { divided[a * m + b] = -1 / (roots[a] * roots[b] * (roots[a] + roots[b])) }
         }
-        var offset = [Double](repeating: 0, count: m)
-        if m > 0 {
-            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(m), 1.0, rotation.basis, Int32(m), point.offset, 1,
-                        0.0, &offset, 1)
-        }
-        var curvature = Curvature(rotation: rotation, offset: offset, divided: divided)
+        var curvature = Curvature(rotation: rotation, offset: rotation.toBasis(point.offset), divided: divided)
         curvature.diagonal = curvature.hessianDiagonal()
         return curvature
     }
@@ -110,6 +104,24 @@ extension WeightedFrechetDistance {
 }
 
 extension WeightedFrechetDistance.Rotation {
+    /// B^T v, [m], for v [d]: a vector in the kept eigenvectors' coordinates.
+    func toBasis(_ v: [Double]) -> [Double] {
+        var result = [Double](repeating: 0, count: kept)
+        guard kept > 0 else { return result }
+        let d = objective.rows.dimension
+        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(kept), 1.0, basis, Int32(kept), v, 1, 0.0, &result, 1)
+        return result
+    }
+
+    /// B u, [d], for u [m]: back to feature coordinates.
+    func fromBasis(_ u: [Double]) -> [Double] {
+        let d = objective.rows.dimension
+        var result = [Double](repeating: 0, count: d)
+        guard kept > 0 else { return result }
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(d), Int32(kept), 1.0, basis, Int32(kept), u, 1, 0.0, &result, 1)
+        return result
+    }
+
     /// Calls `body(first row, Y of the block [rows, m], rows)` for each block of rows. With Y in
     /// memory, in order on this thread. Otherwise each block is rotated again (`rotatingEachBlock`),
     /// possibly two halves at once: `body` then writes only state of its own rows.
@@ -132,19 +144,15 @@ extension WeightedFrechetDistance.Rotation {
     }
 
     /// Each block of Y = (F - 1 c^T) B rotated from the rows, in whole blocks; the rows split in
-    /// two halves on two cores at once when `FeatureRows.splitsAcrossCores` (the rotation is
+    /// two halves on two cores at once as `FeatureRows.inParts` splits them (the rotation is
     /// N d m multiply-adds, most of a gradient's or a curvature set-up's work at large N).
     private func rotatingEachBlock<T: BLASScalar>(basis: [T], _ body: (Int, UnsafePointer<T>, Int) -> Void) {
-        let m = kept, count = objective.rows.count, blockRows = FeatureRows.blockRows
-        let halves = FeatureRows.splitsAcrossCores(count) ? 2 : 1
-        let blocks = (count + blockRows - 1) / blockRows
-        let share = (blocks + halves - 1) / halves * blockRows
-        DispatchQueue.concurrentPerform(iterations: halves) { part in
+        let m = kept, blockRows = FeatureRows.blockRows
+        FeatureRows.inParts(objective.rows.count) { part in
             var scratch = [T](repeating: 0, count: blockRows * m)
-            var start = part * share
-            let stop = min(start + share, count)
-            while start < stop {
-                let end = min(start + blockRows, stop)
+            var start = part.lowerBound
+            while start < part.upperBound {
+                let end = min(start + blockRows, part.upperBound)
                 scratch.withUnsafeMutableBufferPointer { block in
                     objective.rows.project(start..<end, onto: basis, columns: m, centre: objective.centre,
                                            into: block.baseAddress!)
@@ -228,14 +236,6 @@ extension WeightedFrechetDistance.Curvature {
         return (e, t)
     }
 
-    /// B^T v, [m], for v [d].
-    private func rotated(_ v: [Double]) -> [Double] {
-        var result = [Double](repeating: 0, count: kept)
-        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(objective.rows.dimension), Int32(kept), 1.0, rotation.basis,
-                    Int32(kept), v, 1, 0.0, &result, 1)
-        return result
-    }
-
     /// H p from the rotated rows Y: S = Y^T diag(p) Y by `ssyrk`, then y_i . t - s y_i^T E y_i by
     /// one N x m x m product (N m^2 / 2 + N m^2 multiply-adds).
     func timesFromRotatedRows(_ p: [Double]) -> [Double] {
@@ -263,7 +263,7 @@ extension WeightedFrechetDistance.Curvature {
                 }
             }
         }
-        let (e, t) = stepTerms(gram: { Double(gram[$0 * m + $1]) }, du: rotated(shift))
+        let (e, t) = stepTerms(gram: { Double(gram[$0 * m + $1]) }, du: rotation.toBasis(shift))
         let e32 = e.map(Float.init)
         var ye = [Float](repeating: 0, count: FeatureRows.blockRows * m)
         forEachBlock { start, y, rows in
@@ -300,9 +300,10 @@ extension WeightedFrechetDistance.Curvature {
         var gram = [Double](repeating: 0, count: m * m)
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(m), Int32(d), 1, basis, Int32(m),
                     side, Int32(m), 0, &gram, Int32(m))
-        let (e, t) = stepTerms(gram: { gram[$0 * m + $1] }, du: rotated(shift))
+        let (e, t) = stepTerms(gram: { gram[$0 * m + $1] }, du: rotation.toBasis(shift))
         // linear += B t; form = -s B E B^T.
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(d), Int32(m), 1.0, basis, Int32(m), t, 1, 1.0, &linear, 1)
+        let bt = rotation.fromBasis(t)
+        for j in 0..<d { linear[j] += bt[j] }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(m), Int32(m), 1, basis, Int32(m),
                     e, Int32(m), 0, &side, Int32(m))
         var form = [Double](repeating: 0, count: d * d)

@@ -258,14 +258,9 @@ public final class WeightedFrechetDistance: Sendable {
         let delta = point.offset
         // G v = B diag(lambda^{-1/2}) B^T v.
         func timesG(_ v: [Double]) -> [Double] {
-            var result = [Double](repeating: 0, count: d)
-            guard m > 0 else { return result }
-            var u = [Double](repeating: 0, count: m)
-            cblas_dgemv(CblasRowMajor, CblasTrans, Int32(d), Int32(m), 1.0, rotation.basis, Int32(m), v, 1, 0.0, &u, 1)
+            var u = rotation.toBasis(v)
             for a in 0..<m { u[a] /= rotation.roots[a] }
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(d), Int32(m), 1.0, rotation.basis, Int32(m), u, 1, 0.0,
-                        &result, 1)
-            return result
+            return rotation.fromBasis(u)
         }
         let gDelta = timesG(delta)
         let linear = (0..<d).map { 2 * (delta[$0] - referenceOffset[$0]) - 2 * scale * (delta[$0] - gDelta[$0]) }
