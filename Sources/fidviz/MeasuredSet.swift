@@ -56,7 +56,7 @@ struct MeasuredSet {
             let top = ClassScore.topIndices(rows: logits, classes: classes, n: recordedTopN)
             if histogram == nil {
                 var counts = [Int64](repeating: 0, count: classes)
-                for classes in top { counts[classes[0]] += 1 }
+                for ranked in top { counts[ranked[0]] += 1 }
                 histogram = counts
             }
             if topNStatistics[recordedTopN] == nil {

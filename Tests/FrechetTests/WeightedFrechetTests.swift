@@ -139,13 +139,9 @@ final class WeightedFrechetTests: XCTestCase {
         var random = TestRandom(seed: 44)
         let (n, d) = (9 * FeatureRows.blockRows + 5, 12)
         let objective = try randomObjective(&random, n: n, d: d, referenceColumns: 30, scale: 1.1)
-        var weights = (0..<n).map { _ in 0.5 + random.uniform() }
-        let total = weights.reduce(0, +)
-        weights = weights.map { $0 / total }
+        let weights = randomWeights(&random, n: n)
         let point = try objective.evaluate(objective.moments(weights), vectors: true)
-        var p = random.normals(n)
-        let mean = p.reduce(0, +) / Double(n)
-        p = p.map { ($0 - mean) / Double(n) }
+        let p = randomDirection(&random, n: n)
         let kept = objective.rotation(at: point, keepingRows: true)
         let keptCurvature = objective.curvature(at: point, rotation: kept)
         let previous = openblas_get_num_threads()
@@ -174,9 +170,7 @@ final class WeightedFrechetTests: XCTestCase {
         let (n, d) = (40, 6)
         let reference = random.statistics(dimension: d, columns: 20, ridge: 0.3, shift: 0.4)
         let values = random.normals(n * d, scale: 1.2)
-        var weights = (0..<n).map { _ in 0.5 + random.uniform() }
-        let total = weights.reduce(0, +)
-        weights = weights.map { $0 / total }
+        let weights = randomWeights(&random, n: n)
         let objective = try WeightedFrechetDistance(
             reference: reference, rows: FeatureRows(values, dimension: d), precision: .float64)
         let (fid, gradient) = try objective.distanceAndGradient(weights: weights)
@@ -238,14 +232,10 @@ final class WeightedFrechetTests: XCTestCase {
         let (n, d) = (30, 7)
         for columns in [25, 4] {
             let objective = try randomObjective(&random, n: n, d: d, referenceColumns: columns, scale: 1.2)
-            var weights = (0..<n).map { _ in 0.5 + random.uniform() }
-            let total = weights.reduce(0, +)
-            weights = weights.map { $0 / total }
+            let weights = randomWeights(&random, n: n)
             let point = try objective.evaluate(objective.moments(weights), vectors: true)
             let curvature = objective.curvature(at: point)
-            var p = random.normals(n)
-            let mean = p.reduce(0, +) / Double(n)
-            p = p.map { ($0 - mean) / Double(n) }
+            let p = randomDirection(&random, n: n)
             let step = 1e-4
             let plus = try objective.distanceAndGradient(weights: (0..<n).map { weights[$0] + step * p[$0] }).gradient
             let minus = try objective.distanceAndGradient(weights: (0..<n).map { weights[$0] - step * p[$0] }).gradient
@@ -331,6 +321,20 @@ extension WeightedFrechetTests {
     /// n random rows of dimension d (normals of `scale`) against a reference drawn from
     /// `referenceColumns` columns, shifted by 0.3: positive definite (ridge 0.2) when the columns
     /// outnumber d, rank-deficient otherwise. Float64 products throughout.
+    /// n weights 0.5 + U(0, 1), normalised to sum 1.
+    func randomWeights(_ random: inout TestRandom, n: Int) -> [Double] {
+        let weights = (0..<n).map { _ in 0.5 + random.uniform() }
+        let total = weights.reduce(0, +)
+        return weights.map { $0 / total }
+    }
+
+    /// A direction on the simplex: n normal draws less their mean, over n (sum 0, entries ~1/n).
+    func randomDirection(_ random: inout TestRandom, n: Int) -> [Double] {
+        let p = random.normals(n)
+        let mean = p.reduce(0, +) / Double(n)
+        return p.map { ($0 - mean) / Double(n) }
+    }
+
     func randomObjective(_ random: inout TestRandom, n: Int, d: Int, referenceColumns columns: Int,
                          scale: Double) throws -> WeightedFrechetDistance {
         let reference = random.statistics(dimension: d, columns: columns, ridge: columns > d ? 0.2 : 0, shift: 0.3)
