@@ -20,7 +20,22 @@ struct PoolWindows {
             let start = q * geometry.strideW - geometry.padLeft
             return max(start, 0) ..< min(start + kernel, w)
         }
+        let layout = PatchLayout(channels: 1, height: h, width: w, kernelH: kernel, kernelW: kernel,
+                                 geometry: geometry, outH: outH, outW: outW)
+        columnsOfTap = (0 ..< kernel).map { j in
+            let valid = layout.validColumns(kernelColumn: j)
+            return (valid, j - geometry.padLeft)
+        }
+        strideW = geometry.strideW
     }
+
+    /// For window column j (a tap): the outputs q whose window covers input column
+    /// q * strideW + offset inside the input, and that offset. Looping over rows of a window, then
+    /// taps, then outputs visits each output's cells in the same order as a window-by-window
+    /// scan, so sums and running maxima come out bit for bit the same, while the inner loop runs
+    /// over a row of outputs and vectorises.
+    let columnsOfTap: [(outputs: Range<Int>, offset: Int)]
+    let strideW: Int
 
     var inPlane: Int { height * width }
     var outPlane: Int { outH * outW }
@@ -34,6 +49,9 @@ struct PoolWindows {
     /// inside its input plane (what the backward and the routing log need).
     func maxPool<Scalar: BLASScalar>(_ input: [Scalar], planes: Int, keepArgmax: Bool)
         -> (values: [Scalar], argmax: [Int32]) {
+        if !keepArgmax && WindowMaximum<Scalar>.tieToleranceIsBelowOneUlp {
+            return (maxPoolValues(input, planes: planes), [])
+        }
         var argmax = [Int32](repeating: 0, count: keepArgmax ? planes * outPlane : 0)
         let values = argmax.withUnsafeMutableBufferPointer { indices in
             mapBuffer(input, count: planes * outPlane) { x, y in
@@ -68,6 +86,31 @@ struct PoolWindows {
         return (best.value, best.index)
     }
 
+    /// The max pool's values alone, a whole output row at a time (`columnsOfTap`), for a scalar type
+    /// in which `WindowMaximum`'s rule is exactly "v > best, and NaN wins": a later NaN replaces an
+    /// earlier one, which changes no value.
+    private func maxPoolValues<Scalar: BLASScalar>(_ input: [Scalar], planes: Int) -> [Scalar] {
+        let sw = strideW
+        return mapBuffer(input, count: planes * outPlane) { x, y in
+            for plane in 0 ..< planes {
+                let src = x + plane * inPlane
+                for p in 0 ..< outH {
+                    let best = y + plane * outPlane + p * outW
+                    best.initialize(repeating: -Scalar.infinity, count: outW)
+                    for r in rows[p] {
+                        let row = src + r * width
+                        for tap in columnsOfTap {
+                            for q in tap.outputs {
+                                let v = row[q * sw + tap.offset]
+                                if v > best[q] || v.isNaN { best[q] = v }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// y[i] = x[argmax[i]] within each plane: a max pool whose choices are given.
     func gather<Scalar: BLASScalar>(_ input: [Scalar], at argmax: [Int32], planes: Int) -> [Scalar] {
         mapBuffer(input, count: planes * outPlane) { x, y in
@@ -97,23 +140,30 @@ struct PoolWindows {
 
     /// Average pool with `count_include_pad=False`: each window's sum times `reciprocalCellCounts`.
     /// Separable: each window's row sums are added up row by row.
+    /// Each window row is summed left to right from 0, and the row sums top to bottom from 0, a
+    /// whole row of outputs at a time.
     func averagePool<Scalar: BLASScalar>(_ input: [Scalar], planes: Int) -> [Scalar] {
         let scale: [Scalar] = reciprocalCellCounts()
+        let sw = strideW
+        let rowSums = UnsafeMutablePointer<Scalar>.allocate(capacity: outW)
+        defer { rowSums.deallocate() }
         return mapBuffer(input, count: planes * outPlane) { x, y in
             for plane in 0 ..< planes {
-                let src = x + plane * inPlane, dst = y + plane * outPlane
-                dst.initialize(repeating: 0, count: outPlane)
+                let src = x + plane * inPlane
                 for p in 0 ..< outH {
+                    let dst = y + plane * outPlane + p * outW
+                    dst.initialize(repeating: 0, count: outW)
                     for r in rows[p] {
                         let row = src + r * width
-                        for q in 0 ..< outW {
-                            var s: Scalar = 0
-                            for c in cols[q] { s += row[c] }
-                            dst[p * outW + q] += s
+                        rowSums.initialize(repeating: 0, count: outW)
+                        for tap in columnsOfTap {
+                            for q in tap.outputs { rowSums[q] += row[q * sw + tap.offset] }
                         }
+                        for q in 0 ..< outW { dst[q] += rowSums[q] }
                     }
+                    let rowScale = p * outW
+                    for q in 0 ..< outW { dst[q] *= scale[rowScale + q] }
                 }
-                for i in 0 ..< outPlane { dst[i] *= scale[i] }
             }
         }
     }
@@ -173,7 +223,7 @@ struct WindowMaximum<Scalar: BinaryFloatingPoint> {
     /// Whether the tolerance is below half an ulp of `Scalar` (true for Float): then two different
     /// values never tie, v > best implies the margin test, and the test reduces to v > best.
     @inline(__always)
-    private static var tieToleranceIsBelowOneUlp: Bool {
+    static var tieToleranceIsBelowOneUlp: Bool {
         Scalar(maxPoolTieTolerance) < Scalar.ulpOfOne / 2
     }
 

@@ -96,6 +96,72 @@ final class OpGradientTests: XCTestCase {
         checkGradient(shape: [2, 2, 5, 6]) { $0.avgPool2dExcludingPad(kernel: 3, WindowGeometry(stride: 1, padH: 1, padW: 1)) }
     }
 
+    /// Values with ties, -0 beside +0, NaN and infinities, quantised so that windows often tie.
+    private func poolInput(_ count: Int, seed: UInt64) -> [Float] {
+        var random = TestRandom(seed: seed)
+        let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 0]
+        return (0 ..< count).map { _ in
+            let u = random.uniform()
+            if u > 0.9 { return specials[Int((u - 0.9) / 0.1 * Float(specials.count)) % specials.count] }
+            return (u * 8).rounded() / 4
+        }
+    }
+
+    private let poolGeometries: [(kernel: Int, geometry: WindowGeometry)] = [
+        (3, WindowGeometry(stride: 2)), (3, WindowGeometry(stride: 1, padH: 1, padW: 1)),
+        (2, WindowGeometry(stride: 2)), (3, WindowGeometry(stride: 2, padH: 1, padW: 1)),
+    ]
+
+    /// Inference computes max-pool values a row of outputs at a time; tracked passes scan each
+    /// window for its argmax. Both must give the same bits, NaN for NaN.
+    func testMaxPoolValuesWithoutArgmaxAreTheTrackedValues() {
+        for (i, pool) in poolGeometries.enumerated() {
+            let (kernel, geometry) = (pool.kernel, pool.geometry)
+            let x = Tensor(shape: [2, 3, 9, 11], data: poolInput(594, seed: UInt64(10 + i)))
+            let plain = x.maxPool2d(kernel: kernel, geometry)
+            let tracked = Tape().watch(x).maxPool2d(kernel: kernel, geometry)
+            XCTAssertEqual(plain.shape, tracked.shape)
+            XCTAssertGreaterThan(plain.data.filter(\.isNaN).count, 0, "the input should put NaN in some window")
+            for (a, b) in zip(plain.data, tracked.data) {
+                XCTAssertTrue(a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern, "\(geometry): \(a) against \(b)")
+            }
+        }
+    }
+
+    /// The average pool sums each window row left to right and the rows top to bottom, both from
+    /// 0, then scales: the same bits as that order written window by window.
+    func testAvgPoolKeepsTheWindowByWindowSummationOrder() {
+        for (i, pool) in poolGeometries.enumerated() {
+            let (kernel, geometry) = (pool.kernel, pool.geometry)
+            var random = TestRandom(seed: UInt64(20 + i))
+            let (h, w) = (9, 11)
+            let values = random.values(2 * 3 * h * w, -3, 3)
+            let y = Tensor(shape: [2, 3, h, w], data: values).avgPool2dExcludingPad(kernel: kernel, geometry)
+            let oh = (h + 2 * geometry.padTop - kernel) / geometry.strideH + 1
+            let ow = (w + 2 * geometry.padLeft - kernel) / geometry.strideW + 1
+            XCTAssertEqual(y.shape, [2, 3, oh, ow])
+            for plane in 0 ..< 6 {
+                for p in 0 ..< oh {
+                    for q in 0 ..< ow {
+                        let top: Int = p * geometry.strideH - geometry.padTop
+                        let left: Int = q * geometry.strideW - geometry.padLeft
+                        let rows: Range<Int> = max(0, top) ..< min(h, top + kernel)
+                        let cols: Range<Int> = max(0, left) ..< min(w, left + kernel)
+                        var total: Float = 0
+                        for r in rows {
+                            var rowSum: Float = 0
+                            for c in cols { rowSum += values[plane * h * w + r * w + c] }
+                            total += rowSum
+                        }
+                        total *= 1 / Float(rows.count * cols.count)
+                        XCTAssertEqual(y.data[(plane * oh + p) * ow + q].bitPattern, total.bitPattern,
+                                       "\(geometry) plane \(plane) at (\(p), \(q))")
+                    }
+                }
+            }
+        }
+    }
+
     func testGlobalMeanGradient() {
         checkGradient(shape: [2, 3, 4, 5]) { $0.globalMeanPool() }
     }
