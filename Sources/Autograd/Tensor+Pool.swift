@@ -37,6 +37,21 @@ struct PoolWindows {
     let columnsOfTap: [(outputs: Range<Int>, offset: Int)]
     let strideW: Int
 
+    /// `body(q, value)` for each output q of `tap` and the cell it reads in input row `row`, in
+    /// increasing q; unit and double strides get loops of their own so that they vectorise.
+    @inline(__always)
+    private func forEachOutput<Scalar>(of tap: (outputs: Range<Int>, offset: Int), in row: UnsafePointer<Scalar>,
+                                       _ body: (_ q: Int, _ value: Scalar) -> Void) {
+        let first = tap.outputs.lowerBound, count = tap.outputs.count
+        guard count > 0 else { return }
+        let src = row + (first * strideW + tap.offset)
+        switch strideW {
+        case 1: for i in 0 ..< count { body(first &+ i, src[i]) }
+        case 2: for i in 0 ..< count { body(first &+ i, src[i &* 2]) }
+        default: for i in 0 ..< count { body(first &+ i, src[i &* strideW]) }
+        }
+    }
+
     var inPlane: Int { height * width }
     var outPlane: Int { outH * outW }
 
@@ -90,8 +105,7 @@ struct PoolWindows {
     /// in which `WindowMaximum`'s rule is exactly "v > best, and NaN wins": a later NaN replaces an
     /// earlier one, which changes no value.
     private func maxPoolValues<Scalar: BLASScalar>(_ input: [Scalar], planes: Int) -> [Scalar] {
-        let sw = strideW
-        return mapBuffer(input, count: planes * outPlane) { x, y in
+        mapBuffer(input, count: planes * outPlane) { x, y in
             for plane in 0 ..< planes {
                 let src = x + plane * inPlane
                 for p in 0 ..< outH {
@@ -100,9 +114,9 @@ struct PoolWindows {
                     for r in rows[p] {
                         let row = src + r * width
                         for tap in columnsOfTap {
-                            for q in tap.outputs {
-                                let v = row[q * sw + tap.offset]
-                                if v > best[q] || v.isNaN { best[q] = v }
+                            forEachOutput(of: tap, in: row) { q, v in
+                                let b = best[q]
+                                best[q] = v > b || v != v ? v : b
                             }
                         }
                     }
@@ -144,7 +158,6 @@ struct PoolWindows {
     /// whole row of outputs at a time.
     func averagePool<Scalar: BLASScalar>(_ input: [Scalar], planes: Int) -> [Scalar] {
         let scale: [Scalar] = reciprocalCellCounts()
-        let sw = strideW
         let rowSums = UnsafeMutablePointer<Scalar>.allocate(capacity: outW)
         defer { rowSums.deallocate() }
         return mapBuffer(input, count: planes * outPlane) { x, y in
@@ -157,7 +170,7 @@ struct PoolWindows {
                         let row = src + r * width
                         rowSums.initialize(repeating: 0, count: outW)
                         for tap in columnsOfTap {
-                            for q in tap.outputs { rowSums[q] += row[q * sw + tap.offset] }
+                            forEachOutput(of: tap, in: row) { q, v in rowSums[q] += v }
                         }
                         for q in 0 ..< outW { dst[q] += rowSums[q] }
                     }
