@@ -12,6 +12,15 @@ extension Tensor {
             [plan.backward(gradOut)]
         }
     }
+
+    /// `conv2d(weights, geometry).relu()`, the same values and gradients. Untracked (inference),
+    /// the bias and the ReLU go over the GEMM's output in one pass and no second tensor is made;
+    /// tracked, it is the two ops, so that the tape records the ReLU's mask or replays its routing.
+    public func conv2dReLU(_ weights: Conv2dWeights, _ geometry: WindowGeometry = WindowGeometry()) -> Tensor {
+        guard !isTracked else { return conv2d(weights, geometry).relu() }
+        let plan = ConvPlan(input: shape, weights: weights, geometry: geometry)
+        return Tensor(shape: plan.outputShape, data: plan.forward(data, thenReLU: true))
+    }
 }
 
 /// Everything one convolution call needs: sizes and the frozen weights.
@@ -56,25 +65,36 @@ struct ConvPlan<Scalar: BLASScalar> {
 
     // MARK: - Forward
 
-    /// y [N, Cout, Ho, Wo] from x [N, Cin, H, W].
-    func forward(_ input: [Scalar]) -> [Scalar] {
-        mapBuffer(input, count: batch * outImage) { x, y in forward(x, y) }
+    /// y [N, Cout, Ho, Wo] from x [N, Cin, H, W]; with `thenReLU`, max(y, 0) (as `Kernel.relu`).
+    func forward(_ input: [Scalar], thenReLU: Bool = false) -> [Scalar] {
+        mapBuffer(input, count: batch * outImage) { x, y in forward(x, y, thenReLU: thenReLU) }
     }
 
-    private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
+    private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, thenReLU: Bool) {
         let m = weights.outChannels, k = weights.patchSize
         forEachImage { image, columns in
-            let input = x + image * inImage
+            let input = x + image * inImage, output = y + image * outImage
             if !readsImageDirectly { layout.im2col(input, columns, rowStride: outPlane) }
             Scalar.gemm(transposeA: false, transposeB: false, m: m, n: outPlane, k: k, weights.weight, lda: k,
                         readsImageDirectly ? input : UnsafePointer(columns), ldb: outPlane,
-                        beta: 0, y + image * outImage, ldc: outPlane)
+                        beta: 0, output, ldc: outPlane)
+            addBias(output, thenReLU: thenReLU)
         }
-        guard let bias = weights.bias else { return }
-        for b in 0 ..< batch {
-            for o in 0 ..< m {
-                let row = y + b * outImage + o * outPlane, value = bias[o]
-                for p in 0 ..< outPlane { row[p] += value }
+    }
+
+    /// One image's output planes plus their bias (when there is one), then the ReLU with
+    /// `thenReLU` (v where v > 0, else 0, as `Kernel.relu`): one pass, while the GEMM's output is
+    /// still in cache.
+    @inline(__always)
+    private func addBias(_ output: UnsafeMutablePointer<Scalar>, thenReLU: Bool) {
+        guard weights.bias != nil || thenReLU else { return }
+        let zero = Lanes<Scalar>()
+        for o in 0 ..< weights.outChannels {
+            let row = output + o * outPlane
+            switch (weights.bias?[o], thenReLU) {
+            case (let value?, true): Kernel.forEachLanes(outPlane, row, row) { v in Scalar.maximum(zero, v + value) }
+            case (let value?, false): Kernel.forEachLanes(outPlane, row, row) { v in v + value }
+            case (nil, _): Kernel.forEachLanes(outPlane, row, row) { v in Scalar.maximum(zero, v) }
             }
         }
     }

@@ -81,18 +81,18 @@ protocol InceptionTensor {
     func avgPool2dExcludingPad(kernel: Int, _ geometry: WindowGeometry) -> Self
     func globalMeanPool() -> Self
     static func concatChannels(_ parts: [Self]) -> Self
-    /// Conv `name` of `weights` (batch norm folded in), without the ReLU.
-    func conv(_ name: String, _ weights: InceptionWeights) -> Self
+    /// Conv `name` of `weights` (batch norm folded in), then its ReLU: a BasicConv2d.
+    func convReLU(_ name: String, _ weights: InceptionWeights) -> Self
     /// The 1008-way fc on pool3.
     func classify(_ weights: InceptionWeights) -> Self
 }
 
 extension Tensor: InceptionTensor {
-    func conv(_ name: String, _ weights: InceptionWeights) -> Tensor {
+    func convReLU(_ name: String, _ weights: InceptionWeights) -> Tensor {
         guard let spec = InceptionArchitecture.convByName[name], let w = weights.convs[name] else {
             preconditionFailure("no conv named \(name) in the architecture")
         }
-        return conv2d(w, spec.geometry)
+        return conv2dReLU(w, spec.geometry)
     }
 
     func classify(_ weights: InceptionWeights) -> Tensor {
@@ -101,11 +101,11 @@ extension Tensor: InceptionTensor {
 }
 
 extension Tensor64: InceptionTensor {
-    func conv(_ name: String, _ weights: InceptionWeights) -> Tensor64 {
+    func convReLU(_ name: String, _ weights: InceptionWeights) -> Tensor64 {
         guard let spec = InceptionArchitecture.convByName[name] else {
             preconditionFailure("no conv named \(name) in the architecture")
         }
-        return conv2d(weights.convWeights64(name), spec.geometry)
+        return conv2d(weights.convWeights64(name), spec.geometry).relu()
     }
 
     func classify(_ weights: InceptionWeights) -> Tensor64 {
@@ -154,7 +154,7 @@ struct InceptionNetwork {
 
     /// BasicConv2d with its batch norm folded in: conv -> bias -> ReLU.
     private func conv<T: InceptionTensor>(_ name: String, _ x: T) -> T {
-        x.conv(name, weights).relu()
+        x.convReLU(name, weights)
     }
 
     private static let samePool3 = WindowGeometry(stride: 1, padH: 1, padW: 1)

@@ -62,6 +62,25 @@ final class OpGradientTests: XCTestCase {
         }
     }
 
+    /// Inference applies the bias and the ReLU in one pass over the GEMM's output: the same bits
+    /// as conv2d then relu (NaN and negative pre-activations to +0), with and without a bias, on
+    /// planes whose size is not a multiple of the vector width; tracked, the same gradient.
+    func testConvReLUIsConvThenReLU() {
+        var random = TestRandom(seed: 31)
+        var values = random.values(2 * 3 * 7 * 9)
+        values[5] = .nan
+        let x = Tensor(shape: [2, 3, 7, 9], data: values)
+        for (bias, kernel, geometry) in [(true, 3, WindowGeometry(stride: 1, padH: 1, padW: 1)),
+                                         (false, 1, WindowGeometry()), (true, 3, WindowGeometry(stride: 2))] {
+            let weights = convWeights(out: 4, in: 3, kh: kernel, kw: kernel, bias: bias)
+            let fused = x.conv2dReLU(weights, geometry), apart = x.conv2d(weights, geometry).relu()
+            XCTAssertEqual(fused.shape, apart.shape)
+            XCTAssertEqual(fused.data.map(\.bitPattern), apart.data.map(\.bitPattern), "bias \(bias), \(geometry)")
+            XCTAssertTrue(fused.data.contains(0) && fused.data.contains { $0 > 0 })
+        }
+        checkGradient(shape: [2, 3, 5, 5]) { $0.conv2dReLU(self.convWeights(out: 2, in: 3, kh: 3, kw: 3), WindowGeometry()) }
+    }
+
     func testPointwiseConvBatchedGradient() {
         let weights = convWeights(out: 3, in: 4, kh: 1, kw: 1)
         checkGradient(shape: [3, 4, 3, 3]) { $0.conv2d(weights) }
