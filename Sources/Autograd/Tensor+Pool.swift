@@ -153,32 +153,54 @@ struct PoolWindows {
     }
 
     /// Average pool with `count_include_pad=False`: each window's sum times `reciprocalCellCounts`.
-    /// Separable: each window's row sums are added up row by row.
-    /// Each window row is summed left to right from 0, and the row sums top to bottom from 0, a
-    /// whole row of outputs at a time.
+    /// Separable: each input row's window sums (left to right from 0) are taken once, into
+    /// `rowSums` [height, outW], and each output adds its rows' sums top to bottom from 0: the
+    /// same order as summing window by window. Where a whole band of output rows has full
+    /// windows at stride 1, the band's rows are added in one run over the band.
     func averagePool<Scalar: BLASScalar>(_ input: [Scalar], planes: Int) -> [Scalar] {
         let scale: [Scalar] = reciprocalCellCounts()
-        let rowSums = UnsafeMutablePointer<Scalar>.allocate(capacity: outW)
+        let rowSums = UnsafeMutablePointer<Scalar>.allocate(capacity: height * outW)
         defer { rowSums.deallocate() }
+        let band = fullBand
         return mapBuffer(input, count: planes * outPlane) { x, y in
             for plane in 0 ..< planes {
-                let src = x + plane * inPlane
-                for p in 0 ..< outH {
-                    let dst = y + plane * outPlane + p * outW
-                    dst.initialize(repeating: 0, count: outW)
-                    for r in rows[p] {
-                        let row = src + r * width
-                        rowSums.initialize(repeating: 0, count: outW)
-                        for tap in columnsOfTap {
-                            forEachOutput(of: tap, in: row) { q, v in rowSums[q] += v }
-                        }
-                        for q in 0 ..< outW { dst[q] += rowSums[q] }
+                let src = x + plane * inPlane, dst = y + plane * outPlane
+                rowSums.initialize(repeating: 0, count: height * outW)
+                for r in 0 ..< height {
+                    let sums = rowSums + r * outW
+                    for tap in columnsOfTap {
+                        forEachOutput(of: tap, in: src + r * width) { q, v in sums[q] += v }
                     }
-                    let rowScale = p * outW
-                    for q in 0 ..< outW { dst[q] *= scale[rowScale + q] }
                 }
+                dst.initialize(repeating: 0, count: outPlane)
+                if let band {
+                    let first = band.rows.lowerBound * outW, count = band.rows.count * outW
+                    for k in 0 ..< band.kernel {
+                        let sums = rowSums + (first + (k - band.padTop) * outW), out = dst + first
+                        for i in 0 ..< count { out[i] += sums[i] }
+                    }
+                }
+                for p in 0 ..< outH where !(band?.rows.contains(p) ?? false) {
+                    let out = dst + p * outW
+                    for r in rows[p] {
+                        let sums = rowSums + r * outW
+                        for q in 0 ..< outW { out[q] += sums[q] }
+                    }
+                }
+                for i in 0 ..< outPlane { dst[i] *= scale[i] }
             }
         }
+    }
+
+    /// At vertical stride 1, the output rows whose windows lie wholly inside the input (window row
+    /// k of output p is input row p - padTop + k), with the kernel height and top padding.
+    private var fullBand: (rows: Range<Int>, kernel: Int, padTop: Int)? {
+        guard let kernel = rows.map(\.count).max(), kernel > 0 else { return nil }
+        let full = rows.indices.filter { rows[$0].count == kernel }
+        guard let first = full.first, let last = full.last, full.count == last - first + 1 else { return nil }
+        let padTop = first - rows[first].lowerBound
+        guard full.allSatisfy({ rows[$0].lowerBound == $0 - padTop }) else { return nil }
+        return (first ..< last + 1, kernel, padTop)
     }
 
     /// The average pool's backward: each output gradient, times its scale, goes to every cell of its window.
