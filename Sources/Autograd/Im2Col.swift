@@ -46,6 +46,9 @@ struct PatchLayout {
     /// Writes the columns of image `x` into `cols` (rows `rowStride` apart).
     func im2col<Scalar: BLASScalar>(_ x: UnsafePointer<Scalar>, _ cols: UnsafeMutablePointer<Scalar>,
                                     rowStride: Int) {
+        if geometry.strideH == 1 && geometry.strideW == 1 && outW == width {
+            return im2colShiftedPlanes(x, cols, rowStride: rowStride)
+        }
         let sw = geometry.strideW
         forEachRun(rowStride: rowStride) { column, image, valid in
             let out = cols + column
@@ -57,6 +60,36 @@ struct PatchLayout {
                 (out + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
             } else {
                 for ow in valid { out[ow] = src[ow * sw] }
+            }
+        }
+    }
+
+    /// `im2col` at stride 1 when the output is as wide as the input: then output position f
+    /// (= oh * width + ow) of row (c, i, j) reads plane c at f + (i - padTop) * width + (j - padLeft),
+    /// so each row is one copy of the shifted plane over the output rows whose input row is inside
+    /// the image, with zeros before and after it and where the shift wraps round a row's end.
+    private func im2colShiftedPlanes<Scalar: BLASScalar>(_ x: UnsafePointer<Scalar>, _ cols: UnsafeMutablePointer<Scalar>,
+                                                         rowStride: Int) {
+        let plane = outH * outW
+        var row = 0
+        for c in 0 ..< channels {
+            for i in 0 ..< kernelH {
+                // output rows oh with 0 <= oh - padTop + i < height
+                let rows = max(0, geometry.padTop - i) ..< min(outH, height + geometry.padTop - i)
+                for j in 0 ..< kernelW {
+                    let out = cols + row * rowStride, valid = validColumns(kernelColumn: j)
+                    row += 1
+                    guard !rows.isEmpty && !valid.isEmpty else { out.initialize(repeating: 0, count: plane); continue }
+                    let start = rows.lowerBound * outW + valid.lowerBound
+                    let end = (rows.upperBound - 1) * outW + valid.upperBound
+                    let shift = (i - geometry.padTop) * width + j - geometry.padLeft
+                    out.initialize(repeating: 0, count: start)
+                    (out + start).initialize(from: x + c * height * width + start + shift, count: end - start)
+                    (out + end).initialize(repeating: 0, count: plane - end)
+                    let gap = outW - valid.count
+                    guard gap > 0 else { continue }
+                    for oh in rows.dropLast() { (out + oh * outW + valid.upperBound).update(repeating: 0, count: gap) }
+                }
             }
         }
     }

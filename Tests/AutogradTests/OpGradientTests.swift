@@ -29,24 +29,39 @@ final class OpGradientTests: XCTestCase {
         }
     }
 
+    /// Against the defining sum, for a strided asymmetric geometry and for the stride-1 shapes
+    /// whose output is as wide as the input (im2col copies whole shifted planes there).
     func testConvMatchesDirectSum() {
-        let weights = convWeights(out: 4, in: 3, kh: 3, kw: 2)
-        let geometry = WindowGeometry(strideH: 2, strideW: 1, padTop: 1, padBottom: 0, padLeft: 0, padRight: 1)
-        var random = TestRandom(seed: 3)
-        let x = Tensor(shape: [3, 3, 6, 5], data: random.values(3 * 3 * 6 * 5))
-        let y = x.conv2d(weights, geometry)
-        XCTAssertEqual(y.shape, [3, 4, 3, 5])
-        var worst: Float = 0
-        for n in 0 ..< 3 { for o in 0 ..< 4 { for p in 0 ..< 3 { for q in 0 ..< 5 {
-            var sum = weights.bias![o]
-            for c in 0 ..< 3 { for i in 0 ..< 3 { for j in 0 ..< 2 {
-                let ih = p * 2 - 1 + i, iw = q + j
-                guard ih >= 0, ih < 6, iw >= 0, iw < 5 else { continue }
-                sum += weights.weight[((o * 3 + c) * 3 + i) * 2 + j] * x.data[((n * 3 + c) * 6 + ih) * 5 + iw]
-            } } }
-            worst = max(worst, abs(sum - y.data[((n * 4 + o) * 3 + p) * 5 + q]))
-        } } } }
-        XCTAssertLessThan(worst, 1e-5)
+        let cases: [(kh: Int, kw: Int, geometry: WindowGeometry)] = [
+            (3, 2, WindowGeometry(strideH: 2, strideW: 1, padTop: 1, padBottom: 0, padLeft: 0, padRight: 1)),
+            (3, 3, WindowGeometry(stride: 1, padH: 1, padW: 1)),
+            (1, 7, WindowGeometry(stride: 1, padH: 0, padW: 3)),
+            (7, 1, WindowGeometry(stride: 1, padH: 3, padW: 0)),
+            (5, 5, WindowGeometry(stride: 1, padH: 2, padW: 2)),
+            (2, 2, WindowGeometry(strideH: 1, strideW: 1, padTop: 1, padBottom: 0, padLeft: 0, padRight: 1)),
+        ]
+        let (h, w) = (6, 5)
+        for (index, c) in cases.enumerated() {
+            let weights = convWeights(out: 4, in: 3, kh: c.kh, kw: c.kw, seed: UInt64(index))
+            var random = TestRandom(seed: 3)
+            let x = Tensor(shape: [3, 3, h, w], data: random.values(3 * 3 * h * w))
+            let y = x.conv2d(weights, c.geometry)
+            let g = c.geometry
+            let oh = (h + g.padTop + g.padBottom - c.kh) / g.strideH + 1
+            let ow = (w + g.padLeft + g.padRight - c.kw) / g.strideW + 1
+            XCTAssertEqual(y.shape, [3, 4, oh, ow])
+            var worst: Float = 0
+            for n in 0 ..< 3 { for o in 0 ..< 4 { for p in 0 ..< oh { for q in 0 ..< ow {
+                var sum = weights.bias![o]
+                for ch in 0 ..< 3 { for i in 0 ..< c.kh { for j in 0 ..< c.kw {
+                    let ih = p * g.strideH - g.padTop + i, iw = q * g.strideW - g.padLeft + j
+                    guard ih >= 0, ih < h, iw >= 0, iw < w else { continue }
+                    sum += weights.weight[((o * 3 + ch) * c.kh + i) * c.kw + j] * x.data[((n * 3 + ch) * h + ih) * w + iw]
+                } } }
+                worst = max(worst, abs(sum - y.data[((n * 4 + o) * oh + p) * ow + q]))
+            } } } }
+            XCTAssertLessThan(worst, 1e-5, "\(c.kh)x\(c.kw) \(g)")
+        }
     }
 
     /// Small maps batch several images into one GEMM; the result must not depend on the batch.
