@@ -7,6 +7,8 @@ public struct ConvolutionWeights<Scalar: BinaryFloatingPoint> {
     public let kernelW: Int
     public let weight: [Scalar]
     public let bias: [Scalar]?
+    /// The weights transformed for Winograd minimal filtering, if `winograd(tile:)` asked for it.
+    public let winogradFilter: WinogradFilter<Scalar>?
 
     public init(outChannels: Int, inChannels: Int, kernelH: Int, kernelW: Int,
                 weight: [Scalar], bias: [Scalar]? = nil) {
@@ -17,6 +19,15 @@ public struct ConvolutionWeights<Scalar: BinaryFloatingPoint> {
         self.outChannels = outChannels; self.inChannels = inChannels
         self.kernelH = kernelH; self.kernelW = kernelW
         self.weight = weight; self.bias = bias
+        winogradFilter = nil
+    }
+
+    /// `weights` with `winograd` in place of their transform.
+    init(_ weights: ConvolutionWeights, winograd: WinogradFilter<Scalar>?) {
+        outChannels = weights.outChannels; inChannels = weights.inChannels
+        kernelH = weights.kernelH; kernelW = weights.kernelW
+        weight = weights.weight; bias = weights.bias
+        winogradFilter = winograd
     }
 
     /// Length of one im2col column: in * kh * kw.

@@ -1,11 +1,14 @@
 // MARK: - conv2d
 
 extension Tensor {
-    /// 2-D cross-correlation (PyTorch `conv2d`) of NCHW input with frozen weights, as im2col + sgemm.
+    /// 2-D cross-correlation (PyTorch `conv2d`) of NCHW input with frozen weights, as im2col + sgemm,
+    /// or by Winograd's minimal filtering (`WinogradPlan`) at stride 1 when the weights carry its
+    /// transform (`ConvolutionWeights.winograd(tile:)`).
     ///
     /// y[n, o, p, q] = bias[o] + sum_{c,i,j} w[o, c, i, j] * x[n, c, p*sh - padTop + i, q*sw - padLeft + j]
     /// with zeros outside the input. Shapes: x [N, Cin, H, W] -> y [N, Cout, Ho, Wo].
-    /// Backward (to x only; weights are constants): dcol = W^T dy, then col2im.
+    /// Backward (to x only; weights are constants): dcol = W^T dy, then col2im (or the transposed
+    /// Winograd transforms).
     public func conv2d(_ weights: Conv2dWeights, _ geometry: WindowGeometry = WindowGeometry()) -> Tensor {
         let plan = ConvPlan(input: shape, weights: weights, geometry: geometry)
         return Tensor.result(shape: plan.outputShape, data: plan.forward(data), inputs: [self]) { gradOut in
@@ -33,6 +36,8 @@ struct ConvPlan<Scalar: BLASScalar> {
     let layout: PatchLayout
     let weights: ConvolutionWeights<Scalar>
     let batch: Int
+    /// The Winograd route, when the weights carry their transform and the stride is 1.
+    let winograd: WinogradPlan<Scalar>?
 
     init(input shape: [Int], weights: ConvolutionWeights<Scalar>, geometry: WindowGeometry) {
         let (n, c, h, w) = nchwExtents(shape)
@@ -43,6 +48,11 @@ struct ConvPlan<Scalar: BLASScalar> {
                              kernelW: weights.kernelW, geometry: geometry, outH: oh, outW: ow)
         self.weights = weights
         batch = n
+        winograd = weights.winogradFilter.flatMap { filter in
+            geometry.strideH == 1 && geometry.strideW == 1
+                ? WinogradPlan(input: shape, weights: weights, filter: filter, geometry: geometry, outH: oh, outW: ow)
+                : nil
+        }
     }
 
     var outputShape: [Int] { [batch, weights.outChannels, layout.outH, layout.outW] }
@@ -67,7 +77,16 @@ struct ConvPlan<Scalar: BLASScalar> {
 
     /// y [N, Cout, Ho, Wo] from x [N, Cin, H, W]; with `thenReLU`, max(y, 0) (as `Kernel.relu`).
     func forward(_ input: [Scalar], thenReLU: Bool = false) -> [Scalar] {
-        mapBuffer(input, count: batch * outImage) { x, y in forward(x, y, thenReLU: thenReLU) }
+        guard let winograd else {
+            return mapBuffer(input, count: batch * outImage) { x, y in forward(x, y, thenReLU: thenReLU) }
+        }
+        var output = winograd.forward(input)
+        guard thenReLU else { return output }
+        let zero = Lanes<Scalar>()
+        output.withUnsafeMutableBufferPointer { y in
+            Kernel.forEachLanes(y.count, y.baseAddress!, y.baseAddress!) { v in Scalar.maximum(zero, v) }
+        }
+        return output
     }
 
     private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, thenReLU: Bool) {
@@ -103,7 +122,8 @@ struct ConvPlan<Scalar: BLASScalar> {
 
     /// dx [N, Cin, H, W] from dy [N, Cout, Ho, Wo].
     func backward(_ gradOut: [Scalar]) -> [Scalar] {
-        mapBuffer(gradOut, count: batch * inImage, zeroed: true) { dy, dx in backward(dy, dx) }
+        if let winograd { return winograd.backward(gradOut) }
+        return mapBuffer(gradOut, count: batch * inImage, zeroed: true) { dy, dx in backward(dy, dx) }
     }
 
     private func backward(_ dy: UnsafePointer<Scalar>, _ dx: UnsafeMutablePointer<Scalar>) {

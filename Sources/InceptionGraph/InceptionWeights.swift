@@ -61,12 +61,23 @@ public struct InceptionWeights {
                                          runningMean: values("bn.running_mean"),
                                          runningVar: values("bn.running_var"), eps: 1e-3)
             rawConvs[spec.name] = (values("conv.weight"), bn)
-            convs[spec.name] = Self.fold(spec, weight: values("conv.weight"), batchNorm: bn)
+            let folded: Conv2dWeights = Self.fold(spec, weight: values("conv.weight"), batchNorm: bn)
+            convs[spec.name] = folded.winograd(tile: InceptionArchitecture.winogradTiles[spec.name])
         }
         self.convs = convs
         self.rawConvs = rawConvs
         self.fcWeight = parameters["fc.weight"]!.values
         self.fcBias = parameters["fc.bias"]!.values
+    }
+}
+
+extension InceptionWeights {
+    /// `weights` with other folded convolutions (the same convolutions, transformed differently).
+    init(_ weights: InceptionWeights, convs: [String: Conv2dWeights]) {
+        self.convs = convs
+        rawConvs = weights.rawConvs
+        fcWeight = weights.fcWeight
+        fcBias = weights.fcBias
     }
 }
 

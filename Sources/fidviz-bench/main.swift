@@ -8,7 +8,12 @@ import _SeededWeights
 // fidviz-bench: speed and memory of the FID Inception-v3 on the Autograd engine.
 // Weights are the seeded stand-ins (speed does not depend on their values).
 //
-//   swift run -c release fidviz-bench [--batch 16] [--repeats 3] [--skip-network] [--skip-frechet]
+//   swift run -c release fidviz-bench [--batch 16] [--repeats 3] [--skip-network] [--skip-frechet] [--direct]
+//       (--direct: every convolution as im2col + GEMM, no Winograd)
+//   swift run -c release fidviz-bench --interleave-direct [--repeats 3] [--batch 16]
+//       (batches with the Winograd table and without it, alternately: median speed-up per pair)
+//   swift run -c release fidviz-bench --winograd [--images 8] [--workers 2] [--repeats 3] [--backward] [--margin 1.05]
+//       (each stride-1 Inception convolution timed as GEMM and as Winograd per tile; the table of tiles)
 //   swift run -c release fidviz-bench --nullspace [--n 50000] [--d 2048] [--classes 20] [--seed 1]
 //       [--tolerance 1e-9] [--max-iterations 200] [--precision float32|float64] [--check-precision]
 //       [--start top1|uniform]
@@ -88,6 +93,7 @@ let modes: [(flag: String, run: () throws -> Void)] = [
     ("--nullspace", { try NullSpaceBenchmark.run(NullSpaceBenchmark.options(from: CommandLine.arguments)) }),
     ("--class-section", { try ClassSectionBenchmark.run(CommandLine.arguments) }),
     ("--compare-features", { try CompareFeatures.run(CommandLine.arguments) }),
+    ("--winograd", { try WinogradBenchmark.run(CommandLine.arguments) }),
 ]
 for mode in modes where CommandLine.arguments.contains(mode.flag) { runMode(mode.run) }
 
@@ -98,8 +104,14 @@ let repeats = argument("--repeats", default: 3)
 if !skipNetwork {
 print("fidviz-bench: FID Inception-v3 on Autograd (\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS core \(ComputeRuntime.coreName))")
 var model: InceptionV3!
-let loadTime = seconds { model = InceptionV3(weights: SeededWeights.inceptionWeights(seed: 0)) }
+let direct = CommandLine.arguments.contains("--direct")
+let loadTime = seconds {
+    let weights = SeededWeights.inceptionWeights(seed: 0)
+    model = InceptionV3(weights: direct ? weights.withoutWinograd() : weights)
+}
 print(String(format: "seeded weights generated and folded in %.2f s", loadTime))
+print(direct ? "convolutions: im2col + GEMM only (--direct)"
+             : "convolutions: Winograd for \(InceptionArchitecture.winogradTiles.count) layers, im2col + GEMM for the rest")
 
 let size = InceptionArchitecture.inputSize
 // Smooth synthetic images (the network's cost does not depend on pixel values).
@@ -108,6 +120,22 @@ let images = Tensor(shape: [batch, 3, size, size], data: (0 ..< batch * 3 * size
 })
 
 _ = model(images.item(0))  // warm-up
+if CommandLine.arguments.contains("--interleave-direct") {
+    // Winograd's table against im2col + GEMM only, batch by batch in one process: the two
+    // routes meet the same machine load, so their ratio holds where absolute figures drift.
+    let directModel = InceptionV3(weights: SeededWeights.inceptionWeights(seed: 0).withoutWinograd())
+    var withTable: [Double] = [], gemmOnly: [Double] = []
+    for _ in 0 ..< repeats {
+        withTable.append(seconds { _ = model.forwardInParallel(images) })
+        gemmOnly.append(seconds { _ = directModel.forwardInParallel(images) })
+    }
+    let ratios = zip(withTable, gemmOnly).map { $1 / $0 }.sorted()
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    print(String(format: "interleaved, batch %d, %d pairs: Winograd table %.2f images/s, GEMM only %.2f images/s (medians); "
+                 + "speed-up per pair: median %.3fx, range %.3f-%.3f", batch, repeats, Double(batch) / median(withTable),
+                 Double(batch) / median(gemmOnly), median(ratios), ratios.first!, ratios.last!))
+    exit(0)
+}
 var best = Double.infinity
 for _ in 0 ..< repeats { best = min(best, seconds { _ = model.forwardInParallel(images) }) }
 print(String(format: "forward, batch %d at %dx%d: %.2f images/s (best of %d: %.3f s per batch)",

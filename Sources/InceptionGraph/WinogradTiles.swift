@@ -1,0 +1,28 @@
+import Autograd
+
+extension InceptionArchitecture {
+    /// The convolutions that run by Winograd's minimal filtering, with their output tiles
+    /// (`ConvolutionWeights.winograd(tile:)`); every other convolution runs as im2col + GEMM.
+    ///
+    /// Chosen per layer by `fidviz-bench --winograd`, which times each stride-1 convolution of
+    /// the network at its own input size both ways (two workers, one BLAS thread each, as a
+    /// batch runs) and keeps a tile only where it was faster and within 5e-6 of the GEMM route.
+    public static let winogradTiles: [String: (h: Int, w: Int)] = [
+        "Conv2d_2b_3x3": (4, 4),
+        "Conv2d_4a_3x3": (3, 3),
+    ]
+}
+
+extension InceptionWeights {
+    /// The same weights with every convolution on the im2col + GEMM route (for comparisons).
+    public func withoutWinograd() -> InceptionWeights {
+        InceptionWeights(self, convs: convs.mapValues { $0.winograd(tile: nil) })
+    }
+
+    /// The same weights with Winograd tiles from `tiles` (by conv name) and GEMM elsewhere.
+    public func withWinograd(_ tiles: [String: (h: Int, w: Int)]) -> InceptionWeights {
+        InceptionWeights(self, convs: Dictionary(uniqueKeysWithValues: convs.map { name, weights in
+            (name, weights.winograd(tile: tiles[name]))
+        }))
+    }
+}
