@@ -80,13 +80,7 @@ struct ConvPlan<Scalar: BLASScalar> {
         guard let winograd else {
             return mapBuffer(input, count: batch * outImage) { x, y in forward(x, y, thenReLU: thenReLU) }
         }
-        var output = winograd.forward(input)
-        guard thenReLU else { return output }
-        let zero = Lanes<Scalar>()
-        output.withUnsafeMutableBufferPointer { y in
-            Kernel.forEachLanes(y.count, y.baseAddress!, y.baseAddress!) { v in Scalar.maximum(zero, v) }
-        }
-        return output
+        return winograd.forward(input, thenReLU: thenReLU)
     }
 
     private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, thenReLU: Bool) {

@@ -70,7 +70,8 @@ struct WinogradPlan<Scalar: BLASScalar> {
 
     private func withScratch(_ body: (Scratch) -> Void) {
         let tiles = chunkRows * tilesW
-        let rowsCount = axisH.alpha * max(rowLength, axisW.alpha * tilesW)
+        // Input rows of one row of tiles, or the output transform's partial sums over a whole chunk.
+        let rowsCount = axisH.alpha * max(rowLength, axisW.alpha * tilesW, axisW.outputs * tiles)
         let rows = UnsafeMutablePointer<Scalar>.allocate(capacity: rowsCount)
         let mixed = UnsafeMutablePointer<Scalar>.allocate(capacity: rowsCount)
         let transformed = UnsafeMutablePointer<Scalar>.allocate(capacity: points * inChannels * tiles)
@@ -93,15 +94,18 @@ struct WinogradPlan<Scalar: BLASScalar> {
     // MARK: - Forward
 
     /// y [N, Cout, Ho, Wo] from x [N, Cin, H, W].
-    func forward(_ input: [Scalar]) -> [Scalar] {
+    /// With `thenReLU`, each output is max(y, 0) as `Kernel.relu` takes it, written in the same pass.
+    func forward(_ input: [Scalar], thenReLU: Bool = false) -> [Scalar] {
         mapBuffer(input, count: batch * outImage) { x, y in
             withScratch { scratch in
-                for image in 0 ..< batch { forward(x + image * inImage, y + image * outImage, scratch) }
+                for image in 0 ..< batch {
+                    forward(x + image * inImage, y + image * outImage, scratch, thenReLU: thenReLU)
+                }
             }
         }
     }
 
-    private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ s: Scratch) {
+    private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ s: Scratch, thenReLU: Bool) {
         filter.transformed.withUnsafeBufferPointer { u in
             forEachChunk { first, count in
                 let tiles = count * tilesW
@@ -118,10 +122,8 @@ struct WinogradPlan<Scalar: BLASScalar> {
                                 beta: 0, s.products + xi * outChannels * tiles, ldc: tiles)
                 }
                 for o in 0 ..< outChannels {
-                    for r in 0 ..< count {
-                        transformOutput(s.products + o * tiles + r * tilesW, pointStride: outChannels * tiles,
-                                        tileRow: first + r, s, into: y + o * outH * outW, bias: bias?[o] ?? 0)
-                    }
+                    transformOutput(s.products + o * tiles, pointStride: outChannels * tiles, tileRows: first ..< first + count,
+                                    s, into: y + o * outH * outW, bias: bias?[o] ?? 0, thenReLU: thenReLU)
                 }
             }
         }
@@ -185,33 +187,36 @@ struct WinogradPlan<Scalar: BLASScalar> {
         }
     }
 
-    /// One output channel's row of tiles from M (entry xi of tile t at m[xi * pointStride + t]),
-    /// plus the bias, written where the tiles lie inside the output plane.
+    /// One output channel's rows of tiles `tileRows` (one chunk) from M (entry xi of the chunk's
+    /// tile t at m[xi * pointStride + t]), plus the bias, written where the tiles lie inside the
+    /// output plane; with `thenReLU`, max(., 0) of that.
     @inline(__always)
-    private func transformOutput(_ m: UnsafePointer<Scalar>, pointStride: Int, tileRow: Int, _ s: Scratch,
-                                 into plane: UnsafeMutablePointer<Scalar>, bias: Scalar) {
+    private func transformOutput(_ m: UnsafePointer<Scalar>, pointStride: Int, tileRows: Range<Int>, _ s: Scratch,
+                                 into plane: UnsafeMutablePointer<Scalar>, bias: Scalar, thenReLU: Bool) {
         let (ah, aw, mh, mw) = (axisH.alpha, axisW.alpha, axisH.outputs, axisW.outputs)
-        let block = mw * tilesW
-        // rows[xh][j][t] = sum_xw A_W^T[j, xw] M[xh, xw][t]
+        let tiles = tileRows.count * tilesW, block = mw * tiles
+        // rows[xh][j][t] = sum_xw A_W^T[j, xw] M[xh, xw][t], over the whole chunk at once
         for xh in 0 ..< ah {
             for j in 0 ..< mw {
-                combine(axisW.outputRows[j], m + xh * aw * pointStride, stride: pointStride, count: tilesW,
-                        into: s.rows + xh * block + j * tilesW)
+                combine(axisW.outputRows[j], m + xh * aw * pointStride, stride: pointStride, count: tiles,
+                        into: s.rows + xh * block + j * tiles)
             }
         }
         for i in 0 ..< mh {
-            let oh = tileRow * mh + i
-            guard oh < outH else { break }
             // mixed[j][t] = sum_xh A_H^T[i, xh] rows[xh][j][t]
             combine(axisH.outputRows[i], s.rows, stride: block, count: block, into: s.mixed)
-            let dst = plane + oh * outW
-            for j in 0 ..< mw {
-                let src = s.mixed + j * tilesW
-                if mw == 1 {
-                    for t in 0 ..< outW { dst[t] = src[t] + bias }
-                } else {
+            for (r, tileRow) in tileRows.enumerated() {
+                let oh = tileRow * mh + i
+                guard oh < outH else { break }
+                let dst = plane + oh * outW
+                for j in 0 ..< mw {
+                    let src = s.mixed + j * tiles + r * tilesW
                     var t = 0, column = j
-                    while column < outW { dst[column] = src[t] + bias; t += 1; column += mw }
+                    if thenReLU {
+                        while column < outW { let v = src[t] + bias; dst[column] = v > 0 ? v : 0; t += 1; column += mw }
+                    } else {
+                        while column < outW { dst[column] = src[t] + bias; t += 1; column += mw }
+                    }
                 }
             }
         }

@@ -8,6 +8,7 @@ extension InceptionArchitecture {
     /// the network at its own input size both ways (two workers, one BLAS thread each, as a
     /// batch runs) and keeps a tile only where it was faster and within 5e-6 of the GEMM route.
     public static let winogradTiles: [String: (h: Int, w: Int)] = [
+        "Conv2d_2a_3x3": (3, 3),
         "Conv2d_2b_3x3": (4, 4),
         "Conv2d_4a_3x3": (3, 3),
     ]
