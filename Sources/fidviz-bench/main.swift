@@ -8,7 +8,7 @@ import _SeededWeights
 // fidviz-bench: speed and memory of the FID Inception-v3 on the Autograd engine.
 // Weights are the seeded stand-ins (speed does not depend on their values).
 //
-//   swift run -c release fidviz-bench [--batch 16] [--repeats 3] [--skip-network] [--skip-frechet] [--direct]
+//   swift run -c release fidviz-bench [--batch 16] [--repeats 3] [--skip-network] [--skip-frechet] [--skip-backward] [--direct]
 //       (--direct: every convolution as im2col + GEMM, no Winograd)
 //   swift run -c release fidviz-bench --interleave-direct [--repeats 3] [--batch 16]
 //       (batches with the Winograd table and without it, alternately: median speed-up per pair)
@@ -142,6 +142,7 @@ print(String(format: "forward, batch %d at %dx%d: %.2f images/s (best of %d: %.3
              batch, size, size, Double(batch) / best, repeats, best))
 print(String(format: "peak memory so far: %.2f GiB", Double(peakResidentBytes()) / Double(1 << 30)))
 
+if !CommandLine.arguments.contains("--skip-backward") {
 var bestBackward = Double.infinity
 for _ in 0 ..< repeats {
     bestBackward = min(bestBackward, seconds {
@@ -153,6 +154,7 @@ for _ in 0 ..< repeats {
     })
 }
 print(String(format: "forward+backward to input pixels, batch 1: %.0f ms (best of %d)", bestBackward * 1000, repeats))
+}
 print(String(format: "peak memory: %.2f GiB", Double(peakResidentBytes()) / Double(1 << 30)))
 }
 
