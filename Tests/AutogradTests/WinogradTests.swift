@@ -119,6 +119,21 @@ final class WinogradTests: XCTestCase {
     }
 
     /// Each image gets its own transforms and GEMMs: results do not depend on the batch.
+    /// conv2dReLU by Winograd writes the ReLU in its output transform: the same bits as the
+    /// Winograd convolution followed by relu, over chunks with partial tiles and negative outputs.
+    func testWinogradConvReLUIsConvThenReLU() {
+        var random = TestRandom(seed: 12)
+        let x = Tensor(shape: [2, 6, 23, 19], data: random.values(2 * 6 * 23 * 19))
+        for (index, c) in cases.enumerated() {
+            for tile in c.tiles where tile.h <= 4 && tile.w <= 4 {
+                let w = weights(out: 7, in: 6, kh: c.kh, kw: c.kw, seed: UInt64(40 + index)).winograd(tile: tile)
+                let fused = x.conv2dReLU(w, c.geometry), apart = x.conv2d(w, c.geometry).relu()
+                XCTAssertEqual(fused.data.map(\.bitPattern), apart.data.map(\.bitPattern), "\(c.kh)x\(c.kw) tile \(tile)")
+                XCTAssertTrue(fused.data.contains(0) && fused.data.contains { $0 > 0 })
+            }
+        }
+    }
+
     func testWinogradBatchedEqualsPerImage() {
         let w = weights(out: 5, in: 4, kh: 3, kw: 3, seed: 5).winograd(tile: (2, 2))
         var random = TestRandom(seed: 5)
