@@ -168,8 +168,9 @@ struct WinogradPlan<Scalar: BLASScalar> {
             let base = src + s - padLeft
             if mw == 1 {
                 (phase + inside.lowerBound).update(from: base + inside.lowerBound, count: inside.count)
-            } else {
-                for t in inside { phase[t] = base[t * mw] }
+            } else if !inside.isEmpty {
+                var cell = base + inside.lowerBound * mw
+                for t in inside { phase[t] = cell.pointee; cell += mw }
             }
         }
     }
@@ -208,18 +209,38 @@ struct WinogradPlan<Scalar: BLASScalar> {
             for (r, tileRow) in tileRows.enumerated() {
                 let oh = tileRow * mh + i
                 guard oh < outH else { break }
-                let dst = plane + oh * outW
-                for j in 0 ..< mw {
-                    let src = s.mixed + j * tiles + r * tilesW
-                    var t = 0, column = j
-                    if thenReLU {
-                        while column < outW { let v = src[t] + bias; dst[column] = v > 0 ? v : 0; t += 1; column += mw }
-                    } else {
-                        while column < outW { dst[column] = src[t] + bias; t += 1; column += mw }
-                    }
-                }
+                writeOutputRow(s.mixed + r * tilesW, phaseStride: tiles, into: plane + oh * outW, bias: bias,
+                               thenReLU: thenReLU)
             }
         }
+    }
+
+    /// Output row `dst` from its mw phases (phase j at src + j * phaseStride, entry t for column
+    /// t * mw + j), plus the bias, and with `thenReLU` max(., 0): tile by tile, so the stores run
+    /// along the row. Tiles of 3 and 4 columns get loops of their own.
+    @inline(__always)
+    private func writeOutputRow(_ src: UnsafePointer<Scalar>, phaseStride: Int, into dst: UnsafeMutablePointer<Scalar>,
+                                bias: Scalar, thenReLU: Bool) {
+        let mw = axisW.outputs, whole = outW / mw
+        @inline(__always) func value(_ t: Int, _ j: Int) -> Scalar {
+            let v = src[j &* phaseStride &+ t] + bias
+            return thenReLU ? (v > 0 ? v : 0) : v
+        }
+        switch mw {
+        case 4:
+            for t in 0 ..< whole {
+                let out = dst + t &* 4
+                out[0] = value(t, 0); out[1] = value(t, 1); out[2] = value(t, 2); out[3] = value(t, 3)
+            }
+        case 3:
+            for t in 0 ..< whole {
+                let out = dst + t &* 3
+                out[0] = value(t, 0); out[1] = value(t, 1); out[2] = value(t, 2)
+            }
+        default:
+            for t in 0 ..< whole { for j in 0 ..< mw { dst[t &* mw &+ j] = value(t, j) } }
+        }
+        for column in whole * mw ..< outW { dst[column] = value(whole, column - whole * mw) }
     }
 
     // MARK: - Backward
