@@ -57,3 +57,26 @@ func checkGradient(shape: [Int], seed: UInt64 = 1, eps: Float = 1e-2, rtol: Floa
                              "gradient mismatch at \(worstIndex): analytic \(analytic[worstIndex]) numeric \(numeric[worstIndex]) (max|numeric| \(scale))",
                              file: file, line: line)
 }
+
+// MARK: - Convolution routes
+
+/// Each image of `batch` convolved alone gives the bits of its slice of the batched result.
+func assertConvBatchedEqualsPerImage(_ batch: Tensor, _ weights: Conv2dWeights, _ geometry: WindowGeometry,
+                                     file: StaticString = #filePath, line: UInt = #line) {
+    let together = batch.conv2d(weights, geometry)
+    for i in 0 ..< batch.shape[0] {
+        let alone = batch.item(i).conv2d(weights, geometry)
+        XCTAssertEqual(Array(together.data[i * alone.count ..< (i + 1) * alone.count]), alone.data,
+                       "image \(i)", file: file, line: line)
+    }
+}
+
+/// `conv2dReLU` on untracked `x` gives the bits of `conv2d` then `relu`, and the output has both
+/// zeros and positive values (so that the ReLU was exercised).
+func assertConvReLUIsConvThenReLU(_ x: Tensor, _ weights: Conv2dWeights, _ geometry: WindowGeometry, _ label: String,
+                                  file: StaticString = #filePath, line: UInt = #line) {
+    let fused = x.conv2dReLU(weights, geometry), apart = x.conv2d(weights, geometry).relu()
+    XCTAssertEqual(fused.shape, apart.shape, label, file: file, line: line)
+    XCTAssertEqual(fused.data.map(\.bitPattern), apart.data.map(\.bitPattern), label, file: file, line: line)
+    XCTAssertTrue(fused.data.contains(0) && fused.data.contains { $0 > 0 }, label, file: file, line: line)
+}

@@ -69,12 +69,7 @@ final class OpGradientTests: XCTestCase {
         let weights = convWeights(out: 5, in: 4, kh: 3, kw: 3)
         var random = TestRandom(seed: 5)
         let batch = Tensor(shape: [6, 4, 8, 8], data: random.values(6 * 4 * 64))
-        let geometry = WindowGeometry(stride: 1, padH: 1, padW: 1)
-        let together = batch.conv2d(weights, geometry)
-        for i in 0 ..< 6 {
-            let alone = batch.item(i).conv2d(weights, geometry)
-            XCTAssertEqual(Array(together.data[i * alone.count ..< (i + 1) * alone.count]), alone.data)
-        }
+        assertConvBatchedEqualsPerImage(batch, weights, WindowGeometry(stride: 1, padH: 1, padW: 1))
     }
 
     /// Inference applies the bias and the ReLU in one pass over the GEMM's output: the same bits
@@ -88,10 +83,7 @@ final class OpGradientTests: XCTestCase {
         for (bias, kernel, geometry) in [(true, 3, WindowGeometry(stride: 1, padH: 1, padW: 1)),
                                          (false, 1, WindowGeometry()), (true, 3, WindowGeometry(stride: 2))] {
             let weights = convWeights(out: 4, in: 3, kh: kernel, kw: kernel, bias: bias)
-            let fused = x.conv2dReLU(weights, geometry), apart = x.conv2d(weights, geometry).relu()
-            XCTAssertEqual(fused.shape, apart.shape)
-            XCTAssertEqual(fused.data.map(\.bitPattern), apart.data.map(\.bitPattern), "bias \(bias), \(geometry)")
-            XCTAssertTrue(fused.data.contains(0) && fused.data.contains { $0 > 0 })
+            assertConvReLUIsConvThenReLU(x, weights, geometry, "bias \(bias), \(geometry)")
         }
         checkGradient(shape: [2, 3, 5, 5]) { $0.conv2dReLU(self.convWeights(out: 2, in: 3, kh: 3, kw: 3), WindowGeometry()) }
     }

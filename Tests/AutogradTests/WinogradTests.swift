@@ -127,9 +127,7 @@ final class WinogradTests: XCTestCase {
         for (index, c) in cases.enumerated() {
             for tile in c.tiles where tile.h <= 4 && tile.w <= 4 {
                 let w = weights(out: 7, in: 6, kh: c.kh, kw: c.kw, seed: UInt64(40 + index)).winograd(tile: tile)
-                let fused = x.conv2dReLU(w, c.geometry), apart = x.conv2d(w, c.geometry).relu()
-                XCTAssertEqual(fused.data.map(\.bitPattern), apart.data.map(\.bitPattern), "\(c.kh)x\(c.kw) tile \(tile)")
-                XCTAssertTrue(fused.data.contains(0) && fused.data.contains { $0 > 0 })
+                assertConvReLUIsConvThenReLU(x, w, c.geometry, "\(c.kh)x\(c.kw) tile \(tile)")
             }
         }
     }
@@ -138,12 +136,7 @@ final class WinogradTests: XCTestCase {
         let w = weights(out: 5, in: 4, kh: 3, kw: 3, seed: 5).winograd(tile: (2, 2))
         var random = TestRandom(seed: 5)
         let batch = Tensor(shape: [3, 4, 9, 9], data: random.values(3 * 4 * 81))
-        let geometry = WindowGeometry(stride: 1, padH: 1, padW: 1)
-        let together = batch.conv2d(w, geometry)
-        for i in 0 ..< 3 {
-            let alone = batch.item(i).conv2d(w, geometry)
-            XCTAssertEqual(Array(together.data[i * alone.count ..< (i + 1) * alone.count]), alone.data)
-        }
+        assertConvBatchedEqualsPerImage(batch, w, WindowGeometry(stride: 1, padH: 1, padW: 1))
     }
 
     /// At stride 2 the transform is ignored and the GEMM route runs (bit-identical).
