@@ -96,7 +96,7 @@ struct ConvPlan<Scalar: BLASScalar> {
     }
 
     /// One image's output planes plus their bias (when there is one), then the ReLU with
-    /// `thenReLU` (v where v > 0, else 0, as `Kernel.relu`): one pass, while the GEMM's output is
+    /// `thenReLU` (`Kernel.positivePart` on eight lanes): one pass, while the GEMM's output is
     /// still in cache.
     @inline(__always)
     private func addBias(_ output: UnsafeMutablePointer<Scalar>, thenReLU: Bool) {

@@ -34,17 +34,22 @@ extension Kernel {
     static func relu<Scalar: BLASScalar>(_ input: [Scalar], keepMask: Bool) -> (values: [Scalar], mask: [Bool]) {
         guard keepMask else {
             return (mapBuffer(input, count: input.count) { x, y in
-                for i in 0 ..< input.count { let v = x[i]; y[i] = v > 0 ? v : 0 }
+                for i in 0 ..< input.count { y[i] = positivePart(x[i]) }
             }, [])
         }
         var mask = [Bool](repeating: false, count: input.count)
         let values = mask.withUnsafeMutableBufferPointer { m in
             mapBuffer(input, count: input.count) { x, y in
-                for i in 0 ..< input.count { let v = x[i]; m[i] = v > 0; y[i] = v > 0 ? v : 0 }
+                for i in 0 ..< input.count { let v = x[i]; m[i] = v > 0; y[i] = positivePart(v) }
             }
         }
         return (values, mask)
     }
+
+    /// The ReLU's rule: v where v > 0, else +0 (NaN and -0 give +0). `Scalar.maximum(0, v)` is
+    /// the same rule on eight lanes.
+    @inline(__always)
+    static func positivePart<Scalar: BLASScalar>(_ v: Scalar) -> Scalar { v > 0 ? v : 0 }
 
     /// y = mask ? x : 0 (a ReLU with given routing, and every ReLU's backward).
     static func masked<Scalar: BLASScalar>(_ input: [Scalar], by mask: [Bool]) -> [Scalar] {

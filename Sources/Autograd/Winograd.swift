@@ -224,7 +224,7 @@ struct WinogradPlan<Scalar: BLASScalar> {
         let mw = axisW.outputs, whole = outW / mw
         @inline(__always) func value(_ t: Int, _ j: Int) -> Scalar {
             let v = src[j &* phaseStride &+ t] + bias
-            return thenReLU ? (v > 0 ? v : 0) : v
+            return thenReLU ? Kernel.positivePart(v) : v
         }
         switch mw {
         case 4:
