@@ -2,32 +2,34 @@
 /// backward to the input.
 ///
 /// Per image, the output is cut into tiles [mH, mW] (the last row and column of tiles may reach
-/// past it; those outputs are dropped). Each tile's input window [alphaH, alphaW] is transformed,
-/// V = B_H^T d B_W; each of the alphaH * alphaW transform points xi is one GEMM over channels,
-/// M[xi] = U[xi] [out, in] x V[xi] [in, tiles]; and each tile's output is Y = A_H^T M A_W. The tiles
-/// are taken a few rows of tiles at a time (a chunk) so that V and M stay in cache. The backward
-/// pass is the transpose of every step: dM = A_H dY A_W^T, dV[xi] = U[xi]^T dM[xi], and
-/// dd = B_H dV B_W^T added onto the input gradient (windows overlap by r - 1).
+/// past it; those outputs are dropped), and tile (p, q) reads the input window [alphaH, alphaW]
+/// whose corner is input row p * mH - padTop, column q * mW - padLeft. The transforms run
+/// channel-last, a vector of eight channels at a time: the image is first copied to
+/// [rows, columns, channels] with its padding written as zeros, so that every window lies inside.
+/// Each window is transformed, V = B_H^T d B_W; each of the alphaH * alphaW transform points xi is
+/// one GEMM over channels, M[xi] [tiles, out] = V[xi] [tiles, in] x U[xi]^T; each tile's output is
+/// Y = A_H^T M A_W plus the bias; and the channel-last output rows go back to planes. The tiles are
+/// taken a few rows of tiles at a time (a chunk), so that V and M stay in cache.
 ///
-/// Rows of tiles are gathered "by phase": column x of the padded input row goes to phase
-/// x mod mW at index x / mW, so that the horizontal transform reads each phase contiguously
-/// across tiles (tile t's k-th input is phase k mod mW, index t + k / mW).
+/// The backward pass is the transpose of every step: dM = A_H dY A_W^T, dV[xi] = dM[xi] U[xi],
+/// and dd = B_H dV B_W^T added onto the window (windows overlap by r - 1).
 struct WinogradPlan<Scalar: BLASScalar> {
     let axisH: WinogradAxis<Scalar>, axisW: WinogradAxis<Scalar>
     let filter: WinogradFilter<Scalar>
-    let bias: [Scalar]?
+    /// The bias, zero past the output channels (zero everywhere without one).
+    let bias: [Scalar]
     let batch: Int, inChannels: Int, outChannels: Int
     let height: Int, width: Int, outH: Int, outW: Int
     let padTop: Int, padLeft: Int
     let tilesH: Int, tilesW: Int
-    /// Entries per phase of a gathered row (tiles plus the window's overhang), and the range of
-    /// each phase that lies inside the image.
-    let phaseLength: Int
-    let phaseInside: [Range<Int>]
+    /// Channels rounded up to whole vectors: the channel-last strides of the input and the output.
+    let inStride: Int, outStride: Int
+    /// Rows and columns of the channel-last input, which hold every tile's window.
+    let paddedH: Int, paddedW: Int
     /// Rows of tiles per chunk.
     let chunkRows: Int
 
-    /// Tiles per chunk the plan aims at: each transform point's GEMM is [out, in] x [in, ~this].
+    /// Tiles per chunk the plan aims at: each transform point's GEMM is [~this, in] x [in, out].
     static var tilesPerChunk: Int { 256 }
 
     init(input shape: [Int], weights: ConvolutionWeights<Scalar>, filter: WinogradFilter<Scalar>,
@@ -37,47 +39,53 @@ struct WinogradPlan<Scalar: BLASScalar> {
         axisH = WinogradAxis(MinimalFiltering(outputs: filter.tileH, taps: weights.kernelH))
         axisW = WinogradAxis(MinimalFiltering(outputs: filter.tileW, taps: weights.kernelW))
         self.filter = filter
-        bias = weights.bias
         batch = n; inChannels = c; outChannels = weights.outChannels
         height = h; width = w; self.outH = outH; self.outW = outW
         padTop = geometry.padTop; padLeft = geometry.padLeft
         tilesH = (outH + filter.tileH - 1) / filter.tileH
         tilesW = (outW + filter.tileW - 1) / filter.tileW
-        let mw = filter.tileW, left = geometry.padLeft
-        let length = (outW + mw - 1) / mw + (weights.kernelW - 1 + mw - 1) / mw
-        phaseLength = length
-        phaseInside = (0 ..< mw).map { s in
-            // t inside iff 0 <= t * mw + s - padLeft < w
-            let lower = max(0, (left - s + mw - 1) / mw)
-            let last = w - 1 + left - s
-            let upper = last < 0 ? 0 : min(length, last / mw + 1)
-            return lower < upper ? lower ..< upper : 0 ..< 0
-        }
+        let lanes = Lanes<Scalar>.scalarCount
+        inStride = (c + lanes - 1) / lanes * lanes
+        outStride = (weights.outChannels + lanes - 1) / lanes * lanes
+        bias = (weights.bias ?? []) + [Scalar](repeating: 0, count: outStride - (weights.bias?.count ?? 0))
+        paddedH = (tilesH - 1) * filter.tileH + axisH.alpha
+        paddedW = (tilesW - 1) * filter.tileW + axisW.alpha
         chunkRows = max(1, min(tilesH, Self.tilesPerChunk / max(1, tilesW)))
     }
 
     var points: Int { axisH.alpha * axisW.alpha }
     var inImage: Int { inChannels * height * width }
-    var outImage: Int { outChannels * outH * outW }
-    /// Length of one gathered row: all phases.
-    var rowLength: Int { axisW.outputs * phaseLength }
+    var outPlane: Int { outH * outW }
+    var outImage: Int { outChannels * outPlane }
+    /// Columns of a channel-last output row: whole tiles.
+    var outRowLength: Int { tilesW * axisW.outputs }
 
-    /// Scratch for one image: gathered rows, their vertical transform, V and M of one chunk.
+    /// Scratch for one image, zeroed once: the channel-last input (or, backward, its gradient),
+    /// V and M of one chunk, the channel-last output rows of one chunk, and the vectors of one
+    /// tile's transform.
     private struct Scratch {
-        let rows: UnsafeMutablePointer<Scalar>, mixed: UnsafeMutablePointer<Scalar>
-        let transformed: UnsafeMutablePointer<Scalar>, products: UnsafeMutablePointer<Scalar>
+        let input: UnsafeMutablePointer<Scalar>, transformed: UnsafeMutablePointer<Scalar>
+        let products: UnsafeMutablePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
+        let middle: UnsafeMutablePointer<Lanes<Scalar>>, block: UnsafeMutablePointer<Lanes<Scalar>>
     }
 
     private func withScratch(_ body: (Scratch) -> Void) {
-        let tiles = chunkRows * tilesW
-        // Input rows of one row of tiles, or the output transform's partial sums over a whole chunk.
-        let rowsCount = axisH.alpha * max(rowLength, axisW.alpha * tilesW, axisW.outputs * tiles)
-        let rows = UnsafeMutablePointer<Scalar>.allocate(capacity: rowsCount)
-        let mixed = UnsafeMutablePointer<Scalar>.allocate(capacity: rowsCount)
-        let transformed = UnsafeMutablePointer<Scalar>.allocate(capacity: points * inChannels * tiles)
-        let products = UnsafeMutablePointer<Scalar>.allocate(capacity: points * outChannels * tiles)
-        defer { rows.deallocate(); mixed.deallocate(); transformed.deallocate(); products.deallocate() }
-        body(Scratch(rows: rows, mixed: mixed, transformed: transformed, products: products))
+        let tiles = chunkRows * tilesW, window = axisH.alpha * axisW.alpha
+        let counts = [paddedH * paddedW * inStride, points * tiles * inStride, points * tiles * outStride,
+                      chunkRows * axisH.outputs * outRowLength * outStride]
+        let buffers = counts.map { count -> UnsafeMutablePointer<Scalar> in
+            let buffer = UnsafeMutablePointer<Scalar>.allocate(capacity: count)
+            buffer.initialize(repeating: 0, count: count)
+            return buffer
+        }
+        let middle = UnsafeMutablePointer<Lanes<Scalar>>.allocate(capacity: window)
+        let block = UnsafeMutablePointer<Lanes<Scalar>>.allocate(capacity: window)
+        defer {
+            for buffer in buffers { buffer.deallocate() }
+            middle.deallocate(); block.deallocate()
+        }
+        body(Scratch(input: buffers[0], transformed: buffers[1], products: buffers[2], output: buffers[3],
+                     middle: middle, block: block))
     }
 
     /// Calls `body(firstTileRow, tileRows)` for each chunk.
@@ -88,6 +96,14 @@ struct WinogradPlan<Scalar: BLASScalar> {
             let count = min(chunkRows, tilesH - first)
             body(first, count)
             first += count
+        }
+    }
+
+    /// Calls `body(tile, row, column)` for each tile of a chunk of `rows` rows of tiles, in order.
+    @inline(__always)
+    private func forEachTile(rows: Int, _ body: (Int, Int, Int) -> Void) {
+        for row in 0 ..< rows {
+            for column in 0 ..< tilesW { body(row * tilesW + column, row, column) }
         }
     }
 
@@ -106,141 +122,50 @@ struct WinogradPlan<Scalar: BLASScalar> {
     }
 
     private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ s: Scratch, thenReLU: Bool) {
-        filter.transformed.withUnsafeBufferPointer { u in
-            forEachChunk { first, count in
-                let tiles = count * tilesW
-                for c in 0 ..< inChannels {
-                    for r in 0 ..< count {
-                        transformInput(x + c * height * width, tileRow: first + r, s,
-                                       into: s.transformed + c * tiles + r * tilesW, pointStride: inChannels * tiles)
-                    }
-                }
-                for xi in 0 ..< points {
-                    Scalar.gemm(transposeA: false, transposeB: false, m: outChannels, n: tiles, k: inChannels,
-                                u.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
-                                s.transformed + xi * inChannels * tiles, ldb: tiles,
-                                beta: 0, s.products + xi * outChannels * tiles, ldc: tiles)
-                }
-                for o in 0 ..< outChannels {
-                    transformOutput(s.products + o * tiles, pointStride: outChannels * tiles, tileRows: first ..< first + count,
-                                    s, into: y + o * outH * outW, bias: bias?[o] ?? 0, thenReLU: thenReLU)
-                }
-            }
-        }
-    }
-
-    /// V[xi, tile] for one channel plane and one row of tiles: entry xi of tile t goes to
-    /// out[xi * pointStride + t].
-    @inline(__always)
-    private func transformInput(_ plane: UnsafePointer<Scalar>, tileRow: Int, _ s: Scratch,
-                                into out: UnsafeMutablePointer<Scalar>, pointStride: Int) {
-        let (ah, aw, mw, row) = (axisH.alpha, axisW.alpha, axisW.outputs, rowLength)
-        for k in 0 ..< ah { gatherRow(plane, row: tileRow * axisH.outputs - padTop + k, into: s.rows + k * row) }
-        for xh in 0 ..< ah { combine(axisH.inputRows[xh], s.rows, stride: row, count: row, into: s.mixed + xh * row) }
-        for xh in 0 ..< ah {
-            let mixed = s.mixed + xh * row
-            for xw in 0 ..< aw {
-                let dst = out + (xh * aw + xw) * pointStride
-                var first = true
-                for (k, v) in axisW.inputRows[xw] {
-                    let src = mixed + (k % mw) * phaseLength + k / mw
-                    if first {
-                        for t in 0 ..< tilesW { dst[t] = v * src[t] }
-                        first = false
-                    } else {
-                        for t in 0 ..< tilesW { dst[t] += v * src[t] }
-                    }
-                }
-                if first { dst.update(repeating: 0, count: tilesW) }
-            }
-        }
-    }
-
-    /// Input row `row` of a plane, zero outside the image, laid out by phase.
-    @inline(__always)
-    private func gatherRow(_ plane: UnsafePointer<Scalar>, row: Int, into out: UnsafeMutablePointer<Scalar>) {
-        guard row >= 0 && row < height else { return out.update(repeating: 0, count: rowLength) }
-        let src = plane + row * width, mw = axisW.outputs
-        for s in 0 ..< mw {
-            let phase = out + s * phaseLength, inside = phaseInside[s]
-            phase.update(repeating: 0, count: inside.lowerBound)
-            (phase + inside.upperBound).update(repeating: 0, count: phaseLength - inside.upperBound)
-            let base = src + s - padLeft
-            if mw == 1 {
-                (phase + inside.lowerBound).update(from: base + inside.lowerBound, count: inside.count)
-            } else if !inside.isEmpty {
-                var cell = base + inside.lowerBound * mw
-                for t in inside { phase[t] = cell.pointee; cell += mw }
-            }
-        }
-    }
-
-    /// out = sum of v * rows[k * stride ..< k * stride + count] over the nonzero (k, v).
-    @inline(__always)
-    private func combine(_ coefficients: [(index: Int, value: Scalar)], _ rows: UnsafePointer<Scalar>,
-                         stride: Int, count: Int, into out: UnsafeMutablePointer<Scalar>) {
-        guard let head = coefficients.first else { return out.update(repeating: 0, count: count) }
-        let first = rows + head.index * stride
-        for i in 0 ..< count { out[i] = head.value * first[i] }
-        for (k, v) in coefficients.dropFirst() {
-            let src = rows + k * stride
-            for i in 0 ..< count { out[i] += v * src[i] }
-        }
-    }
-
-    /// One output channel's rows of tiles `tileRows` (one chunk) from M (entry xi of the chunk's
-    /// tile t at m[xi * pointStride + t]), plus the bias, written where the tiles lie inside the
-    /// output plane; with `thenReLU`, max(., 0) of that.
-    @inline(__always)
-    private func transformOutput(_ m: UnsafePointer<Scalar>, pointStride: Int, tileRows: Range<Int>, _ s: Scratch,
-                                 into plane: UnsafeMutablePointer<Scalar>, bias: Scalar, thenReLU: Bool) {
         let (ah, aw, mh, mw) = (axisH.alpha, axisW.alpha, axisH.outputs, axisW.outputs)
-        let tiles = tileRows.count * tilesW, block = mw * tiles
-        // rows[xh][j][t] = sum_xw A_W^T[j, xw] M[xh, xw][t], over the whole chunk at once
-        for xh in 0 ..< ah {
-            for j in 0 ..< mw {
-                combine(axisW.outputRows[j], m + xh * aw * pointStride, stride: pointStride, count: tiles,
-                        into: s.rows + xh * block + j * tiles)
+        let lanes = Lanes<Scalar>.scalarCount, zero = Lanes<Scalar>()
+        Self.toChannelLast(x, channels: inChannels, rows: height, columns: width, from: (-padTop, -padLeft),
+                           into: s.input, rows: paddedH, columns: paddedW, stride: inStride)
+        filter.transformed.withUnsafeBufferPointer { u in
+            bias.withUnsafeBufferPointer { bias in
+                forEachChunk { first, count in
+                    let tiles = count * tilesW
+                    forEachTile(rows: count) { tile, row, column in
+                        let window = s.input + ((first + row) * mh * paddedW + column * mw) * inStride
+                        for c in stride(from: 0, to: inStride, by: lanes) {
+                            transform(window + c, rowStride: paddedW * inStride, columnStride: inStride, rows: ah,
+                                      alongW: axisW.inputTransform, alongH: axisH.inputTransform, s)
+                            let v = s.transformed + tile * inStride + c
+                            for xi in 0 ..< ah * aw { Self.store(s.block[xi], v + xi * tiles * inStride) }
+                        }
+                    }
+                    for xi in 0 ..< ah * aw {
+                        Scalar.gemm(transposeA: false, transposeB: true, m: tiles, n: outChannels, k: inChannels,
+                                    s.transformed + xi * tiles * inStride, lda: inStride,
+                                    u.baseAddress! + xi * outChannels * inChannels, ldb: inChannels,
+                                    beta: 0, s.products + xi * tiles * outStride, ldc: outStride)
+                    }
+                    forEachTile(rows: count) { tile, row, column in
+                        let out = s.output + (row * mh * outRowLength + column * mw) * outStride
+                        for o in stride(from: 0, to: outStride, by: lanes) {
+                            transform(s.products + tile * outStride + o, rowStride: aw * tiles * outStride,
+                                      columnStride: tiles * outStride, rows: ah,
+                                      alongW: axisW.outputTransform, alongH: axisH.outputTransform, s)
+                            let b = Self.load(bias.baseAddress! + o)
+                            for i in 0 ..< mh {
+                                for j in 0 ..< mw {
+                                    let v = s.block[i * mw + j] + b
+                                    Self.store(thenReLU ? Scalar.maximum(zero, v) : v,
+                                               out + (i * outRowLength + j) * outStride + o)
+                                }
+                            }
+                        }
+                    }
+                    Self.fromChannelLast(s.output, rows: count * mh, columns: outRowLength, stride: outStride,
+                                         at: (first * mh, 0), into: y, channels: outChannels, rows: outH, columns: outW)
+                }
             }
         }
-        for i in 0 ..< mh {
-            // mixed[j][t] = sum_xh A_H^T[i, xh] rows[xh][j][t]
-            combine(axisH.outputRows[i], s.rows, stride: block, count: block, into: s.mixed)
-            for (r, tileRow) in tileRows.enumerated() {
-                let oh = tileRow * mh + i
-                guard oh < outH else { break }
-                writeOutputRow(s.mixed + r * tilesW, phaseStride: tiles, into: plane + oh * outW, bias: bias,
-                               thenReLU: thenReLU)
-            }
-        }
-    }
-
-    /// Output row `dst` from its mw phases (phase j at src + j * phaseStride, entry t for column
-    /// t * mw + j), plus the bias, and with `thenReLU` max(., 0): tile by tile, so the stores run
-    /// along the row. Tiles of 3 and 4 columns get loops of their own.
-    @inline(__always)
-    private func writeOutputRow(_ src: UnsafePointer<Scalar>, phaseStride: Int, into dst: UnsafeMutablePointer<Scalar>,
-                                bias: Scalar, thenReLU: Bool) {
-        let mw = axisW.outputs, whole = outW / mw
-        @inline(__always) func value(_ t: Int, _ j: Int) -> Scalar {
-            let v = src[j &* phaseStride &+ t] + bias
-            return thenReLU ? Kernel.positivePart(v) : v
-        }
-        switch mw {
-        case 4:
-            for t in 0 ..< whole {
-                let out = dst + t &* 4
-                out[0] = value(t, 0); out[1] = value(t, 1); out[2] = value(t, 2); out[3] = value(t, 3)
-            }
-        case 3:
-            for t in 0 ..< whole {
-                let out = dst + t &* 3
-                out[0] = value(t, 0); out[1] = value(t, 1); out[2] = value(t, 2)
-            }
-        default:
-            for t in 0 ..< whole { for j in 0 ..< mw { dst[t &* mw &+ j] = value(t, j) } }
-        }
-        for column in whole * mw ..< outW { dst[column] = value(whole, column - whole * mw) }
     }
 
     // MARK: - Backward
@@ -255,104 +180,145 @@ struct WinogradPlan<Scalar: BLASScalar> {
     }
 
     private func backward(_ dy: UnsafePointer<Scalar>, _ dx: UnsafeMutablePointer<Scalar>, _ s: Scratch) {
+        let (ah, aw, mh, mw) = (axisH.alpha, axisW.alpha, axisH.outputs, axisW.outputs)
+        let lanes = Lanes<Scalar>.scalarCount
+        s.input.update(repeating: 0, count: paddedH * paddedW * inStride)
         filter.transformed.withUnsafeBufferPointer { u in
             forEachChunk { first, count in
                 let tiles = count * tilesW
-                for o in 0 ..< outChannels {
-                    for r in 0 ..< count {
-                        transposeOutput(dy + o * outH * outW, tileRow: first + r, s,
-                                        into: s.products + o * tiles + r * tilesW, pointStride: outChannels * tiles)
+                // dY of the chunk's rows, channel-last, zero past the output.
+                Self.toChannelLast(dy, channels: outChannels, rows: outH, columns: outW, from: (first * mh, 0),
+                                   into: s.output, rows: count * mh, columns: outRowLength, stride: outStride)
+                forEachTile(rows: count) { tile, row, column in
+                    let out = s.output + (row * mh * outRowLength + column * mw) * outStride
+                    for o in stride(from: 0, to: outStride, by: lanes) {
+                        transform(out + o, rowStride: outRowLength * outStride, columnStride: outStride, rows: mh,
+                                  alongW: axisW.outputTranspose, alongH: axisH.outputTranspose, s)
+                        let m = s.products + tile * outStride + o
+                        for xi in 0 ..< ah * aw { Self.store(s.block[xi], m + xi * tiles * outStride) }
                     }
                 }
-                for xi in 0 ..< points {
-                    Scalar.gemm(transposeA: true, transposeB: false, m: inChannels, n: tiles, k: outChannels,
-                                u.baseAddress! + xi * outChannels * inChannels, lda: inChannels,
-                                s.products + xi * outChannels * tiles, ldb: tiles,
-                                beta: 0, s.transformed + xi * inChannels * tiles, ldc: tiles)
+                for xi in 0 ..< ah * aw {
+                    Scalar.gemm(transposeA: false, transposeB: false, m: tiles, n: inChannels, k: outChannels,
+                                s.products + xi * tiles * outStride, lda: outStride,
+                                u.baseAddress! + xi * outChannels * inChannels, ldb: inChannels,
+                                beta: 0, s.transformed + xi * tiles * inStride, ldc: inStride)
                 }
-                for c in 0 ..< inChannels {
-                    for r in 0 ..< count {
-                        transposeInput(s.transformed + c * tiles + r * tilesW, pointStride: inChannels * tiles,
-                                       tileRow: first + r, s, into: dx + c * height * width)
+                forEachTile(rows: count) { tile, row, column in
+                    let window = s.input + ((first + row) * mh * paddedW + column * mw) * inStride
+                    for c in stride(from: 0, to: inStride, by: lanes) {
+                        transform(s.transformed + tile * inStride + c, rowStride: aw * tiles * inStride,
+                                  columnStride: tiles * inStride, rows: ah,
+                                  alongW: axisW.inputTranspose, alongH: axisH.inputTranspose, s)
+                        for k in 0 ..< ah {
+                            for j in 0 ..< aw {
+                                let cell = window + (k * paddedW + j) * inStride + c
+                                Self.store(Self.load(cell) + s.block[k * aw + j], cell)
+                            }
+                        }
                     }
                 }
+            }
+        }
+        Self.fromChannelLast(s.input, rows: paddedH, columns: paddedW, stride: inStride, at: (-padTop, -padLeft),
+                             into: dx, channels: inChannels, rows: height, columns: width)
+    }
+
+    // MARK: - One tile
+
+    /// s.block [qH, qW] = alongH [qH, pH] x d x alongW^T [pW, qW] for the [pH, pW] vectors
+    /// d[p, q] at src + p * rowStride + q * columnStride (pW is alongW's column count): along
+    /// the rows first, into s.middle, then along the columns. A one-tap axis (a 1x1 matrix,
+    /// which is [1]) is a copy.
+    @inline(__always)
+    private func transform(_ src: UnsafePointer<Scalar>, rowStride: Int, columnStride: Int, rows: Int,
+                           alongW: SparseRows<Scalar>, alongH: SparseRows<Scalar>, _ s: Scratch) {
+        let qW = alongW.rows, qH = alongH.rows
+        let middle = rows == 1 && qH == 1 ? s.block : s.middle
+        for p in 0 ..< rows {
+            let row = src + p * rowStride
+            for w in 0 ..< qW {
+                var sum = Lanes<Scalar>()
+                for t in alongW.start[w] ..< alongW.start[w + 1] {
+                    sum += alongW.value[t] * Self.load(row + alongW.index[t] * columnStride)
+                }
+                middle[p * qW + w] = sum
+            }
+        }
+        guard middle != s.block else { return }
+        for h in 0 ..< qH {
+            for w in 0 ..< qW {
+                var sum = Lanes<Scalar>()
+                for t in alongH.start[h] ..< alongH.start[h + 1] { sum += alongH.value[t] * middle[alongH.index[t] * qW + w] }
+                s.block[h * qW + w] = sum
             }
         }
     }
 
-    /// dM for one output channel's row of tiles: the transpose of `transformOutput` (the bias
-    /// has no gradient here; outputs past the plane count as zero).
     @inline(__always)
-    private func transposeOutput(_ plane: UnsafePointer<Scalar>, tileRow: Int, _ s: Scratch,
-                                 into out: UnsafeMutablePointer<Scalar>, pointStride: Int) {
-        let (ah, aw, mh, mw) = (axisH.alpha, axisW.alpha, axisH.outputs, axisW.outputs)
-        let block = mw * tilesW
-        // mixed[i][j][t] = dY[tileRow * mh + i, t * mw + j]
-        for i in 0 ..< mh {
-            let oh = tileRow * mh + i, dst = s.mixed + i * block
-            guard oh < outH else { dst.update(repeating: 0, count: block); continue }
-            let src = plane + oh * outW
-            for j in 0 ..< mw {
-                let phase = dst + j * tilesW
-                var t = 0, column = j
-                while column < outW { phase[t] = src[column]; t += 1; column += mw }
-                (phase + t).update(repeating: 0, count: tilesW - t)
+    private static func load(_ p: UnsafePointer<Scalar>) -> Lanes<Scalar> {
+        UnsafeRawPointer(p).loadUnaligned(as: Lanes<Scalar>.self)
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafeMutablePointer<Scalar>) -> Lanes<Scalar> { load(UnsafePointer(p)) }
+
+    @inline(__always)
+    private static func store(_ v: Lanes<Scalar>, _ p: UnsafeMutablePointer<Scalar>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes<Scalar>.self)
+    }
+
+    // MARK: - Planes and channel-last buffers
+
+    /// Planes [channels, planeRows, planeColumns] into the channel-last buffer [rows, columns, stride]:
+    /// buffer cell (r, q) takes plane cell (r + offset.row, q + offset.column), or zero where that
+    /// lies outside the planes. The lanes past `channels` are left as they are (zero in scratch).
+    private static func toChannelLast(_ planes: UnsafePointer<Scalar>, channels: Int, rows planeRows: Int,
+                                      columns planeColumns: Int, from offset: (row: Int, column: Int),
+                                      into buffer: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, stride: Int) {
+        let plane = planeRows * planeColumns
+        let r = overlap(rows, planeRows, offset.row), q = overlap(columns, planeColumns, offset.column)
+        for row in 0 ..< rows {
+            let dst = buffer + row * columns * stride
+            guard r.contains(row) else {
+                dst.update(repeating: 0, count: columns * stride)
+                continue
             }
-        }
-        // rows[xh] = sum_i A_H^T[i, xh] mixed[i]
-        s.rows.update(repeating: 0, count: ah * block)
-        for i in 0 ..< mh {
-            for (xh, v) in axisH.outputRows[i] {
-                let dst = s.rows + xh * block, src = s.mixed + i * block
-                for k in 0 ..< block { dst[k] += v * src[k] }
-            }
-        }
-        // dM[xh, xw][t] = sum_j A_W^T[j, xw] rows[xh][j][t]
-        for xi in 0 ..< ah * aw { (out + xi * pointStride).update(repeating: 0, count: tilesW) }
-        for xh in 0 ..< ah {
-            for j in 0 ..< mw {
-                let src = s.rows + xh * block + j * tilesW
-                for (xw, v) in axisW.outputRows[j] {
-                    let dst = out + (xh * aw + xw) * pointStride
-                    for t in 0 ..< tilesW { dst[t] += v * src[t] }
-                }
+            dst.update(repeating: 0, count: q.lowerBound * stride)
+            (dst + q.upperBound * stride).update(repeating: 0, count: (columns - q.upperBound) * stride)
+            let src = planes + (row + offset.row) * planeColumns + offset.column
+            for c in 0 ..< channels {
+                let from = src + c * plane, to = dst + c
+                for column in q { to[column * stride] = from[column] }
             }
         }
     }
 
-    /// Adds the input gradient of one channel's row of tiles from dV (entry xi of tile t at
-    /// v[xi * pointStride + t]) onto the plane: the transpose of `transformInput`.
-    @inline(__always)
-    private func transposeInput(_ v: UnsafePointer<Scalar>, pointStride: Int, tileRow: Int, _ s: Scratch,
-                                into plane: UnsafeMutablePointer<Scalar>) {
-        let (ah, aw, mw, row) = (axisH.alpha, axisW.alpha, axisW.outputs, rowLength)
-        // mixed[xh][phase k mod mw][t + k / mw] += B_W^T[xw, k] dV[xh, xw][t]
-        s.mixed.update(repeating: 0, count: ah * row)
-        for xh in 0 ..< ah {
-            let mixed = s.mixed + xh * row
-            for xw in 0 ..< aw {
-                let src = v + (xh * aw + xw) * pointStride
-                for (k, value) in axisW.inputRows[xw] {
-                    let dst = mixed + (k % mw) * phaseLength + k / mw
-                    for t in 0 ..< tilesW { dst[t] += value * src[t] }
+    /// The buffer indices i in 0 ..< count whose plane index i + offset lies in 0 ..< planeCount.
+    private static func overlap(_ count: Int, _ planeCount: Int, _ offset: Int) -> Range<Int> {
+        let lower = max(0, -offset)
+        return lower ..< max(lower, min(count, planeCount - offset))
+    }
+
+    /// The inverse of `toChannelLast`: each plane cell (r + offset.row, q + offset.column) whose
+    /// buffer cell (r, q) lies in the buffer takes its value; the other plane cells are left as
+    /// they are.
+    private static func fromChannelLast(_ buffer: UnsafePointer<Scalar>, rows: Int, columns: Int, stride: Int,
+                                        at offset: (row: Int, column: Int), into planes: UnsafeMutablePointer<Scalar>,
+                                        channels: Int, rows planeRows: Int, columns planeColumns: Int) {
+        let plane = planeRows * planeColumns
+        let r = overlap(rows, planeRows, offset.row), q = overlap(columns, planeColumns, offset.column)
+        // Eight columns at a time, so that their channels stay in L1 while each plane takes its run.
+        let width = Lanes<Scalar>.scalarCount
+        for row in r {
+            let src = buffer + row * columns * stride
+            let dst = planes + (row + offset.row) * planeColumns + offset.column
+            for first in Swift.stride(from: q.lowerBound, to: q.upperBound, by: width) {
+                let block = first ..< min(first + width, q.upperBound)
+                for c in 0 ..< channels {
+                    let from = src + c, to = dst + c * plane
+                    for column in block { to[column] = from[column * stride] }
                 }
-            }
-        }
-        // rows[k] = sum_xh B_H^T[xh, k] mixed[xh]
-        s.rows.update(repeating: 0, count: ah * row)
-        for xh in 0 ..< ah {
-            for (k, value) in axisH.inputRows[xh] {
-                let dst = s.rows + k * row, src = s.mixed + xh * row
-                for i in 0 ..< row { dst[i] += value * src[i] }
-            }
-        }
-        for k in 0 ..< ah {
-            let ih = tileRow * axisH.outputs - padTop + k
-            guard ih >= 0 && ih < height else { continue }
-            let dst = plane + ih * width
-            for phase in 0 ..< mw {
-                let src = s.rows + k * row + phase * phaseLength, base = phase - padLeft
-                for t in phaseInside[phase] { dst[base + t * mw] += src[t] }
             }
         }
     }

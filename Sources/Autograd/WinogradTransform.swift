@@ -70,27 +70,58 @@ struct MinimalFiltering {
     }
 }
 
-/// One axis of a Winograd convolution in the kernel's scalar type: the transforms as dense rows,
-/// and for each, the nonzero coefficients (index, value) the kernels loop over.
+/// One axis of a Winograd convolution in the kernel's scalar type: its two transforms as sparse
+/// rows, for the forward pass, and their transposes, for the backward.
 struct WinogradAxis<Scalar: BLASScalar> {
     let outputs: Int, taps: Int, alpha: Int
-    /// Row xi of B^T: the (k, B^T[xi, k]) that are nonzero.
-    let inputRows: [[(index: Int, value: Scalar)]]
-    /// Row i of A^T: the (xi, A^T[i, xi]) that are nonzero.
-    let outputRows: [[(index: Int, value: Scalar)]]
+    /// B^T [alpha, alpha] and A^T [m, alpha].
+    let inputTransform: SparseRows<Scalar>, outputTransform: SparseRows<Scalar>
+    /// B [alpha, alpha] and A [alpha, m].
+    let inputTranspose: SparseRows<Scalar>, outputTranspose: SparseRows<Scalar>
 
     init(_ f: MinimalFiltering) {
         outputs = f.outputs; taps = f.taps; alpha = f.alpha
-        func rows(_ matrix: [Double], count: Int) -> [[(index: Int, value: Scalar)]] {
-            (0 ..< count).map { row in
-                (0 ..< f.alpha).compactMap { k in
-                    let v = matrix[row * f.alpha + k]
-                    return v == 0 ? nil : (k, Scalar(v))
-                }
+        inputTransform = SparseRows(f.inputTransform, rows: f.alpha, columns: f.alpha)
+        outputTransform = SparseRows(f.outputTransform, rows: f.outputs, columns: f.alpha)
+        inputTranspose = SparseRows(transposing: f.inputTransform, rows: f.alpha, columns: f.alpha)
+        outputTranspose = SparseRows(transposing: f.outputTransform, rows: f.outputs, columns: f.alpha)
+    }
+}
+
+/// The nonzero entries of a small matrix, row by row, where a kernel reads them by pointer:
+/// row i is the terms t in start[i] ..< start[i + 1], each column index[t] with value[t].
+/// Immutable after init.
+final class SparseRows<Scalar: BLASScalar>: @unchecked Sendable {
+    let rows: Int
+    let start: UnsafeMutablePointer<Int>, index: UnsafeMutablePointer<Int>, value: UnsafeMutablePointer<Scalar>
+
+    /// The matrix `dense` [rows, columns], row-major.
+    init(_ dense: [Double], rows: Int, columns: Int) {
+        precondition(dense.count == rows * columns, "\(dense.count) entries for a \(rows) x \(columns) matrix")
+        let terms = dense.filter { $0 != 0 }.count
+        self.rows = rows
+        start = .allocate(capacity: rows + 1)
+        index = .allocate(capacity: max(1, terms))
+        value = .allocate(capacity: max(1, terms))
+        var t = 0
+        for i in 0 ..< rows {
+            start[i] = t
+            for j in 0 ..< columns where dense[i * columns + j] != 0 {
+                index[t] = j
+                value[t] = Scalar(dense[i * columns + j])
+                t += 1
             }
         }
-        inputRows = rows(f.inputTransform, count: f.alpha)
-        outputRows = rows(f.outputTransform, count: f.outputs)
+        start[rows] = t
+    }
+
+    /// The transpose of `dense` [rows, columns], row-major.
+    convenience init(transposing dense: [Double], rows: Int, columns: Int) {
+        self.init((0 ..< columns * rows).map { dense[($0 % rows) * columns + $0 / rows] }, rows: columns, columns: rows)
+    }
+
+    deinit {
+        start.deallocate(); index.deallocate(); value.deallocate()
     }
 }
 

@@ -11,6 +11,16 @@ extension InceptionArchitecture {
         "Conv2d_2a_3x3": (3, 3),
         "Conv2d_2b_3x3": (4, 4),
         "Conv2d_4a_3x3": (3, 3),
+        "Mixed_5b.branch5x5_2": (4, 4),
+        "Mixed_5b.branch3x3dbl_2": (4, 4),
+        "Mixed_5b.branch3x3dbl_3": (3, 3),
+        "Mixed_5c.branch5x5_2": (4, 4),
+        "Mixed_5c.branch3x3dbl_2": (4, 4),
+        "Mixed_5c.branch3x3dbl_3": (3, 3),
+        "Mixed_5d.branch5x5_2": (4, 4),
+        "Mixed_5d.branch3x3dbl_2": (4, 4),
+        "Mixed_5d.branch3x3dbl_3": (3, 3),
+        "Mixed_6a.branch3x3dbl_2": (4, 4),
     ]
 }
 

@@ -14,7 +14,9 @@ import InceptionGraph
 /// is this table),
 /// and the layers' summed time both ways. With `--backward` it times forward and backward to the input.
 ///
-///   fidviz-bench --winograd [--images 8] [--workers 2] [--repeats 3] [--backward] [--margin 1.05]
+/// `--only PREFIX` keeps the layers whose names start with PREFIX (for profiling one of them).
+///
+///   fidviz-bench --winograd [--images 8] [--workers 2] [--repeats 3] [--backward] [--margin 1.05] [--only PREFIX]
 enum WinogradBenchmark {
     /// The output tiles tried for a kernel shape.
     static func candidates(kernelH: Int, kernelW: Int) -> [(h: Int, w: Int)] {
@@ -57,8 +59,10 @@ enum WinogradBenchmark {
         var chosen: [(name: String, tile: (h: Int, w: Int))] = []
         var directTotal = 0.0, chosenTotal = 0.0
         var measured: [String: (direct: Double, timings: [Timing])] = [:]
+        let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
         let layers = InceptionArchitecture.convs.filter {
             $0.geometry.strideH == 1 && $0.geometry.strideW == 1 && $0.kernelH * $0.kernelW > 1
+                && only.map($0.name.hasPrefix) ?? true
         }
         ComputeRuntime.withThreads(1) {
             for spec in layers {
