@@ -61,18 +61,20 @@ struct WinogradPlan<Scalar: BLASScalar> {
     var outRowLength: Int { tilesW * axisW.outputs }
 
     /// Scratch for one image, zeroed once: the channel-last input (or, backward, its gradient),
-    /// V and M of one chunk, the channel-last output rows of one chunk, and the vectors of one
-    /// tile's transform.
+    /// V and M of one chunk, the channel-last output rows of one chunk, the rows of one row of
+    /// tiles half transformed, and the vectors of one tile's transform.
     private struct Scratch {
         let input: UnsafeMutablePointer<Scalar>, transformed: UnsafeMutablePointer<Scalar>
         let products: UnsafeMutablePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
+        let rows: UnsafeMutablePointer<Scalar>
         let middle: UnsafeMutablePointer<Lanes<Scalar>>, block: UnsafeMutablePointer<Lanes<Scalar>>
     }
 
     private func withScratch(_ body: (Scratch) -> Void) {
         let tiles = chunkRows * tilesW, window = axisH.alpha * axisW.alpha
         let counts = [paddedH * paddedW * inStride, points * tiles * inStride, points * tiles * outStride,
-                      chunkRows * axisH.outputs * outRowLength * outStride]
+                      chunkRows * axisH.outputs * outRowLength * outStride,
+                      axisH.alpha * max(paddedW * inStride, outRowLength * outStride)]
         let buffers = counts.map { count -> UnsafeMutablePointer<Scalar> in
             let buffer = UnsafeMutablePointer<Scalar>.allocate(capacity: count)
             buffer.initialize(repeating: 0, count: count)
@@ -85,7 +87,7 @@ struct WinogradPlan<Scalar: BLASScalar> {
             middle.deallocate(); block.deallocate()
         }
         body(Scratch(input: buffers[0], transformed: buffers[1], products: buffers[2], output: buffers[3],
-                     middle: middle, block: block))
+                     rows: buffers[4], middle: middle, block: block))
     }
 
     /// Calls `body(firstTileRow, tileRows)` for each chunk.
@@ -129,14 +131,24 @@ struct WinogradPlan<Scalar: BLASScalar> {
         filter.transformed.withUnsafeBufferPointer { u in
             bias.withUnsafeBufferPointer { bias in
                 forEachChunk { first, count in
-                    let tiles = count * tilesW
-                    forEachTile(rows: count) { tile, row, column in
-                        let window = s.input + ((first + row) * mh * paddedW + column * mw) * inStride
-                        for c in stride(from: 0, to: inStride, by: lanes) {
-                            transform(window + c, rowStride: paddedW * inStride, columnStride: inStride, rows: ah,
-                                      alongW: axisW.inputTransform, alongH: axisH.inputTransform, s)
-                            let v = s.transformed + tile * inStride + c
-                            for xi in 0 ..< ah * aw { Self.store(s.block[xi], v + xi * tiles * inStride) }
+                    let tiles = count * tilesW, inRow = paddedW * inStride, outRow = outRowLength * outStride
+                    for row in 0 ..< count {
+                        // B_H^T down the window rows, a whole row of the input at once; then B_W
+                        // along each tile's columns.
+                        let top = s.input + (first + row) * mh * inRow
+                        for xh in 0 ..< ah {
+                            Self.combine(axisH.inputTransform, row: xh, top, stride: inRow, count: inRow, into: s.rows + xh * inRow)
+                        }
+                        for column in 0 ..< tilesW {
+                            let tile = row * tilesW + column
+                            for xh in 0 ..< ah {
+                                let src = s.rows + xh * inRow + column * mw * inStride
+                                let v = s.transformed + (xh * aw * tiles + tile) * inStride
+                                for c in stride(from: 0, to: inStride, by: lanes) {
+                                    Self.apply(axisW.inputTransform, src + c, stride: inStride, into: v + c,
+                                               stride: tiles * inStride)
+                                }
+                            }
                         }
                     }
                     for xi in 0 ..< ah * aw {
@@ -145,18 +157,28 @@ struct WinogradPlan<Scalar: BLASScalar> {
                                     u.baseAddress! + xi * outChannels * inChannels, ldb: inChannels,
                                     beta: 0, s.products + xi * tiles * outStride, ldc: outStride)
                     }
-                    forEachTile(rows: count) { tile, row, column in
-                        let out = s.output + (row * mh * outRowLength + column * mw) * outStride
-                        for o in stride(from: 0, to: outStride, by: lanes) {
-                            transform(s.products + tile * outStride + o, rowStride: aw * tiles * outStride,
-                                      columnStride: tiles * outStride, rows: ah,
-                                      alongW: axisW.outputTransform, alongH: axisH.outputTransform, s)
-                            let b = Self.load(bias.baseAddress! + o)
-                            for i in 0 ..< mh {
-                                for j in 0 ..< mw {
-                                    let v = s.block[i * mw + j] + b
-                                    Self.store(thenReLU ? Scalar.maximum(zero, v) : v,
-                                               out + (i * outRowLength + j) * outStride + o)
+                    for row in 0 ..< count {
+                        // A_W^T along each tile's points; then A_H^T down them, a whole output row
+                        // at once, plus the bias (and the ReLU).
+                        for column in 0 ..< tilesW {
+                            let tile = row * tilesW + column
+                            for xh in 0 ..< ah {
+                                let m = s.products + (xh * aw * tiles + tile) * outStride
+                                let half = s.rows + xh * outRow + column * mw * outStride
+                                for o in stride(from: 0, to: outStride, by: lanes) {
+                                    Self.apply(axisW.outputTransform, m + o, stride: tiles * outStride, into: half + o,
+                                               stride: outStride)
+                                }
+                            }
+                        }
+                        for i in 0 ..< mh {
+                            let out = s.output + (row * mh + i) * outRow
+                            Self.combine(axisH.outputTransform, row: i, s.rows, stride: outRow, count: outRow, into: out)
+                            for column in 0 ..< outRowLength {
+                                let cell = out + column * outStride
+                                for o in stride(from: 0, to: outStride, by: lanes) {
+                                    let v = Self.load(cell + o) + Self.load(bias.baseAddress! + o)
+                                    Self.store(thenReLU ? Scalar.maximum(zero, v) : v, cell + o)
                                 }
                             }
                         }
@@ -233,25 +255,40 @@ struct WinogradPlan<Scalar: BLASScalar> {
     @inline(__always)
     private func transform(_ src: UnsafePointer<Scalar>, rowStride: Int, columnStride: Int, rows: Int,
                            alongW: SparseRows<Scalar>, alongH: SparseRows<Scalar>, _ s: Scratch) {
-        let qW = alongW.rows, qH = alongH.rows
-        let middle = rows == 1 && qH == 1 ? s.block : s.middle
+        let qW = alongW.rows, qH = alongH.rows, lanes = Lanes<Scalar>.scalarCount
+        let middle = UnsafeMutableRawPointer(rows == 1 && qH == 1 ? s.block : s.middle).assumingMemoryBound(to: Scalar.self)
         for p in 0 ..< rows {
-            let row = src + p * rowStride
-            for w in 0 ..< qW {
-                var sum = Lanes<Scalar>()
-                for t in alongW.start[w] ..< alongW.start[w + 1] {
-                    sum += alongW.value[t] * Self.load(row + alongW.index[t] * columnStride)
-                }
-                middle[p * qW + w] = sum
-            }
+            Self.apply(alongW, src + p * rowStride, stride: columnStride, into: middle + p * qW * lanes, stride: lanes)
         }
-        guard middle != s.block else { return }
-        for h in 0 ..< qH {
-            for w in 0 ..< qW {
-                var sum = Lanes<Scalar>()
-                for t in alongH.start[h] ..< alongH.start[h + 1] { sum += alongH.value[t] * middle[alongH.index[t] * qW + w] }
-                s.block[h * qW + w] = sum
-            }
+        guard rows != 1 || qH != 1 else { return }
+        let block = UnsafeMutableRawPointer(s.block).assumingMemoryBound(to: Scalar.self)
+        for w in 0 ..< qW {
+            Self.apply(alongH, middle + w * lanes, stride: qW * lanes, into: block + w * lanes, stride: qW * lanes)
+        }
+    }
+
+    /// dst[w * dstStride ...] = sum over row w's terms (q, v) of v * src[q * stride ...], eight
+    /// lanes, for each row w of `matrix`: one tile's vector of points along one axis.
+    @inline(__always)
+    private static func apply(_ matrix: SparseRows<Scalar>, _ src: UnsafePointer<Scalar>, stride: Int,
+                              into dst: UnsafeMutablePointer<Scalar>, stride dstStride: Int) {
+        for w in 0 ..< matrix.rows {
+            var sum = Lanes<Scalar>()
+            for t in matrix.start[w] ..< matrix.start[w + 1] { sum += matrix.value[t] * load(src + matrix.index[t] * stride) }
+            store(sum, dst + w * dstStride)
+        }
+    }
+
+    /// out[i] = sum over row h's terms (k, v) of v * src[k * stride + i] for i < count: a whole
+    /// row of vectors at once (a row of `matrix` is never empty).
+    @inline(__always)
+    private static func combine(_ matrix: SparseRows<Scalar>, row h: Int, _ src: UnsafePointer<Scalar>, stride: Int,
+                                count: Int, into out: UnsafeMutablePointer<Scalar>) {
+        let first = matrix.start[h], head = src + matrix.index[first] * stride, v = matrix.value[first]
+        for i in 0 ..< count { out[i] = v * head[i] }
+        for t in first + 1 ..< matrix.start[h + 1] {
+            let row = src + matrix.index[t] * stride, value = matrix.value[t]
+            for i in 0 ..< count { out[i] += value * row[i] }
         }
     }
 
