@@ -138,7 +138,8 @@ public struct WinogradFilter<Scalar: BinaryFloatingPoint> {
         let fw = MinimalFiltering(outputs: tileW, taps: weights.kernelW)
         let (rh, rw, ah, aw) = (weights.kernelH, weights.kernelW, fh.alpha, fw.alpha)
         let pairs = weights.outChannels * weights.inChannels
-        var u = [Scalar](repeating: 0, count: ah * aw * pairs)
+        let weight = Self.doubles(weights.weight)
+        var u = [Double](repeating: 0, count: ah * aw * pairs)
         var half = [Double](repeating: 0, count: ah * rw)
         for pair in 0 ..< pairs {
             let g = pair * rh * rw
@@ -146,7 +147,7 @@ public struct WinogradFilter<Scalar: BinaryFloatingPoint> {
             for xh in 0 ..< ah {
                 for j in 0 ..< rw {
                     var s = 0.0
-                    for i in 0 ..< rh { s += fh.filterTransform[xh * rh + i] * Double(weights.weight[g + i * rw + j]) }
+                    for i in 0 ..< rh { s += fh.filterTransform[xh * rh + i] * weight[g + i * rw + j] }
                     half[xh * rw + j] = s
                 }
             }
@@ -154,12 +155,24 @@ public struct WinogradFilter<Scalar: BinaryFloatingPoint> {
                 for xw in 0 ..< aw {
                     var s = 0.0
                     for j in 0 ..< rw { s += half[xh * rw + j] * fw.filterTransform[xw * rw + j] }
-                    u[(xh * aw + xw) * pairs + pair] = Scalar(s)
+                    u[(xh * aw + xw) * pairs + pair] = s
                 }
             }
         }
         self.tileH = tileH; self.tileW = tileW
-        transformed = u
+        transformed = Self.scalars(u)
+    }
+
+    // Float <-> Double by the concrete conversions: the generic ones go through the runtime,
+    // value by value, and took most of the time of loading the network's weights.
+    private static func doubles(_ values: [Scalar]) -> [Double] {
+        if Scalar.self == Float.self { return unsafeBitCast(values, to: [Float].self).map(Double.init) }
+        return values.map { Double($0) }
+    }
+
+    private static func scalars(_ values: [Double]) -> [Scalar] {
+        if Scalar.self == Float.self { return unsafeBitCast(values.map(Float.init), to: [Scalar].self) }
+        return values.map { Scalar($0) }
     }
 }
 

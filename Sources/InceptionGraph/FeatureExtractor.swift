@@ -47,7 +47,8 @@ public enum ImagePreprocessing {
 /// the one batching loop, for any network (`input` makes one image's input tensor, all of one
 /// size; `forward` maps a batch to its feature rows and, for a network with classes, logits).
 ///
-/// Memory stays bounded by one batch: images are decoded when their batch starts.
+/// Memory stays bounded by two batches: the images of the next batch are read and decoded on a
+/// thread of their own (`BackgroundWork`) while a batch runs through the network.
 public struct FeatureExtractor {
     public let batchSize: Int
     let input: (RGBImage) -> Tensor
@@ -73,28 +74,34 @@ public struct FeatureExtractor {
     /// receives the results in order. An image that cannot be read throws (naming it).
     public func run(_ images: some ImageSource, progress: (Int, Int) -> Void = { _, _ in },
                     consume: (ImageFeatures) throws -> Void) throws {
-        var start = 0
-        while start < images.count {
-            let batch = start ..< min(start + batchSize, images.count)
-            var inputs: [Tensor] = []
-            var sizes: [(Int, Int)] = []
-            for index in batch {
-                let image = try images.image(at: index)
-                inputs.append(input(image))
-                sizes.append((image.width, image.height))
+        let batches = stride(from: 0, to: images.count, by: batchSize).map { $0 ..< min($0 + batchSize, images.count) }
+        let input = self.input
+        // A batch's network inputs and its images' sizes, or the error of its first unreadable image.
+        func read(_ batch: Range<Int>) -> BackgroundWork<Result<[(input: Tensor, width: Int, height: Int)], Error>> {
+            BackgroundWork {
+                Result {
+                    try batch.map { index in
+                        let image = try images.image(at: index)
+                        return (input(image), image.width, image.height)
+                    }
+                }
             }
+        }
+        var next = batches.first.map(read)
+        for (number, batch) in batches.enumerated() {
+            let decoded = try next!.wait().get()
+            next = number + 1 < batches.count ? read(batches[number + 1]) : nil
             let started = DispatchTime.now().uptimeNanoseconds
-            let output = forward(Tensor.stack(inputs))
+            let output = forward(Tensor.stack(decoded.map(\.input)))
             onNetworkTime?(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
             let d = output.features.count / batch.count, classes = output.logits.map { $0.count / batch.count }
             for (i, index) in batch.enumerated() {
                 try consume(ImageFeatures(
-                    index: index, width: sizes[i].0, height: sizes[i].1,
+                    index: index, width: decoded[i].width, height: decoded[i].height,
                     features: Array(output.features.data[i * d ..< (i + 1) * d]),
                     logits: classes.map { c in Array(output.logits!.data[i * c ..< (i + 1) * c]) }))
             }
-            start = batch.upperBound
-            progress(start, images.count)
+            progress(batch.upperBound, images.count)
         }
     }
 }

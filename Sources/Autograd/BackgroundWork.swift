@@ -1,14 +1,15 @@
 import Foundation
 
 /// One piece of work started on a thread of its own, whose result the caller collects with `wait`
-/// (e.g. the explain report's class section, beside phase 2). A plain thread, not a Dispatch
-/// queue, so that it never takes a worker that `DispatchQueue.concurrentPerform` would use.
-final class BackgroundWork<Value>: @unchecked Sendable {
+/// (the explain report's class section, beside phase 2; the next batch's images, decoded while a
+/// batch runs through the network). A plain thread, not a Dispatch queue, so that it never takes
+/// a worker that `DispatchQueue.concurrentPerform` would use.
+public final class BackgroundWork<Value>: @unchecked Sendable {
     private var value: Value?
     private let done = DispatchSemaphore(value: 0)
 
     /// Starts `body` at once.
-    init(_ body: @escaping () -> Value) {
+    public init(_ body: @escaping () -> Value) {
         let thread = Thread { [self] in
             value = body()
             done.signal()
@@ -18,7 +19,7 @@ final class BackgroundWork<Value>: @unchecked Sendable {
     }
 
     /// Blocks until the work is done; returns its result. Call once.
-    func wait() -> Value {
+    public func wait() -> Value {
         done.wait()
         return value!
     }
