@@ -8,7 +8,7 @@
 /// [rows, columns, channels] with its padding written as zeros, so that every window lies inside.
 /// Each window is transformed, V = B_H^T d B_W; each of the alphaH * alphaW transform points xi is
 /// one GEMM over channels, M[xi] [tiles, out] = V[xi] [tiles, in] x U[xi]^T; each tile's output is
-/// Y = A_H^T M A_W plus the bias; and the channel-last output rows go back to planes. The tiles are
+/// Y = A_H^T M A_W; and the channel-last output rows go back to planes, plus the bias. The tiles are
 /// taken a few rows of tiles at a time (a chunk), so that V and M stay in cache.
 ///
 /// The backward pass is the transpose of every step: dM = A_H dY A_W^T, dV[xi] = dM[xi] U[xi],
@@ -125,7 +125,7 @@ struct WinogradPlan<Scalar: BLASScalar> {
 
     private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ s: Scratch, thenReLU: Bool) {
         let (ah, aw, mh, mw) = (axisH.alpha, axisW.alpha, axisH.outputs, axisW.outputs)
-        let lanes = Lanes<Scalar>.scalarCount, zero = Lanes<Scalar>()
+        let lanes = Lanes<Scalar>.scalarCount
         Self.toChannelLast(x, channels: inChannels, rows: height, columns: width, from: (-padTop, -padLeft),
                            into: s.input, rows: paddedH, columns: paddedW, stride: inStride)
         filter.transformed.withUnsafeBufferPointer { u in
@@ -159,7 +159,7 @@ struct WinogradPlan<Scalar: BLASScalar> {
                     }
                     for row in 0 ..< count {
                         // A_W^T along each tile's points; then A_H^T down them, a whole output row
-                        // at once, plus the bias (and the ReLU).
+                        // at once (the bias and the ReLU come as the rows go back to planes).
                         for column in 0 ..< tilesW {
                             let tile = row * tilesW + column
                             for xh in 0 ..< ah {
@@ -174,17 +174,11 @@ struct WinogradPlan<Scalar: BLASScalar> {
                         for i in 0 ..< mh {
                             let out = s.output + (row * mh + i) * outRow
                             Self.combine(axisH.outputTransform, row: i, s.rows, stride: outRow, count: outRow, into: out)
-                            for column in 0 ..< outRowLength {
-                                let cell = out + column * outStride
-                                for o in stride(from: 0, to: outStride, by: lanes) {
-                                    let v = Self.load(cell + o) + Self.load(bias.baseAddress! + o)
-                                    Self.store(thenReLU ? Scalar.maximum(zero, v) : v, cell + o)
-                                }
-                            }
                         }
                     }
                     Self.fromChannelLast(s.output, rows: count * mh, columns: outRowLength, stride: outStride,
-                                         at: (first * mh, 0), into: y, channels: outChannels, rows: outH, columns: outW)
+                                         at: (first * mh, 0), into: y, channels: outChannels, rows: outH, columns: outW,
+                                         bias: bias.baseAddress!, thenReLU: thenReLU)
                 }
             }
         }
@@ -338,11 +332,13 @@ struct WinogradPlan<Scalar: BLASScalar> {
     }
 
     /// The inverse of `toChannelLast`: each plane cell (r + offset.row, q + offset.column) whose
-    /// buffer cell (r, q) lies in the buffer takes its value; the other plane cells are left as
-    /// they are.
+    /// buffer cell (r, q) lies in the buffer takes its value, plus `bias` of its channel when
+    /// given, and with `thenReLU` max(., 0) of that (`Kernel.positivePart`); the other plane
+    /// cells are left as they are.
     private static func fromChannelLast(_ buffer: UnsafePointer<Scalar>, rows: Int, columns: Int, stride: Int,
                                         at offset: (row: Int, column: Int), into planes: UnsafeMutablePointer<Scalar>,
-                                        channels: Int, rows planeRows: Int, columns planeColumns: Int) {
+                                        channels: Int, rows planeRows: Int, columns planeColumns: Int,
+                                        bias: UnsafePointer<Scalar>? = nil, thenReLU: Bool = false) {
         let plane = planeRows * planeColumns
         let r = overlap(rows, planeRows, offset.row), q = overlap(columns, planeColumns, offset.column)
         // Eight columns at a time, so that their channels stay in L1 while each plane takes its run.
@@ -354,7 +350,12 @@ struct WinogradPlan<Scalar: BLASScalar> {
                 let block = first ..< min(first + width, q.upperBound)
                 for c in 0 ..< channels {
                     let from = src + c, to = dst + c * plane
-                    for column in block { to[column] = from[column * stride] }
+                    switch (bias?[c], thenReLU) {
+                    case (nil, false): for column in block { to[column] = from[column * stride] }
+                    case (nil, true): for column in block { to[column] = Kernel.positivePart(from[column * stride]) }
+                    case (let b?, false): for column in block { to[column] = from[column * stride] + b }
+                    case (let b?, true): for column in block { to[column] = Kernel.positivePart(from[column * stride] + b) }
+                    }
                 }
             }
         }
