@@ -110,6 +110,29 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    /// Channel counts that are not whole vectors of eight (11 in, 13 out) and widths that are not
+    /// whole blocks of eight columns: the channel-last copies take full 8 x 8 blocks through
+    /// registers and the rest value by value; forward and backward still match the GEMM route.
+    func testFloatWinogradWithPartialChannelBlocks() {
+        let geometry = WindowGeometry(stride: 1, padH: 1, padW: 1)
+        let w = weights(out: 13, in: 11, kh: 3, kw: 3, seed: 77)
+        var random = TestRandom(seed: 78)
+        let x = Tensor(shape: [2, 11, 19, 21], data: random.values(2 * 11 * 19 * 21))
+        let tape = Tape()
+        let watched = tape.watch(x)
+        let direct = watched.conv2d(w, geometry)
+        let seed = random.values(direct.count)
+        tape.backward(from: direct, seed: seed)
+        for tile in [(h: 2, w: 2), (h: 4, w: 4)] {
+            let fastTape = Tape()
+            let fastInput = fastTape.watch(x)
+            let fast = fastInput.conv2d(w.winograd(tile: tile), geometry)
+            XCTAssertLessThanOrEqual(relative(fast.data, direct.data), 1e-5, "forward, tile \(tile)")
+            fastTape.backward(from: fast, seed: seed)
+            XCTAssertLessThanOrEqual(relative(fastInput.grad!, watched.grad!), 1e-5, "backward, tile \(tile)")
+        }
+    }
+
     /// The backward pass is the derivative of the forward one (finite differences).
     func testWinogradGradientsAgainstFiniteDifferences() {
         for (index, c) in cases.enumerated() {
