@@ -8,7 +8,7 @@ extension InceptionArchitecture {
     /// the network at its own input size both ways (two workers, one BLAS thread each, as a
     /// batch runs) and keeps a tile only where it was faster and within 5e-6 of the GEMM route.
     /// Where two tiles timed within the benchmark's noise, the smaller (more accurate) one is
-    /// kept. The 1x7 and 7x1 convolutions of Mixed_6 and Mixed_7a gain up to 1.3x alone at the
+    /// kept. The 1x7 and 7x1 convolutions of Mixed_6 and Mixed_7a gain up to 1.2x alone at the
     /// tiles within 5e-6, but nothing measurable in the whole network, so they stay on GEMM.
     public static let winogradTiles: [String: (h: Int, w: Int)] = [
         "Conv2d_2a_3x3": (3, 3),
