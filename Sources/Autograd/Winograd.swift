@@ -125,7 +125,6 @@ struct WinogradPlan<Scalar: BLASScalar> {
 
     private func forward(_ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ s: Scratch, thenReLU: Bool) {
         let (ah, aw, mh, mw) = (axisH.alpha, axisW.alpha, axisH.outputs, axisW.outputs)
-        let lanes = Lanes<Scalar>.scalarCount
         Self.toChannelLast(x, channels: inChannels, rows: height, columns: width, from: (-padTop, -padLeft),
                            into: s.input, rows: paddedH, columns: paddedW, stride: inStride)
         filter.transformed.withUnsafeBufferPointer { u in
@@ -139,15 +138,12 @@ struct WinogradPlan<Scalar: BLASScalar> {
                         for xh in 0 ..< ah {
                             Self.combine(axisH.inputTransform, row: xh, top, stride: inRow, count: inRow, into: s.rows + xh * inRow)
                         }
-                        for column in 0 ..< tilesW {
-                            let tile = row * tilesW + column
-                            for xh in 0 ..< ah {
-                                let src = s.rows + xh * inRow + column * mw * inStride
-                                let v = s.transformed + (xh * aw * tiles + tile) * inStride
-                                for c in stride(from: 0, to: inStride, by: lanes) {
-                                    Self.apply(axisW.inputTransform, src + c, stride: inStride, into: v + c,
-                                               stride: tiles * inStride)
-                                }
+                        for xh in 0 ..< ah {
+                            for xw in 0 ..< aw {
+                                Self.combine(axisW.inputTransform, row: xw, s.rows + xh * inRow, stride: inStride,
+                                             blocks: tilesW, length: inStride, step: mw * inStride,
+                                             into: s.transformed + ((xh * aw + xw) * tiles + row * tilesW) * inStride,
+                                             step: inStride)
                             }
                         }
                     }
@@ -160,15 +156,11 @@ struct WinogradPlan<Scalar: BLASScalar> {
                     for row in 0 ..< count {
                         // A_W^T along each tile's points; then A_H^T down them, a whole output row
                         // at once (the bias and the ReLU come as the rows go back to planes).
-                        for column in 0 ..< tilesW {
-                            let tile = row * tilesW + column
-                            for xh in 0 ..< ah {
-                                let m = s.products + (xh * aw * tiles + tile) * outStride
-                                let half = s.rows + xh * outRow + column * mw * outStride
-                                for o in stride(from: 0, to: outStride, by: lanes) {
-                                    Self.apply(axisW.outputTransform, m + o, stride: tiles * outStride, into: half + o,
-                                               stride: outStride)
-                                }
+                        for xh in 0 ..< ah {
+                            for i in 0 ..< mw {
+                                Self.combine(axisW.outputTransform, row: i, s.products + (xh * aw * tiles + row * tilesW) * outStride,
+                                             stride: tiles * outStride, blocks: tilesW, length: outStride, step: outStride,
+                                             into: s.rows + xh * outRow + i * outStride, step: mw * outStride)
                             }
                         }
                         for i in 0 ..< mh {
@@ -278,11 +270,28 @@ struct WinogradPlan<Scalar: BLASScalar> {
     @inline(__always)
     private static func combine(_ matrix: SparseRows<Scalar>, row h: Int, _ src: UnsafePointer<Scalar>, stride: Int,
                                 count: Int, into out: UnsafeMutablePointer<Scalar>) {
+        combine(matrix, row: h, src, stride: stride, blocks: 1, length: count, step: 0, into: out, step: 0)
+    }
+
+    /// The same for `blocks` runs of `length` values, run b at src + b * step and out + b * outStep:
+    /// out[b * outStep + i] = sum over row h's terms (k, v) of v * src[k * stride + b * step + i].
+    /// Along the tiles of a row, each term is one pass over every tile's channels, so the terms
+    /// are looked up once per row instead of once per vector.
+    @inline(__always)
+    private static func combine(_ matrix: SparseRows<Scalar>, row h: Int, _ src: UnsafePointer<Scalar>, stride: Int,
+                                blocks: Int, length: Int, step: Int, into out: UnsafeMutablePointer<Scalar>,
+                                step outStep: Int) {
         let first = matrix.start[h], head = src + matrix.index[first] * stride, v = matrix.value[first]
-        for i in 0 ..< count { out[i] = v * head[i] }
+        for b in 0 ..< blocks {
+            let from = head + b * step, to = out + b * outStep
+            for i in 0 ..< length { to[i] = v * from[i] }
+        }
         for t in first + 1 ..< matrix.start[h + 1] {
             let row = src + matrix.index[t] * stride, value = matrix.value[t]
-            for i in 0 ..< count { out[i] += value * row[i] }
+            for b in 0 ..< blocks {
+                let from = row + b * step, to = out + b * outStep
+                for i in 0 ..< length { to[i] += value * from[i] }
+            }
         }
     }
 

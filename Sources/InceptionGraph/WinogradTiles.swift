@@ -8,8 +8,10 @@ extension InceptionArchitecture {
     /// the network at its own input size both ways (two workers, one BLAS thread each, as a
     /// batch runs) and keeps a tile only where it was faster and within 5e-6 of the GEMM route.
     /// Where two tiles timed within the benchmark's noise, the smaller (more accurate) one is
-    /// kept. The 1x7 and 7x1 convolutions of Mixed_6 and Mixed_7a gain up to 1.2x alone at the
-    /// tiles within 5e-6, but nothing measurable in the whole network, so they stay on GEMM.
+    /// kept. The 1x7 and 7x1 convolutions of Mixed_6 and Mixed_7a run F(3, 7) (3.1e-6 to 4.8e-6,
+    /// 1.4x to 1.6x alone). The 1x3, 3x1 and 3x3 convolutions of Mixed_7b/c gain up to 1.2x
+    /// and 1.4x alone on their 8 x 8 maps, but nothing measurable in the whole network
+    /// (`fidviz-bench --interleave-tiles`), so they stay on GEMM.
     public static let winogradTiles: [String: (h: Int, w: Int)] = [
         "Conv2d_2a_3x3": (3, 3),
         "Conv2d_2b_3x3": (4, 4),
@@ -24,6 +26,32 @@ extension InceptionArchitecture {
         "Mixed_5d.branch3x3dbl_2": (4, 4),
         "Mixed_5d.branch3x3dbl_3": (4, 4),
         "Mixed_6a.branch3x3dbl_2": (4, 4),
+        "Mixed_6b.branch7x7_2": (1, 3),
+        "Mixed_6b.branch7x7_3": (3, 1),
+        "Mixed_6b.branch7x7dbl_2": (3, 1),
+        "Mixed_6b.branch7x7dbl_3": (1, 3),
+        "Mixed_6b.branch7x7dbl_4": (3, 1),
+        "Mixed_6b.branch7x7dbl_5": (1, 3),
+        "Mixed_6c.branch7x7_2": (1, 3),
+        "Mixed_6c.branch7x7_3": (3, 1),
+        "Mixed_6c.branch7x7dbl_2": (3, 1),
+        "Mixed_6c.branch7x7dbl_3": (1, 3),
+        "Mixed_6c.branch7x7dbl_4": (3, 1),
+        "Mixed_6c.branch7x7dbl_5": (1, 3),
+        "Mixed_6d.branch7x7_2": (1, 3),
+        "Mixed_6d.branch7x7_3": (3, 1),
+        "Mixed_6d.branch7x7dbl_2": (3, 1),
+        "Mixed_6d.branch7x7dbl_3": (1, 3),
+        "Mixed_6d.branch7x7dbl_4": (3, 1),
+        "Mixed_6d.branch7x7dbl_5": (1, 3),
+        "Mixed_6e.branch7x7_2": (1, 3),
+        "Mixed_6e.branch7x7_3": (3, 1),
+        "Mixed_6e.branch7x7dbl_2": (3, 1),
+        "Mixed_6e.branch7x7dbl_3": (1, 3),
+        "Mixed_6e.branch7x7dbl_4": (3, 1),
+        "Mixed_6e.branch7x7dbl_5": (1, 3),
+        "Mixed_7a.branch7x7x3_2": (1, 3),
+        "Mixed_7a.branch7x7x3_3": (3, 1),
     ]
 }
 

@@ -12,6 +12,10 @@ import _SeededWeights
 //       (--direct: every convolution as im2col + GEMM, no Winograd)
 //   swift run -c release fidviz-bench --interleave-direct [--repeats 3] [--batch 16]
 //       (batches with the Winograd table and without it, alternately: median speed-up per pair)
+//   swift run -c release fidviz-bench --interleave-tiles SPEC [--repeats 3] [--batch 16]
+//       (the same against the table changed by SPEC: comma-separated PREFIX=M gives every
+//       convolution named PREFIX... tiles of M along its axes of more than one tap, PREFIX=0
+//       puts it on GEMM; a speed-up below 1 means SPEC's table is faster)
 //   swift run -c release fidviz-bench --winograd [--images 8] [--workers 2] [--repeats 3] [--backward] [--margin 1.05]
 //       (each stride-1 Inception convolution timed as GEMM and as Winograd per tile; the table of tiles)
 //   swift run -c release fidviz-bench --nullspace [--n 50000] [--d 2048] [--classes 20] [--seed 1]
@@ -120,10 +124,14 @@ let images = Tensor(shape: [batch, 3, size, size], data: (0 ..< batch * 3 * size
 })
 
 _ = model(images.item(0))  // warm-up
-if CommandLine.arguments.contains("--interleave-direct") {
-    // Winograd's table against im2col + GEMM only, batch by batch in one process: the two
-    // routes meet the same machine load, so their ratio holds where absolute figures drift.
-    let directModel = InceptionV3(weights: SeededWeights.inceptionWeights(seed: 0).withoutWinograd())
+let interleaveTiles = CommandLine.arguments.firstIndex(of: "--interleave-tiles").map { CommandLine.arguments[$0 + 1] }
+if CommandLine.arguments.contains("--interleave-direct") || interleaveTiles != nil {
+    // Winograd's table against im2col + GEMM only (or, with --interleave-tiles, against the
+    // table changed by SPEC), batch by batch in one process: the two routes meet the same
+    // machine load, so their ratio holds where absolute figures drift.
+    let seeded = SeededWeights.inceptionWeights(seed: 0)
+    let directModel = try InceptionV3(weights: interleaveTiles.map { seeded.withWinograd(try tiles(changing: $0)) }
+                                      ?? seeded.withoutWinograd())
     var withTable: [Double] = [], gemmOnly: [Double] = []
     for _ in 0 ..< repeats {
         withTable.append(seconds { _ = model.forwardInParallel(images) })
@@ -131,8 +139,9 @@ if CommandLine.arguments.contains("--interleave-direct") {
     }
     let ratios = zip(withTable, gemmOnly).map { $1 / $0 }.sorted()
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-    print(String(format: "interleaved, batch %d, %d pairs: Winograd table %.2f images/s, GEMM only %.2f images/s (medians); "
+    print(String(format: "interleaved, batch %d, %d pairs: Winograd table %.2f images/s, %@ %.2f images/s (medians); "
                  + "speed-up per pair: median %.3fx, range %.3f-%.3f", batch, repeats, Double(batch) / median(withTable),
+                 interleaveTiles.map { "table changed by \($0)" } ?? "GEMM only",
                  Double(batch) / median(gemmOnly), median(ratios), ratios.first!, ratios.last!))
     exit(0)
 }
@@ -161,4 +170,21 @@ print(String(format: "peak memory: %.2f GiB", Double(peakResidentBytes()) / Doub
 if !skipFrechet {
     // The per-image FID gradient in closed form (the exact contribution), at d = 2048.
     print(try FrechetBenchmark.run(dimension: 2048, features: 20))
+}
+
+/// `InceptionArchitecture.winogradTiles` changed by SPEC (see --interleave-tiles).
+func tiles(changing spec: String) throws -> [String: (h: Int, w: Int)] {
+    var table = InceptionArchitecture.winogradTiles
+    for entry in spec.split(separator: ",") {
+        let parts = entry.split(separator: "=")
+        guard parts.count == 2, let m = Int(parts[1]), m >= 0 else {
+            throw BenchError("--interleave-tiles: '\(entry)' is not PREFIX=M")
+        }
+        let matching = InceptionArchitecture.convs.filter { $0.name.hasPrefix(parts[0]) && $0.kernelH * $0.kernelW > 1 }
+        guard !matching.isEmpty else { throw BenchError("--interleave-tiles: no convolution is named \(parts[0])...") }
+        for conv in matching {
+            table[conv.name] = m == 0 ? nil : (conv.kernelH > 1 ? m : 1, conv.kernelW > 1 ? m : 1)
+        }
+    }
+    return table
 }
