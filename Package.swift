@@ -27,7 +27,8 @@ import PackageDescription
 //   Report           pictures -> files: HTML, JSON, CSV, the report's staging folder
 //   fidviz           the command line: turns arguments into sets and wires the modules together
 //   C shims          the only places that import C: COpenBLAS + CBLAS (BLAS/LAPACK, set up before
-//                    main), CCairo, LibPNG + CPNG, LibJPEG + CJPEG, CShimStatus, CWebP, CZlib
+//                    main), CCairo, LibPNG + CPNG, LibJPEG + CJPEG, CShimStatus, CWebP, CZlib;
+//                    CVectorKernels, Autograd's loops built for the baseline and AVX2, picked at run time
 // Not part of the CLI:
 //   _SeededWeights   deterministic stand-in weights, for the tests and the benchmark only
 //   FuzzEntryPoints  each parser as a function of bytes, for Fuzz/ and FuzzRegressionTests
@@ -58,6 +59,9 @@ let package = Package(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CBLAS", dependencies: ["COpenBLAS"], path: "Sources/CBLAS"),
+        // Autograd's loops that gain from AVX2, which Swift cannot compile per CPU: each in C,
+        // built for the baseline and for AVX2, chosen at run time, with the same bits.
+        .target(name: "CVectorKernels", path: "Sources/CVectorKernels"),
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
@@ -98,7 +102,7 @@ let package = Package(
 
         // MARK: - The pipeline
         .target(name: "Pixels", dependencies: ["CShimStatus", "CPNG", "CJPEG", "CWebP", "UntrustedInput"], exclude: ["README.md"]),
-        .target(name: "Autograd", dependencies: ["CBLAS"], exclude: ["README.md"]),
+        .target(name: "Autograd", dependencies: ["CBLAS", "CVectorKernels"], exclude: ["README.md"]),
         .target(name: "InceptionGraph", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "DINOv2", dependencies: ["Autograd", "Pixels", "TorchCheckpoint", "UntrustedInput"], exclude: ["README.md"]),
         .target(name: "NumpyFiles", dependencies: ["ZipArchive", "UntrustedInput", "OutputFiles"], exclude: ["README.md"]),

@@ -1,4 +1,5 @@
 import CBLAS
+import CVectorKernels
 
 /// The engine's arithmetic: one kernel per op, generic over the scalar type, so that `Tensor`
 /// (Float, taped) and `Tensor64` (Double, forward only) run the same loops.
@@ -14,6 +15,9 @@ enum Kernel {}
 protocol BLASScalar: BinaryFloatingPoint, SIMDScalar {
     /// `cblas_sgemm` or `cblas_dgemm`; kernels call it through `gemm`.
     static var cblasGemm: CBLASGemm<Self> { get }
+    /// `fidviz_combine_float` or `fidviz_combine_double` (CVectorKernels): a sparse row applied
+    /// to runs of values, in AVX2 where the CPU has it.
+    static var combineKernel: CombineKernel<Self> { get }
     /// e^x per lane.
     static func exponential(_ x: Lanes<Self>) -> Lanes<Self>
     /// The error function per lane.
@@ -26,12 +30,18 @@ protocol BLASScalar: BinaryFloatingPoint, SIMDScalar {
 typealias CBLASGemm<S> = (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, S,
                           UnsafePointer<S>?, blasint, UnsafePointer<S>?, blasint, S, UnsafeMutablePointer<S>?, blasint) -> Void
 
+/// The signature of `fidviz_combine_float` and `fidviz_combine_double` for scalar S.
+typealias CombineKernel<S> = (UnsafePointer<Int>?, UnsafePointer<S>?, Int, UnsafePointer<S>?, Int, Int, Int, Int,
+                              UnsafeMutablePointer<S>?, Int) -> Void
+
 extension Float: BLASScalar {
     static var cblasGemm: CBLASGemm<Float> { cblas_sgemm }
+    static var combineKernel: CombineKernel<Float> { fidviz_combine_float }
 }
 
 extension Double: BLASScalar {
     static var cblasGemm: CBLASGemm<Double> { cblas_dgemm }
+    static var combineKernel: CombineKernel<Double> { fidviz_combine_double }
 }
 
 extension BLASScalar {

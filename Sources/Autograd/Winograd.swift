@@ -281,18 +281,9 @@ struct WinogradPlan<Scalar: BLASScalar> {
     private static func combine(_ matrix: SparseRows<Scalar>, row h: Int, _ src: UnsafePointer<Scalar>, stride: Int,
                                 blocks: Int, length: Int, step: Int, into out: UnsafeMutablePointer<Scalar>,
                                 step outStep: Int) {
-        let first = matrix.start[h], head = src + matrix.index[first] * stride, v = matrix.value[first]
-        for b in 0 ..< blocks {
-            let from = head + b * step, to = out + b * outStep
-            for i in 0 ..< length { to[i] = v * from[i] }
-        }
-        for t in first + 1 ..< matrix.start[h + 1] {
-            let row = src + matrix.index[t] * stride, value = matrix.value[t]
-            for b in 0 ..< blocks {
-                let from = row + b * step, to = out + b * outStep
-                for i in 0 ..< length { to[i] += value * from[i] }
-            }
-        }
+        let first = matrix.start[h]
+        Scalar.combineKernel(matrix.index + first, matrix.value + first, matrix.start[h + 1] - first, src, stride,
+                             blocks, length, step, out, outStep)
     }
 
     @inline(__always)
