@@ -18,6 +18,9 @@ protocol BLASScalar: BinaryFloatingPoint, SIMDScalar {
     /// `fidviz_combine_float` or `fidviz_combine_double` (CVectorKernels): a sparse row applied
     /// to runs of values, in AVX2 where the CPU has it.
     static var combineKernel: CombineKernel<Self> { get }
+    /// `fidviz_transpose_float` or `fidviz_transpose_double` (CVectorKernels): 8 x 8 blocks
+    /// transposed, with a bias and a ReLU if asked, in AVX2 where the CPU has it.
+    static var transposeKernel: TransposeKernel<Self> { get }
     /// e^x per lane.
     static func exponential(_ x: Lanes<Self>) -> Lanes<Self>
     /// The error function per lane.
@@ -34,14 +37,20 @@ typealias CBLASGemm<S> = (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint
 typealias CombineKernel<S> = (UnsafePointer<Int>?, UnsafePointer<S>?, Int, UnsafePointer<S>?, Int, Int, Int, Int,
                               UnsafeMutablePointer<S>?, Int) -> Void
 
+/// The signature of `fidviz_transpose_float` and `fidviz_transpose_double` for scalar S.
+typealias TransposeKernel<S> = (UnsafePointer<S>?, Int, Int, UnsafeMutablePointer<S>?, Int, Int, Int,
+                                UnsafePointer<S>?, Int32) -> Void
+
 extension Float: BLASScalar {
     static var cblasGemm: CBLASGemm<Float> { cblas_sgemm }
     static var combineKernel: CombineKernel<Float> { fidviz_combine_float }
+    static var transposeKernel: TransposeKernel<Float> { fidviz_transpose_float }
 }
 
 extension Double: BLASScalar {
     static var cblasGemm: CBLASGemm<Double> { cblas_dgemm }
     static var combineKernel: CombineKernel<Double> { fidviz_combine_double }
+    static var transposeKernel: TransposeKernel<Double> { fidviz_transpose_double }
 }
 
 extension BLASScalar {

@@ -309,32 +309,22 @@ struct WinogradPlan<Scalar: BLASScalar> {
                                       into buffer: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, stride: Int) {
         let plane = planeRows * planeColumns, width = Lanes<Scalar>.scalarCount
         let r = overlap(rows, planeRows, offset.row), q = overlap(columns, planeColumns, offset.column)
-        withUnsafeTemporaryAllocation(of: Lanes<Scalar>.self, capacity: width) { block in
-            let t = block.baseAddress!
-            for row in 0 ..< rows {
-                let dst = buffer + row * columns * stride
-                guard r.contains(row) else {
-                    dst.update(repeating: 0, count: columns * stride)
-                    continue
-                }
-                dst.update(repeating: 0, count: q.lowerBound * stride)
-                (dst + q.upperBound * stride).update(repeating: 0, count: (columns - q.upperBound) * stride)
-                let src = planes + (row + offset.row) * planeColumns + offset.column
-                // Eight columns at a time: eight channels of them through registers (`transpose`),
-                // the channels left over one value at a time.
-                for first in Swift.stride(from: q.lowerBound, to: q.upperBound, by: width) {
-                    let columns = first ..< min(first + width, q.upperBound)
-                    var c = 0
-                    while columns.count == width && c + width <= channels {
-                        transpose(src + c * plane + first, stride: plane, into: t)
-                        for k in 0 ..< width { store(t[k], dst + (first + k) * stride + c) }
-                        c += width
-                    }
-                    for c in c ..< channels {
-                        let from = src + c * plane, to = dst + c
-                        for column in columns { to[column * stride] = from[column] }
-                    }
-                }
+        let blocks = Blocks(columns: q, channels: channels)
+        for row in 0 ..< rows {
+            let dst = buffer + row * columns * stride
+            guard r.contains(row) else {
+                dst.update(repeating: 0, count: columns * stride)
+                continue
+            }
+            dst.update(repeating: 0, count: q.lowerBound * stride)
+            (dst + q.upperBound * stride).update(repeating: 0, count: (columns - q.upperBound) * stride)
+            let src = planes + (row + offset.row) * planeColumns + offset.column
+            for c in Swift.stride(from: 0, to: blocks.channels, by: width) {
+                Scalar.transposeKernel(src + c * plane + q.lowerBound, plane, width, dst + q.lowerBound * stride + c,
+                                       stride, width * stride, blocks.columns.count / width, nil, 0)
+            }
+            blocks.forEachRest(columns: q, channels: channels) { column, c in
+                dst[column * stride + c] = src[c * plane + column]
             }
         }
     }
@@ -355,55 +345,38 @@ struct WinogradPlan<Scalar: BLASScalar> {
                                         bias: UnsafePointer<Scalar>? = nil, thenReLU: Bool = false) {
         let plane = planeRows * planeColumns, width = Lanes<Scalar>.scalarCount
         let r = overlap(rows, planeRows, offset.row), q = overlap(columns, planeColumns, offset.column)
-        let zero = Lanes<Scalar>()
-        @inline(__always) func finish(_ v: Scalar, _ c: Int) -> Scalar {
-            let sum = bias.map { v + $0[c] } ?? v
-            return thenReLU ? Kernel.positivePart(sum) : sum
-        }
-        withUnsafeTemporaryAllocation(of: Lanes<Scalar>.self, capacity: width) { block in
-            let t = block.baseAddress!
-            for row in r {
-                let src = buffer + row * columns * stride
-                let dst = planes + (row + offset.row) * planeColumns + offset.column
-                // Eight columns at a time: eight channels of them through registers (`transpose`),
-                // the channels left over one value at a time.
-                for first in Swift.stride(from: q.lowerBound, to: q.upperBound, by: width) {
-                    let columns = first ..< min(first + width, q.upperBound)
-                    var c = 0
-                    while columns.count == width && c + width <= channels {
-                        transpose(src + first * stride + c, stride: stride, into: t)
-                        for k in 0 ..< width {
-                            var v = t[k]
-                            if let bias { v += Lanes(repeating: bias[c + k]) }
-                            store(thenReLU ? Scalar.maximum(zero, v) : v, dst + (c + k) * plane + first)
-                        }
-                        c += width
-                    }
-                    for c in c ..< channels {
-                        let from = src + c, to = dst + c * plane
-                        for column in columns { to[column] = finish(from[column * stride], c) }
-                    }
-                }
+        let blocks = Blocks(columns: q, channels: channels)
+        for row in r {
+            let src = buffer + row * columns * stride
+            let dst = planes + (row + offset.row) * planeColumns + offset.column
+            for c in Swift.stride(from: 0, to: blocks.channels, by: width) {
+                Scalar.transposeKernel(src + q.lowerBound * stride + c, stride, width * stride, dst + c * plane + q.lowerBound,
+                                       plane, width, blocks.columns.count / width, bias.map { $0 + c }, thenReLU ? 1 : 0)
+            }
+            blocks.forEachRest(columns: q, channels: channels) { column, c in
+                let value = src[column * stride + c], sum = bias.map { value + $0[c] } ?? value
+                dst[c * plane + column] = thenReLU ? Kernel.positivePart(sum) : sum
             }
         }
     }
 
-    /// t[l][k] = src[k * stride + l] for k, l < 8: eight vectors of eight, transposed in
-    /// registers by three rounds of even/odd halves (each rotates the six bits of (k, l) by one).
-    @inline(__always)
-    private static func transpose(_ src: UnsafePointer<Scalar>, stride: Int, into t: UnsafeMutablePointer<Lanes<Scalar>>) {
-        @inline(__always) func even(_ a: Lanes<Scalar>, _ b: Lanes<Scalar>) -> Lanes<Scalar> {
-            Lanes(lowHalf: a.evenHalf, highHalf: b.evenHalf)
+    /// The part of a row's columns and channels that the copies move as whole 8 x 8 blocks
+    /// (`Scalar.transposeKernel`): the first whole blocks of columns of `q`, and of channels.
+    private struct Blocks {
+        let columns: Range<Int>, channels: Int
+
+        init(columns q: Range<Int>, channels: Int) {
+            let width = Lanes<Scalar>.scalarCount
+            columns = q.lowerBound ..< q.lowerBound + q.count / width * width
+            self.channels = channels / width * width
         }
-        @inline(__always) func odd(_ a: Lanes<Scalar>, _ b: Lanes<Scalar>) -> Lanes<Scalar> {
-            Lanes(lowHalf: a.oddHalf, highHalf: b.oddHalf)
+
+        /// `body(column, channel)` for every cell of the row outside the blocks, one at a time.
+        @inline(__always)
+        func forEachRest(columns q: Range<Int>, channels: Int, _ body: (Int, Int) -> Void) {
+            for c in 0 ..< channels {
+                for column in c < self.channels ? columns.upperBound ..< q.upperBound : q { body(column, c) }
+            }
         }
-        var (r0, r1, r2, r3) = (load(src), load(src + stride), load(src + 2 * stride), load(src + 3 * stride))
-        var (r4, r5, r6, r7) = (load(src + 4 * stride), load(src + 5 * stride), load(src + 6 * stride), load(src + 7 * stride))
-        for _ in 0 ..< 3 {
-            (r0, r1, r2, r3, r4, r5, r6, r7) = (even(r0, r1), even(r2, r3), even(r4, r5), even(r6, r7),
-                                                odd(r0, r1), odd(r2, r3), odd(r4, r5), odd(r6, r7))
-        }
-        t[0] = r0; t[1] = r1; t[2] = r2; t[3] = r3; t[4] = r4; t[5] = r5; t[6] = r6; t[7] = r7
     }
 }

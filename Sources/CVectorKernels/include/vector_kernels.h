@@ -18,4 +18,13 @@ void fidviz_combine_double(const intptr_t *index, const double *value, intptr_t 
                            const double *src, intptr_t stride, intptr_t blocks, intptr_t length, intptr_t step,
                            double *out, intptr_t out_step);
 
+/// Eight by eight blocks transposed, `blocks` of them:
+///     dst[b * dst_step + l * dst_stride + k] = src[b * src_step + k * src_stride + l] for k, l < 8,
+/// then, with `bias`, plus bias[l]; then, with `relu` non-zero, max(., 0) (NaN and -0 become 0).
+/// `src` and `dst` must not overlap.
+void fidviz_transpose_float(const float *src, intptr_t src_stride, intptr_t src_step, float *dst,
+                            intptr_t dst_stride, intptr_t dst_step, intptr_t blocks, const float *bias, int relu);
+void fidviz_transpose_double(const double *src, intptr_t src_stride, intptr_t src_step, double *dst,
+                             intptr_t dst_stride, intptr_t dst_step, intptr_t blocks, const double *bias, int relu);
+
 #endif
