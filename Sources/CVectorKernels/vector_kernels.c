@@ -27,23 +27,30 @@
 
 #define COMBINE_ARGUMENTS (index, value, terms, src, stride, blocks, length, step, out, out_step)
 
+// Runs of up to `width` values are summed in registers over all terms and stored once; the terms
+// are summed in their order, the first as a plain product, whatever the width.
+#define COMBINE_RUNS(T, width)                                                                     \
+    for (; i + (width) <= length; i += (width)) {                                                  \
+        T sum[width];                                                                              \
+        const T *first = base + index[0] * stride + i;                                             \
+        for (int j = 0; j < (width); j++) sum[j] = value[0] * first[j];                            \
+        for (intptr_t t = 1; t < terms; t++) {                                                     \
+            const T *from = base + index[t] * stride + i;                                          \
+            const T v = value[t];                                                                  \
+            for (int j = 0; j < (width); j++) sum[j] += v * from[j];                               \
+        }                                                                                          \
+        for (int j = 0; j < (width); j++) to[i + j] = sum[j];                                      \
+    }
+
 #define COMBINE_BODY(T)                                                                            \
     {                                                                                              \
-        const T *head = src + index[0] * stride;                                                   \
-        const T first = value[0];                                                                  \
         for (intptr_t b = 0; b < blocks; b++) {                                                    \
-            const T *restrict from = head + b * step;                                              \
-            T *restrict to = out + b * out_step;                                                   \
-            for (intptr_t i = 0; i < length; i++) to[i] = first * from[i];                         \
-        }                                                                                          \
-        for (intptr_t t = 1; t < terms; t++) {                                                     \
-            const T *row = src + index[t] * stride;                                                \
-            const T v = value[t];                                                                  \
-            for (intptr_t b = 0; b < blocks; b++) {                                                \
-                const T *restrict from = row + b * step;                                           \
-                T *restrict to = out + b * out_step;                                               \
-                for (intptr_t i = 0; i < length; i++) to[i] += v * from[i];                        \
-            }                                                                                      \
+            const T *base = src + b * step;                                                        \
+            T *to = out + b * out_step;                                                            \
+            intptr_t i = 0;                                                                        \
+            COMBINE_RUNS(T, 32)                                                                    \
+            COMBINE_RUNS(T, 8)                                                                     \
+            COMBINE_RUNS(T, 1)                                                                     \
         }                                                                                          \
     }
 
