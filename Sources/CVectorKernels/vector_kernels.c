@@ -7,12 +7,16 @@
 // Each kernel is one body per scalar type T, compiled twice on x86-64: for the baseline and, as
 // its _avx2 variant, for AVX2, where the compiler vectorises it for that variant's registers.
 // The exported function calls the AVX2 variant when the CPU has it.
+static int force_baseline = 0;
+
+void fidviz_vector_kernels_force_baseline(int on) { force_baseline = on; }
+
 #if defined(__x86_64__) && defined(__clang__)
 #define DEFINE_KERNEL(name, T, PARAMETERS, ARGUMENTS, BODY)                                        \
     static void name##_##T PARAMETERS BODY                                                         \
     __attribute__((target("avx2"))) static void name##_##T##_avx2 PARAMETERS BODY                  \
     void fidviz_##name##_##T PARAMETERS {                                                          \
-        if (__builtin_cpu_supports("avx2")) name##_##T##_avx2 ARGUMENTS;                           \
+        if (!force_baseline && __builtin_cpu_supports("avx2")) name##_##T##_avx2 ARGUMENTS;        \
         else name##_##T ARGUMENTS;                                                                 \
     }
 #else

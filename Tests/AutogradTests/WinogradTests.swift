@@ -1,3 +1,4 @@
+import CVectorKernels
 import XCTest
 @testable import Autograd
 
@@ -108,6 +109,35 @@ final class WinogradTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The C kernels' AVX2 and baseline variants (`CVectorKernels`) give the same bits, forward
+    /// with bias and ReLU and backward, Float and Double, on channel counts and widths with
+    /// whole 8 x 8 blocks and leftovers. (On a CPU without AVX2 both runs take the baseline.)
+    func testVectorKernelVariantsGiveTheSameBits() {
+        let geometry = WindowGeometry(stride: 1, padH: 3, padW: 0)
+        let w = weights(out: 21, in: 19, kh: 7, kw: 1, seed: 91)
+        let w64 = Conv2dWeights64(outChannels: 21, inChannels: 19, kernelH: 7, kernelW: 1,
+                                  weight: w.weight.map(Double.init), bias: w.bias!.map(Double.init))
+        var random = TestRandom(seed: 92)
+        let x = Tensor(shape: [2, 19, 17, 21], data: random.values(2 * 19 * 17 * 21))
+        let x64 = Tensor64(shape: x.shape, data: x.data.map(Double.init))
+        let seed = random.values(2 * 21 * 17 * 21)
+        func run() -> (forward: [Float], backward: [Float], double: [Double]) {
+            let tape = Tape()
+            let input = tape.watch(x)
+            let y = input.conv2dReLU(w.winograd(tile: (3, 1)), geometry)
+            tape.backward(from: y, seed: seed)
+            return (y.data, input.grad!, x64.conv2d(w64.winograd(tile: (3, 1)), geometry).data)
+        }
+        let chosen = run()
+        fidviz_vector_kernels_force_baseline(1)
+        defer { fidviz_vector_kernels_force_baseline(0) }
+        let baseline = run()
+        XCTAssertGreaterThan(chosen.forward.filter { $0 == 0 }.count, 0, "the ReLU should clip some outputs")
+        XCTAssertEqual(chosen.forward.map(\.bitPattern), baseline.forward.map(\.bitPattern), "forward")
+        XCTAssertEqual(chosen.backward.map(\.bitPattern), baseline.backward.map(\.bitPattern), "backward")
+        XCTAssertEqual(chosen.double.map(\.bitPattern), baseline.double.map(\.bitPattern), "Double forward")
     }
 
     /// Channel counts that are not whole vectors of eight (11 in, 13 out) and widths that are not

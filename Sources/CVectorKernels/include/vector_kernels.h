@@ -7,6 +7,11 @@
 
 #include <stdint.h>
 
+/// With `on` non-zero, every kernel runs its baseline variant even where the CPU has AVX2 (for
+/// tests that compare the two); 0 restores the choice by the CPU. Not thread-safe against kernels
+/// running at the same time.
+void fidviz_vector_kernels_force_baseline(int on);
+
 /// A row of a small sparse matrix applied to runs of values:
 ///     out[b * out_step + i] = sum over t < terms of value[t] * src[index[t] * stride + b * step + i]
 /// for b < blocks and i < length, summed in the order of the terms (the first term is a plain
