@@ -361,7 +361,9 @@ struct WinogradPlan<Scalar: BLASScalar> {
     }
 
     /// The part of a row's columns and channels that the copies move as whole 8 x 8 blocks
-    /// (`Scalar.transposeKernel`): the first whole blocks of columns of `q`, and of channels.
+    /// (`Scalar.transposeKernel`, whose blocks are eight by eight as `Lanes` is eight wide): the
+    /// first whole blocks of columns of `q`, and of channels. Its ReLU is `Kernel.positivePart`
+    /// lane by lane (NaN and -0 become 0).
     private struct Blocks {
         let columns: Range<Int>, channels: Int
 
