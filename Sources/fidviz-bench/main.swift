@@ -71,9 +71,14 @@ func runMode(_ body: () throws -> Void) -> Never {
         try body()
         exit(0)
     } catch {
-        FileHandle.standardError.write(Data("fidviz-bench: \(error)\n".utf8))
-        exit(1)
+        fail(error)
     }
+}
+
+/// `error` as one line on stderr, then exit status 1.
+func fail(_ error: Error) -> Never {
+    FileHandle.standardError.write(Data("fidviz-bench: \(error)\n".utf8))
+    exit(1)
 }
 
 if let i = CommandLine.arguments.firstIndex(of: "--make-images"), i + 1 < CommandLine.arguments.count {
@@ -109,6 +114,16 @@ if !skipNetwork {
 print("fidviz-bench: FID Inception-v3 on Autograd (\(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS core \(ComputeRuntime.coreName))")
 var model: InceptionV3!
 let direct = CommandLine.arguments.contains("--direct")
+// --interleave-tiles SPEC, checked before the weights are built.
+let interleaveTiles: (spec: String, table: [String: (h: Int, w: Int)])? = CommandLine.arguments
+    .firstIndex(of: "--interleave-tiles").map { i in
+        do {
+            guard i + 1 < CommandLine.arguments.count else { throw BenchError("--interleave-tiles needs a SPEC") }
+            return (CommandLine.arguments[i + 1], try tiles(changing: CommandLine.arguments[i + 1]))
+        } catch {
+            fail(error)
+        }
+    }
 let loadTime = seconds {
     let weights = SeededWeights.inceptionWeights(seed: 0)
     model = InceptionV3(weights: direct ? weights.withoutWinograd() : weights)
@@ -124,14 +139,12 @@ let images = Tensor(shape: [batch, 3, size, size], data: (0 ..< batch * 3 * size
 })
 
 _ = model(images.item(0))  // warm-up
-let interleaveTiles = CommandLine.arguments.firstIndex(of: "--interleave-tiles").map { CommandLine.arguments[$0 + 1] }
 if CommandLine.arguments.contains("--interleave-direct") || interleaveTiles != nil {
     // Winograd's table against im2col + GEMM only (or, with --interleave-tiles, against the
     // table changed by SPEC), batch by batch in one process: the two routes meet the same
     // machine load, so their ratio holds where absolute figures drift.
     let seeded = SeededWeights.inceptionWeights(seed: 0)
-    let directModel = try InceptionV3(weights: interleaveTiles.map { seeded.withWinograd(try tiles(changing: $0)) }
-                                      ?? seeded.withoutWinograd())
+    let directModel = InceptionV3(weights: interleaveTiles.map { seeded.withWinograd($0.table) } ?? seeded.withoutWinograd())
     var withTable: [Double] = [], gemmOnly: [Double] = []
     for _ in 0 ..< repeats {
         withTable.append(seconds { _ = model.forwardInParallel(images) })
@@ -141,7 +154,7 @@ if CommandLine.arguments.contains("--interleave-direct") || interleaveTiles != n
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     print(String(format: "interleaved, batch %d, %d pairs: Winograd table %.2f images/s, %@ %.2f images/s (medians); "
                  + "speed-up per pair: median %.3fx, range %.3f-%.3f", batch, repeats, Double(batch) / median(withTable),
-                 interleaveTiles.map { "table changed by \($0)" } ?? "GEMM only",
+                 interleaveTiles.map { "table changed by \($0.spec)" } ?? "GEMM only",
                  Double(batch) / median(gemmOnly), median(ratios), ratios.first!, ratios.last!))
     exit(0)
 }
